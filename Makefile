@@ -1,0 +1,37 @@
+# packgate: `make run` (the main job) and `make test` (everything CI checks).
+# Both do their own set-up through `make setup`, which is quick when nothing changed.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(CURDIR)/.tools/bin
+export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup run test test-rego bench soak clean
+
+setup: $(VENV)/.installed $(BIN)/.opa-ready
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(BIN)/.opa-ready: opa/install.sh opa/regal/go.mod
+	bash opa/install.sh
+	touch $@
+
+run: setup
+	$(VENV)/bin/packgate demo
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m tests.bench
+
+soak: setup
+	$(PY) -m pytest -q -m slow tests
+
+clean:
+	rm -rf $(VENV) .tools out .pytest_cache .hypothesis
