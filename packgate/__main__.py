@@ -1,0 +1,3 @@
+from packgate.cli import main
+
+main()
