@@ -1,0 +1,134 @@
+"""What one gateway process serves: its routes (one per pack), its OPA, its audit log, its limits.
+
+The route table is a single immutable value (`RouteTable`) stored on `app.state.routes`. Each request
+reads it exactly once, so hot reload is one attribute assignment (`install_routes`): requests in
+flight finish on the table they started with, new requests see the new packs and bundle revision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
+
+from packgate.compiler.schema import Pack, Target
+
+try:  # the real engine (redaction helper); the fallback keeps the same interface until it lands
+    from .redaction import Engine as DetectionEngine  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on what has landed
+    from .detect_fallback import Engine as DetectionEngine
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+MiB = 1024 * 1024
+
+
+def package_name(pack_name: str) -> str:
+    """The Rego package suffix of a pack (docs/decision-api.md, "Names")."""
+    return re.sub(r"[^a-z0-9_]", "_", pack_name.lower())
+
+
+def data_path_for(pack_name: str) -> str:
+    """`packgate/packs/<pkg>`: the bundle root and the `/v1/data/...` prefix of a pack."""
+    return f"packgate/packs/{package_name(pack_name)}"
+
+
+@dataclass(frozen=True, eq=False)
+class Route:
+    """One pack as served: its schema object, where its decisions live in OPA, its detectors."""
+
+    pack: Pack
+    data_path: str
+    engine: Any = None  # a DetectionEngine built once per pack (never per request)
+
+    @property
+    def name(self) -> str:
+        return self.pack.pack.name
+
+    @property
+    def version(self) -> str:
+        return self.pack.pack.version
+
+    @property
+    def targets(self) -> Mapping[str, Target]:
+        return MappingProxyType({t.id: t for t in self.pack.providers.targets})
+
+    @classmethod
+    def from_pack(cls, pack: Pack, data_path: str | None = None) -> Route:
+        return cls(pack=pack, data_path=data_path or data_path_for(pack.pack.name),
+                   engine=DetectionEngine.from_pack(pack))
+
+    @classmethod
+    def from_built(cls, built: Any) -> Route:
+        """From one entry of `build_bundle(...).packs` (has `.loaded.pack` and `.data_path`)."""
+        return cls.from_pack(built.loaded.pack, getattr(built, "data_path", None))
+
+
+@dataclass(frozen=True, eq=False)
+class RouteTable:
+    """Every served pack plus the bundle revision they were compiled into; swapped as one value."""
+
+    routes: tuple[Route, ...]
+    revision: str
+
+    def __post_init__(self) -> None:
+        if not self.routes:
+            raise ValueError("a gateway needs at least one pack")
+        object.__setattr__(self, "_by_name", {r.name: r for r in self.routes})
+
+    @property
+    def default(self) -> Route:
+        """The first pack, also served at the root paths."""
+        return self.routes[0]
+
+    def get(self, name: str) -> Route | None:
+        return self._by_name.get(name)  # type: ignore[attr-defined]
+
+
+class AuditSink(Protocol):
+    """What the gateway needs from `runtime/audit.py`'s AuditLog."""
+
+    @property
+    def healthy(self) -> bool: ...
+
+    def record(self, event: dict[str, Any]) -> str: ...
+
+    def open_escalation(self, event_id: str, pack: str, user_id: str | None, role: str | None,
+                        policy: str | None, reason: str | None) -> str: ...
+
+
+@dataclass
+class GatewayConfig:
+    """Everything `create_app` needs. `packgate gateway run` and `packgate demo` build one of these.
+
+    `standin_url` is the only way to point targets somewhere else than their pack's `base_url`: it is
+    an explicit option for tests and the demo (a labelled stand-in model), never set implicitly by
+    `gateway run`, and every response served through it carries `X-Packgate-Standin: true`.
+    """
+
+    routes: Sequence[Route]
+    opa_url: str
+    bundle_revision: str | Callable[[], str] = ""
+    audit: AuditSink | None = None
+    opa_timeout_s: float = 1.0           # a hung OPA must fail closed quickly (503)
+    upstream_connect_timeout_s: float = 5.0  # read timeout comes from each target's `timeout_s`
+    max_body_bytes: int = 1 * MiB        # larger: 413
+    max_header_count: int = 100          # more: 400 (hostile input)
+    standin_url: str | None = None       # tests/demo only: send every target here instead
+    standin_label: str = "packgate stand-in model (not a real model)"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def revision(self) -> str:
+        rev = self.bundle_revision
+        return rev() if callable(rev) else rev
+
+    def route_table(self) -> RouteTable:
+        return RouteTable(tuple(self.routes), self.revision())
+
+
+def install_routes(app: Starlette, routes: Sequence[Route], revision: str) -> None:
+    """Hot reload: replace the served packs and bundle revision in one assignment."""
+    app.state.routes = RouteTable(tuple(routes), revision)
