@@ -1,0 +1,139 @@
+"""Who is asking: identity facts for OPA, from headers, body metadata, or a verified bearer JWT.
+
+Without `rbac.require_auth`, identity comes from `X-User-ID` / `X-User-Role` (else `metadata.user_id`
+/ `metadata.user_role` in the body; a header always wins) and is marked `verified: false`. Missing
+values are left missing: OPA's `deny_if_missing` decides what that means.
+
+With `rbac.require_auth: true`, client-sent identity headers and metadata are dropped and identity
+comes only from `Authorization: Bearer <jwt>`, verified with the pack's `rbac.jwt` algorithm
+(HS256: key in `PACKGATE_JWT_SECRET`; RS256: PEM public key in `PACKGATE_JWT_PUBLIC_KEY`). A token
+that is present but forged, expired, not yet valid, for another issuer/audience, unsigned
+(`alg: none`) or signed with another algorithm is a 401 `invalid_token` here — it is not a fact
+to weigh but a credential that failed. No token at all is left to OPA (`unauthenticated`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jwt
+
+from packgate.compiler.schema import Jwt, Rbac
+
+from .errors import GatewayError
+
+SECRET_ENV = "PACKGATE_JWT_SECRET"
+PUBLIC_KEY_ENV = "PACKGATE_JWT_PUBLIC_KEY"
+SENSITIVITY_HEADER = "x-data-sensitivity"
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str | None
+    role: str | None
+    verified: bool
+    method: str  # "header" | "metadata" | "jwt" | "none"
+
+    def as_input(self) -> dict[str, Any]:
+        return {"user_id": self.user_id, "role": self.role, "verified": self.verified, "method": self.method}
+
+
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+@lru_cache(maxsize=8)
+def _rsa_key(pem: str) -> Any:
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    return load_pem_public_key(pem.encode())
+
+
+def _verification_key(cfg: Jwt) -> Any:
+    if cfg.algorithm == "HS256":
+        secret = os.environ.get(SECRET_ENV)
+        if not secret:
+            raise GatewayError(503, "auth_unavailable", f"{SECRET_ENV} is not set; cannot verify tokens",
+                               verdict="denied")
+        return secret
+    pem = os.environ.get(PUBLIC_KEY_ENV)
+    if not pem:
+        raise GatewayError(503, "auth_unavailable", f"{PUBLIC_KEY_ENV} is not set; cannot verify tokens",
+                           verdict="denied")
+    try:
+        return _rsa_key(pem)
+    except ValueError:
+        raise GatewayError(503, "auth_unavailable", f"{PUBLIC_KEY_ENV} is not a PEM public key",
+                           verdict="denied") from None
+
+
+def verify_bearer(authorization: str, cfg: Jwt) -> tuple[str | None, str | None]:
+    """(user, role) from a verified token, or 401 `invalid_token`."""
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise GatewayError(401, "invalid_token", "Authorization must be 'Bearer <jwt>'",
+                           param="authorization", policy="rbac", verdict="denied")
+    key = _verification_key(cfg)
+    try:
+        claims = jwt.decode(
+            token, key, algorithms=[cfg.algorithm],  # exactly one algorithm: no `none`, no HS/RS confusion
+            audience=cfg.audience, issuer=cfg.issuer, leeway=cfg.leeway_s,
+            options={"require": ["exp"], "verify_aud": cfg.audience is not None},
+        )
+    except jwt.PyJWTError as exc:
+        reason = "token expired" if isinstance(exc, jwt.ExpiredSignatureError) else "token rejected"
+        raise GatewayError(401, "invalid_token", reason, param="authorization", policy="rbac",
+                           verdict="denied") from None
+    return _clean(claims.get(cfg.user_claim)), _clean(claims.get(cfg.role_claim))
+
+
+def resolve(headers: dict[str, str], metadata: dict[str, Any], rbac: Rbac | None) -> tuple[Identity, dict[str, str]]:
+    """The identity for OPA and the `headers` map to send (identity headers made consistent)."""
+    headers = dict(headers)
+    if rbac is not None and rbac.require_auth:
+        for name in ("x-user-id", "x-user-role"):
+            headers.pop(name, None)
+        auth = headers.pop("authorization", None)
+        if auth is None:
+            return Identity(None, None, False, "none"), headers
+        user, role = verify_bearer(auth, rbac.jwt or Jwt())
+        if user is not None:
+            headers["x-user-id"] = user
+        if role is not None:
+            headers["x-user-role"] = role
+        return Identity(user, role, True, "jwt"), headers
+    headers.pop("authorization", None)
+    user, role = _clean(headers.get("x-user-id")), _clean(headers.get("x-user-role"))
+    method = "header" if (user or role) else "none"
+    for header, key in (("x-user-id", "user_id"), ("x-user-role", "user_role"), ("x-tool", "tool")):
+        if not _clean(headers.get(header)) and _clean(metadata.get(key)):
+            headers[header] = _clean(metadata.get(key))  # type: ignore[assignment]
+            if method == "none":
+                method = "metadata"
+    user, role = _clean(headers.get("x-user-id")), _clean(headers.get("x-user-role"))
+    for name in ("x-user-id", "x-user-role"):
+        if name in headers and not _clean(headers[name]):
+            del headers[name]  # an empty or blank identity header counts as missing
+    return Identity(user, role, False, method), headers
+
+
+def declared_sensitivity(headers: dict[str, str], metadata: dict[str, Any]) -> str | None:
+    """The declared tier, header first (OPA validates the name)."""
+    return _clean(headers.get(SENSITIVITY_HEADER)) or _clean(metadata.get("data_sensitivity"))
+
+
+def tools_used(body_tools: list[str], headers: dict[str, str]) -> list[str]:
+    """Union of body tool names and the comma-separated `X-Tool` header, first-seen order."""
+    seen: dict[str, None] = dict.fromkeys(body_tools)
+    for name in (headers.get("x-tool") or "").split(","):
+        name = name.strip()
+        if name:
+            seen.setdefault(name, None)
+    return list(seen)
