@@ -1,0 +1,274 @@
+"""The OPA server the gateway asks: an embedded child process, or one the operator runs.
+
+The embedded OPA listens on a free loopback port and pulls its one bundle (named `packgate`) from the
+gateway's in-process `BundleServer` (see `bundle_server.py` for why). It never outlives the gateway:
+it runs in its own process group (so a terminal's Ctrl-C reaches the gateway first, which drains and
+then stops OPA), and with `PR_SET_PDEATHSIG` so the kernel kills it if the gateway dies abruptly.
+OPA writes its logs (JSON lines) to stderr; a reader thread keeps a tail for error messages, echoes
+decision logs to our stdout when asked, and notes bundle activation errors.
+"""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+
+log = logging.getLogger("packgate.opa")
+
+BUNDLE_NAME = "packgate"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_PR_SET_PDEATHSIG = 1
+
+
+class OpaError(RuntimeError):
+    """OPA could not be found, started or reached; the message is one line for the user."""
+
+
+def find_opa(repo_root: Path = REPO_ROOT) -> Path:
+    """The pinned `opa` (`.tools/bin/opa` in the repo), else one on PATH."""
+    pinned = repo_root / ".tools" / "bin" / "opa"
+    if pinned.is_file() and os.access(pinned, os.X_OK):
+        return pinned
+    found = shutil.which("opa")
+    if found:
+        return Path(found)
+    raise OpaError(f"opa binary not found ({pinned} or PATH): run make setup")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def opa_config(bundle_url: str, token: str, *, decision_log: bool) -> dict[str, Any]:
+    """The embedded OPA's configuration (also written to its run dir for operators to read).
+
+    Decision logs go to the console only when asked; `system.log.mask` (shipped in the bundle by the
+    compiler) erases prompt/output text from every logged decision.
+    """
+    return {
+        "services": {"gateway": {"url": bundle_url, "credentials": {"bearer": {"token": token}}}},
+        "bundles": {
+            BUNDLE_NAME: {
+                "service": "gateway",
+                "resource": "bundle.tar.gz",
+                # Long polling makes a reload visible at once; the delays are only the fallback.
+                "polling": {"long_polling_timeout_seconds": 10, "min_delay_seconds": 1,
+                            "max_delay_seconds": 2},
+            }
+        },
+        "decision_logs": {"console": bool(decision_log), "mask_decision": "/system/log/mask"},
+    }
+
+
+def _pdeathsig() -> Callable[[], None]:
+    """A preexec_fn: the child gets SIGKILL when its parent thread dies (Linux only)."""
+    parent = os.getpid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):  # not Linux: the process group still lets us clean up
+        return lambda: None
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died between fork and prctl
+            os._exit(1)
+
+    return preexec
+
+
+class EmbeddedOpa:
+    """`opa run --server` as a child process that pulls its bundle from `bundle_url`.
+
+    Start it from the main thread: PR_SET_PDEATHSIG fires when the *thread* that forked it exits.
+    """
+
+    def __init__(self, bundle_url: str, token: str, *, decision_log: bool = False,
+                 opa_binary: Path | None = None, run_dir: Path | None = None,
+                 decision_log_stream: TextIO | None = None) -> None:
+        self.binary = opa_binary or find_opa()
+        self.decision_log = decision_log
+        self.run_dir = run_dir or Path(tempfile.mkdtemp(prefix="packgate-opa-"))
+        self.config_path = self.run_dir / "opa-config.json"
+        self._cfg = opa_config(bundle_url, token, decision_log=decision_log)
+        self._out = decision_log_stream or sys.stdout
+        self._tail: collections.deque[str] = collections.deque(maxlen=40)
+        self._bundle_errors: collections.deque[str] = collections.deque(maxlen=20)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, timeout: float = 20.0) -> EmbeddedOpa:
+        """Start OPA and wait until its bundle is active; OpaError (one line) otherwise."""
+        fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:  # holds the bundle service token: owner-only
+            json.dump(self._cfg, fh, indent=2)
+        for attempt in range(3):  # the free port may be taken between our probe and OPA's bind
+            self.port = free_port()
+            self._spawn()
+            try:
+                wait_healthy(self.url, timeout=timeout, bundles=True, proc=self.proc,
+                             stderr_tail=self.stderr_tail)
+                return self
+            except OpaError:
+                port_taken = any("address already in use" in line for line in self._tail)
+                self.stop()
+                if not port_taken or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _spawn(self) -> None:
+        args = [
+            str(self.binary), "run", "--server", "--addr", f"127.0.0.1:{self.port}",
+            "--config-file", str(self.config_path), "--log-format", "json",
+            "--log-level", "info" if self.decision_log else "error",
+            "--log-level-request", "error", "--disable-telemetry", "--shutdown-grace-period", "2",
+        ]
+        self._tail.clear()
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=self.run_dir, process_group=0, preexec_fn=_pdeathsig(), close_fds=True,
+        )
+        threading.Thread(target=self._read_logs, args=(self.proc,), name="packgate-opa-log",
+                         daemon=True).start()
+
+    def _read_logs(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                entry = {"msg": line}
+            if not isinstance(entry, dict):
+                entry = {"msg": line}
+            msg = str(entry.get("msg", ""))
+            if msg == "Decision Log":
+                if self.decision_log:
+                    self._out.write(line + "\n")
+                    self._out.flush()
+                continue
+            self._tail.append(msg + (f": {entry['err']}" if "err" in entry else ""))
+            if "bundle" in msg.lower() and entry.get("level") == "error":
+                if not self._bundle_errors or self._bundle_errors[-1] != msg:  # OPA retries
+                    log.error("opa: %s", msg)
+                self._bundle_errors.append(msg)
+
+    def stderr_tail(self, n: int = 5) -> str:
+        return " | ".join(list(self._tail)[-n:]) or "no output"
+
+    def bundle_errors(self) -> list[str]:
+        return list(self._bundle_errors)
+
+    def stop(self, grace: float = 3.0) -> None:
+        """Terminate the process group, then kill it; safe to call twice."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            _signal_group(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                _signal_group(proc.pid, signal.SIGKILL)
+                proc.wait(grace)
+        if proc.stdout:
+            proc.stdout.close()
+
+    def __enter__(self) -> EmbeddedOpa:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)  # process_group=0 made OPA the leader of group `pid`
+    except ProcessLookupError:
+        pass
+
+
+def wait_healthy(url: str, *, timeout: float = 20.0, bundles: bool = True,
+                 proc: subprocess.Popen[bytes] | None = None,
+                 stderr_tail: Callable[[], str] | None = None) -> None:
+    """Poll `GET /health[?bundles]` until 200; OpaError with OPA's last words otherwise."""
+    health = f"{url.rstrip('/')}/health" + ("?bundles" if bundles else "")
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    with httpx.Client(timeout=1.0) as client:
+        while True:
+            if proc is not None and proc.poll() is not None:
+                tail = stderr_tail() if stderr_tail else ""
+                raise OpaError(f"opa exited with status {proc.returncode} during start-up: {tail}")
+            try:
+                r = client.get(health)
+                if r.status_code == 200:
+                    return
+                last = f"HTTP {r.status_code}"
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__
+            if time.monotonic() > deadline:
+                tail = f"; opa says: {stderr_tail()}" if stderr_tail else ""
+                raise OpaError(f"opa at {url} not healthy after {timeout:.0f}s ({last}){tail}")
+            time.sleep(0.05)
+
+
+def active_revision(url: str, client: httpx.Client | None = None,
+                    bundle: str = BUNDLE_NAME) -> str | None:
+    """The revision of the bundle OPA has activated (from `data.system.bundles`), or None.
+
+    OPA 1.x has no `/v1/status` without the status plugin; it does store each activated bundle's
+    manifest under `data.system.bundles.<name>.manifest`, readable through the data API.
+    """
+    own = client or httpx.Client(timeout=1.0)
+    try:
+        r = own.get(f"{url.rstrip('/')}/v1/data/system/bundles/{bundle}/manifest/revision")
+        if r.status_code != 200:
+            return None
+        result = r.json().get("result")
+        return result if isinstance(result, str) else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    finally:
+        if client is None:
+            own.close()
+
+
+def check_external(url: str, timeout: float = 2.0) -> str | None:
+    """For `--opa-url`: None if OPA answers `/health`, else a one-line reason (we still serve: 503)."""
+    try:
+        r = httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
+    except httpx.HTTPError as exc:
+        return f"OPA at {url} unreachable ({type(exc).__name__})"
+    return None if r.status_code == 200 else f"OPA at {url} unhealthy (HTTP {r.status_code})"

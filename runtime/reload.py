@@ -1,0 +1,183 @@
+"""Hot reload: pack file changed -> new bundle -> OPA activates it -> the gateway swaps its routes.
+
+Order matters, and is what makes a reload drop no request:
+1. compile into a NEW directory (the active bundle is never touched; a pack that no longer compiles
+   is logged as `file:line:col: error: ...` and the last good bundle stays);
+2. publish it to the bundle server; OPA (long polling) downloads it and activates it atomically —
+   each decision is evaluated wholly against the old policy or wholly against the new one;
+3. wait until OPA reports the new revision active (`data.system.bundles.packgate.manifest.revision`);
+   if it never does (OPA rejected the bundle), republish the last good one and keep the old routes;
+4. only then swap the gateway's route table (pack version, bundle revision): one assignment.
+
+Between 2 and 4 (a few milliseconds) a request may be decided by the new policy while its audit event
+still names the old revision. A renamed pack (new Rego package) would answer 503 in that window, as
+its old package is gone from OPA before the gateway routes to the new one.
+
+A *follower* (a uvicorn worker when `--workers N` > 1) compiles the same files but does not publish;
+it swaps its own routes once OPA shows the same revision, which the leader published — the compiler
+is deterministic (revision = content hash), so every process converges on the same bundle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .opa_server import active_revision
+
+log = logging.getLogger("packgate.reload")
+
+Publish = Callable[[Path, str], Any]
+Install = Callable[[Any], None]
+KEEP_BUILDS = 3
+
+
+@dataclass
+class ReloadOutcome:
+    ok: bool
+    revision: str | None = None
+    changed: bool = False
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _default_build(paths: Sequence[Path], out_dir: Path) -> Any:
+    from packgate.compiler.build import build_bundle  # the compiler is imported only when used
+
+    return build_bundle([str(p) for p in paths], out_dir)
+
+
+class Reloader:
+    """Owns the current `BuildResult` and moves OPA and the gateway to a new one, or not at all."""
+
+    def __init__(self, pack_paths: Sequence[Path], work_dir: Path, *,
+                 opa_url: Callable[[], str] | str | None = None,
+                 publish: Publish | None = None,
+                 install: Install | None = None,
+                 build: Callable[[Sequence[Path], Path], Any] = _default_build,
+                 opa_errors: Callable[[], list[str]] | None = None,
+                 activation_timeout: float = 10.0) -> None:
+        self.pack_paths = [Path(p).resolve() for p in pack_paths]
+        self.work_dir = Path(work_dir)
+        self._opa_url = opa_url
+        self._publish = publish
+        self._install = install
+        self._build = build
+        self._opa_errors = opa_errors
+        self.activation_timeout = activation_timeout
+        self.current: Any = None
+        self.reloads = 0
+        self._serial = 0
+        self._lock = threading.Lock()  # one reload at a time, whoever triggers it
+
+    @property
+    def opa_url(self) -> str | None:
+        return self._opa_url() if callable(self._opa_url) else self._opa_url
+
+    def _next_dir(self) -> Path:
+        self._serial += 1
+        return self.work_dir / f"build-{self._serial:04d}"
+
+    def initial(self) -> Any:
+        """First compile (PackError propagates: the gateway does not start on a broken pack)."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        result = self._build(self.pack_paths, self._next_dir())
+        if self._publish is not None:
+            self._publish(Path(result.bundle_dir), result.revision)
+        self.current = result
+        return result
+
+    def reload(self) -> ReloadOutcome:
+        """Recompile and switch, synchronously (run it off the event loop)."""
+        with self._lock:
+            return self._reload()
+
+    def _reload(self) -> ReloadOutcome:
+        from packgate.compiler.diagnostics import PackError
+
+        started = time.monotonic()
+        try:
+            result = self._build(self.pack_paths, self._next_dir())
+        except PackError as exc:
+            errors = [str(d) for d in exc.diagnostics]
+            for line in errors:
+                log.error("%s", line)
+            log.error("reload: packs do not compile; still serving revision %s", self._rev())
+            return ReloadOutcome(False, self._rev(), errors=errors, seconds=time.monotonic() - started)
+        except Exception as exc:  # a compiler bug must not take the gateway down
+            log.error("reload: compiler failed (%s); still serving revision %s",
+                      type(exc).__name__, self._rev())
+            return ReloadOutcome(False, self._rev(), errors=[type(exc).__name__],
+                                 seconds=time.monotonic() - started)
+
+        if self.current is not None and result.revision == self.current.revision:
+            shutil.rmtree(result.bundle_dir, ignore_errors=True)
+            return ReloadOutcome(True, result.revision, changed=False,
+                                 seconds=time.monotonic() - started)
+
+        if self._publish is not None:
+            self._publish(Path(result.bundle_dir), result.revision)
+        if self.opa_url is not None and not self._await_revision(result.revision):
+            errors = self._opa_errors()[-1:] if self._opa_errors else []
+            log.error("reload: OPA did not activate revision %s%s; still serving %s",
+                      result.revision, f" ({errors[0]})" if errors else "", self._rev())
+            if self._publish is not None and self.current is not None:  # stop OPA retrying it
+                self._publish(Path(self.current.bundle_dir), self.current.revision)
+            return ReloadOutcome(False, self._rev(), errors=errors or ["activation timeout"],
+                                 seconds=time.monotonic() - started)
+
+        if self._install is not None:
+            self._install(result)
+        previous, self.current = self.current, result
+        self.reloads += 1
+        self._prune()
+        took = time.monotonic() - started
+        packs = ", ".join(f"{p.name} {p.version}" for p in result.packs)
+        log.warning("reloaded: %s (revision %s, from %s) in %.0f ms", packs, result.revision,
+                    getattr(previous, "revision", "-"), took * 1000)
+        return ReloadOutcome(True, result.revision, changed=True, seconds=took)
+
+    def _rev(self) -> str | None:
+        return getattr(self.current, "revision", None)
+
+    def _await_revision(self, revision: str) -> bool:
+        deadline = time.monotonic() + self.activation_timeout
+        url = self.opa_url
+        assert url is not None
+        with httpx.Client(timeout=1.0) as client:
+            while time.monotonic() < deadline:
+                if active_revision(url, client) == revision:
+                    return True
+                time.sleep(0.01)
+        return False
+
+    def _prune(self) -> None:
+        """Keep the newest builds only (the active one, and one to roll back to)."""
+        keep = {Path(self.current.bundle_dir).resolve()}
+        builds = sorted(self.work_dir.glob("build-*"))
+        for old in builds[:-KEEP_BUILDS]:
+            if old.resolve() not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    async def watch(self, stop: asyncio.Event | None = None, debounce_ms: int = 200) -> None:
+        """Reload whenever one of the pack files changes (editors that save by rename included)."""
+        from watchfiles import awatch
+
+        targets = {str(p) for p in self.pack_paths}
+        dirs = sorted({str(p.parent) for p in self.pack_paths})
+
+        def wanted(_change: Any, path: str) -> bool:
+            return str(Path(path).resolve()) in targets
+
+        async for _changes in awatch(*dirs, watch_filter=wanted, debounce=debounce_ms, step=50,
+                                     stop_event=stop, recursive=False):
+            await asyncio.to_thread(self.reload)

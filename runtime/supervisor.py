@@ -1,0 +1,219 @@
+"""Assemble one gateway process: compile the packs, start (or reach) OPA, build the app, serve, reload.
+
+`packgate gateway run` and `packgate demo` both go through `Supervisor`; tests drive it through the
+CLI. Start-up order is compile -> bundle server -> OPA healthy with that bundle -> audit log -> app,
+so the gateway never accepts a request before its policy engine can answer. Shutdown is the reverse:
+uvicorn drains in-flight requests, the watcher stops, then the audit log flushes and OPA stops last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .bundle_server import BundleServer
+from .opa_server import EmbeddedOpa, OpaError, active_revision, check_external
+from .reload import Reloader
+
+log = logging.getLogger("packgate.gateway")
+
+
+@dataclass
+class GatewayOptions:
+    packs: Sequence[Path]
+    host: str = "127.0.0.1"
+    port: int = 41002
+    opa_url: str | None = None          # None: embedded OPA
+    audit_db: Path | None = None        # None: no audit log (tests of the OPA path only)
+    decision_log: bool = False
+    standin_url: str | None = None      # demo/tests only; `gateway run` never sets it
+    watch: bool = True
+    workers: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class StartupError(RuntimeError):
+    """One line for the user; raised for anything that keeps the gateway from starting."""
+
+
+class Supervisor:
+    """Owns every resource of a running gateway, and releases each exactly once."""
+
+    def __init__(self, opts: GatewayOptions) -> None:
+        self.opts = opts
+        self.work_dir = Path(tempfile.mkdtemp(prefix="packgate-gw-"))
+        self.bundles: BundleServer | None = None
+        self.opa: EmbeddedOpa | None = None
+        self.audit: Any = None
+        self.app: Any = None
+        self.reloader: Reloader | None = None
+        self.opa_url = opts.opa_url or ""
+        self.opa_warning: str | None = None
+        self.bound_port: int | None = None
+
+    # --- start-up (main thread: the OPA child's PDEATHSIG is tied to the forking thread) -------
+
+    def start(self) -> Supervisor:
+        from packgate.compiler.diagnostics import PackError
+
+        for p in self.opts.packs:
+            if not Path(p).is_file():
+                raise StartupError(f"pack not found: {p}")
+        try:
+            if self.opts.opa_url is None:
+                self.bundles = BundleServer().start()
+                self.reloader = Reloader(self.opts.packs, self.work_dir, opa_url=lambda: self.opa_url,
+                                         publish=self.bundles.publish, install=self._install,
+                                         opa_errors=lambda: self.opa.bundle_errors() if self.opa else [])
+                first = self.reloader.initial()
+                self.opa = EmbeddedOpa(self.bundles.url, self.bundles.token,
+                                       decision_log=self.opts.decision_log,
+                                       run_dir=self.work_dir).start()
+                self.opa_url = self.opa.url
+            else:
+                # The operator's OPA gets its bundles from their own pipeline: we compile only to
+                # know the routes, and never push or hot-reload policy into someone else's OPA.
+                self.reloader = Reloader(self.opts.packs, self.work_dir)
+                first = self.reloader.initial()
+                self.opa_warning = check_external(self.opts.opa_url)
+                if self.opa_warning is None:
+                    seen = active_revision(self.opts.opa_url)
+                    if seen is not None and seen != first.revision:
+                        self.opa_warning = (f"OPA at {self.opts.opa_url} has bundle revision {seen}, "
+                                            f"the packs compile to {first.revision}")
+        except PackError as exc:
+            raise StartupError("\n".join(str(d) for d in exc.diagnostics)) from None
+        except OpaError as exc:
+            raise StartupError(str(exc)) from None
+        self.audit = self._open_audit()
+        self.app = self._create_app(first)
+        return self
+
+    def _open_audit(self) -> Any:
+        if self.opts.audit_db is None:
+            return None
+        from .audit import AuditError, AuditLog
+
+        try:
+            return AuditLog.open(self.opts.audit_db)
+        except AuditError as exc:
+            raise StartupError(str(exc)) from None
+
+    def _routes(self, result: Any) -> list[Any]:
+        from .config import Route
+
+        return [Route.from_built(p) for p in result.packs]
+
+    def _create_app(self, first: Any) -> Any:
+        from .app import create_app
+        from .config import GatewayConfig
+
+        config = GatewayConfig(routes=self._routes(first), opa_url=self.opa_url,
+                               bundle_revision=first.revision, audit=self.audit,
+                               standin_url=self.opts.standin_url, extra=dict(self.opts.extra))
+        return create_app(config)
+
+    def _install(self, result: Any) -> None:
+        """Reload step 4: swap the route table once OPA runs the new revision."""
+        from .config import install_routes
+
+        if self.app is not None:
+            install_routes(self.app, self._routes(result), result.revision)
+
+    @property
+    def revision(self) -> str | None:
+        return getattr(self.reloader.current, "revision", None) if self.reloader else None
+
+    def packs(self) -> list[Any]:
+        return list(self.reloader.current.packs) if self.reloader and self.reloader.current else []
+
+    # --- serving -------------------------------------------------------------------------------
+
+    async def serve(self, on_ready: Callable[[Supervisor], None] | None = None) -> None:
+        """uvicorn (uvloop + httptools) plus the pack watcher, until SIGINT/SIGTERM."""
+        import uvicorn
+
+        config = uvicorn.Config(self.app, host=self.opts.host, port=self.opts.port, loop="uvloop",
+                                http="httptools", log_level="warning", access_log=False,
+                                lifespan="auto", server_header=False, timeout_graceful_shutdown=10)
+        server = uvicorn.Server(config)
+        stop = asyncio.Event()
+        watcher = None
+        if self.opts.watch and self.opts.opa_url is None and self.reloader is not None:
+            watcher = asyncio.create_task(self.reloader.watch(stop))
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.02)
+        if server.started:
+            self.bound_port = _bound_port(server, self.opts.port)
+            if on_ready is not None:
+                on_ready(self)
+        try:
+            await serving
+        finally:
+            stop.set()
+            if watcher is not None:
+                try:
+                    await asyncio.wait_for(watcher, 2)
+                except (asyncio.TimeoutError, asyncio.CancelledError):
+                    watcher.cancel()
+        if not server.started:
+            raise StartupError(f"cannot listen on {self.opts.host}:{self.opts.port} "
+                               "(address in use or not permitted)")
+
+    def close(self) -> None:
+        """Reverse order of start; each step guarded so one failure does not leak the rest."""
+        if self.audit is not None:
+            try:
+                self.audit.close()
+            except Exception as exc:  # noqa: BLE001 - shutdown must finish
+                log.error("audit close failed (%s)", type(exc).__name__)
+            self.audit = None
+        if self.opa is not None:
+            self.opa.stop()
+        if self.bundles is not None:
+            self.bundles.close()
+            self.bundles = None
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def __enter__(self) -> Supervisor:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _bound_port(server: Any, fallback: int) -> int:
+    try:
+        return int(server.servers[0].sockets[0].getsockname()[1])
+    except (AttributeError, IndexError, OSError):
+        return fallback
+
+
+def terminate_on_sigterm() -> None:
+    """SIGTERM raises SystemExit in the main thread, so `finally` blocks stop OPA and flush audit.
+
+    uvicorn captures SIGTERM while serving and re-raises it after draining; without this handler
+    the re-raised signal would kill the process before the cleanup ran.
+    """
+    def handler(signum: int, _frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """One line per message on stderr, no tracebacks (the CLI never shows one)."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="packgate: %(message)s")
+    if os.environ.get("PACKGATE_DEBUG") == "1":
+        logging.getLogger().setLevel(logging.DEBUG)

@@ -1,0 +1,149 @@
+"""The embedded OPA: starts healthy, stops without orphans, masks its decision log, fails cleanly."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from packgate.runtime.bundle_server import BundleServer
+from packgate.runtime.opa_server import EmbeddedOpa, OpaError, active_revision, find_opa
+
+from .bundles import write_bundle
+
+REGO = 'request := {"allow": true, "rev": "one"}\n\nresponse := {"action": "deliver"}\n'
+
+
+def _gone(pid: int, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        # a zombie still answers kill(0); it is reaped by its parent, so check its state
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
+                return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    server = BundleServer().start()
+    server.publish(write_bundle(tmp_path / "b1", "rev-1", REGO), "rev-1")
+    yield server
+    server.close()
+
+
+def test_starts_with_bundle_and_stops_without_orphan(served: BundleServer, tmp_path: Path) -> None:
+    opa = EmbeddedOpa(served.url, served.token, run_dir=tmp_path).start()
+    pid = opa.pid
+    assert pid is not None
+    assert httpx.get(f"{opa.url}/health?bundles").status_code == 200
+    assert active_revision(opa.url) == "rev-1"
+    r = httpx.post(f"{opa.url}/v1/data/packgate/packs/demo/request", json={"input": {}})
+    assert r.json()["result"]["rev"] == "one"
+    opa.stop()
+    assert _gone(pid)
+    opa.stop()  # idempotent
+
+
+def test_bundle_service_needs_the_token(served: BundleServer) -> None:
+    assert httpx.get(f"{served.url}/bundle.tar.gz").status_code == 401
+    ok = httpx.get(f"{served.url}/bundle.tar.gz", headers={"Authorization": f"Bearer {served.token}"})
+    assert ok.status_code == 200 and ok.headers["content-type"] == "application/vnd.openpolicyagent.bundles"
+
+
+def test_decision_log_is_masked(served: BundleServer, tmp_path: Path) -> None:
+    out = io.StringIO()
+    with EmbeddedOpa(served.url, served.token, decision_log=True, run_dir=tmp_path,
+                     decision_log_stream=out) as opa:
+        httpx.post(f"{opa.url}/v1/data/packgate/packs/demo/response",
+                   json={"input": {"output": {"text": "Jane Roe SSN 123-45-6789"}, "target": "t1"}})
+        deadline = time.monotonic() + 5
+        while "Decision Log" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    logged = out.getvalue()
+    assert "Decision Log" in logged and '"erased":["/input/output/text"]' in logged
+    assert "123-45-6789" not in logged and "Jane Roe" not in logged
+    assert '"target":"t1"' in logged  # masking is targeted, not a blanket drop
+
+
+def test_no_decision_log_by_default(served: BundleServer, tmp_path: Path) -> None:
+    out = io.StringIO()
+    with EmbeddedOpa(served.url, served.token, run_dir=tmp_path, decision_log_stream=out) as opa:
+        httpx.post(f"{opa.url}/v1/data/packgate/packs/demo/request", json={"input": {}})
+        time.sleep(0.3)
+    assert out.getvalue() == ""
+
+
+def test_reload_is_atomic_and_a_rejected_bundle_keeps_the_old(served: BundleServer, tmp_path: Path) -> None:
+    with EmbeddedOpa(served.url, served.token, run_dir=tmp_path) as opa:
+        served.publish(write_bundle(tmp_path / "b2", "rev-2", REGO.replace('"one"', '"two"')), "rev-2")
+        deadline = time.monotonic() + 5
+        while active_revision(opa.url) != "rev-2" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert active_revision(opa.url) == "rev-2"
+        served.publish(write_bundle(tmp_path / "b3", "rev-3", "request := {\n"), "rev-3")
+        time.sleep(1.0)
+        assert active_revision(opa.url) == "rev-2"
+        r = httpx.post(f"{opa.url}/v1/data/packgate/packs/demo/request", json={"input": {}})
+        assert r.json()["result"]["rev"] == "two"
+        assert any("Bundle load failed" in e for e in opa.bundle_errors())
+
+
+def test_parent_killed_takes_opa_with_it(served: BundleServer, tmp_path: Path) -> None:
+    """PR_SET_PDEATHSIG: even a SIGKILLed gateway leaves no OPA behind."""
+    script = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from packgate.runtime.opa_server import EmbeddedOpa
+        opa = EmbeddedOpa({served.url!r}, {served.token!r}, run_dir=Path({str(tmp_path)!r})).start()
+        print(opa.pid, flush=True)
+        time.sleep(60)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        opa_pid = int(child.stdout.readline())
+        assert not _gone(opa_pid, timeout=0.2)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert _gone(opa_pid)
+
+
+def test_start_failure_is_one_clean_line(tmp_path: Path) -> None:
+    server = BundleServer().start()  # nothing published: OPA never becomes healthy
+    try:
+        with pytest.raises(OpaError) as err:
+            EmbeddedOpa(server.url, server.token, run_dir=tmp_path).start(timeout=1.5)
+        assert "\n" not in str(err.value) and "not healthy" in str(err.value)
+    finally:
+        server.close()
+
+
+def test_bad_binary_reports_opa_stderr(served: BundleServer, tmp_path: Path) -> None:
+    fake = tmp_path / "opa"
+    fake.write_text("#!/bin/sh\necho 'boom: cannot start' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(OpaError) as err:
+        EmbeddedOpa(served.url, served.token, opa_binary=fake, run_dir=tmp_path).start(timeout=3)
+    assert "status 3" in str(err.value) and "boom: cannot start" in str(err.value)
+
+
+def test_missing_binary_says_run_make_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(OpaError, match="run make setup"):
+        find_opa(tmp_path)
