@@ -593,12 +593,12 @@ class AuditLog:
 # ---------------------------------------------------------------- escalations, retention
 
 
-def _write_txn(db: str | Path, fn) -> Any:
+def _write_txn(db: str | Path, fn, busy_ms: int) -> Any:
     p = Path(db)
     if not p.is_file():
         raise AuditError(f"audit database not found: {p}")
     try:
-        conn = _connect(p, busy_ms=5000)
+        conn = _connect(p, busy_ms=busy_ms)
     except sqlite3.Error as exc:
         raise AuditError(f"cannot open audit database {p}: {_describe(exc)}") from None
     try:
@@ -609,7 +609,8 @@ def _write_txn(db: str | Path, fn) -> Any:
         conn.close()
 
 
-def resolve_escalation(db: str | Path, esc_id: str, outcome: str, reason: str, resolved_by: str) -> str:
+def resolve_escalation(db: str | Path, esc_id: str, outcome: str, reason: str, resolved_by: str, *,
+                       busy_ms: int = 5000) -> str:
     """Approve or reject an open escalation and write an `escalation_resolved` event in the same
     transaction, so the chain records who decided what. Returns that event's id.
 
@@ -641,10 +642,10 @@ def resolve_escalation(db: str | Path, esc_id: str, outcome: str, reason: str, r
         _append(conn, [("event", event)])
         return event["id"]
 
-    return _write_txn(db, txn)
+    return _write_txn(db, txn, busy_ms)
 
 
-def purge(db: str | Path, older_than_days: float) -> int:
+def purge(db: str | Path, older_than_days: float, *, busy_ms: int = 5000) -> int:
     """Delete events older than the cutoff, re-anchor the chain in `meta`, and record a
     `retention_purge` event naming the anchor (so verify can tell a purge from a deletion).
 
@@ -670,7 +671,7 @@ def purge(db: str | Path, older_than_days: float) -> int:
         _append(conn, [("event", event)])
         return n
 
-    return _write_txn(db, txn)
+    return _write_txn(db, txn, busy_ms)
 
 
 # ---------------------------------------------------------------- reading

@@ -23,6 +23,7 @@ import typer
 from packgate.runtime import audit
 
 AuditDb = typer.Option(audit.DEFAULT_AUDIT_DB, "--audit-db", help="Path of the audit SQLite database.")
+LockWait = typer.Option(5000, "--lock-wait-ms", min=0, help="How long to wait for a locked db before failing.")
 
 # Columns of `events export --format csv`: the indexed facts for spreadsheets, plus the exact hashed
 # body and chain hashes so an export can be re-verified offline.
@@ -211,12 +212,13 @@ def register(app: typer.Typer) -> None:
         older_than_days: float = typer.Option(..., "--older-than-days", min=0, help="Retention in days."),
         yes: bool = typer.Option(False, "--yes", help="Confirm: events were exported first."),
         audit_db: str = AuditDb,
+        lock_wait_ms: int = LockWait,
     ) -> None:
         """Delete events older than the retention period, re-anchoring the chain (export first)."""
         if not yes:
             _fail("purge deletes audit events: run `packgate events export` first, then pass --yes")
         try:
-            n = audit.purge(audit_db, older_than_days)
+            n = audit.purge(audit_db, older_than_days, busy_ms=lock_wait_ms)
         except audit.AuditError as exc:
             _fail(str(exc))
         typer.echo(f"purged {n} events; chain re-anchored")
@@ -271,11 +273,12 @@ def register(app: typer.Typer) -> None:
         reason: str = typer.Option(..., "--reason", help="Reviewer's note (no PHI)."),
         by: Optional[str] = typer.Option(None, "--by", help="Reviewer id (default: login name)."),
         audit_db: str = AuditDb,
+        lock_wait_ms: int = LockWait,
     ) -> None:
         """Approve or reject an open escalation; the decision is written to the audit chain."""
         who = by or _login()
         try:
-            event_id = audit.resolve_escalation(audit_db, esc_id, outcome.value, reason, who)
+            event_id = audit.resolve_escalation(audit_db, esc_id, outcome.value, reason, who, busy_ms=lock_wait_ms)
         except KeyError:
             _fail(f"no escalation {esc_id}")
         except ValueError as exc:

@@ -1,0 +1,201 @@
+"""The `events` and `escalations` commands, run as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from packgate.runtime import audit
+
+from .helpers import run_cli, sample_event
+
+
+def _stored(db: Path) -> list[dict]:
+    conn = sqlite3.connect(db)
+    try:
+        return [json.loads(r[0]) | {"seq": r[1], "prev_hash": r[2], "hash": r[3]}
+                for r in conn.execute("SELECT body, seq, prev_hash, hash FROM events ORDER BY seq")]
+    finally:
+        conn.close()
+
+
+def test_export_json_round_trip(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "e.json"
+    cp = run_cli("events", "export", "--format", "json", "-o", str(out), "--audit-db", str(db))
+    assert cp.returncode == 0, cp.stderr
+    exported = json.loads(out.read_text())
+    assert exported == _stored(db) and len(exported) == 10
+    # the export is self-verifying: recompute the chain from it alone
+    prev = audit.GENESIS_HASH
+    for e in exported:
+        body = audit.canonical_json({k: v for k, v in e.items() if k not in ("seq", "prev_hash", "hash")})
+        assert e["prev_hash"] == prev and audit.chain_hash(prev, body) == e["hash"]
+        prev = e["hash"]
+    stdout = run_cli("events", "export", "--format", "json", "--audit-db", str(db))
+    assert json.loads(stdout.stdout) == exported
+
+
+def test_export_csv_round_trip(db: Path) -> None:
+    cp = run_cli("events", "export", "--format", "csv", "--audit-db", str(db))
+    assert cp.returncode == 0, cp.stderr
+    rows = list(csv.DictReader(io.StringIO(cp.stdout)))
+    stored = _stored(db)
+    assert len(rows) == 10
+    for row, e in zip(rows, stored):
+        body = {k: v for k, v in e.items() if k not in ("seq", "prev_hash", "hash")}
+        assert json.loads(row["body"]) == body
+        assert row["body"] == audit.canonical_json(body)
+        assert (int(row["seq"]), row["id"], row["verdict"], int(row["status"]), row["hash"]) == \
+            (e["seq"], e["id"], e["verdict"], e["status"], e["hash"])
+        assert json.loads(row["reasons"]) == e["reasons"]
+
+
+def test_tail_filters(db: Path) -> None:
+    def tail(*args: str) -> list[dict]:
+        cp = run_cli("events", "tail", "--json", "--audit-db", str(db), *args)
+        assert cp.returncode == 0, cp.stderr
+        return [json.loads(line) for line in cp.stdout.splitlines()]
+
+    assert [e["seq"] for e in tail()] == list(range(1, 11))
+    assert [e["seq"] for e in tail("--limit", "3")] == [8, 9, 10]
+    assert [e["seq"] for e in tail("--policy", "rbac")] == [1, 4, 7, 10]
+    assert [e["seq"] for e in tail("--verdict", "denied")] == [2, 5, 8]
+    assert [e["seq"] for e in tail("--policy", "rbac", "--verdict", "denied")] == []
+    assert len(tail("--since", "1h")) == 10
+    conn = sqlite3.connect(db)
+    old_ts = conn.execute("SELECT ts FROM events WHERE seq=1").fetchone()[0]
+    conn.close()
+    assert old_ts >= audit.ts_before(3600)
+    table = run_cli("events", "tail", "--audit-db", str(db), "--limit", "2")
+    assert table.returncode == 0 and "audit events (2)" in table.stdout and "human-oversight:code_8" in table.stdout
+    bad = run_cli("events", "tail", "--since", "ten minutes", "--audit-db", str(db))
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+
+
+def test_tail_follow_prints_new_events(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    log = audit.AuditLog.open(db)
+    log.record(sample_event(0))
+    assert log.flush(5)
+    proc = subprocess.Popen([sys.executable, "-m", "packgate", "events", "tail", "--follow", "--json",
+                             "--poll", "0.05", "--audit-db", str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(proc.stdout.readline())
+        new_id = log.record(sample_event(1))
+        assert log.flush(5)
+        second = json.loads(proc.stdout.readline())
+        assert (first["seq"], second["seq"], second["id"]) == (1, 2, new_id)
+    finally:
+        proc.terminate()
+        proc.wait(5)
+        log.close()
+
+
+_CMDS = {
+    "tail": ["events", "tail"], "verify": ["events", "verify"], "export": ["events", "export", "--format", "csv"],
+    "list": ["escalations", "list"], "show": ["escalations", "show", "esc_x"],
+    "resolve": ["escalations", "resolve", "esc_x", "--outcome", "approve", "--reason", "r"],
+}
+_CASES = [("missing", c) for c in _CMDS] + [("corrupt", c) for c in ("tail", "verify", "export", "resolve")] \
+    + [("not_ours", c) for c in ("verify", "list")]
+
+
+@pytest.mark.parametrize("state,cmd", _CASES)
+def test_bad_db_is_one_line_error(tmp_path: Path, state: str, cmd: str) -> None:
+    db = tmp_path / "x.db"
+    if state == "corrupt":
+        db.write_bytes(b"this is not sqlite" * 100)
+    elif state == "not_ours":
+        sqlite3.connect(db).execute("CREATE TABLE t(x)").connection.close()
+    cp = run_cli(*_CMDS[cmd], "--audit-db", str(db))
+    assert cp.returncode == 1
+    lines = cp.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("packgate: "), cp.stderr
+    assert "Traceback" not in cp.stderr + cp.stdout
+    if state == "missing":
+        assert not db.exists()  # read commands never create a db
+
+
+def test_locked_db_resolve_is_one_line_error(db: Path) -> None:
+    log = audit.AuditLog.open(db)
+    esc = log.open_escalation(audit.new_event_id(), "p", "u", "r", "human-oversight", "escalated")
+    log.close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        cp = run_cli("escalations", "resolve", esc, "--outcome", "approve", "--reason", "fine",
+                     "--lock-wait-ms", "100", "--audit-db", str(db))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert cp.returncode == 1 and "locked" in cp.stderr and len(cp.stderr.strip().splitlines()) == 1
+    assert audit.get_escalation(db, esc)["status"] == "open"
+
+
+def test_escalation_list_show_resolve(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    log = audit.AuditLog.open(db)
+    eids = [audit.new_event_id() for _ in range(2)]
+    escs = []
+    for i, eid in enumerate(eids):
+        esc = log.open_escalation(eid, "behavioral-health-review-route", f"u-{i}", "clinician", "human-oversight",
+                                  "escalated")
+        log.record({**sample_event(2), "id": eid, "escalation_id": esc})
+        escs.append(esc)
+    log.close()
+    assert all(e.startswith("esc_") for e in escs)
+
+    cp = run_cli("escalations", "list", "--status", "open", "--json", "--audit-db", str(db))
+    assert cp.returncode == 0, cp.stderr
+    assert [r["id"] for r in json.loads(cp.stdout)] == escs
+    table = run_cli("escalations", "list", "--audit-db", str(db))
+    assert table.returncode == 0 and escs[0] in table.stdout
+
+    show = run_cli("escalations", "show", escs[0], "--json", "--audit-db", str(db))
+    row = json.loads(show.stdout)
+    assert (row["event_id"], row["status"], row["user_id"], row["policy"]) == (eids[0], "open", "u-0", "human-oversight")
+
+    res = run_cli("escalations", "resolve", escs[0], "--outcome", "reject", "--reason", "unsafe advice",
+                  "--by", "dr-lee", "--audit-db", str(db))
+    assert res.returncode == 0 and "rejected by dr-lee" in res.stdout, res.stderr
+    again = run_cli("escalations", "resolve", escs[0], "--outcome", "approve", "--reason", "x", "--audit-db", str(db))
+    assert again.returncode == 1 and "already rejected" in again.stderr
+    unknown = run_cli("escalations", "resolve", "esc_nope", "--outcome", "approve", "--reason", "x",
+                      "--audit-db", str(db))
+    assert unknown.returncode == 1 and "no escalation esc_nope" in unknown.stderr
+    missing = run_cli("escalations", "show", "esc_nope", "--audit-db", str(db))
+    assert missing.returncode == 1 and "no escalation" in missing.stderr
+
+    row = audit.get_escalation(db, escs[0])
+    assert (row["status"], row["resolved_by"], row["outcome_reason"]) == ("rejected", "dr-lee", "unsafe advice")
+    assert row["resolved_at"].endswith("Z")
+    assert [r["id"] for r in audit.list_escalations(db, "open")] == [escs[1]]
+    # the resolution is in the chain, and carries no reviewer text
+    events = audit.query_events(db)
+    last = events[-1]
+    assert (last["verdict"], last["escalation_id"], last["related_event_id"], last["outcome"], last["user_id"]) == \
+        ("escalation_resolved", escs[0], eids[0], "rejected", "dr-lee")
+    assert "unsafe advice" not in json.dumps(events)
+    assert audit.verify(db).ok and len(events) == 3
+
+
+def test_library_escalation_methods_see_unflushed_rows(tmp_path: Path) -> None:
+    log = audit.AuditLog.open(tmp_path / "a.db")
+    esc = log.open_escalation("e1", "p", "u", "r", "human-oversight", "escalated")
+    assert log.get_escalation(esc)["status"] == "open"
+    assert [r["id"] for r in log.list_escalations("open")] == [esc]
+    log.resolve(esc, "approve", "ok", "rev")
+    assert log.get_escalation(esc)["status"] == "approved"
+    with pytest.raises(ValueError):
+        log.resolve(esc, "approve", "ok", "rev")
+    with pytest.raises(KeyError):
+        log.resolve("esc_missing", "approve", "ok", "rev")
+    log.close()
