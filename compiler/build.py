@@ -1,0 +1,232 @@
+"""Compile packs into one OPA bundle: generated Rego per pack, the library, masking, a manifest.
+
+Generated and hand-written Rego never mix: the bundle holds `packgate/packs/<pack>/` (generated
+from the YAML, plus the pack's own `*_test.rego` files copied verbatim), `packgate/lib/` (the
+hand-written library from `rego/`, with its tests) and `system/log/` (decision-log masking).
+Output is byte-for-byte stable for the same input; the manifest revision is a content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import shutil
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import jinja2
+
+from . import rego_literal, testgen
+from .diagnostics import Diagnostic, PackError
+from .lint import lint
+from .loader import LoadedPack, load_pack
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LIBRARY_DIR = REPO_ROOT / "rego"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+TEMPLATES.filters["yaml_string"] = rego_literal.string  # JSON strings are valid YAML scalars
+TEMPLATES.filters["rego_string"] = rego_literal.string
+
+POLICY_TEMPLATES = {
+    "rbac": "rbac.rego.j2",
+    "data-routing-policy": "data_routing_policy.rego.j2",
+    "hipaa-phi-detector": "detector.rego.j2",
+    "pii-detector": "detector.rego.j2",
+    "healthcare-compliance": "healthcare_compliance.rego.j2",
+    "human-oversight": "human_oversight.rego.j2",
+    "audit-logger": "audit_logger.rego.j2",
+}
+
+
+def identifier(name: str) -> str:
+    """A stable Rego identifier derived from a pack or policy name."""
+    ident = re.sub(r"[^a-z0-9_]", "_", name.lower())
+    return ident if ident[:1].isalpha() else f"p_{ident}"
+
+
+@dataclass
+class BuiltPack:
+    name: str
+    version: str
+    package: str
+    data_path: str
+    loaded: LoadedPack
+    files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class BuildResult:
+    bundle_dir: Path
+    revision: str
+    packs: list[BuiltPack]
+    diagnostics: list[Diagnostic]
+    tar_path: Path | None = None
+
+
+def compile_pack(loaded: LoadedPack) -> BuiltPack:
+    """Render one pack's Rego modules and tests (bundle-relative path -> text)."""
+    pack, src = loaded.pack, loaded.source
+    ident = identifier(pack.pack.name)
+    package = f"packgate.packs.{ident}"
+    base = f"packgate/packs/{ident}"
+
+    def source_at(loc: tuple[Any, ...]) -> str:
+        line, _ = src.position(loc, key=True)
+        return f"{src.file}:{line}"
+
+    chain = list(pack.policies.chain)
+    context = {
+        "package": package,
+        "pack": pack.pack,
+        "source_at": source_at,
+        "literal": rego_literal.literal,
+        "has": lambda name: name in chain,
+        "chain": chain,
+        "pack_info": {"name": pack.pack.name, "version": pack.pack.version, "enabled": pack.pack.enabled},
+        "targets": [t.model_dump(mode="json", exclude_none=True) for t in pack.providers.targets],
+        "audit": audit_settings(loaded),
+    }
+    files = {f"{base}/main.rego": _render("main.rego.j2", context)}
+    for name in chain:
+        config = pack.policy.get(name)
+        if config is None or name not in POLICY_TEMPLATES:
+            continue  # lint reports it; nothing to generate
+        files[f"{base}/{identifier(name)}.rego"] = _render(
+            POLICY_TEMPLATES[name],
+            {**context, "name": name, "ident": identifier(name),
+             "config": config.model_dump(mode="json", by_alias=True, exclude_none=True)},
+        )
+    files[f"{base}/generated_test.rego"] = testgen.render_generated(TEMPLATES, package, loaded)
+    if pack.tests:
+        files[f"{base}/pack_test.rego"] = testgen.render_pack_tests(TEMPLATES, package, loaded)
+    for extra in sorted(loaded.path.parent.glob(f"{loaded.path.stem}*_test.rego")):
+        files[f"{base}/{extra.name}"] = extra.read_text(encoding="utf-8")
+    return BuiltPack(pack.pack.name, pack.pack.version, package, base, loaded, files)
+
+
+def audit_settings(loaded: LoadedPack) -> dict[str, Any]:
+    pack = loaded.pack
+    routing = pack.policy.data_routing_policy
+    logger = pack.policy.audit_logger
+    enabled = "audit-logger" in pack.policies.chain
+    return {
+        "enabled": enabled,
+        "log_provider_selection": bool(routing and routing.log_provider_selection and "data-routing-policy" in pack.policies.chain),
+        "retention_days": logger.retention_days if (logger and enabled) else None,
+    }
+
+
+def _render(template: str, context: dict[str, Any]) -> str:
+    text = TEMPLATES.get_template(template).render(**context)
+    return _mark_overlong(text)
+
+
+def _mark_overlong(text: str) -> str:
+    """Put `# regal ignore:line-length` above lines only a long pack string makes overlong."""
+    lines = text.split("\n")
+    for index in reversed(rego_literal.overlong_lines(text)):
+        indent = lines[index][: len(lines[index]) - len(lines[index].lstrip("\t"))]
+        lines.insert(index, f"{indent}# regal ignore:line-length")
+    return "\n".join(lines)
+
+
+def library_files() -> dict[str, str]:
+    """The hand-written library (and its tests), bundle-relative path -> text."""
+    files = {}
+    for path in sorted((LIBRARY_DIR / "packgate" / "lib").rglob("*.rego")):
+        files[path.relative_to(LIBRARY_DIR).as_posix()] = path.read_text(encoding="utf-8")
+    return files
+
+
+def assemble(built: Sequence[BuiltPack]) -> dict[str, str]:
+    """All bundle files including `.manifest`, whose revision hashes everything else."""
+    files: dict[str, str] = {}
+    for item in built:
+        files.update(item.files)
+    files.update(library_files())
+    files["system/log/mask.rego"] = TEMPLATES.get_template("mask.rego.j2").render()
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + files[path].encode() + b"\0")
+    manifest = {
+        "revision": digest.hexdigest(),
+        "roots": sorted([p for b in built for p in (b.data_path, f"{b.data_path}_test")] + ["packgate/lib", "system/log"]),
+        "rego_version": 1,
+        "metadata": {"packs": {b.name: {"version": b.version, "package": b.package} for b in built}},
+    }
+    files[".manifest"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    return files
+
+
+def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[Diagnostic]]:
+    """Load and lint every pack; raise PackError with all errors of all packs."""
+    loaded, diags = [], []
+    for path in pack_paths:
+        try:
+            item = load_pack(path)
+        except PackError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        diags.extend(lint(item))
+        loaded.append(item)
+    names: dict[str, LoadedPack] = {}
+    for item in loaded:
+        if item.pack.pack.name in names:
+            diags.append(item.source.at(("pack", "name"), "error",
+                                        f"pack name {item.pack.pack.name!r} is also used by {names[item.pack.pack.name].source.file}"))
+        names.setdefault(item.pack.pack.name, item)
+    if any(d.severity == "error" for d in diags):
+        raise PackError(diags)
+    return loaded, sorted(diags)
+
+
+def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False) -> BuildResult:
+    """Load, lint, render and write one bundle for all packs. Raises PackError on any error."""
+    loaded, diags = load_all(pack_paths)
+    if not loaded:
+        raise PackError([Diagnostic("<args>", 1, 1, "error", "no pack given")])
+    built = [compile_pack(item) for item in loaded]
+    files = assemble(built)
+    out = Path(out_dir)
+    write_tree(out, files)
+    revision = json.loads(files[".manifest"])["revision"]
+    tar_path = write_tar(out.parent / f"{out.name}.tar.gz", files) if tar else None
+    return BuildResult(out, revision, built, diags, tar_path)
+
+
+def write_tree(out: Path, files: dict[str, str]) -> None:
+    """Replace `out` with exactly these files (refuses to wipe a directory that isn't a bundle)."""
+    if out.exists():
+        if not out.is_dir() or (any(out.iterdir()) and not (out / ".manifest").exists()):
+            raise PackError([Diagnostic(str(out), 1, 1, "error", "output exists and is not a packgate bundle; choose another -o")])
+        shutil.rmtree(out)
+    for rel, text in files.items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def write_tar(path: Path, files: dict[str, str]) -> Path:
+    """A reproducible bundle.tar.gz: sorted entries, zero mtimes and owners, no gzip timestamp."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for rel in sorted(files):
+            data = files[rel].encode("utf-8")
+            info = tarfile.TarInfo(f"/{rel}")
+            info.size, info.mtime, info.mode, info.uid, info.gid = len(data), 0, 0o644, 0, 0
+            tf.addfile(info, io.BytesIO(data))
+    import gzip
+
+    path.write_bytes(gzip.compress(raw.getvalue(), mtime=0))
+    return path

@@ -1,0 +1,111 @@
+"""`packgate lint`, `build`, `test` and `schema`: the compiler's commands."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import typer
+
+from .build import REPO_ROOT, build_bundle, load_all
+from .diagnostics import PackError, exit_code
+from .schema import json_schema
+
+
+def opa_binary() -> str:
+    """The pinned opa from .tools/bin, else one on PATH."""
+    local = REPO_ROOT / ".tools" / "bin" / "opa"
+    if local.exists():
+        return str(local)
+    found = shutil.which("opa")
+    if not found:
+        typer.echo("packgate: opa not found; run `make setup` (builds the pinned opa into .tools/bin)", err=True)
+        raise typer.Exit(1)
+    return found
+
+
+def _print_diagnostics(diags) -> None:
+    for d in diags:
+        typer.echo(str(d), err=True)
+
+
+def lint_cmd(packs: list[Path] = typer.Argument(..., help="Pack files.")) -> None:
+    """Check packs: schema, semantics, regexes. Exit 0 clean, 1 errors, 2 warnings only."""
+    try:
+        _, diags = load_all(packs)
+    except PackError as exc:
+        diags = exc.diagnostics
+    _print_diagnostics(diags)
+    code = exit_code(diags)
+    if code == 0:
+        typer.echo(f"{len(packs)} pack(s) clean", err=True)
+    raise typer.Exit(code)
+
+
+def build_cmd(
+    packs: list[Path] = typer.Argument(..., help="Pack files; several build into one bundle."),
+    out: Path = typer.Option(..., "-o", "--out", help="Bundle directory to write."),
+    tar: bool = typer.Option(False, "--tar", help="Also write <out>.tar.gz for `opa run --bundle`."),
+) -> None:
+    """Compile packs into an OPA bundle directory (and optionally bundle.tar.gz)."""
+    started = time.perf_counter()
+    try:
+        result = build_bundle(packs, out, tar=tar)
+    except PackError as exc:
+        _print_diagnostics(exc.diagnostics)
+        raise typer.Exit(1)
+    _print_diagnostics(result.diagnostics)
+    elapsed = (time.perf_counter() - started) * 1000
+    for item in result.packs:
+        typer.echo(f"{item.name} {item.version} -> data.{item.package} ({len(item.files)} files)")
+    typer.echo(f"bundle {result.bundle_dir} revision {result.revision[:12]} in {elapsed:.0f} ms")
+    if result.tar_path:
+        typer.echo(f"tarball {result.tar_path}")
+
+
+def test_cmd(
+    packs: list[Path] = typer.Argument(..., help="Pack files."),
+    coverage: bool = typer.Option(False, "--coverage", help="Report coverage (opa test --coverage)."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="List every test."),
+) -> None:
+    """Build the packs, then run the real `opa test` on the bundle; its output and exit code pass through."""
+    opa = opa_binary()
+    with tempfile.TemporaryDirectory(prefix="packgate-test-") as tmp:
+        try:
+            result = build_bundle(packs, Path(tmp) / "bundle")
+        except PackError as exc:
+            _print_diagnostics(exc.diagnostics)
+            raise typer.Exit(1)
+        args = [opa, "test", str(result.bundle_dir)]
+        if coverage:
+            args += ["--coverage", "--format", "json"]
+        elif verbose:
+            args.append("-v")
+        proc = subprocess.run(args, capture_output=coverage, text=True)
+        if coverage:
+            if proc.returncode != 0:
+                sys.stdout.write(proc.stdout)
+                sys.stderr.write(proc.stderr)
+                raise typer.Exit(proc.returncode)
+            report = json.loads(proc.stdout)
+            typer.echo(f"coverage {report.get('coverage', 0):.2f}%")
+            for name, info in sorted(report.get("files", {}).items()):
+                typer.echo(f"  {info.get('coverage', 0):6.2f}%  {name}")
+        raise typer.Exit(proc.returncode)
+
+
+def schema_cmd() -> None:
+    """Print the JSON Schema of the pack format (for yaml-language-server and editors)."""
+    typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("lint")(lint_cmd)
+    app.command("build")(build_cmd)
+    app.command("test")(test_cmd)
+    app.command("schema")(schema_cmd)

@@ -1,0 +1,110 @@
+"""Semantic checks on a schema-valid pack: the mistakes that parse fine but mean the wrong thing."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+import re2
+
+from .diagnostics import Diagnostic
+from .loader import LoadedPack
+from .schema import DETECTOR_POLICIES, HEADER_PATTERN, POLICY_NAMES
+
+_HEADER = re2.compile(HEADER_PATTERN)
+_QUIET = re2.Options()
+_QUIET.log_errors = False  # the binding would otherwise print parse errors to stderr itself
+
+
+def lint(loaded: LoadedPack) -> list[Diagnostic]:
+    """Every semantic problem in the pack, errors and warnings, each at file:line:col."""
+    pack, src = loaded.pack, loaded.source
+    out: list[Diagnostic] = []
+    chain = pack.policies.chain
+    configured = set(pack.policy.configured())
+
+    seen: set[str] = set()
+    for i, name in enumerate(chain):
+        loc = ("policies", "chain", i)
+        if name not in POLICY_NAMES:
+            out.append(src.at(loc, "error", f"unknown policy {name!r} in chain (known: {', '.join(POLICY_NAMES)})"))
+        elif name not in configured:
+            out.append(src.at(loc, "error", f"chain names {name!r} but policy.{name} is not configured"))
+        if name in seen:
+            out.append(src.at(loc, "error", f"policy {name!r} appears twice in the chain"))
+        seen.add(name)
+    for name in sorted(configured - set(chain)):
+        out.append(src.at(("policy", name), "warning", f"policy.{name} is configured but not in policies.chain; it has no effect", key=True))
+
+    ids: dict[str, int] = {}
+    for i, target in enumerate(pack.providers.targets):
+        loc = ("providers", "targets", i)
+        if target.id in ids:
+            out.append(src.at(loc + ("id",), "error", f"duplicate target id {target.id!r} (first at targets[{ids[target.id]}])"))
+        ids.setdefault(target.id, i)
+        dp = target.data_policy
+        if dp.local_only_processing or dp.allow_internet_egress is False:
+            claim = "local_only_processing" if dp.local_only_processing else "allow_internet_egress: false"
+            out.extend(_check_local(src, loc + ("base_url",), target.base_url, claim))
+
+    compliance = pack.policy.healthcare_compliance
+    if compliance is not None:
+        if compliance.fda_class in ("II", "III") and not compliance.required_disclaimers:
+            out.append(src.at(("policy", "healthcare-compliance", "fda_class"), "error",
+                              f"fda_class {compliance.fda_class} requires at least one required_disclaimers entry"))
+        if compliance.fda_class == "III" and "human-oversight" not in chain:
+            out.append(src.at(("policy", "healthcare-compliance", "fda_class"), "error",
+                              "fda_class III requires human-oversight in policies.chain"))
+        for i, pattern in enumerate(compliance.blocked_patterns):
+            out.extend(_check_regex(src, ("policy", "healthcare-compliance", "blocked_patterns", i), pattern))
+
+    pii = pack.policy.pii_detector
+    if pii is not None:
+        for i, custom in enumerate(pii.detect_patterns):
+            out.extend(_check_regex(src, ("policy", "pii-detector", "detect_patterns", i, "pattern"), custom.pattern))
+
+    routing = pack.policy.data_routing_policy
+    if routing is not None and routing.sanitize_before_provider:
+        if not any(d in chain for d in DETECTOR_POLICIES):
+            out.append(src.at(("policy", "data-routing-policy", "sanitize_before_provider"), "error",
+                              "sanitize_before_provider needs hipaa-phi-detector or pii-detector in the chain"))
+
+    rbac = pack.policy.rbac
+    if rbac is not None:
+        for i, header in enumerate(rbac.deny_if_missing):
+            if not _HEADER.fullmatch(header):
+                out.append(src.at(("policy", "rbac", "deny_if_missing", i), "error", f"{header!r} is not a valid header name"))
+        mn = rbac.minimum_necessary
+        if mn is not None and rbac.data_access:
+            for i, role in enumerate(mn.allowed_phi_roles):
+                if role not in rbac.data_access:
+                    out.append(src.at(("policy", "rbac", "minimum_necessary", "allowed_phi_roles", i), "warning",
+                                      f"role {role!r} may send PHI but has no data_access entry, so its ceiling is "
+                                      "'public' and its PHI requests are denied; add data_access."
+                                      f"{role}.max_sensitivity"))
+    return sorted(out)
+
+
+def _check_local(src, loc, url: str, claim: str) -> list[Diagnostic]:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return []
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return [src.at(loc, "warning", f"target declares {claim} but {host!r} is a hostname packgate cannot verify "
+                                       "as loopback or private; use an IP address or localhost")]
+    if addr.is_loopback or addr.is_private or addr.is_link_local:
+        return []
+    return [src.at(loc, "error", f"target declares {claim} but base_url host {host} is a public address")]
+
+
+def _check_regex(src, loc, pattern: str) -> list[Diagnostic]:
+    try:
+        re2.compile(pattern, options=_QUIET)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        return [src.at(loc, "error", f"invalid RE2 regular expression: {reason}")]
+    except Exception:  # the binding raises other types for some inputs
+        return [src.at(loc, "error", "invalid RE2 regular expression")]
+    return []

@@ -1,0 +1,54 @@
+"""Pack values as Rego literals, produced by JSON encoding and laid out the way `opa fmt` keeps them.
+
+A value that fits on its line is written on one line; otherwise each element goes on its own
+line with a trailing comma. Strings are always `json.dumps` output, so quotes, backslashes,
+newlines or braces in a pack can only ever be string content, never Rego code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+WIDTH = 100  # regal's limit is 120; tabs count as 4 here
+TAB = 4
+
+
+def string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{" + ", ".join(f"{string(str(k))}: {_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(_inline(v) for v in sorted(value)) + "}" if value else "set()"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    if isinstance(value, str):
+        return string(value)
+    return json.dumps(value)
+
+
+def literal(value: Any, depth: int = 0, prefix: int = 0) -> str:
+    """Render `value` starting at nesting `depth` after `prefix` characters already on the line."""
+    one_line = _inline(value)
+    if depth * TAB + prefix + len(one_line) + 1 <= WIDTH or not isinstance(value, (dict, list, tuple)) or not value:
+        return one_line
+    inner = "\t" * (depth + 1)
+    lines = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            head = f"{string(str(key))}: "
+            lines.append(f"{inner}{head}{literal(item, depth + 1, len(head))},")
+        return "{\n" + "\n".join(lines) + "\n" + "\t" * depth + "}"
+    for item in value:
+        lines.append(f"{inner}{literal(item, depth + 1)},")
+    return "[\n" + "\n".join(lines) + "\n" + "\t" * depth + "]"
+
+
+def overlong_lines(text: str, limit: int = 120) -> list[int]:
+    """Line numbers (0-based) longer than regal's limit: only unbreakable pack strings get there."""
+    return [i for i, line in enumerate(text.split("\n")) if len(line.replace("\t", " " * TAB)) > limit]

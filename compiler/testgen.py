@@ -1,0 +1,309 @@
+"""Rego unit tests generated from a pack: one case per decision path the pack configures.
+
+The expected outcomes here are worked out independently from the YAML (a second reading of the
+pack, not a call into the library), so a library change that alters a pack's behaviour makes
+its generated tests fail. Pack authors add their own cases in the pack's `tests:` section.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from . import rego_literal
+from .loader import LoadedPack
+from .schema import Pack, Target
+
+OUTSIDER_ROLE = "packgate-test-outsider"
+UNLISTED_TOOL = "packgate_test_unlisted_tool"
+TIERS = ["public", "internal", "confidential", "restricted"]
+
+# requirement option -> (data_policy field, value the target must declare)
+ROUTING_REQUIREMENTS = {
+    "require_zero_data_retention": ("zero_data_retention", True, "zero_data_retention_required"),
+    "require_training_opt_out": ("training_opt_out", True, "training_opt_out_required"),
+    "require_in_memory_only": ("in_memory_only", True, "in_memory_only_required"),
+    "local_only_processing": ("local_only_processing", True, "local_only_processing_required"),
+    "sanitize_before_provider": ("sanitized", True, "sanitized_required"),
+    "tokenize_sensitive_fields": ("accepts_tokenized_input", True, "tokenized_input_required"),
+    "allow_internet_egress": ("allow_internet_egress", False, "internet_egress_forbidden"),
+}
+
+
+@dataclass
+class Case:
+    title: str
+    phase: str
+    input: dict[str, Any]
+    asserts: list[str]
+    withs: list[str] = field(default_factory=list)
+    ident: str = ""
+
+
+def lit(value: Any) -> str:
+    return rego_literal._inline(value)
+
+
+def expected_reasons(pack: Pack, target: Target) -> list[str]:
+    """Reason codes a target should be excluded with, read straight from the YAML."""
+    routing = pack.policy.data_routing_policy
+    if routing is None or "data-routing-policy" not in pack.policies.chain:
+        return []
+    dp = target.data_policy.model_dump()
+    codes = []
+    for option, (fld, want, code) in ROUTING_REQUIREMENTS.items():
+        if getattr(routing, option) == want and dp.get(fld) != want:
+            codes.append(code)
+    if routing.max_retention_days is not None:
+        days = dp.get("retention_days")
+        if days is None or days > routing.max_retention_days:
+            codes.append("retention_too_long")
+    return sorted(codes)
+
+
+def _identity(role: str) -> dict[str, Any]:
+    return {"user_id": "test-user", "role": role, "verified": True, "method": "jwt"}
+
+
+def _headers(pack: Pack, role: str) -> dict[str, str]:
+    rbac = pack.policy.rbac
+    headers = {"x-user-id": "test-user", "x-user-role": role}
+    if rbac is not None:
+        for name in rbac.deny_if_missing:
+            headers.setdefault(name.lower(), "present")
+    return headers
+
+
+def _request(pack: Pack, role: str, **overrides: Any) -> dict[str, Any]:
+    base = {
+        "identity": _identity(role),
+        "headers": _headers(pack, role),
+        "tools": [],
+        "sensitivity": None,
+        "findings": [],
+        "model": None,
+    }
+    base.update(overrides)
+    return base
+
+
+def _response(role: str, text: str, **overrides: Any) -> dict[str, Any]:
+    base = {"identity": _identity(role), "target": None, "output": {"text": text, "tool_calls": []}, "findings": []}
+    base.update(overrides)
+    return base
+
+
+def _violation(code: str, param: Any = None) -> str:
+    """One expression: the decision has a violation with this code (and param)."""
+    if param is None:
+        return f"testing.has_code(decision, {lit(code)})"
+    return f"testing.has_violation(decision, {lit(code)}, {lit(param)})"
+
+
+def _transform(policy: str, **fields: Any) -> str:
+    """One expression: the decision has a transform of `policy` with these fields."""
+    return f"testing.has_transform(decision, {lit({'policy': policy, **fields})})"
+
+
+def _phi_role(pack: Pack) -> str:
+    """A role allowed to send PHI with a restricted ceiling, or the first configured role."""
+    rbac = pack.policy.rbac
+    if rbac is None or "rbac" not in pack.policies.chain:
+        return "clinician"
+    mn = rbac.minimum_necessary
+    phi_roles = mn.allowed_phi_roles if (mn and mn.enabled) else list(rbac.roles) or ["clinician"]
+    for role in phi_roles:
+        ceiling = rbac.data_access[role].max_sensitivity if role in rbac.data_access else ("restricted" if not rbac.data_access else "public")
+        if ceiling == "restricted":
+            return role
+    return (list(rbac.roles) or phi_roles or ["clinician"])[0]
+
+
+def cases(loaded: LoadedPack) -> list[Case]:
+    pack = loaded.pack
+    chain = pack.policies.chain
+    rbac = pack.policy.rbac if "rbac" in chain else None
+    role = _phi_role(pack)
+    compliant = [t.id for t in pack.providers.targets if not expected_reasons(pack, t)]
+    out: list[Case] = []
+
+    # the allowed request
+    allow = [f"decision.allow == {lit(pack.pack.enabled and bool(compliant))}"]
+    if compliant and pack.pack.enabled:
+        allow += ["decision.status == 200", f"decision.target == {lit(compliant[0])}", f"decision.targets == {lit(compliant)}"]
+    out.append(Case("a request with identity and no findings is allowed", "request", _request(pack, role), allow))
+
+    if not pack.pack.enabled:
+        out.append(Case("a disabled pack answers 503", "request", _request(pack, role),
+                        ["decision.status == 503", 'decision.code == "pack_disabled"']))
+
+    if rbac is not None:
+        for header in rbac.deny_if_missing:
+            headers = {k: v for k, v in _headers(pack, role).items() if k != header.lower()}
+            out.append(Case(f"missing {header} is denied with 401", "request", _request(pack, role, headers=headers),
+                            ["decision.allow == false", "decision.status == 401", 'decision.code == "missing_header"',
+                             _violation("missing_header", header)]))
+        for name, tools in rbac.roles.items():
+            if "*" in tools.denied_tools:
+                continue
+            if "*" in tools.allowed_tools:
+                out.append(Case(f"role {name} may use any tool", "request", _request(pack, name, tools=[UNLISTED_TOOL]),
+                                ["not testing.has_code(decision, \"tool_not_allowed\")"]))
+            else:
+                out.append(Case(f"role {name} may not use an unlisted tool", "request",
+                                _request(pack, name, tools=[UNLISTED_TOOL]),
+                                ["decision.allow == false", _violation("tool_not_allowed", UNLISTED_TOOL)]))
+            for tool in tools.allowed_tools:
+                if tool != "*" and tool not in tools.denied_tools:
+                    out.append(Case(f"role {name} may use tool {tool}", "request", _request(pack, name, tools=[tool]),
+                                    ["not testing.has_code(decision, \"tool_not_allowed\")"]))
+        if rbac.data_access:
+            low = [(r, a.max_sensitivity) for r, a in rbac.data_access.items() if a.max_sensitivity != "restricted"]
+            who, ceiling = low[0] if low else (OUTSIDER_ROLE, "public")
+            over = TIERS[TIERS.index(ceiling) + 1]
+            out.append(Case(f"{over} data from role {who} exceeds its {ceiling} ceiling", "request",
+                            _request(pack, who, sensitivity=over),
+                            ["decision.allow == false", _violation("sensitivity_exceeds_role", over)]))
+            out.append(Case("declaring public does not lower what findings show", "request",
+                            _request(pack, OUTSIDER_ROLE, sensitivity="public",
+                                     findings=[{"policy": "hipaa-phi-detector", "category": "NAME", "count": 1}]),
+                            ['decision.sensitivity.effective == "restricted"', _violation("sensitivity_exceeds_role", "restricted")]))
+        mn = rbac.minimum_necessary
+        if mn is not None and mn.enabled:
+            out.append(Case("PHI from a role outside allowed_phi_roles is denied", "request",
+                            _request(pack, OUTSIDER_ROLE, findings=[{"policy": "hipaa-phi-detector", "category": "NAME", "count": 1}]),
+                            ["decision.allow == false", "decision.status == 403", _violation("phi_not_permitted_for_role", OUTSIDER_ROLE)]))
+        if rbac.require_auth:
+            ident = {**_identity(role), "verified": False, "method": "header"}
+            out.append(Case("an unverified identity is denied with 401", "request", _request(pack, role, identity=ident),
+                            ["decision.status == 401", _violation("unauthenticated")]))
+        out.append(Case("an unknown sensitivity tier is a 400", "request", _request(pack, role, sensitivity="top-secret"),
+                        ["decision.allow == false", _violation("invalid_sensitivity")]))
+
+    # routing
+    for target in pack.providers.targets:
+        reasons = expected_reasons(pack, target)
+        if reasons:
+            out.append(Case(f"target {target.id} is excluded with its reasons", "request", _request(pack, role),
+                            [f"testing.excluded_with(decision, {lit(target.id)}, {lit(set_lit(reasons))})"]))
+    routing = pack.policy.data_routing_policy if "data-routing-policy" in chain else None
+    if routing is not None:
+        bare = {"id": "undeclared", "provider": "openai", "model": "m", "base_url": "http://127.0.0.1:1", "data_policy": {}}
+        if expected_reasons(pack, Target.model_validate(bare)):
+            out.append(Case("no compliant target blocks with 409", "request", _request(pack, role),
+                            ["decision.allow == false", "decision.status == 409", _violation("no_compliant_provider"),
+                             "decision.target == null"],
+                            withs=[f"route.targets as [{lit(bare)}]"]))
+        if len(compliant) > 1:
+            last = compliant[-1]
+            model = next(t.model for t in pack.providers.targets if t.id == last)
+            out.append(Case("the target the request's model names is tried first", "request",
+                            _request(pack, role, model=last), [f"decision.target == {lit(last)}"]))
+            del model
+
+    # detectors
+    for name in ("hipaa-phi-detector", "pii-detector"):
+        config = pack.policy.get(name)
+        if config is None or name not in chain:
+            continue
+        finding = [{"policy": name, "category": "SSN", "count": 2}]
+        if config.action == "redact":
+            out.append(Case(f"{name} findings oblige redaction before forwarding", "request", _request(pack, role, findings=finding),
+                            [_transform(name, action="redact", categories=["SSN"]),
+                             _transform(name, marker_format=config.redaction.marker_format)]))
+            out.append(Case(f"{name} findings in output oblige redaction", "response", _response(role, "ok", findings=finding),
+                            [_transform(name, categories=["SSN"])]))
+        else:
+            out.append(Case(f"{name} with action block stops PHI input", "request", _request(pack, role, findings=finding),
+                            ["decision.allow == false", _violation("input_blocked", "SSN")]))
+            out.append(Case(f"{name} with action block stops PHI output", "response", _response(role, "ok", findings=finding),
+                            ['decision.action == "block"', _violation("output_blocked", "SSN")]))
+
+    # delivery
+    compliance = pack.policy.healthcare_compliance if "healthcare-compliance" in chain else None
+    oversight = pack.policy.human_oversight if "human-oversight" in chain else None
+    clean = "The note describes routine follow-up."
+    if oversight is not None and oversight.action == "escalate":
+        expected = ['decision.action == "escalate"', "decision.status == 200", 'decision.code == "escalated"']
+    elif oversight is not None:
+        expected = ['decision.action == "block"', "decision.status == 409", _violation("output_blocked")]
+    else:
+        expected = ['decision.action == "deliver"', "decision.status == 200"]
+    out.append(Case("clean output follows the route's delivery rule", "response", _response(role, clean), expected))
+    if compliance is not None:
+        out.append(Case("required disclaimers accompany output", "response", _response(role, clean),
+                        [f"decision.disclaimers == {lit(compliance.required_disclaimers)}"]))
+        for i, pattern in enumerate(compliance.blocked_patterns):
+            if re.fullmatch(r"[A-Za-z0-9 ,.'-]+", pattern):
+                text = f"Plan: {pattern.upper()} as discussed."
+                out.append(Case(f"output matching blocked_patterns[{i}] is blocked whatever its case", "response",
+                                _response(role, text),
+                                ['decision.action == "block"', "decision.status == 409", 'decision.code == "output_blocked"',
+                                 _violation("output_blocked", f"blocked_patterns[{i}]")]))
+    if rbac is not None:
+        out.append(Case("a model tool call the role may not make is refused", "response",
+                        _response(OUTSIDER_ROLE, clean, output={"text": clean, "tool_calls": [UNLISTED_TOOL]}),
+                        ['decision.action == "block"', _violation("tool_not_allowed", UNLISTED_TOOL)]))
+    return _name(out)
+
+
+def set_lit(values: list[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
+def _package(loaded: LoadedPack) -> str:
+    from .build import identifier
+
+    return f"packgate.packs.{identifier(loaded.pack.pack.name)}"
+
+
+def _name(items: list[Case]) -> list[Case]:
+    seen: dict[str, int] = {}
+    for case in items:
+        base = re.sub(r"[^a-z0-9]+", "_", case.title.lower()).strip("_")[:48].strip("_") or "case"
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        case.ident = base if n == 0 else f"{base}_{n + 1}"
+    return items
+
+
+def pack_cases(loaded: LoadedPack) -> list[Case]:
+    """The pack's own `tests:` entries as cases."""
+    out = []
+    for test in loaded.pack.tests:
+        e = test.expect
+        asserts = []
+        for key in ("allow", "status", "code", "action", "target", "disclaimers"):
+            value = getattr(e, key)
+            if value is not None:
+                asserts.append(f"decision.{key} == {lit(value)}")
+        if e.excluded_targets is not None:
+            asserts.append(f"{{t.id | some t in decision.excluded_targets}} == {lit(set_lit(sorted(e.excluded_targets)))}")
+        if e.transforms is not None:
+            asserts.append(f"{{t.policy | some t in decision.transforms}} == {lit(set_lit(sorted(e.transforms)))}")
+        if not asserts:
+            asserts.append("decision")
+        out.append(Case(test.name, test.phase, test.input, asserts))
+    return _name(out)
+
+
+def _render(env: jinja2.Environment, package: str, loaded: LoadedPack, items: list[Case], title: str) -> str:
+    from .build import _mark_overlong
+
+    alias = package.rsplit(".", 1)[1]
+    text = env.get_template("tests.rego.j2").render(
+        package=package, alias=alias, cases=items, title=title, source=loaded.source.file,
+        literal=lambda v, depth: rego_literal.literal(v, depth, len("\tinput_doc := ")),
+    )
+    return _mark_overlong(text)
+
+
+def render_generated(env: jinja2.Environment, package: str, loaded: LoadedPack) -> str:
+    return _render(env, package, loaded, cases(loaded), "Generated tests: each decision path the pack configures")
+
+
+def render_pack_tests(env: jinja2.Environment, package: str, loaded: LoadedPack) -> str:
+    return _render(env, package, loaded, pack_cases(loaded), "The pack's own tests (its tests: section)")

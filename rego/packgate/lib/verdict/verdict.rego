@@ -1,0 +1,114 @@
+# METADATA
+# title: Verdict composition
+# description: |
+#   Turns each policy's violations, transforms and routing into the one decision the gateway
+#   enforces. Violations are ordered by the pack's chain, then status, then code; the first
+#   one sets the status. Output: block beats escalate beats deliver.
+package packgate.lib.verdict
+
+# METADATA
+# description: Violations of all policies, ordered by chain position, then status, code and param.
+ordered(chain, by_policy) := [entry[3] |
+	some entry in sort([[index, violation.status, violation.code, violation] |
+		some index, policy in chain
+		some violation in object.get(by_policy, policy, set())
+	])
+]
+
+# METADATA
+# description: Transforms of all policies, in chain order.
+ordered_transforms(chain, by_policy) := [transform |
+	some policy in chain
+	some transform in object.get(by_policy, policy, [])
+]
+
+# METADATA
+# description: Violations the gateway raises before any policy - a disabled pack, an unknown tier.
+preflight(pack, declared, invalid_tier) := disabled(pack) | invalid_sensitivity(declared, invalid_tier)
+
+disabled(pack) := {{
+	"policy": "pack",
+	"code": "pack_disabled",
+	"status": 503,
+	"message": sprintf("pack %s is disabled", [pack.name]),
+	"param": null,
+} |
+	pack.enabled == false
+}
+
+invalid_sensitivity(declared, invalid_tier) := {{
+	"policy": "rbac",
+	"code": "invalid_sensitivity",
+	"status": 400,
+	"message": "unknown data sensitivity tier; use public, internal, confidential or restricted",
+	"param": "X-Data-Sensitivity",
+} |
+	invalid_tier
+	is_string(declared)
+}
+
+# METADATA
+# description: The request decision the gateway enforces.
+request(violations, routing, transforms, sensitivity, audit) := object.union(
+	outcome(violations),
+	{
+		"violations": violations,
+		"sensitivity": sensitivity,
+		"target": routing.target,
+		"targets": routing.targets,
+		"excluded_targets": routing.excluded_targets,
+		"transforms": transforms,
+		"audit": audit,
+	},
+)
+
+# METADATA
+# description: The response decision the gateway enforces.
+response(violations, escalate, disclaimers, transforms, fda_class) := object.union(
+	response_outcome(violations, escalate),
+	{
+		"violations": violations,
+		"disclaimers": disclaimers,
+		"transforms": transforms,
+		"fda_class": fda_class,
+	},
+)
+
+# METADATA
+# scope: document
+# description: allow, status, code, policy and message from the first violation, if any.
+outcome(violations) := {"allow": true, "status": 200, "code": null, "policy": null, "message": null} if {
+	count(violations) == 0
+}
+
+outcome(violations) := {
+	"allow": false,
+	"status": violations[0].status,
+	"code": violations[0].code,
+	"policy": violations[0].policy,
+	"message": violations[0].message,
+} if {
+	count(violations) > 0
+}
+
+# METADATA
+# scope: document
+# description: block beats escalate beats deliver.
+response_outcome(violations, _) := object.union(outcome(violations), {"action": "block"}) if {
+	count(violations) > 0
+}
+
+response_outcome(violations, true) := {
+	"allow": true,
+	"action": "escalate",
+	"status": 200,
+	"code": "escalated",
+	"policy": "human-oversight",
+	"message": "output held for human review",
+} if {
+	count(violations) == 0
+}
+
+response_outcome(violations, false) := object.union(outcome(violations), {"action": "deliver"}) if {
+	count(violations) == 0
+}
