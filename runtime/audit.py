@@ -515,9 +515,11 @@ class AuditLog:
                     log.error("audit store not writable (%s); %d events held in memory, retrying",
                               self.last_error, len(self._queue))
                 self._failing = True
-                if conn is not None and isinstance(exc, sqlite3.DatabaseError) \
-                        and not isinstance(exc, sqlite3.OperationalError):
-                    conn.close()
+                if conn is not None and "locked" not in str(exc) and "busy" not in str(exc):
+                    try:  # after an I/O error start from a fresh connection
+                        conn.close()
+                    except sqlite3.Error:
+                        pass
                     conn = None
                 retry_at = time.monotonic() + backoff
                 with self._cond:  # records notify this condition; sleep the full back-off regardless
