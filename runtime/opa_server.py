@@ -113,6 +113,7 @@ class EmbeddedOpa:
         self._tail: collections.deque[str] = collections.deque(maxlen=40)
         self._bundle_errors: collections.deque[str] = collections.deque(maxlen=20)
         self.proc: subprocess.Popen[bytes] | None = None
+        self._stopping = False
         self.port = 0
 
     @property
@@ -150,9 +151,10 @@ class EmbeddedOpa:
             str(self.binary), "run", "--server", "--addr", f"127.0.0.1:{self.port}",
             "--config-file", str(self.config_path), "--log-format", "json",
             "--log-level", "info" if self.decision_log else "error",
-            "--log-level-request", "error", "--disable-telemetry", "--shutdown-grace-period", "2",
+            "--log-level-request", "error", "--skip-version-check", "--shutdown-grace-period", "1",
         ]
         self._tail.clear()
+        self._stopping = False
         self.proc = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             cwd=self.run_dir, process_group=0, preexec_fn=_pdeathsig(), close_fds=True,
@@ -179,7 +181,7 @@ class EmbeddedOpa:
                     self._out.flush()
                 continue
             self._tail.append(msg + (f": {entry['err']}" if "err" in entry else ""))
-            if "bundle" in msg.lower() and entry.get("level") == "error":
+            if "bundle" in msg.lower() and entry.get("level") == "error" and not self._stopping:
                 if not self._bundle_errors or self._bundle_errors[-1] != msg:  # OPA retries
                     log.error("opa: %s", msg)
                 self._bundle_errors.append(msg)
@@ -195,6 +197,7 @@ class EmbeddedOpa:
         proc, self.proc = self.proc, None
         if proc is None:
             return
+        self._stopping = True  # OPA's "context canceled" complaints on the way down are expected
         if proc.poll() is None:
             _signal_group(proc.pid, signal.SIGTERM)
             try:
@@ -202,8 +205,6 @@ class EmbeddedOpa:
             except subprocess.TimeoutExpired:
                 _signal_group(proc.pid, signal.SIGKILL)
                 proc.wait(grace)
-        if proc.stdout:
-            proc.stdout.close()
 
     def __enter__(self) -> EmbeddedOpa:
         return self.start()
