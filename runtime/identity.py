@@ -94,13 +94,18 @@ def verify_bearer(authorization: str, cfg: Jwt) -> tuple[str | None, str | None]
     return _clean(claims.get(cfg.user_claim)), _clean(claims.get(cfg.role_claim))
 
 
-def resolve(headers: dict[str, str], metadata: dict[str, Any], rbac: Rbac | None) -> tuple[Identity, dict[str, str]]:
-    """The identity for OPA and the `headers` map to send (identity headers made consistent)."""
+def resolve(headers: dict[str, str], metadata: dict[str, Any], rbac: Rbac | None,
+            authorization: str | None = None) -> tuple[Identity, dict[str, str]]:
+    """The identity for OPA and the `headers` map to send (identity headers made consistent).
+
+    `headers` comes without credentials (parsing.opa_headers); `authorization` is passed apart.
+    """
     headers = dict(headers)
+    headers.pop("authorization", None)
     if rbac is not None and rbac.require_auth:
         for name in ("x-user-id", "x-user-role"):
             headers.pop(name, None)
-        auth = headers.pop("authorization", None)
+        auth = authorization
         if auth is None:
             return Identity(None, None, False, "none"), headers
         user, role = verify_bearer(auth, rbac.jwt or Jwt())
@@ -109,7 +114,6 @@ def resolve(headers: dict[str, str], metadata: dict[str, Any], rbac: Rbac | None
         if role is not None:
             headers["x-user-role"] = role
         return Identity(user, role, True, "jwt"), headers
-    headers.pop("authorization", None)
     user, role = _clean(headers.get("x-user-id")), _clean(headers.get("x-user-role"))
     method = "header" if (user or role) else "none"
     for header, key in (("x-user-id", "user_id"), ("x-user-role", "user_role"), ("x-tool", "tool")):

@@ -1,0 +1,353 @@
+"""The two wire formats packgate speaks — OpenAI `/v1/chat/completions` and Ollama `/api/chat` —
+towards upstream models and back towards clients.
+
+Upstream calls go over one shared keep-alive `httpx.AsyncClient`. A client may speak either
+format to the gateway and the chosen target either format upstream; messages are translated.
+When the client asked for a stream we stream from the upstream too, but always *accumulate the
+whole answer* before returning it: the response decision needs the full text (blocked patterns,
+output PHI) and nothing is released to the client before OPA has approved it.
+
+An upstream that refuses, times out (`timeout_s` of the target, over the whole call), answers
+non-2xx, sends malformed JSON or drops the connection before the end of its stream raises
+`UpstreamFailed`; the caller then tries the next target in OPA's `targets` list, never any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+
+from packgate.compiler.schema import Target
+
+from .parsing import ParsedChat
+
+SAMPLING_KEYS = ("temperature", "top_p", "seed", "stop")
+
+
+class UpstreamFailed(Exception):
+    """One target failed; `reason` names how (never holds content)."""
+
+    def __init__(self, target: str, reason: str):
+        super().__init__(f"{target}: {reason}")
+        self.target = target
+        self.reason = reason
+
+
+@dataclass
+class Completion:
+    """A model answer in neutral form: text plus tool calls (`arguments` as a JSON string)."""
+
+    text: str
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # {"id", "name", "arguments"}
+    finish_reason: str = "stop"
+    usage: dict[str, Any] | None = None
+
+    @property
+    def tool_names(self) -> list[str]:
+        return [c["name"] for c in self.tool_calls]
+
+
+# --- requests to upstreams --------------------------------------------------------------------
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):
+        return "\n".join(p.get("text") or p.get("refusal") or "" for p in content)
+    return content or ""
+
+
+def _args_str(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else orjson.dumps(arguments).decode()
+
+
+def _args_obj(arguments: Any) -> Any:
+    if isinstance(arguments, str):
+        try:
+            return orjson.loads(arguments)
+        except orjson.JSONDecodeError:
+            return {"arguments": arguments}
+    return arguments
+
+
+def openai_body(chat: ParsedChat, model: str, stream: bool) -> dict[str, Any]:
+    if chat.protocol == "openai":
+        body = {k: v for k, v in chat.body.items() if k not in ("metadata", "user", "store")}
+    else:
+        msgs = []
+        for m in chat.messages:
+            out: dict[str, Any] = {"role": m["role"], "content": m.get("content")}
+            if m.get("tool_calls"):
+                out["tool_calls"] = [{"id": f"call_{i}", "type": "function",
+                                      "function": {"name": c["function"]["name"],
+                                                   "arguments": _args_str(c["function"].get("arguments", {}))}}
+                                     for i, c in enumerate(m["tool_calls"])]
+            msgs.append(out)
+        body = {"messages": msgs}
+        opts = chat.body.get("options") or {}
+        body.update({k: opts[k] for k in SAMPLING_KEYS if k in opts})
+        if "num_predict" in opts:
+            body["max_tokens"] = opts["num_predict"]
+        if chat.body.get("tools"):
+            body["tools"] = chat.body["tools"]
+    body["model"] = model
+    body["stream"] = stream
+    return body
+
+
+def ollama_body(chat: ParsedChat, model: str, stream: bool) -> dict[str, Any]:
+    if chat.protocol == "ollama":
+        body = {k: v for k, v in chat.body.items() if k not in ("metadata",)}
+    else:
+        msgs = []
+        for m in chat.messages:
+            out: dict[str, Any] = {"role": m["role"] if m["role"] != "developer" else "system",
+                                   "content": _text_of(m.get("content"))}
+            if m.get("tool_calls"):
+                out["tool_calls"] = [{"function": {"name": c["function"]["name"],
+                                                   "arguments": _args_obj(c["function"].get("arguments", {}))}}
+                                     for c in m["tool_calls"]]
+            msgs.append(out)
+        body = {"messages": msgs}
+        opts = {k: chat.body[k] for k in SAMPLING_KEYS if k in chat.body}
+        max_tokens = chat.body.get("max_completion_tokens", chat.body.get("max_tokens"))
+        if max_tokens is not None:
+            opts["num_predict"] = max_tokens
+        if opts:
+            body["options"] = opts
+        if chat.body.get("tools"):
+            body["tools"] = chat.body["tools"]
+    body["model"] = model
+    body["stream"] = stream
+    return body
+
+
+def _url(base: str, provider: str) -> str:
+    base = base.rstrip("/")
+    if provider == "ollama":
+        return base + "/api/chat"
+    return base + ("/chat/completions" if base.endswith("/v1") else "/v1/chat/completions")
+
+
+# --- reading upstream answers -----------------------------------------------------------------
+
+
+def _openai_message(data: Any) -> Completion:
+    choice = data["choices"][0]
+    msg = choice.get("message") or {}
+    calls = [{"id": c.get("id") or f"call_{i}", "name": c["function"]["name"],
+              "arguments": _args_str(c["function"].get("arguments") or "{}")}
+             for i, c in enumerate(msg.get("tool_calls") or [])]
+    text = msg.get("content") or ""
+    if not isinstance(text, str):
+        raise ValueError("content is not text")
+    return Completion(text, calls, choice.get("finish_reason") or "stop", data.get("usage"))
+
+
+def _ollama_calls(msg: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"id": f"call_{uuid.uuid4().hex[:12]}", "name": c["function"]["name"],
+             "arguments": _args_str(c["function"].get("arguments") or {})}
+            for c in msg.get("tool_calls") or []]
+
+
+def _ollama_message(data: Any) -> Completion:
+    msg = data["message"]
+    text = msg.get("content") or ""
+    if not isinstance(text, str):
+        raise ValueError("content is not text")
+    usage = {"prompt_tokens": data.get("prompt_eval_count", 0), "completion_tokens": data.get("eval_count", 0)}
+    return Completion(text, _ollama_calls(msg), data.get("done_reason") or "stop", usage)
+
+
+async def _read_openai_stream(resp: httpx.Response) -> Completion:
+    parts: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    finish, usage, done = None, None, False
+    async for line in resp.aiter_lines():
+        if not line.startswith("data:"):
+            continue
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            done = True
+            break
+        chunk = orjson.loads(payload)
+        usage = chunk.get("usage") or usage
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            if delta.get("content"):
+                parts.append(delta["content"])
+            for tc in delta.get("tool_calls") or []:
+                slot = calls.setdefault(tc.get("index", 0), {"id": None, "name": "", "arguments": ""})
+                slot["id"] = tc.get("id") or slot["id"]
+                fn = tc.get("function") or {}
+                slot["name"] += fn.get("name") or ""
+                slot["arguments"] += fn.get("arguments") or ""
+            finish = choice.get("finish_reason") or finish
+    if not done and finish is None:
+        raise ValueError("stream ended early")
+    tool_calls = [{"id": c["id"] or f"call_{i}", "name": c["name"], "arguments": c["arguments"] or "{}"}
+                  for i, c in sorted(calls.items())]
+    return Completion("".join(parts), tool_calls, finish or "stop", usage)
+
+
+async def _read_ollama_stream(resp: httpx.Response) -> Completion:
+    parts: list[str] = []
+    calls: list[dict[str, Any]] = []
+    async for line in resp.aiter_lines():
+        if not line.strip():
+            continue
+        chunk = orjson.loads(line)
+        if "error" in chunk:
+            raise ValueError("error in stream")
+        msg = chunk.get("message") or {}
+        if msg.get("content"):
+            parts.append(msg["content"])
+        calls.extend(_ollama_calls(msg))
+        if chunk.get("done"):
+            usage = {"prompt_tokens": chunk.get("prompt_eval_count", 0),
+                     "completion_tokens": chunk.get("eval_count", 0)}
+            return Completion("".join(parts), calls, chunk.get("done_reason") or "stop", usage)
+    raise ValueError("stream ended early")
+
+
+class Upstreams:
+    """One pooled HTTP client for every target; `complete` makes one attempt at one target."""
+
+    def __init__(self, connect_timeout_s: float = 5.0, standin_url: str | None = None):
+        self.standin_url = standin_url
+        self._connect_timeout = connect_timeout_s
+        self._client: httpx.AsyncClient | None = None
+
+    async def start(self) -> None:
+        self._client = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=30.0),
+            trust_env=False, follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def base_url(self, target: Target) -> str:
+        return self.standin_url or target.base_url
+
+    async def complete(self, target: Target, chat: ParsedChat) -> Completion:
+        """The target's whole answer to `chat` (streamed upstream if the client streams)."""
+        assert self._client is not None, "Upstreams.start() not awaited"
+        stream = chat.stream
+        if target.provider == "ollama":
+            body = ollama_body(chat, target.model, stream)
+        else:
+            body = openai_body(chat, target.model, stream)
+        headers = {"content-type": "application/json"}
+        if target.api_key_env and os.environ.get(target.api_key_env):
+            headers["authorization"] = f"Bearer {os.environ[target.api_key_env]}"
+        timeout = httpx.Timeout(target.timeout_s, connect=min(self._connect_timeout, target.timeout_s))
+        request = self._client.build_request("POST", _url(self.base_url(target), target.provider),
+                                             content=orjson.dumps(body), headers=headers, timeout=timeout)
+        try:
+            async with asyncio.timeout(target.timeout_s):
+                resp = await self._client.send(request, stream=True)
+                try:
+                    if resp.status_code >= 300:
+                        raise UpstreamFailed(target.id, f"http {resp.status_code}")
+                    if stream:
+                        if target.provider == "ollama":
+                            return await _read_ollama_stream(resp)
+                        return await _read_openai_stream(resp)
+                    data = orjson.loads(await resp.aread())
+                    return _ollama_message(data) if target.provider == "ollama" else _openai_message(data)
+                finally:
+                    await resp.aclose()
+        except UpstreamFailed:
+            raise
+        except (TimeoutError, httpx.TimeoutException):
+            raise UpstreamFailed(target.id, "timeout") from None
+        except httpx.HTTPError as exc:
+            raise UpstreamFailed(target.id, type(exc).__name__) from None
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise UpstreamFailed(target.id, "malformed answer") from None
+
+
+# --- answers to clients -----------------------------------------------------------------------
+
+PIECE = 48  # characters per streamed chunk of approved text
+
+
+def pieces(text: str) -> Iterator[str]:
+    for i in range(0, len(text), PIECE):
+        yield text[i:i + PIECE]
+
+
+def openai_json(c: Completion | None, text: str | None, *, model: str, rid: str, finish: str,
+                extra: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if c is not None and c.tool_calls and text is not None:
+        message["tool_calls"] = [{"id": t["id"], "type": "function",
+                                  "function": {"name": t["name"], "arguments": t["arguments"]}} for t in c.tool_calls]
+    out = {"id": rid, "object": "chat.completion", "created": int(time.time()), "model": model,
+           "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+           "packgate": extra}
+    if c is not None and c.usage:
+        out["usage"] = c.usage
+    return out
+
+
+def openai_sse(c: Completion | None, text: str | None, *, model: str, rid: str, finish: str,
+               extra: dict[str, Any]) -> Iterator[bytes]:
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None, **more: Any) -> bytes:
+        body = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}], **more}
+        return b"data: " + orjson.dumps(body) + b"\n\n"
+
+    if text is None:  # escalated: nothing from the model is released
+        yield chunk({"role": "assistant", "content": None}, finish, packgate=extra)
+    else:
+        yield chunk({"role": "assistant", "content": ""})
+        for piece in pieces(text):
+            yield chunk({"content": piece})
+        if c is not None and c.tool_calls:
+            yield chunk({"tool_calls": [{"index": i, "id": t["id"], "type": "function",
+                                         "function": {"name": t["name"], "arguments": t["arguments"]}}
+                                        for i, t in enumerate(c.tool_calls)]})
+        yield chunk({}, finish, packgate=extra)
+    yield b"data: [DONE]\n\n"
+
+
+def _ollama_tool_calls(c: Completion | None) -> list[dict[str, Any]]:
+    if c is None:
+        return []
+    return [{"function": {"name": t["name"], "arguments": _args_obj(t["arguments"])}} for t in c.tool_calls]
+
+
+def ollama_json(c: Completion | None, text: str | None, *, model: str, finish: str,
+                extra: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    calls = _ollama_tool_calls(c) if text is not None else []
+    if calls:
+        message["tool_calls"] = calls
+    usage = (c.usage or {}) if c is not None else {}
+    return {"model": model, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "message": message, "done": True, "done_reason": finish,
+            "prompt_eval_count": usage.get("prompt_tokens", 0), "eval_count": usage.get("completion_tokens", 0),
+            "packgate": extra}
+
+
+def ollama_ndjson(c: Completion | None, text: str | None, *, model: str, finish: str,
+                  extra: dict[str, Any]) -> Iterator[bytes]:
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    if text is not None:
+        for piece in pieces(text):
+            yield orjson.dumps({"model": model, "created_at": created,
+                                "message": {"role": "assistant", "content": piece}, "done": False}) + b"\n"
+    final = ollama_json(c, None if text is None else "", model=model, finish=finish, extra=extra)
+    yield orjson.dumps(final) + b"\n"
