@@ -1,0 +1,24 @@
+"""PHI/PII detection and redaction for `hipaa-phi-detector` and `pii-detector`.
+
+The gateway's interface (stable)::
+
+    from packgate.runtime.redaction import Engine, Finding, RedactionSession
+
+    engine = Engine.from_pack(pack)        # compile every regex and lexicon once, per pack
+    findings = engine.scan(text)           # list[Finding]: policy, category, start, end, confidence, detector
+    counts = Engine.count(findings)        # [{"policy", "category", "count"}], sorted: OPA input `findings`
+    session = RedactionSession()           # one per request: `[NAME_1]` means the same person in every message
+    result = engine.redact(text, findings, transforms, session)   # transforms: OPA's `transforms` list
+    result.text, result.metadata           # metadata: category, policy, detector, start/end in result.text, confidence
+    session.restore(model_output)          # tokens back to values, only when a transform says restore_tokens
+
+`Engine.default()` is the seed pack's detector settings (CLI without `--pack`). Findings hold spans,
+never values; nothing in this package logs or raises with matched text. Built-in patterns run on
+Python `re` and are written to be linear; a pack's `detect_patterns` run on RE2 only.
+"""
+
+from .engine import Engine, PatternError, RedactResult
+from .findings import Finding
+from .markers import RedactionSession
+
+__all__ = ["Engine", "Finding", "PatternError", "RedactResult", "RedactionSession"]

@@ -1,0 +1,223 @@
+"""The engine: built once per pack, then `scan` and `redact` per request."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import re2
+
+from . import lexicons
+from .categories import HIPAA_CATEGORIES, category_map
+from .findings import HIPAA, PII, Finding, count, resolve_overlaps
+from .markers import RedactionSession, render
+from .names import scan_names
+from .patterns import Hit, scan_structured
+
+# Markers this engine writes: never scanned again, so redaction is idempotent.
+_MARKER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
+
+
+class PatternError(ValueError):
+    """A pack's `detect_patterns` entry is not valid RE2 (the message names the entry, not text)."""
+
+
+@dataclass(frozen=True)
+class RedactResult:
+    text: str
+    metadata: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Policy:
+    name: str
+    mapping: dict[str, str]
+
+
+class Engine:
+    """Detectors configured from a pack; every pattern and lexicon is compiled in the constructor."""
+
+    def __init__(
+        self,
+        *,
+        hipaa: bool = False,
+        pii: bool = False,
+        healthcare_mode: bool = False,
+        pci_mode: bool = False,
+        custom_patterns: Iterable[tuple[str, str]] = (),
+        ner: Any = None,
+    ) -> None:
+        self._policies: list[_Policy] = []
+        if hipaa:
+            self._policies.append(_Policy(HIPAA, category_map(HIPAA)))
+        if pii:
+            self._policies.append(_Policy(PII, category_map(PII, healthcare_mode, pci_mode)))
+        self._custom: list[tuple[str, Any]] = []
+        if pii:
+            opts = re2.Options()
+            opts.log_errors = False
+            for name, pattern in custom_patterns:
+                try:
+                    self._custom.append((f"CUSTOM_{name}", re2.compile(pattern, opts)))
+                except Exception as exc:  # re2.error; keep the message free of the pattern text
+                    raise PatternError(f"detect_patterns {name}: not a valid RE2 pattern") from exc
+        self._lex = lexicons.load() if self._policies else None
+        self._ner = ner
+
+    @classmethod
+    def from_pack(cls, pack: Any, ner: Any = None) -> "Engine":
+        """Engine for a `packgate.compiler.schema.Pack`; no detector policy means scan finds nothing."""
+        hipaa_cfg = pack.policy.hipaa_phi_detector
+        pii_cfg = pack.policy.pii_detector
+        return cls(
+            hipaa=hipaa_cfg is not None,
+            pii=pii_cfg is not None,
+            healthcare_mode=bool(pii_cfg and pii_cfg.healthcare_mode),
+            pci_mode=bool(pii_cfg and pii_cfg.pci_mode),
+            custom_patterns=[(p.name, p.pattern) for p in (pii_cfg.detect_patterns if pii_cfg else [])],
+            ner=ner,
+        )
+
+    @classmethod
+    def default(cls) -> "Engine":
+        """The seed pack's detectors: hipaa_18 plus pii-detector with healthcare_mode."""
+        return cls(hipaa=True, pii=True, healthcare_mode=True)
+
+    @property
+    def policies(self) -> list[str]:
+        return [p.name for p in self._policies]
+
+    # --- detection ------------------------------------------------------------------------------
+
+    def raw_hits(self, text: str) -> list[Hit]:
+        """Every candidate from every built-in detector, before policies and overlaps."""
+        hits = list(scan_structured(text))
+        assert self._lex is not None
+        hits.extend(scan_names(text, self._lex))
+        if self._ner is not None:
+            hits.extend(self._ner(text))
+        return hits
+
+    def scan(self, text: str) -> list[Finding]:
+        """Findings for each configured policy, non-overlapping within a policy, sorted by position."""
+        if not self._policies or not text:
+            return []
+        hits = self.raw_hits(text)
+        if "[" in text:
+            marks = [(m.start(), m.end()) for m in _MARKER.finditer(text)]
+            if marks:
+                hits = [h for h in hits if not any(h[1] < e and s < h[2] for s, e in marks)]
+        out: list[Finding] = []
+        for pol in self._policies:
+            mapped = [
+                Finding(pol.name, pol.mapping[c], s, e, conf, det)
+                for c, s, e, conf, det in hits
+                if c in pol.mapping and e > s
+            ]
+            if pol.name == PII:
+                for cat, rx in self._custom:
+                    mapped.extend(
+                        Finding(PII, cat, m.start(), m.end(), 1.0, "custom-re2")
+                        for m in rx.finditer(text)
+                        if m.end() > m.start()
+                    )
+            out.extend(resolve_overlaps(mapped))
+        out.sort(key=lambda f: (f.start, f.end, f.policy, f.category))
+        return out
+
+    @staticmethod
+    def count(findings: Iterable[Finding]) -> list[dict[str, object]]:
+        """The `findings` field of the OPA input: [{policy, category, count}], sorted."""
+        return count(findings)
+
+    # --- redaction ------------------------------------------------------------------------------
+
+    def redact(
+        self,
+        text: str,
+        findings: Iterable[Finding],
+        transforms: Iterable[dict[str, Any]],
+        session: RedactionSession | None = None,
+    ) -> RedactResult:
+        """Apply OPA's redact transforms: only the listed categories of the listed policy change.
+
+        Overlapping spans (the same SSN seen by both detectors) merge into one replacement, written
+        as the earliest transform in chain order says, so no character of either span survives.
+        """
+        session = session if session is not None else RedactionSession()
+        plan: list[tuple[int, int, int, Finding]] = []  # start, end, transform index, finding
+        tlist = [t for t in transforms if t.get("action", "redact") == "redact"]
+        wanted = {(t.get("policy"), c): i for i, t in reversed(list(enumerate(tlist))) for c in t.get("categories", [])}
+        for f in findings:
+            idx = wanted.get((f.policy, f.category))
+            if idx is not None and 0 <= f.start < f.end <= len(text):
+                plan.append((f.start, f.end, idx, f))
+        if not plan:
+            return RedactResult(text, [])
+        plan.sort(key=lambda p: (p[0], -p[1], p[2]))
+        groups: list[list[tuple[int, int, int, Finding]]] = []
+        for item in plan:
+            if groups and item[0] < max(p[1] for p in groups[-1]):
+                groups[-1].append(item)
+            else:
+                groups.append([item])
+        pieces: list[str] = []
+        meta: list[dict[str, Any]] = []
+        pos = 0
+        out_len = 0
+        for g in groups:
+            start = g[0][0]
+            end = max(p[1] for p in g)
+            lead = min(g, key=lambda p: (p[2], -(p[1] - p[0]), -p[3].confidence))
+            f, t = lead[3], tlist[lead[2]]
+            before = text[pos:start]
+            pieces.append(before)
+            out_len += len(before)
+            marker = render(text[start:end], f.category, t, session)
+            pieces.append(marker)
+            if t.get("include_metadata"):
+                meta.append({
+                    "category": f.category, "policy": f.policy, "detector": f.detector,
+                    "start": out_len, "end": out_len + len(marker), "confidence": f.confidence,
+                })
+            out_len += len(marker)
+            pos = end
+        pieces.append(text[pos:])
+        return RedactResult("".join(pieces), meta)
+
+    def transforms_for(
+        self, findings: Iterable[Finding], pack: Any = None
+    ) -> list[dict[str, Any]]:
+        """Redact obligations as OPA would emit them for these findings (CLI dry runs, tests).
+
+        The gateway never uses this: it carries out the transforms OPA returns.
+        """
+        found: dict[str, set[str]] = {}
+        for f in findings:
+            found.setdefault(f.policy, set()).add(f.category)
+        cfgs = {
+            HIPAA: getattr(getattr(pack, "policy", None), "hipaa_phi_detector", None),
+            PII: getattr(getattr(pack, "policy", None), "pii_detector", None),
+        }
+        out = []
+        for pol in self._policies:
+            cats = found.get(pol.name)
+            if not cats:
+                continue
+            cfg = cfgs[pol.name]
+            red = getattr(cfg, "redaction", None)
+            if pack is None:  # the seed pack's settings
+                safe = pol.name == HIPAA
+                fmt, meta, keep, restore = "label", pol.name == PII, False, False
+            else:
+                safe = bool(getattr(cfg, "safe_harbor_method", False))
+                fmt, meta, keep, restore = red.marker_format, red.include_metadata, red.preserve_length, red.restore_tokens
+            order = {c: i for i, c in enumerate(HIPAA_CATEGORIES)}
+            out.append({
+                "policy": pol.name, "action": "redact",
+                "categories": sorted(cats, key=lambda c: (order.get(c, 99), c)),
+                "marker_format": fmt, "safe_harbor": safe, "include_metadata": meta,
+                "preserve_length": keep, "restore_tokens": restore,
+            })
+        return out

@@ -1,0 +1,52 @@
+"""What a detector reports, and how overlapping reports are settled.
+
+A Finding carries a span and a category, never the matched text, so it can be logged, counted and
+sent to OPA without leaking the value it points at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+HIPAA = "hipaa-phi-detector"
+PII = "pii-detector"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One detected identifier: where it is and what it is, not what it says."""
+
+    policy: str
+    category: str
+    start: int
+    end: int
+    confidence: float
+    detector: str
+
+
+def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
+    """Keep a non-overlapping subset, deterministically.
+
+    Higher confidence wins, then the longer span, then the earlier start, then category name, so
+    the same input always yields the same output whatever order detectors ran in.
+    """
+    ranked = sorted(findings, key=lambda f: (-f.confidence, -(f.end - f.start), f.start, f.category))
+    kept: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+    for f in ranked:
+        if any(f.start < e and s < f.end for s, e in taken):
+            continue
+        kept.append(f)
+        taken.append((f.start, f.end))
+    kept.sort(key=lambda f: (f.start, f.end, f.category))
+    return kept
+
+
+def count(findings: Iterable[Finding]) -> list[dict[str, object]]:
+    """Per (policy, category) counts, sorted: the `findings` field of the OPA input."""
+    tally: dict[tuple[str, str], int] = {}
+    for f in findings:
+        key = (f.policy, f.category)
+        tally[key] = tally.get(key, 0) + 1
+    return [{"policy": p, "category": c, "count": n} for (p, c), n in sorted(tally.items())]

@@ -1,0 +1,320 @@
+"""Built-in detectors for the structured identifiers (everything but names and places).
+
+Every pattern here is written to run in linear time on Python's `re`: no nested quantifiers over
+overlapping classes, and a look-behind boundary before each leading `+` so a long run of word
+characters is not rescanned from every offset. Pack-supplied patterns never come here; they run
+on RE2 (see `custom.py`). Raw categories are pii-style (`NPI`, `DEA`, `CREDIT_CARD`, `CVV`); the
+engine maps them onto each policy's canonical categories.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable, Iterator
+
+from .checksums import card_ok, dea_ok, npi_ok, ssn_ok, vin_ok
+
+Hit = tuple[str, int, int, float, str]  # category, start, end, confidence, detector
+
+I = re.IGNORECASE
+
+MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+# Capitalised month names only in prose forms, so "may" the verb and "march" the verb stay text.
+MONTHS_CAP = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)"
+)
+ORDINAL_WORDS = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+    r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+    r"twenty[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|thirty[- ]first)"
+)
+DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+DAY_TH = rf"(?:{DAY}(?:st|nd|rd|th)?|{ORDINAL_WORDS})"
+YEAR4 = r"(?:1[89]\d\d|20\d\d)"
+MON_NUM = r"(?:0?[1-9]|1[0-2])"
+DATE_CONTEXT = r"(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|admitted(?: on)?|admission(?: date)?|discharged(?: on)?|discharge(?: date)?|seen on|visit(?: date)?|dated|died(?: on)?|date of death|dod|doa|on|since|from|until|through|by)"
+
+_DATE_RES: list[tuple[re.Pattern[str], float]] = [
+    # 03/04/1951, 3-4-51, 2021-07-03, 03.04.1951
+    (re.compile(rf"(?<![\d/.-]){MON_NUM}([/.-]){DAY}\1(?:{YEAR4}|\d\d)(?![\d/]|\.\d)"), 0.95),
+    (re.compile(rf"(?<![\d/.-]){DAY}([/.-]){MON_NUM}\1{YEAR4}(?![\d/]|\.\d)"), 0.9),
+    (re.compile(rf"(?<![\d/.-]){YEAR4}([/.-])(?:0?[1-9]|1[0-2])\1{DAY}(?![\d/]|\.\d)"), 0.95),
+    # July 3, July 3rd, 2021, Jul. 3 2021
+    (re.compile(rf"\b{MONTHS_CAP}\.?\s+{DAY_TH}\b(?:,?\s+{YEAR4}\b)?"), 0.9),
+    (re.compile(rf"\b{MONTHS}\.?\s+(?:the\s+)?{DAY_TH}\b(?:,?\s+{YEAR4}\b)?", I), 0.6),
+    # 3 July 2021, 3rd of July, the third of July
+    (re.compile(rf"\b(?:the\s+)?{DAY_TH}\s+(?:day\s+)?(?:of\s+)?{MONTHS}\b\.?(?:,?\s+{YEAR4}\b)?", I), 0.9),
+    # July 2021 (month and year: the month is a date element)
+    (re.compile(rf"\b{MONTHS_CAP}\.?,?\s+(?:of\s+)?{YEAR4}\b"), 0.85),
+]
+# DOB 3/4 or on 3/4 (no year) and DOB 3 4 51 with spaces: only with a date word in front.
+_DATE_CTX = re.compile(rf"\b{DATE_CONTEXT}\s*[:\-]?\s*({MON_NUM}/{DAY})(?![\d/])", I)
+_DATE_WORDY_CTX = re.compile(
+    rf"\b(?:dob|date of birth|born|birthday)\s*(?:is|was|on|:)?\s*({MON_NUM}[\s/.-]{DAY}[\s/.-](?:{YEAR4}|\d\d))(?!\d)", I
+)
+
+_AGE_RES: list[re.Pattern[str]] = [
+    re.compile(r"(?<![\d.])(9\d|1[0-2]\d)(?!\+)\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.?)(?:[- ]old)?(?![\w+])", I),
+    re.compile(r"\b(?:age[ds]?|aged|age:)\s*:?\s*(9\d|1[0-2]\d)(?![\d+.])", I),
+    re.compile(r"\b(ninety[- ](?:one|two|three|four|five|six|seven|eight|nine)|ninety|one hundred(?: and \w+)?)[- ]years?[- ]old\b", I),
+    re.compile(r"(?<![\d.])(9\d|1[0-2]\d)(?![\d+])\s*(?:M|F|yo[mf]|y/o [mf])\b"),
+]
+
+_SSN_FMT = re.compile(r"(?<![\d-])(\d{3})([- .])(\d{2})\2(\d{4})(?![\d-])")
+_SSN_CTX = re.compile(
+    r"\b(?:ssn|social security(?: number| no\.?| #)?|social|ss#|soc\.? sec\.?(?: no\.?| #)?)\s*(?:is|was|of|:|#)?\s*:?\s*"
+    r"(\d{3}[- .]?\d{2}[- .]?\d{4}|\d{3}[- .]\d{3}[- .]\d{3})(?![\d-])", I
+)
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\d)(?:\s*(?:x|ext\.?)\s*\d{1,5})?"
+)
+_PHONE_CTX = re.compile(
+    r"\b(phone|tel|telephone|cell|mobile|call(?:ed)?|pager|reach(?:ed)? at|contact|fax|fax(?:ed)? to|number|text)"
+    r"\s*(?:is|at|no\.?|number|#|:)?\s*:?\s*(\+?1?\d{10}|\d{3}-\d{4}|\d{3}\.\d{4})(?!\d)", I
+)
+_FAX_CUE = re.compile(r"fax", I)
+_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}\b")
+_URL = re.compile(r"(?<![\w@])(?:https?://|www\.)[^\s<>\"')\]]+", I)
+_BARE_DOMAIN = re.compile(
+    r"(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|us|info|health|care|me|co)\b(?:/[^\s<>\"')\]]*)?", I
+)
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.]|\.\d)")
+_IPV6 = re.compile(
+    r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}|"
+    r"(?:[0-9a-f]{1,4}:){1,7}:|::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})(?![\w:])", I
+)
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_CVV = re.compile(r"\b(?:cvv2?|cvc2?|cid|security code|card code)\s*(?:is|:|#)?\s*:?\s*(\d{3,4})(?!\d)", I)
+_NPI = re.compile(r"(?<![\w-])([12]\d{9})(?![\w-])")
+_DEA = re.compile(r"(?<![\w-])([ABCDEFGHJKLMPRSTUX][A-Z9]\d{7})(?![\w-])")
+_VIN = re.compile(r"(?<![\w-])([A-HJ-NPR-Z0-9]{17})(?![\w-])")
+_MBI = re.compile(
+    r"(?<![\w-])([1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y\d]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y\d]\d-?[AC-HJKMNP-RT-Y]{2}\d\d)(?![\w-])"
+)
+
+# Identifiers known by the word in front of them: one pass, the label says the category.
+_LABELS: dict[str, str] = {}
+for _cat, _words in {
+    "MRN": "mrn|mr#|mr #|medical record|medical record number|med rec|medrec|chart|chart number|hospital number|"
+    "patient id|pt id|patient number|unit number|ehr id|emr id|record number",
+    "HEALTH_PLAN_ID": "member id|member|member number|insurance id|insurance|insurance number|policy|policy number|"
+    "subscriber id|subscriber|medicaid|medicaid id|medicaid number|medicare|medicare id|medicare number|mbi|"
+    "health plan id|health plan|plan id|beneficiary id|beneficiary|group number|group id|hicn|insurance member id",
+    "ACCOUNT_NUMBER": "account|acct|account number|billing account|bank account|routing number|invoice|"
+    "billing number|guarantor account|patient account",
+    "LICENSE_NUMBER": "license|licence|driver's license|drivers license|driver license|dl|license number|"
+    "certificate|certificate number|cert|certification|medical license|nursing license|state license|"
+    "birth certificate|death certificate|passport|passport number",
+    "VEHICLE_ID": "vin|license plate|licence plate|plate|plate number|tag number|vehicle id|registration",
+    "DEVICE_ID": "serial|serial number|s/n|sn|device id|device serial|udi|imei|implant id|device number|"
+    "pacemaker serial|pump serial|model number|lot number|lot",
+    "OTHER_ID": "id|identifier|case|case number|claim|claim number|reference|reference number|ref|badge|"
+    "employee id|employee number|study id|subject id|accession|accession number|specimen id|tracking number|"
+    "voucher|ticket|confirmation number|order number|requisition",
+    "BIOMETRIC_ID": "fingerprint|fingerprint id|biometric id|biometric|voiceprint|voice print|retinal scan|"
+    "iris scan|palm print|face scan|facial scan|dna profile|biometric template",
+    "PHOTO": "photo|photo id|photograph|image|picture|headshot|image file|wound photo|full-face photo|"
+    "full face photo|facial photograph",
+    "NPI": "npi|npi number|national provider identifier",
+    "DEA": "dea|dea number|dea registration|dea #",
+}.items():
+    for _w in _words.split("|"):
+        _LABELS[_w] = _cat
+_LABEL_ALT = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_LABELS, key=len, reverse=True))
+_LABELLED = re.compile(
+    rf"(?<![\w-])({_LABEL_ALT})(?![\w])\s*(?:(?:number|no\.?|num|#|id)\s*)?(?:is|was|of|on file)?\s*[:#=]?\s*"
+    r"((?=[A-Za-z0-9_-]{0,40}\d)[A-Za-z0-9][A-Za-z0-9_.-]{2,40})",
+    I,
+)
+_GENERIC = {"id", "case", "claim", "reference", "ref", "policy", "group", "member", "insurance", "account",
+            "plan", "lot", "image", "picture", "photo", "chart", "registration", "license", "licence",
+            "certificate", "cert", "order number", "serial", "sn", "dl", "plate", "biometric", "ticket"}
+_DOSE = re.compile(r"^\d+(?:\.\d+)?(?:mg|mcg|ml|g|kg|units?|mmhg|%|x|am|pm|h|hr|hrs|min|s|cm|mm|lb|lbs|yo|y)$", I)
+_BIOMETRIC_PHRASE = re.compile(
+    r"\b(?:finger ?prints?|voice ?prints?|retinal scans?|iris scans?|palm ?prints?|facial geometry|face ?prints?|"
+    r"dna profiles?|biometric (?:templates?|identifiers?|data))\b(?:\s+(?:on file|record|template|enrolled|scan))?",
+    I,
+)
+_PHOTO_PHRASE = re.compile(
+    r"\b(?:full[- ]face (?:photo(?:graph)?s?|images?|pictures?)|(?:facial|face) photo(?:graph)?s?|"
+    r"photo(?:graph)?s? of (?:the |his |her |their )?(?:patient'?s? )?face|headshots?|selfies?)\b",
+    I,
+)
+_IMAGE_FILE = re.compile(r"(?<![\w.-])[\w-]{1,80}\.(?:jpe?g|png|heic|gif|bmp|tiff?|dcm|webp)\b", I)
+
+# Places with structure: street addresses, PO boxes, ZIP codes after a state or a "zip" label.
+_SUFFIX = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Ter|"
+    r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Row|Alley|Path|Pike|Crescent|Close)"
+)
+_STREET = re.compile(
+    rf"(?<![\w-])\d{{1,6}}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][A-Za-z'.-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}{_SUFFIX}\b\.?"
+    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor)\.?\s*#?\s*[A-Za-z0-9-]{1,6})?"
+)
+_STREET_LOWER = re.compile(
+    rf"(?<![\w-])\d{{1,6}}\s+(?:[a-z][a-z'-]*\s+){{1,3}}{_SUFFIX.lower()}\b\.?", 0
+)
+_POBOX = re.compile(r"\bP\.?\s?O\.?\s*Box\s+\d{1,6}\b", I)
+_STATE_ABBR = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
+    "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
+)
+_ZIP_AFTER_STATE = re.compile(rf"\b(?:{_STATE_ABBR}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)\.?,?\s+(\d{{5}}(?:-\d{{4}})?)(?![\d-])")
+_ZIP_LABEL = re.compile(r"\b(?:zip|zip code|zipcode|postal code|zip\+4)\s*(?:is|of|:|#)?\s*:?\s*(\d{5}(?:-\d{4})?)(?![\d-])", I)
+_COUNTY = re.compile(r"\b(?:[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)\s+(?:County|Parish|Borough|Township)\b")
+
+
+def _digits(s: str) -> str:
+    return "".join(c for c in s if c.isdigit())
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _first_word(phrase: str) -> str:
+    return re.match(r"[a-z]+", phrase).group(0)  # type: ignore[union-attr]
+
+
+# Word-triggered patterns run only where their first word occurs (rx.match at that offset), so the
+# cost is a dictionary lookup per word instead of a regex attempt at every character.
+_TRIGGERS: dict[str, list[tuple[re.Pattern[str], str, float, str, int]]] = {}
+
+
+def _on(words: Iterable[str], rx: re.Pattern[str], cat: str, conf: float, det: str, group: int = 0) -> None:
+    for w in words:
+        _TRIGGERS.setdefault(w, []).append((rx, cat, conf, det, group))
+
+
+_MONTH_WORDS = ("jan january feb february mar march apr april may jun june jul july aug august sep sept "
+                "september oct october nov november dec december").split()
+_ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+             "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth twenty thirtieth "
+             "thirty").split()
+_on(_MONTH_WORDS, _DATE_RES[3][0], "DATE", _DATE_RES[3][1], "date")
+_on(_MONTH_WORDS, _DATE_RES[4][0], "DATE", _DATE_RES[4][1], "date")
+_on(["the"] + _ORDINALS, _DATE_RES[5][0], "DATE", _DATE_RES[5][1], "date")
+_on(_MONTH_WORDS, _DATE_RES[6][0], "DATE", _DATE_RES[6][1], "date")
+_on({_first_word(w) for w in DATE_CONTEXT.strip("(?:)").replace("d\\.o\\.b\\.?", "d").split("|")} | {"d"},
+    _DATE_CTX, "DATE", 0.8, "date-context", 1)
+_on(["dob", "date", "born", "birthday", "birthdate"], _DATE_WORDY_CTX, "DATE", 0.8, "date-context", 1)
+_on(["age", "ages", "aged"], _AGE_RES[1], "AGE_OVER_89", 0.9, "age", 1)
+_on(["ninety", "one"], _AGE_RES[2], "AGE_OVER_89", 0.9, "age", 1)
+_on(["ssn", "social", "ss", "soc"], _SSN_CTX, "SSN", 0.99, "ssn-context", 1)
+_on(["phone", "tel", "telephone", "cell", "mobile", "call", "called", "pager", "reach", "reached", "contact",
+     "fax", "faxed", "number", "text"], _PHONE_CTX, "PHONE", 0.92, "phone-context", 2)
+_on(["cvv", "cvc", "cid", "security", "card"], _CVV, "CVV", 0.95, "cvv-context", 1)
+_on(["zip", "zipcode", "postal"], _ZIP_LABEL, "LOCATION", 0.95, "zip", 1)
+_on({_first_word(w) for w in _LABELS}, _LABELLED, "*", 0.93, "labelled-id", 2)
+_on("finger fingerprint fingerprints voice voiceprint voiceprints retinal iris palm palmprint facial face "
+    "faceprint dna biometric".split(), _BIOMETRIC_PHRASE, "BIOMETRIC_ID", 0.6, "biometric-phrase")
+_on("full facial face photo photograph photographs photos headshot headshots selfie selfies".split(),
+    _PHOTO_PHRASE, "PHOTO", 0.6, "photo-phrase")
+_on(["p", "po"], _POBOX, "LOCATION", 0.9, "po-box")
+_on([w.lower() for w in _STATE_ABBR.split("|")] + "alabama alaska arizona arkansas california colorado "
+    "connecticut delaware florida georgia hawaii idaho illinois indiana iowa kansas kentucky louisiana maine "
+    "maryland massachusetts michigan minnesota mississippi missouri montana nebraska nevada new north ohio "
+    "oklahoma oregon pennsylvania rhode south tennessee texas utah vermont virginia washington west "
+    "wisconsin wyoming".split(), _ZIP_AFTER_STATE, "LOCATION", 0.85, "zip", 1)
+_COUNTY_WORDS = ("County", "Parish", "Borough", "Township")
+
+
+def scan_structured(text: str) -> Iterator[Hit]:
+    """Every structured candidate in `text`; overlaps are settled later by the engine."""
+    for m in _WORD.finditer(text):
+        rules = _TRIGGERS.get(m.group(0).lower())
+        if rules is None:
+            continue
+        for rx, cat, conf, det, group in rules:
+            hit = rx.match(text, m.start())
+            if hit is not None:
+                yield from _emit(text, hit, cat, conf, det, group)
+    if any(c.isdigit() for c in text):
+        for rx, conf in (_DATE_RES[0], _DATE_RES[1], _DATE_RES[2]):
+            for m in rx.finditer(text):
+                yield ("DATE", m.start(), m.end(), conf, "date")
+        for m in _DATE_RES[5][0].finditer(text):  # "3rd of July": starts with a digit
+            if m.group(0)[0].isdigit():
+                yield ("DATE", m.start(), m.end(), _DATE_RES[5][1], "date")
+        for rx in (_AGE_RES[0], _AGE_RES[3]):
+            for m in rx.finditer(text):
+                yield ("AGE_OVER_89", m.start(1), m.end(1), 0.9, "age")
+        yield from _ids(text)
+        for rx in (_STREET, _STREET_LOWER):
+            for m in rx.finditer(text):
+                yield ("LOCATION", m.start(), m.end(), 0.9, "street-address")
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            yield ("EMAIL", m.start(), m.end(), 0.99, "email")
+    if "." in text:
+        for m in _URL.finditer(text):
+            end = m.end()
+            while end > m.start() and text[end - 1] in ".,;:!?":
+                end -= 1
+            yield ("URL", m.start(), end, 0.95, "url")
+        for m in _BARE_DOMAIN.finditer(text):
+            end = m.end()
+            while end > m.start() and text[end - 1] in ".,;:!?":
+                end -= 1
+            yield ("URL", m.start(), end, 0.7, "url")
+        for m in _IMAGE_FILE.finditer(text):
+            yield ("PHOTO", m.start(), m.end(), 0.8, "image-file")
+    if "::" in text or text.count(":") >= 5:
+        for m in _IPV6.finditer(text):
+            if m.group(0).count(":") >= 2 and any(c.isdigit() for c in m.group(0)):
+                yield ("IP_ADDRESS", m.start(), m.end(), 0.9, "ipv6")
+    for word in _COUNTY_WORDS:
+        pos = text.find(word)
+        while pos >= 0:
+            for m in _COUNTY.finditer(text, max(0, pos - 40), pos + len(word)):
+                if m.end() == pos + len(word):
+                    yield ("LOCATION", m.start(), m.end(), 0.85, "county")
+            pos = text.find(word, pos + 1)
+
+
+def _emit(text: str, m: re.Match[str], cat: str, conf: float, det: str, group: int) -> Iterator[Hit]:
+    if det == "labelled-id":
+        label = " ".join(m.group(1).lower().split())
+        value = m.group(2).rstrip(".-")
+        real = _LABELS.get(label)
+        if real is None or len(value) < 3 or _DOSE.match(value):
+            return
+        if label in _GENERIC and (len(value) < 4 or (value.isdigit() and len(value) == 4 and value[:2] in ("19", "20"))):
+            return
+        yield (real, m.start(2), m.start(2) + len(value), 0.8 if label in _GENERIC else 0.93, det)
+        return
+    if det == "phone-context" and "fax" in m.group(1).lower():
+        cat = "FAX"
+    yield (cat, m.start(group), m.end(group), conf, det)
+
+
+def _ids(text: str) -> Iterator[Hit]:
+    for m in _SSN_FMT.finditer(text):
+        if ssn_ok(m.group(1), m.group(3), m.group(4)):
+            yield ("SSN", m.start(), m.end(), 0.95 if m.group(2) == "-" else 0.85, "ssn")
+    for m in _PHONE.finditer(text):
+        cat = "FAX" if _FAX_CUE.search(text, max(0, m.start() - 24), m.start()) else "PHONE"
+        yield (cat, m.start(), m.end(), 0.9, "phone")
+    for m in _IPV4.finditer(text):
+        yield ("IP_ADDRESS", m.start(), m.end(), 0.95, "ipv4")
+    for m in _CARD.finditer(text):
+        if card_ok(_digits(m.group(0))):
+            yield ("CREDIT_CARD", m.start(), m.end(), 0.97, "card-luhn")
+    for m in _NPI.finditer(text):
+        if npi_ok(m.group(1)):
+            yield ("NPI", m.start(1), m.end(1), 0.75, "npi-luhn")
+    for m in _DEA.finditer(text):
+        if dea_ok(m.group(1)):
+            yield ("DEA", m.start(1), m.end(1), 0.85, "dea-checksum")
+    for m in _VIN.finditer(text):
+        if vin_ok(m.group(1)):
+            yield ("VEHICLE_ID", m.start(1), m.end(1), 0.9, "vin-check")
+    for m in _MBI.finditer(text):
+        yield ("HEALTH_PLAN_ID", m.start(1), m.end(1), 0.85, "mbi")
+
+
+Scanner = Callable[[str], Iterator[Hit]]
