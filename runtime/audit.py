@@ -32,6 +32,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import threading
@@ -75,6 +76,7 @@ EVENT_KEYS = frozenset(
         "output_hmac", "outcome", "related_event_id", "purge",
     }
 )
+_TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 _REASON_KEYS = frozenset({"policy", "code", "status", "param"})
 _EXCLUDED_KEYS = frozenset({"id", "reasons"})
 _EXCLUDED_REASON_KEYS = frozenset({"code", "message"})
@@ -191,9 +193,10 @@ def validate_event(event: dict[str, Any]) -> None:
     verdict = event.get("verdict")
     if verdict not in VERDICTS:
         raise ValueError(f"audit event: verdict must be one of {sorted(VERDICTS)}")
-    for key in ("id", "ts"):
-        if key in event and not isinstance(event[key], str):
-            raise ValueError(f"audit event: {key} must be a string")
+    if "id" in event and not (isinstance(event["id"], str) and 0 < len(event["id"]) <= 64):
+        raise ValueError("audit event: id must be a non-empty string of at most 64 characters")
+    if "ts" in event and not (isinstance(event["ts"], str) and _TS_RE.fullmatch(event["ts"])):
+        raise ValueError("audit event: ts must be UTC ISO 8601 with microseconds and Z")
     if "reasons" in event:
         _check_dict_list("reasons", event["reasons"], _REASON_KEYS)
     if "excluded_targets" in event:

@@ -159,6 +159,8 @@ def test_queue_bound_raises_audit_unavailable(tmp_path: Path) -> None:
     {"verdict": "made_up"},
     {"status": 200},
     {"verdict": "allowed", "latency_ms": {"total": object()}},
+    {"verdict": "allowed", "ts": "yesterday"},
+    {"verdict": "allowed", "id": ""},
 ])
 def test_record_rejects_events_outside_the_schema(tmp_path: Path, bad: dict) -> None:
     log = audit.AuditLog.open(tmp_path / "a.db")
