@@ -63,6 +63,14 @@ class Supervisor:
     # --- start-up (main thread: the OPA child's PDEATHSIG is tied to the forking thread) -------
 
     def start(self) -> Supervisor:
+        """Policy first (compile, OPA healthy), then the audit log, then the app."""
+        self.start_leader()
+        self.audit = self._open_audit()
+        self.app = self._create_app(self.reloader.current)
+        return self
+
+    def start_leader(self) -> Supervisor:
+        """Compile and bring up OPA (embedded or checked); with `--workers` the parent stops here."""
         from packgate.compiler.diagnostics import PackError
 
         for p in self.opts.packs:
@@ -94,8 +102,6 @@ class Supervisor:
             raise StartupError("\n".join(str(d) for d in exc.diagnostics)) from None
         except OpaError as exc:
             raise StartupError(str(exc)) from None
-        self.audit = self._open_audit()
-        self.app = self._create_app(first)
         return self
 
     def _open_audit(self) -> Any:
@@ -216,4 +222,4 @@ def configure_logging(verbose: bool = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="packgate: %(message)s")
     if os.environ.get("PACKGATE_DEBUG") == "1":
-        logging.getLogger().setLevel(logging.DEBUG)
+        logging.getLogger("packgate").setLevel(logging.DEBUG)
