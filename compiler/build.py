@@ -138,6 +138,9 @@ def _mark_overlong(text: str) -> str:
     for index in reversed(rego_literal.overlong_lines(text)):
         indent = lines[index][: len(lines[index]) - len(lines[index].lstrip("\t"))]
         lines.insert(index, f"{indent}# regal ignore:line-length")
+        before = lines[index - 1].strip() if index else ""
+        if before and before[-1] not in "{[(" and not before.startswith("#"):
+            lines.insert(index, "")  # opa fmt sets a comment inside a body off with a blank line
     return "\n".join(lines)
 
 

@@ -35,6 +35,8 @@ def _inline(value: Any) -> str:
 def literal(value: Any, depth: int = 0, prefix: int = 0) -> str:
     """Render `value` starting at nesting `depth` after `prefix` characters already on the line."""
     one_line = _inline(value)
+    if depth == 0 and prefix == 0:
+        prefix = 40  # room for the `name := ` in front of a top-level value
     if depth * TAB + prefix + len(one_line) + 1 <= WIDTH or not isinstance(value, (dict, list, tuple)) or not value:
         return one_line
     inner = "\t" * (depth + 1)

@@ -39,7 +39,7 @@ class Case:
     phase: str
     input: dict[str, Any]
     asserts: list[str]
-    withs: list[str] = field(default_factory=list)
+    targets: list[dict[str, Any]] | None = None  # replaces the pack's targets for this case
     ident: str = ""
 
 
@@ -196,7 +196,7 @@ def cases(loaded: LoadedPack) -> list[Case]:
             out.append(Case("no compliant target blocks with 409", "request", _request(pack, role),
                             ["decision.allow == false", "decision.status == 409", _violation("no_compliant_provider"),
                              "decision.target == null"],
-                            withs=[f"route.targets as [{lit(bare)}]"]))
+                            targets=[bare]))
         if len(compliant) > 1:
             last = compliant[-1]
             model = next(t.model for t in pack.providers.targets if t.id == last)
@@ -290,13 +290,14 @@ def pack_cases(loaded: LoadedPack) -> list[Case]:
     return _name(out)
 
 
-def _render(env: jinja2.Environment, package: str, loaded: LoadedPack, items: list[Case], title: str) -> str:
+def _render(env: jinja2.Environment, package: str, loaded: LoadedPack, items: list[Case], title: str | None) -> str:
     from .build import _mark_overlong
 
     alias = package.rsplit(".", 1)[1]
     text = env.get_template("tests.rego.j2").render(
         package=package, alias=alias, cases=items, title=title, source=loaded.source.file,
-        literal=lambda v, depth: rego_literal.literal(v, depth, len("\tinput_doc := ")),
+        uses_testing=any("testing." in a for case in items for a in case.asserts),
+        literal=rego_literal.literal,
     )
     return _mark_overlong(text)
 
@@ -306,4 +307,4 @@ def render_generated(env: jinja2.Environment, package: str, loaded: LoadedPack) 
 
 
 def render_pack_tests(env: jinja2.Environment, package: str, loaded: LoadedPack) -> str:
-    return _render(env, package, loaded, pack_cases(loaded), "The pack's own tests (its tests: section)")
+    return _render(env, package, loaded, pack_cases(loaded), None)
