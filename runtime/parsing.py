@@ -214,7 +214,8 @@ def parse_chat(body: dict[str, Any], protocol: Protocol) -> ParsedChat:
     stream = body.get("stream", protocol == "ollama")  # Ollama streams unless told not to
     if not isinstance(stream, bool):
         raise bad(422, "invalid_stream", "stream must be a boolean", "stream")
-    metadata = body.get("metadata") or {}
+    metadata = body.get("metadata")
+    metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):
         raise bad(422, "invalid_metadata", "metadata must be an object", "metadata")
     return ParsedChat(protocol=protocol, body=body, stream=stream, model=model,
