@@ -6,6 +6,7 @@ sent to OPA without leaking the value it points at.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -33,12 +34,15 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     """
     ranked = sorted(findings, key=lambda f: (-f.confidence, -(f.end - f.start), f.start, f.category))
     kept: list[Finding] = []
-    taken: list[tuple[int, int]] = []
+    starts: list[int] = []  # kept spans never overlap, so sorting by start also sorts ends
+    ends: list[int] = []
     for f in ranked:
-        if any(f.start < e and s < f.end for s, e in taken):
+        i = bisect.bisect_left(starts, f.end)
+        if i > 0 and ends[i - 1] > f.start:
             continue
+        starts.insert(i, f.start)
+        ends.insert(i, f.end)
         kept.append(f)
-        taken.append((f.start, f.end))
     kept.sort(key=lambda f: (f.start, f.end, f.category))
     return kept
 

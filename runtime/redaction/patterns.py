@@ -40,7 +40,7 @@ DATE_CONTEXT = r"(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|admitt
 
 _DATE_RES: list[tuple[re.Pattern[str], float]] = [
     # 03/04/1951, 3-4-51, 2021-07-03, 03.04.1951
-    (re.compile(rf"(?<![\d/.-]){MON_NUM}([/.-]){DAY}\1(?:{YEAR4}|\d\d)(?![\d/]|\.\d)"), 0.95),
+    (re.compile(rf"(?=\d)(?<![\d/.-]){MON_NUM}([/.-]){DAY}\1(?:{YEAR4}|\d\d)(?![\d/]|\.\d)"), 0.95),
     (re.compile(rf"(?<![\d/.-]){DAY}([/.-]){MON_NUM}\1{YEAR4}(?![\d/]|\.\d)"), 0.9),
     (re.compile(rf"(?<![\d/.-]){YEAR4}([/.-])(?:0?[1-9]|1[0-2])\1{DAY}(?![\d/]|\.\d)"), 0.95),
     # July 3, July 3rd, 2021, Jul. 3 2021
@@ -52,19 +52,20 @@ _DATE_RES: list[tuple[re.Pattern[str], float]] = [
     (re.compile(rf"\b{MONTHS_CAP}\.?,?\s+(?:of\s+)?{YEAR4}\b"), 0.85),
 ]
 # DOB 3/4 or on 3/4 (no year) and DOB 3 4 51 with spaces: only with a date word in front.
+_DAY_MONTH = re.compile(rf"\d(?<!\w\d)\d?(?:st|nd|rd|th)?\s+(?:day\s+)?(?:of\s+)?{MONTHS}\b\.?(?:,?\s+{YEAR4}\b)?", I)
 _DATE_CTX = re.compile(rf"\b{DATE_CONTEXT}\s*[:\-]?\s*({MON_NUM}/{DAY})(?![\d/])", I)
 _DATE_WORDY_CTX = re.compile(
     rf"\b(?:dob|date of birth|born|birthday)\s*(?:is|was|on|:)?\s*({MON_NUM}[\s/.-]{DAY}[\s/.-](?:{YEAR4}|\d\d))(?!\d)", I
 )
 
 _AGE_RES: list[re.Pattern[str]] = [
-    re.compile(r"(?<![\d.])(9\d|1[0-2]\d)(?!\+)\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.?)(?:[- ]old)?(?![\w+])", I),
+    re.compile(r"(?=[19])(?<![\d.])(9\d|1[0-2]\d)(?!\+)\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.?)(?:[- ]old)?(?![\w+])", I),
     re.compile(r"\b(?:age[ds]?|aged|age:)\s*:?\s*(9\d|1[0-2]\d)(?![\d+.])", I),
     re.compile(r"\b(ninety[- ](?:one|two|three|four|five|six|seven|eight|nine)|ninety|one hundred(?: and \w+)?)[- ]years?[- ]old\b", I),
-    re.compile(r"(?<![\d.])(9\d|1[0-2]\d)(?![\d+])\s*(?:M|F|yo[mf]|y/o [mf])\b"),
+    re.compile(r"(?=[19])(?<![\d.])(9\d|1[0-2]\d)(?![\d+])\s*(?:M|F|yo[mf]|y/o [mf])\b"),
 ]
 
-_SSN_FMT = re.compile(r"(?<![\d-])(\d{3})([- .])(\d{2})\2(\d{4})(?![\d-])")
+_SSN_FMT = re.compile(r"(\d(?<![\d-]\d)\d\d)([- .])(\d{2})\2(\d{4})(?![\d-])")
 _SSN_CTX = re.compile(
     r"\b(?:ssn|social security(?: number| no\.?| #)?|social|ss#|soc\.? sec\.?(?: no\.?| #)?)\s*(?:is|was|of|:|#)?\s*:?\s*"
     r"(\d{3}[- .]?\d{2}[- .]?\d{4}|\d{3}[- .]\d{3}[- .]\d{3})(?![\d-])", I
@@ -83,14 +84,14 @@ _BARE_DOMAIN = re.compile(
     r"(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|us|info|health|care|me|co)\b(?:/[^\s<>\"')\]]*)?", I
 )
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.]|\.\d)")
+_IPV4 = re.compile(rf"(?=\d)(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.]|\.\d)")
 _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}|"
     r"(?:[0-9a-f]{1,4}:){1,7}:|::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})(?![\w:])", I
 )
-_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_CARD = re.compile(r"\d(?<![\d-]\d)(?:[ -]?\d){12,18}(?![\d-])")
 _CVV = re.compile(r"\b(?:cvv2?|cvc2?|cid|security code|card code)\s*(?:is|:|#)?\s*:?\s*(\d{3,4})(?!\d)", I)
-_NPI = re.compile(r"(?<![\w-])([12]\d{9})(?![\w-])")
+_NPI = re.compile(r"([12](?<![\w-][12])\d{9})(?![\w-])")
 _DEA = re.compile(r"(?<![\w-])([ABCDEFGHJKLMPRSTUX][A-Z9]\d{7})(?![\w-])")
 _VIN = re.compile(r"(?<![\w-])([A-HJ-NPR-Z0-9]{17})(?![\w-])")
 _MBI = re.compile(
@@ -153,11 +154,11 @@ _SUFFIX = (
     r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Row|Alley|Path|Pike|Crescent|Close)"
 )
 _STREET = re.compile(
-    rf"(?<![\w-])\d{{1,6}}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][A-Za-z'.-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}{_SUFFIX}\b\.?"
+    rf"(?=\d)(?<![\w-])\d{{1,6}}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][A-Za-z'.-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}{_SUFFIX}\b\.?"
     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor)\.?\s*#?\s*[A-Za-z0-9-]{1,6})?"
 )
 _STREET_LOWER = re.compile(
-    rf"(?<![\w-])\d{{1,6}}\s+(?:[a-z][a-z'-]*\s+){{1,3}}{_SUFFIX.lower()}\b\.?", 0
+    rf"(?=\d)(?<![\w-])\d{{1,6}}\s+(?:[a-z][a-z'-]*\s+){{1,3}}{_SUFFIX.lower()}\b\.?", 0
 )
 _POBOX = re.compile(r"\bP\.?\s?O\.?\s*Box\s+\d{1,6}\b", I)
 _STATE_ABBR = (
@@ -174,6 +175,9 @@ def _digits(s: str) -> str:
 
 
 _WORD = re.compile(r"[A-Za-z]+")
+_ANY_DIGIT = re.compile(r"\d")
+_TLD = re.compile(r"\.(?:com|org|net|edu|gov|io|us|info|health|care|me|co)\b", I)
+_IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|heic|gif|bmp|tiff?|dcm|webp)\b", I)
 
 
 def _first_word(phrase: str) -> str:
@@ -233,13 +237,12 @@ def scan_structured(text: str) -> Iterator[Hit]:
             hit = rx.match(text, m.start())
             if hit is not None:
                 yield from _emit(text, hit, cat, conf, det, group)
-    if any(c.isdigit() for c in text):
+    if _ANY_DIGIT.search(text):
         for rx, conf in (_DATE_RES[0], _DATE_RES[1], _DATE_RES[2]):
             for m in rx.finditer(text):
                 yield ("DATE", m.start(), m.end(), conf, "date")
-        for m in _DATE_RES[5][0].finditer(text):  # "3rd of July": starts with a digit
-            if m.group(0)[0].isdigit():
-                yield ("DATE", m.start(), m.end(), _DATE_RES[5][1], "date")
+        for m in _DAY_MONTH.finditer(text):  # "3rd of July", "3 July 2021"
+            yield ("DATE", m.start(), m.end(), 0.9, "date")
         for rx in (_AGE_RES[0], _AGE_RES[3]):
             for m in rx.finditer(text):
                 yield ("AGE_OVER_89", m.start(1), m.end(1), 0.9, "age")
@@ -250,17 +253,19 @@ def scan_structured(text: str) -> Iterator[Hit]:
     if "@" in text:
         for m in _EMAIL.finditer(text):
             yield ("EMAIL", m.start(), m.end(), 0.99, "email")
-    if "." in text:
+    if "http" in text or "www." in text or "WWW." in text:
         for m in _URL.finditer(text):
             end = m.end()
             while end > m.start() and text[end - 1] in ".,;:!?":
                 end -= 1
             yield ("URL", m.start(), end, 0.95, "url")
+    if _TLD.search(text):
         for m in _BARE_DOMAIN.finditer(text):
             end = m.end()
             while end > m.start() and text[end - 1] in ".,;:!?":
                 end -= 1
             yield ("URL", m.start(), end, 0.7, "url")
+    if _IMAGE_EXT.search(text):
         for m in _IMAGE_FILE.finditer(text):
             yield ("PHOTO", m.start(), m.end(), 0.8, "image-file")
     if "::" in text or text.count(":") >= 5:

@@ -1,0 +1,57 @@
+"""Recall and precision per category on the corpus: `python -m tests.redaction.report [--presidio]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import presidio_backend
+from .corpus import LEXICAL, STRUCTURED, build
+from .evaluate import Score, ours, score
+
+
+def table(scores: dict[str, Score]) -> str:
+    names = list(scores)
+    head = f"{'category':16}" + "".join(f" | {n + ' R':>11} {n + ' P':>11} {n + ' leakR':>11}" for n in names)
+    lines = [head, "-" * len(head)]
+    for cat in LEXICAL + STRUCTURED:
+        g = next(iter(scores.values())).gold[cat]
+        row = f"{cat + f' ({g})':16}"
+        for n in names:
+            s = scores[n]
+            p = f"{s.precision(cat):.3f}" if s.pred[cat] else "-"
+            row += f" | {s.recall(cat):>11.3f} {p:>11} {s.redaction_recall(cat):>11.3f}"
+        lines.append(row)
+    row = f"{'OVERALL':16}"
+    for n in names:
+        s = scores[n]
+        row += f" | {s.recall():>11.3f} {s.precision():>11.3f} {s.redaction_recall():>11.3f}"
+    lines.append(row)
+    for n in names:
+        s = scores[n]
+        mbs = s.chars / s.seconds / 1e6 if s.seconds else 0.0
+        lines.append(f"{n}: {s.chars} chars in {s.seconds:.3f} s = {mbs:.3f} MB/s, "
+                     f"{s.seconds / max(s.chars, 1) * 1024 * 1000:.3f} ms per KB")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--presidio", action="store_true", help="score Microsoft Presidio side by side")
+    ap.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
+    args = ap.parse_args(argv)
+    corpus = [e for e in build() if args.split == "all" or e.split in (args.split, "negative")]
+    scores = {"packgate": score(corpus, ours())}
+    if args.presidio:
+        if presidio_backend.available():
+            scores["presidio"] = score(corpus, presidio_backend.predictor())
+        else:
+            print("presidio: not installed (pip install -e '.[eval]'); skipped", file=sys.stderr)
+    print(f"corpus: {len(corpus)} texts, split={args.split}; R = category recall, P = precision, "
+          "leakR = covered by any category")
+    print(table(scores))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
