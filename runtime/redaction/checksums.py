@@ -54,4 +54,4 @@ def card_ok(digits: str) -> bool:
     """Payment card: 13-19 digits, a known issuer prefix, and Luhn."""
     if not 13 <= len(digits) <= 19 or not luhn_ok(digits):
         return False
-    return digits[0] in "3456" or digits[:2] in ("22", "27")
+    return digits[0] in "3456" or "22" <= digits[:2] <= "27"

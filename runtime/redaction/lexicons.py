@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from .wordlists import COMMON
 
-TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019]*(?:-[A-Za-z][A-Za-z'\u2019]*)*")
+_L = r"[^\W\d_]"
+TOKEN = re.compile(rf"{_L}(?:{_L}|['\u2019])*(?:-{_L}(?:{_L}|['\u2019])*)*")
 SURNAME_LIMIT = 30000  # by census frequency rank; the long tail is mostly noise words and typos
 STANDALONE_SURNAME_LIMIT = 5000
 
@@ -23,6 +24,7 @@ STANDALONE_SURNAME_LIMIT = 5000
 @dataclass(frozen=True)
 class Lexicons:
     first: frozenset[str]
+    first_any: frozenset[str]  # includes first names that are also common words (Amber, Max)
     last: frozenset[str]
     last_any: frozenset[str]  # includes surnames that are also common words (Brown, King)
     common_last: frozenset[str]  # frequent enough to count as a name when standing alone
@@ -61,6 +63,7 @@ def load() -> Lexicons:
                 cities.add(tokens)
     return Lexicons(
         first=first,
+        first_any=frozenset(_census("dist.male.first") + _census("dist.female.first")),
         last=last,
         last_any=frozenset(lasts),
         common_last=common_last,

@@ -40,6 +40,11 @@ _NEVER = TITLES | ROLE_WORDS | STATES | frozenset(
     "a an the and or but of in on at to for from by with is was are were has had have he she they it his her "
     "their this that who which patient doctor nurse".split()
 )
+_FUNCTION = frozenset(
+    "will may can should would could might must did does do said says also just still then now here there "
+    "very well ill had has have is was were are be been being not no yes so as at by in on up out".split()
+)
+_CONNECT = frozenset("de del la las los of on upon el san santa st".split())
 _SENTENCE_END = frozenset(".!?:;\n•*-#>|")
 
 
@@ -98,7 +103,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             i += 1
             continue
         # 1. titles: Mr. Smith, Dr. holmes, Mrs Ana Lopez-Garcia
-        if w in TITLES and i + 1 < n and _TITLE_GAP.match(gap(i + 1)) and namey(i + 1) and (
+        if w in TITLES and i + 1 < n and _TITLE_GAP.match(gap(i + 1)) and (
+            namey(i + 1) or (cap(i + 1) and lows[i + 1] not in _NEVER)
+        ) and (
             cap(i + 1) or w not in ("pa", "np", "rn", "sr", "miss")
         ):
             j1 = extend(i + 1, allow_lower=not cap(i + 1))
@@ -114,7 +121,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k = i + 1
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
                 k += 1
-            if namey(k) and (cap(k) or lows[k] in first or (strong and len(lows[k]) > 1)):
+            lexical = lows[k] in first or (lows[k] in lex.first_any and lows[k] not in _FUNCTION)
+            if (namey(k) or (lexical and lows[k] not in _NEVER)) and (
+                cap(k) or lexical or (strong and len(lows[k]) > 1)
+            ):
                 if not (cap(k) and lows[k] not in first and lows[k] not in last and toks[k][2].isupper()):
                     j1 = extend(k, allow_lower=not cap(k))
                     s, e = span(k, j1)
@@ -133,6 +143,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     _INITIAL_GAP.match(gap(k)) and cap(k) for k in range(i + 1, i + size)
                 ):
                     s, e = toks[i][0], toks[i + size - 1][1]
+                    nxt = i + size
+                    if nxt < n and _SPACE_GAP.match(gap(nxt)) and (cap(nxt) or lows[nxt] in _CONNECT) and lows[nxt] not in _NEVER and namey(nxt):
+                        break
                     after = _STATE_AFTER.match(text, e)
                     before = lows[i - 1] if i > 0 else ""
                     ambiguous = size == 1 and (w in first or w in last)
@@ -151,14 +164,16 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 i = consumed_until + 1
                 continue
         # 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
-        if namey(i) and w not in first:
+        if namey(i):
             j1 = i
-            while j1 + 1 < n and j1 - i < 2 and _SPACE_GAP.match(gap(j1 + 1)) and cap(j1 + 1) and namey(j1 + 1):
+            while j1 + 1 < n and j1 - i < 4 and _SPACE_GAP.match(gap(j1 + 1)) and (
+                (cap(j1 + 1) and namey(j1 + 1)) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
+            ):
                 j1 += 1
             after = _STATE_AFTER.match(text, toks[j1][1])
             before = lows[i - 1] if i > 0 else ""
             before2 = lows[i - 2] if i > 1 else ""
-            if after or (before in ("in", "to", "near") and before2 in STRONG_PLACE_CUES):
+            if after or (before in ("in", "to", "near", "from") and (before2 in STRONG_PLACE_CUES or w in city_first)):
                 yield ("LOCATION", toks[i][0], toks[j1][1], 0.85 if after else 0.75, "place-context")
                 consumed_until = j1
                 i = j1 + 1

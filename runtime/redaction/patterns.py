@@ -151,7 +151,17 @@ _IMAGE_FILE = re.compile(r"(?<![\w.-])[\w-]{1,80}\.(?:jpe?g|png|heic|gif|bmp|tif
 # Places with structure: street addresses, PO boxes, ZIP codes after a state or a "zip" label.
 _SUFFIX = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Ter|"
-    r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Row|Alley|Path|Pike|Crescent|Close)"
+    r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Row|Alley|Path|Pike|Crescent|Close|"
+    r"Freeway|Fwy|Expressway|Causeway|Island|Islands|Isle|Hill|Hills|Heights|Hts|Ridge|Run|Crossing|Xing|Point|Pt|"
+    r"Port|Harbor|Harbors|Haven|Park|Plaza|Plz|Meadow|Meadows|Mill|Mills|Creek|Crest|Cove|Cv|Valley|Vly|View|Vista|"
+    r"Village|Ville|Landing|Estate|Estates|Glen|Glens|Green|Grove|Gardens|Knoll|Knolls|Lake|Lakes|Mountain|Mount|"
+    r"Orchard|Pass|Passage|Pines|Ranch|Shore|Shores|Spring|Springs|Station|Stream|Summit|Turnpike|Tpke|Union|"
+    r"Walk|Walks|Wall|Well|Wells|Fort|Ft|Forest|Forge|Ford|Fork|Forks|Falls|Field|Fields|Flat|Flats|Junction|"
+    r"Key|Keys|Manor|Manors|Bend|Bluff|Bluffs|Branch|Bridge|Brook|Brooks|Burg|Bypass|Camp|Canyon|Cape|Center|Ctr|"
+    r"Cliff|Cliffs|Club|Common|Commons|Corner|Corners|Course|Courts|Curve|Dale|Dam|Divide|Drives|Extension|Ext|"
+    r"Gateway|Harbour|Hollow|Inlet|Light|Lights|Lock|Locks|Lodge|Mall|Motorway|Neck|Oval|Overpass|Prairie|Radial|"
+    r"Ramp|Rapid|Rapids|Rest|Roads|Route|Rte|Shoal|Shoals|Skyway|Spur|Squares|Stravenue|Streets|Throughway|Trace|"
+    r"Track|Trafficway|Tunnel|Underpass|Unions|Viaduct|Views|Villages|Ways)"
 )
 _STREET = re.compile(
     rf"(?=\d)(?<![\w-])\d{{1,6}}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][A-Za-z'.-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}{_SUFFIX}\b\.?"
@@ -224,6 +234,11 @@ _on([w.lower() for w in _STATE_ABBR.split("|")] + "alabama alaska arizona arkans
     "maryland massachusetts michigan minnesota mississippi missouri montana nebraska nevada new north ohio "
     "oklahoma oregon pennsylvania rhode south tennessee texas utah vermont virginia washington west "
     "wisconsin wyoming".split(), _ZIP_AFTER_STATE, "LOCATION", 0.85, "zip", 1)
+_PLATE = re.compile(
+    r"(?:(?:license|licence)\s+)?(?:plate|tag|registration)(?:\s+(?:number|no\.?|#))?\s*[:#]?\s*"
+    r"((?=[A-Z0-9 -]{0,9}\d)[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5})(?![\w-])", I
+)
+_on(["license", "licence", "plate", "tag", "registration"], _PLATE, "VEHICLE_ID", 0.94, "plate", 1)
 _COUNTY_WORDS = ("County", "Parish", "Borough", "Township")
 
 

@@ -1,0 +1,86 @@
+"""`packgate redact`: dry-run the detectors on stdin, or batch-check JSON lines of notes.
+
+Output never contains raw matched values: findings are category, policy, detector and span only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def _engine(pack_path: Optional[Path]):
+    from packgate.runtime.redaction import Engine, PatternError
+
+    if pack_path is None:
+        return Engine.default(), None
+    from packgate.compiler.diagnostics import PackError
+    from packgate.compiler import loader
+
+    try:
+        pack = loader.load_pack(pack_path).pack
+    except PackError as exc:
+        for d in getattr(exc, "diagnostics", [exc]):
+            typer.echo(str(d), err=True)
+        raise typer.Exit(1)
+    except OSError as exc:
+        typer.echo(f"packgate redact: cannot read {pack_path}: {exc.strerror}", err=True)
+        raise typer.Exit(1)
+    try:
+        return Engine.from_pack(pack), pack
+    except PatternError as exc:
+        typer.echo(f"{pack_path}: {exc}", err=True)
+        raise typer.Exit(1)
+
+
+def _finding_dicts(findings) -> list[dict]:
+    return [
+        {"policy": f.policy, "category": f.category, "start": f.start, "end": f.end,
+         "confidence": f.confidence, "detector": f.detector}
+        for f in findings
+    ]
+
+
+def redact(
+    pack: Optional[Path] = typer.Option(None, "--pack", help="Policy pack YAML; default: the seed pack's detectors."),
+    as_json: bool = typer.Option(False, "--json", help="Print {text, findings, counts, metadata} as JSON."),
+    jsonl: bool = typer.Option(False, "--jsonl", help='Read {"id","text"} lines; write {"id","text","findings"} lines.'),
+) -> None:
+    """Redact text on stdin with a pack's hipaa-phi-detector / pii-detector settings."""
+    from packgate.runtime.redaction import Engine, RedactionSession
+
+    engine, pack_obj = _engine(pack)
+    if jsonl:
+        for n, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                text = rec["text"]
+                if not isinstance(text, str):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                typer.echo(f"packgate redact: line {n}: expected a JSON object with a string \"text\"", err=True)
+                raise typer.Exit(1)
+            findings = engine.scan(text)
+            result = engine.redact(text, findings, engine.transforms_for(findings, pack_obj), RedactionSession())
+            sys.stdout.write(json.dumps({"id": rec.get("id"), "text": result.text,
+                                         "findings": Engine.count(findings)}) + "\n")
+        return
+    text = sys.stdin.read()
+    findings = engine.scan(text)
+    result = engine.redact(text, findings, engine.transforms_for(findings, pack_obj), RedactionSession())
+    if as_json:
+        spans = _finding_dicts(findings)
+        typer.echo(json.dumps({"text": result.text, "findings": spans, "counts": Engine.count(findings),
+                               "metadata": result.metadata}, indent=2))
+    else:
+        sys.stdout.write(result.text)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("redact")(redact)
