@@ -10,8 +10,18 @@ package packgate.lib.compliance
 # description: One violation per blocked pattern the output matches; param names the pattern by index.
 output_violations(config, text) := {violation(index) |
 	some index, pattern in object.get(config, "blocked_patterns", [])
-	regex.match(concat("", ["(?i)", pattern]), text)
+	blocks(concat("", ["(?i)", pattern]), text)
 }
+
+# METADATA
+# scope: document
+# description: |
+#   True when the pattern matches the text. A pattern OPA's RE2 cannot compile (the linter's RE2
+#   binding accepts a few, e.g. \C) blocks every output: fail closed, where a regex.match error
+#   would silently never block.
+blocks(pattern, text) if regex.match(pattern, text)
+
+blocks(pattern, _) if not regex.is_valid(pattern)
 
 violation(index) := {
 	"policy": "healthcare-compliance",

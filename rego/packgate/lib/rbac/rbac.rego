@@ -3,8 +3,8 @@
 # description: |
 #   Who may send what: required identity headers (401), verified identity when require_auth is
 #   set (401), tools per role with "*" wildcards (403), a sensitivity ceiling per role (403) and
-#   minimum-necessary PHI roles (403). Roles without an entry get least privilege: no tools, and
-#   a "public" ceiling when data_access is configured.
+#   minimum-necessary PHI roles (403) when minimum_necessary is configured. Roles without an entry
+#   get least privilege: no tools, and a "public" ceiling when data_access is configured.
 package packgate.lib.rbac
 
 import data.packgate.lib.findings
@@ -80,6 +80,7 @@ phi_violations(minimum_necessary, request) := {violation(
 	sprintf("role %s may not send PHI on this route", [request.identity.role]),
 	request.identity.role,
 ) |
+	count(minimum_necessary) > 0
 	object.get(minimum_necessary, "enabled", true) == true
 	findings.phi_found(request.findings)
 	not request.identity.role in object.get(minimum_necessary, "allowed_phi_roles", [])

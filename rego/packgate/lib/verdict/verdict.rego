@@ -23,8 +23,13 @@ ordered_transforms(chain, by_policy) := [transform |
 ]
 
 # METADATA
-# description: Violations the gateway raises before any policy - a disabled pack, an unknown tier.
-preflight(pack, declared, invalid_tier) := disabled(pack) | invalid_sensitivity(declared, invalid_tier)
+# description: |
+#   Violations the gateway raises before any policy - a disabled pack, an unknown tier. A disabled
+#   pack answers every request with 503, so an unknown tier is not reported beside it (it would
+#   sort first, with its 400).
+preflight(pack, declared, invalid_tier) := disabled(pack) if {
+	pack.enabled == false
+} else := invalid_sensitivity(declared, invalid_tier)
 
 disabled(pack) := {{
 	"policy": "pack",
