@@ -128,7 +128,7 @@ async def chat(request: Request, protocol: Protocol) -> Response:
     """One chat request (OpenAI or Ollama format), from bytes in to one audit event out."""
     gw: Gateway = request.app.state.gateway
     table: RouteTable = request.app.state.routes  # read once: a hot reload never splits a request
-    out = Outcome(endpoint=request.url.path[:MAX_AUDIT_STR], revision=table.revision)
+    out = Outcome(endpoint=_endpoint(request), revision=table.revision)
     try:
         route = _route_for(request, table)
         out.route = route
@@ -145,6 +145,17 @@ async def chat(request: Request, protocol: Protocol) -> Response:
     if gw.upstreams.standin_url:
         response.headers[STANDIN_HEADER] = "true"
     return response
+
+
+def _endpoint(request: Request) -> str:
+    """The endpoint for the audit event: a path template, never a client-chosen string (it could hold PHI)."""
+    pack = request.path_params.get("pack")
+    path = request.url.path
+    if pack is not None:
+        table: RouteTable = request.app.state.routes
+        name = pack if table.get(pack) is not None else "{unknown}"
+        path = "/routes/" + name + path.split("/" + pack, 1)[-1] if path.startswith("/routes/") else path
+    return path[:MAX_AUDIT_STR]
 
 
 def _route_for(request: Request, table: RouteTable) -> Route:
@@ -435,7 +446,7 @@ async def metrics(request: Request) -> Response:
 async def _not_routed(request: Request, err: GatewayError) -> Response:
     """404/405 outside any chat handler: still an OpenAI-style error and one audit event."""
     gw: Gateway = request.app.state.gateway
-    out = Outcome(endpoint=request.url.path[:MAX_AUDIT_STR], revision=request.app.state.routes.revision)
+    out = Outcome(endpoint="(unmatched)", revision=request.app.state.routes.revision)
     out.fail(err)
     _finish(gw, out)
     return error_response(err)

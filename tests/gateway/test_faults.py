@@ -143,3 +143,24 @@ def test_hot_swap_route_table(gw: GatewayServer) -> None:
     finally:
         app.state.routes = before
     assert ask(sdk(gw, CLINICIAN), "hello").choices[0].finish_reason == "stop"
+
+
+def test_client_chosen_paths_never_reach_the_audit_log(gw: GatewayServer, http: httpx.Client) -> None:
+    mark = gw.audit_mark()
+    http.post(f"/v1/patient/{SSN}", json=CHAT, headers=CLINICIAN)
+    http.post(f"/routes/{SSN}/v1/chat/completions", json=CHAT, headers=CLINICIAN)
+    events = gw.events_after(mark)
+    assert len(events) == 2 and SSN not in repr(events)
+    assert [e["endpoint"] for e in events] == ["(unmatched)", "/routes/{unknown}/v1/chat/completions"]
+
+
+def test_unhealthy_audit_store_refuses_traffic(gw: GatewayServer) -> None:
+    mark = gw.audit_mark()
+    gw.audit._failing = True  # what the writer thread sets while the store cannot be written
+    try:
+        err = status_error(lambda: ask(sdk(gw, CLINICIAN), "hello"))
+    finally:
+        gw.audit._failing = False
+    assert (err.status_code, err.body["code"]) == (503, "audit_unavailable")
+    assert gw.standin.received == []
+    assert [e["verdict"] for e in gw.events_after(mark)] == ["audit_unavailable"]
