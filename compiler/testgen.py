@@ -136,9 +136,13 @@ def cases(loaded: LoadedPack) -> list[Case]:
         allow += ["decision.status == 200", f"decision.target == {lit(compliant[0])}", f"decision.targets == {lit(compliant)}"]
     out.append(Case("a request with identity and no findings is allowed", "request", _request(pack, role), allow))
 
-    if not pack.pack.enabled:
+    if not pack.pack.enabled:  # a disabled pack answers 503 to everything; nothing else to test
         out.append(Case("a disabled pack answers 503", "request", _request(pack, role),
                         ["decision.status == 503", 'decision.code == "pack_disabled"']))
+        out.append(Case("a disabled pack answers 503 even to a bad request", "request",
+                        _request(pack, role, headers={}, sensitivity="top-secret"),
+                        ["decision.status == 503", 'decision.code == "pack_disabled"']))
+        return _name(out)
 
     if rbac is not None:
         for header in rbac.deny_if_missing:
