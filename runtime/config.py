@@ -7,12 +7,12 @@ flight finish on the table they started with, new requests see the new packs and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
+from packgate.compiler.build import identifier
 from packgate.compiler.schema import Pack, Target
 
 try:  # the real engine (redaction helper); the fallback keeps the same interface until it lands
@@ -26,14 +26,9 @@ if TYPE_CHECKING:
 MiB = 1024 * 1024
 
 
-def package_name(pack_name: str) -> str:
-    """The Rego package suffix of a pack (docs/decision-api.md, "Names")."""
-    return re.sub(r"[^a-z0-9_]", "_", pack_name.lower())
-
-
 def data_path_for(pack_name: str) -> str:
     """`packgate/packs/<pkg>`: the bundle root and the `/v1/data/...` prefix of a pack."""
-    return f"packgate/packs/{package_name(pack_name)}"
+    return f"packgate/packs/{identifier(pack_name)}"
 
 
 @dataclass(frozen=True, eq=False)
