@@ -1,0 +1,445 @@
+"""`make bench`: what the gateway costs per request, side by side with direct calls and a bare proxy.
+
+One run, one machine, real components: a real `opa run --server` with the compiled bundle of the seed
+pack (+ a bench variant without human-oversight so output is delivered), the real gateway
+(`packgate.runtime` under uvicorn/uvloop/httptools, SQLite audit log), a bare Starlette+httpx proxy, an
+instant raw-uvloop upstream, and an external load-generator process (`tests/bench/loadgen.py`).
+Writes `docs/benchmarks.md`. Not a pytest suite: nothing here asserts timings.
+
+Environment knobs (defaults in brackets):
+    PACKGATE_BENCH_N [2000]             paired requests per target at concurrency 1 (after 200 warm-up)
+    PACKGATE_BENCH_SECONDS [5]          measured seconds per target at concurrency 32 (after 1 s warm-up)
+    PACKGATE_BENCH_RSS_REQUESTS [20000] requests of the RSS phase (100000 for the full memory check)
+    PACKGATE_BENCH_QUICK=1              small numbers everywhere (smoke run of the harness)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import httpx
+
+from .prompt import HEADERS, ollama_body
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "packs" / "behavioral-health-review-route.yaml"
+VARIANT = ROOT / "tests" / "bench" / "packs" / "bench-deliver-route.yaml"
+OUT = ROOT / "docs" / "benchmarks.md"
+PY = sys.executable
+OPA = str(ROOT / ".tools" / "bin" / "opa") if (ROOT / ".tools" / "bin" / "opa").exists() else (shutil.which("opa") or "opa")
+
+QUICK = os.environ.get("PACKGATE_BENCH_QUICK") == "1"
+N = int(os.environ.get("PACKGATE_BENCH_N", 200 if QUICK else 2000))
+SECONDS = float(os.environ.get("PACKGATE_BENCH_SECONDS", 1 if QUICK else 5))
+RSS_REQUESTS = int(os.environ.get("PACKGATE_BENCH_RSS_REQUESTS", 2000 if QUICK else 20000))
+
+
+# --- processes -------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Procs:
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, args: list[str], **kw) -> subprocess.Popen:
+        p = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, **kw)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p: subprocess.Popen) -> None:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+
+    def close(self) -> None:
+        for p in reversed(self.procs):
+            self.stop(p)
+
+
+def wait_up(url: str, timeout: float = 30.0, method: str = "GET") -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.request(method, url, timeout=1.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up")
+        time.sleep(0.05)
+
+
+def rss_kib(pid: int) -> int:
+    """RSS of pid and its children (the gateway's worker processes), KiB."""
+    total = 0
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+# --- the load generator ----------------------------------------------------------------------------
+
+def loadgen(spec: dict, on_start=None) -> dict:
+    p = subprocess.Popen([PY, "-m", "tests.bench.loadgen"], cwd=ROOT, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdin is not None
+    p.stdin.write(json.dumps(spec))
+    p.stdin.close()
+    if on_start is not None:
+        assert p.stderr is not None
+        p.stderr.readline()  # "measuring"
+        on_start()
+    out = p.stdout.read() if p.stdout else ""
+    err = p.stderr.read() if p.stderr else ""
+    if p.wait() != 0:
+        raise RuntimeError(f"load generator failed: {err[-2000:]}")
+    return json.loads(out)
+
+
+def pct(xs: list[float], q: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+
+
+def stats(xs: list[float]) -> dict:
+    return {"p50": pct(xs, 50), "p90": pct(xs, 90), "p99": pct(xs, 99), "max": max(xs), "n": len(xs)}
+
+
+def fmt(v: float) -> str:
+    return f"{v:.2f}" if v < 100 else f"{v:.0f}"
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        mem = f"{int(Path('/proc/meminfo').read_text().split()[1]) / 1048576:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    opa_v = subprocess.run([OPA, "version"], capture_output=True, text=True).stdout.splitlines()
+    return {"nproc": os.cpu_count(), "nproc_cmd": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
+            "cpu": cpu, "mem": mem, "kernel": platform.release(), "python": platform.python_version(),
+            "opa": opa_v[0] if opa_v else "?"}
+
+
+def main() -> None:
+    t_start = time.time()
+    m = machine()
+    print(f"machine: nproc={m['nproc_cmd']} cpu={m['cpu']} mem={m['mem']} kernel={m['kernel']} "
+          f"python={m['python']} {m['opa']}", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="packgate-bench-"))
+    procs = Procs()
+    res: dict = {"machine": m, "n": N, "seconds": SECONDS, "rss_requests": RSS_REQUESTS}
+    try:
+        bundle = work / "bundle"
+        subprocess.run([PY, "-m", "packgate", "build", str(SEED), str(VARIANT), "-o", str(bundle)], cwd=ROOT,
+                       check=True, capture_output=True)
+        opa_port = free_port()
+        procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{opa_port}", "--bundle", str(bundle),
+                     "--log-level", "error", "--skip-version-check"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        opa_url = f"http://127.0.0.1:{opa_port}"
+        wait_up(f"{opa_url}/health?bundles=true")
+
+        up = procs.start([PY, "-m", "tests.bench.upstream", "--port", "0"], stdout=subprocess.PIPE, text=True)
+        up_port = int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
+        up_url = f"http://127.0.0.1:{up_port}"
+        px_port = free_port()
+        procs.start([PY, "-m", "tests.bench.proxy", "--port", str(px_port), "--upstream", up_url])
+        sd_port = free_port()
+        procs.start([PY, "-m", "packgate.runtime.standin", "--port", str(sd_port)], stdout=subprocess.DEVNULL)
+
+        def start_gateway(workers: int) -> tuple[subprocess.Popen, int]:
+            port = free_port()
+            p = procs.start([PY, "-m", "tests.bench.gateway_proc", "--port", str(port), "--opa-url", opa_url,
+                             "--upstream", up_url, "--audit-db", str(work / f"audit-{workers}-{port}.db"),
+                             "--workers", str(workers), str(SEED), str(VARIANT)],
+                            stdout=subprocess.DEVNULL)
+            wait_up(f"http://127.0.0.1:{port}/health")
+            return p, port
+
+        gw, gw_port = start_gateway(1)
+        wait_up(f"http://127.0.0.1:{px_port}/api/chat", method="POST")
+        wait_up(f"http://127.0.0.1:{sd_port}/v1/models")
+
+        body, sbody = ollama_body(False), ollama_body(True)
+        T = {
+            "direct": {"port": up_port, "path": "/api/chat", "body": body},
+            "proxy": {"port": px_port, "path": "/api/chat", "body": body},
+            "packgate": {"port": gw_port, "path": "/routes/bench-deliver-route/api/chat", "body": body,
+                         "headers": HEADERS},
+            "packgate_seed": {"port": gw_port, "path": "/api/chat", "body": body, "headers": HEADERS},
+            "standin": {"port": sd_port, "path": "/api/chat", "body": body},
+        }
+        for k, v in T.items():
+            v["name"] = k
+        # sanity: the gateway delivers on the variant and escalates on the seed pack
+        for name in ("packgate", "packgate_seed"):
+            t = T[name]
+            r = httpx.post(f"http://127.0.0.1:{t['port']}{t['path']}", content=t["body"], headers=t["headers"])
+            pg = r.json().get("packgate", {})
+            res[f"check_{name}"] = {"status": r.status_code, "done_reason": r.json().get("done_reason"),
+                                    "redactions": pg.get("redactions")}
+            print(f"check {name}: {res[f'check_{name}']}", flush=True)
+
+        # 1-3: concurrency 1, interleaved pairs
+        print(f"phase c=1: {N} paired requests per target ...", flush=True)
+        res["c1"] = loadgen({"mode": "interleaved", "n": N, "warmup": 200,
+                             "targets": [T[k] for k in ("direct", "proxy", "packgate", "packgate_seed", "standin")]})
+        # 5: streaming
+        ST = {k: {**T[k], "name": k, "body": sbody} for k in ("direct", "proxy", "packgate")}
+        print(f"phase streaming c=1: {N // 2} paired requests ...", flush=True)
+        res["stream"] = loadgen({"mode": "interleaved", "n": N // 2, "warmup": 100, "targets": list(ST.values())})
+        # concurrency 32 (saturation)
+        res["c32"] = {}
+        for k in ("direct", "proxy", "packgate", "packgate_seed"):
+            print(f"phase c=32: {k} {SECONDS:.0f} s ...", flush=True)
+            res["c32"][k] = loadgen({"mode": "load", "target": T[k], "concurrency": 32, "duration": SECONDS,
+                                     "warmup": 1.0})[k]
+        # 4: OPA decisions alone + OPA's own evaluation time
+        print("phase OPA decisions ...", flush=True)
+        od = subprocess.run([PY, "-m", "tests.bench.opa_decisions", "--opa-url", opa_url, "--pack", str(SEED),
+                             "--n", str(max(N, 1000)), "--write-inputs", str(work / "inputs")],
+                            cwd=ROOT, capture_output=True, text=True, check=True)
+        res["opa"] = json.loads(od.stdout)
+        res["opa_bench"] = {}
+        for phase in ("request", "response"):
+            ob = subprocess.run([OPA, "bench", "--format", "json", "-b", str(bundle), "--input",
+                                 str(work / "inputs" / f"{phase}.json"), "--count", "1",
+                                 f"data.{res['opa']['path'].replace('/', '.')}.{phase}"],
+                                capture_output=True, text=True)
+            try:
+                data = json.loads(ob.stdout)
+                res["opa_bench"][phase] = {"ns/op": data["T"] // data["N"],
+                                           "eval_median_ns": data["Extra"]["histogram_timer_rego_query_eval_ns_median"],
+                                           "allocs/op": data["MemAllocs"] // data["N"]}
+            except (ValueError, KeyError, ZeroDivisionError):
+                res["opa_bench"][phase] = {"error": (ob.stderr or ob.stdout)[-300:]}
+        # RSS across many requests (1 worker)
+        print(f"phase RSS: {RSS_REQUESTS} requests at c=32 ...", flush=True)
+        samples: list[tuple[float, int]] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            t0 = time.perf_counter()
+            while not stop.is_set():
+                samples.append((time.perf_counter() - t0, rss_kib(gw.pid)))
+                stop.wait(0.5)
+
+        rss_before = rss_kib(gw.pid)
+        sampler = threading.Thread(target=sample, daemon=True)
+        r = loadgen({"mode": "load", "target": T["packgate"], "concurrency": 32, "requests": RSS_REQUESTS,
+                     "warmup": 2.0}, on_start=sampler.start)
+        stop.set()
+        sampler.join()
+        rss_after = rss_kib(gw.pid)
+        res["rss"] = {"before_warmup_kib": rss_before, "samples": samples, "after_kib": rss_after,
+                      "requests": r["packgate"]["count"], "errors": r["packgate"]["errors"],
+                      "seconds": r["packgate"]["seconds"]}
+        procs.stop(gw)
+        # worker count: 2 workers at c=32
+        print("phase c=32 with --workers 2 ...", flush=True)
+        gw2, gw2_port = start_gateway(2)
+        res["c32_w2"] = {}
+        for k, path in (("packgate", T["packgate"]["path"]), ("packgate_seed", "/api/chat")):
+            t = {**T[k], "port": gw2_port, "name": k}
+            loadgen({"mode": "load", "target": t, "concurrency": 32, "duration": 1.0, "warmup": 0.5})
+            res["c32_w2"][k] = loadgen({"mode": "load", "target": t, "concurrency": 32, "duration": SECONDS,
+                                        "warmup": 1.0})[k]
+        procs.stop(gw2)
+    finally:
+        procs.close()
+        shutil.rmtree(work, ignore_errors=True)
+    # compiler and redaction (in process)
+    for name in ("bench_compiler", "bench_redaction"):
+        print(f"phase {name} ...", flush=True)
+        buf = io.StringIO()
+        try:
+            mod = __import__(f"tests.bench.{name}", fromlist=["main"])
+            with redirect_stdout(buf):
+                mod.main()
+        except Exception as exc:  # noqa: BLE001 - report, keep the rest of the results
+            buf.write(f"failed: {type(exc).__name__}: {exc}\n")
+        res[name] = buf.getvalue().strip()
+    res["wall_s"] = time.time() - t_start
+    text = report(res)
+    OUT.write_text(text)
+    print(text)
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+# --- the report --------------------------------------------------------------------------------------
+
+LABELS = {"direct": "(1) direct to instant upstream", "proxy": "(2) bare proxy (Starlette+uvicorn+httpx)",
+          "packgate": "(3a) packgate, full chain, output delivered", "packgate_seed": "(3b) packgate, seed pack as is (escalates)",
+          "standin": "runtime/standin.py (not used as floor)"}
+
+
+def report(res: dict) -> str:
+    m = res["machine"]
+    L: list[str] = []
+    w = L.append
+    w("# Benchmarks\n")
+    w("Regenerated by `make bench` (`tests/bench/`); do not edit by hand.\n")
+    w(f"**Machine:** nproc = {m['nproc_cmd']}, {m['cpu']}, {m['mem']} RAM, Linux {m['kernel']}, "
+      f"Python {m['python']}, {m['opa']}. Run took {res['wall_s']:.0f} s.\n")
+    w("## Method\n")
+    w("All processes run on the same machine in one run: a real `opa run --server` holding the compiled bundle "
+      "(seed pack + `tests/bench/packs/bench-deliver-route.yaml`, the seed chain without human-oversight, fda_class II), "
+      "the gateway (`packgate.runtime`, 1 worker, uvicorn + uvloop + httptools, SQLite audit log, targets sent to the "
+      "bench upstream as a stand-in), a bare pass-through proxy on the same stack (`tests/bench/proxy.py`), and an "
+      "instant upstream (`tests/bench/upstream.py`, raw uvloop, canned ~400-char answer). The load generator "
+      "(`tests/bench/loadgen.py`) is a separate Python process (uvloop, keep-alive, pre-encoded requests). "
+      "Every request carries the same ~2 KB PHI-bearing clinical note (`tests/bench/prompt.py`: names, DOB, MRN, "
+      "member id, address, phones, fax, email, SSN, NPI, dates) as an Ollama `/api/chat` body, with "
+      "`X-User-ID`/`X-User-Role: clinician`/`X-Tool: summarize`. Through packgate each request runs identity checks, "
+      "the PHI pre-scan, the OPA request decision, redaction, the upstream call, the output scan, the OPA response "
+      "decision, disclaimer injection and one hash-chained audit event.\n")
+    w(f"Concurrency 1: {res['n']} requests per target after 200 warm-up, **interleaved** (direct, proxy, packgate, "
+      "seed, stand-in, then again), so sample *i* of each target is taken back to back; added latency is computed "
+      "pair by pair (packgate_i − direct_i) and its percentiles reported. Concurrency 32: closed loop, 32 keep-alive "
+      f"connections, {res['seconds']:.0f} s measured after 1 s warm-up; throughput = completed requests / s. "
+      "The load generator shares the 2 cores with the servers, which lowers every throughput figure alike. "
+      "Latency in ms, from request written to last body byte.\n")
+    w("## Latency and throughput\n")
+    w("| path | c=1 p50 | p90 | p99 | max | c=32 p50 | p90 | p99 | max | req/s at c=32 | errors |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    for k in ("direct", "proxy", "packgate", "packgate_seed", "standin"):
+        s1 = stats(res["c1"][k]["total"])
+        e = res["c1"][k]["errors"]
+        row = f"| {LABELS[k]} | {fmt(s1['p50'])} | {fmt(s1['p90'])} | {fmt(s1['p99'])} | {fmt(s1['max'])} |"
+        if k in res["c32"]:
+            c = res["c32"][k]
+            s = stats(c["total"])
+            row += f" {fmt(s['p50'])} | {fmt(s['p90'])} | {fmt(s['p99'])} | {fmt(s['max'])} | {c['count'] / c['seconds']:.0f} | {e + c['errors']} |"
+        else:
+            row += f" – | – | – | – | – | {e} |"
+        w(row)
+    for k, c in res.get("c32_w2", {}).items():
+        s = stats(c["total"])
+        w(f"| {LABELS[k]}, **--workers 2** | – | – | – | – | {fmt(s['p50'])} | {fmt(s['p90'])} | {fmt(s['p99'])} | "
+          f"{fmt(s['max'])} | {c['count'] / c['seconds']:.0f} | {c['errors']} |")
+    w("")
+    w("## Added latency of packgate, pair by pair (concurrency 1)\n")
+    w("| pair | p50 | p90 | p99 | max | ratio p50 (packgate/other) |")
+    w("|---|---|---|---|---|---|")
+    added = {}
+    for a in ("packgate", "packgate_seed"):
+        for b in ("direct", "proxy"):
+            xa, xb = res["c1"][a]["total"], res["c1"][b]["total"]
+            d = [x - y for x, y in zip(xa, xb)]
+            r = [x / y for x, y in zip(xa, xb)]
+            s = stats(d)
+            added[(a, b)] = s
+            w(f"| {LABELS[a]} − {LABELS[b]} | {fmt(s['p50'])} | {fmt(s['p90'])} | {fmt(s['p99'])} | {fmt(s['max'])} | "
+              f"{statistics.median(r):.2f}× |")
+    w("")
+    tp = {k: res["c32"][k]["count"] / res["c32"][k]["seconds"] for k in res["c32"]}
+    w(f"Throughput at c=32, packgate / bare proxy: full chain delivered **{tp['packgate'] / tp['proxy'] * 100:.0f}%**, "
+      f"seed pack {tp['packgate_seed'] / tp['proxy'] * 100:.0f}%.")
+    if "c32_w2" in res:
+        t2 = {k: c["count"] / c["seconds"] for k, c in res["c32_w2"].items()}
+        w(f" With `--workers 2`: {t2['packgate'] / tp['proxy'] * 100:.0f}% (delivered), "
+          f"{t2['packgate_seed'] / tp['proxy'] * 100:.0f}% (seed) of the 1-process proxy.")
+    w("\n## Streaming: time to first body byte (concurrency 1, interleaved)\n")
+    w("| path | TTFB p50 | p90 | p99 | max | last byte p50 |")
+    w("|---|---|---|---|---|---|")
+    for k in ("direct", "proxy", "packgate"):
+        s = stats(res["stream"][k]["ttfb"])
+        t = stats(res["stream"][k]["total"])
+        w(f"| {LABELS[k]} | {fmt(s['p50'])} | {fmt(s['p90'])} | {fmt(s['p99'])} | {fmt(s['max'])} | {fmt(t['p50'])} |")
+    dd = stats([x - y for x, y in zip(res["stream"]["packgate"]["ttfb"], res["stream"]["direct"]["ttfb"])])
+    w(f"\nTTFB added by packgate over direct, pair by pair: p50 {fmt(dd['p50'])} ms, p99 {fmt(dd['p99'])} ms. "
+      "packgate reads the whole upstream answer before the response decision (the policy needs the full text for "
+      "`blocked_patterns` and output PHI), so its first byte comes after the upstream's last byte plus the response "
+      "decision; the direct stream's first byte is the upstream's first chunk.\n")
+    w("## OPA decisions alone (seed pack, gateway's client `runtime/opa_client.py`)\n")
+    o = res["opa"]["samples"]
+    w("| decision | client c=1 p50 | p90 | p99 | max | client c=32 p50 | p99 | decisions/s c=32 | OPA eval p50 | OPA handler p50 | `opa bench` per op |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    for ph in ("request", "response"):
+        s, s32 = stats(o[ph]), stats(o[f"{ph}_c32"])
+        ev, hd = stats(o[f"{ph}_eval"]), stats(o[f"{ph}_handler"])
+        ob = res["opa_bench"].get(ph, {})
+        nsop = f"{ob['ns/op'] / 1e6:.3f} ms, {ob['allocs/op']} allocs" if "ns/op" in ob else ob.get("error", "?")
+        w(f"| {ph} | {s['p50']:.3f} | {s['p90']:.3f} | {s['p99']:.3f} | {s['max']:.2f} | {s32['p50']:.2f} | {s32['p99']:.2f} | "
+          f"{o[f'{ph}_c32_rps'][0]:.0f} | {ev['p50']:.3f} | {hd['p50']:.3f} | {nsop} |")
+    w("\nOPA eval = `timer_rego_query_eval_ns`, handler = `timer_server_handler_ns` from `?metrics=true`; the rest of "
+      "the client figure is the loopback HTTP hop and the client.\n")
+    rs = res["rss"]
+    sm = [kib for _, kib in rs["samples"]]
+    if sm:
+        base = sm[min(len(sm) - 1, 2)]
+        growth = (max(sm) - base) / base * 100
+        w("## Memory\n")
+        w(f"Gateway RSS (1 worker) across {rs['requests']} requests at c=32 (delivered path, {rs['errors']} errors, "
+          f"{rs['seconds']:.0f} s): before warm-up {rs['before_warmup_kib'] / 1024:.1f} MiB, at start of measurement "
+          f"{base / 1024:.1f} MiB, max {max(sm) / 1024:.1f} MiB, end {rs['after_kib'] / 1024:.1f} MiB: "
+          f"**growth {growth:+.1f}%** over the measured run. "
+          f"(`PACKGATE_BENCH_RSS_REQUESTS=100000 make bench` for the 100k figure.)\n")
+    a1, a2 = added[("packgate", "direct")], added[("packgate", "proxy")]
+    w("## Targets (issue 5)\n")
+    w("| target | measured | met |")
+    w("|---|---|---|")
+    w(f"| added over direct, c=1, full chain, p50 ≤ 1.5 ms | {a1['p50']:.2f} ms | {'yes' if a1['p50'] <= 1.5 else 'no'} |")
+    w(f"| added over direct, c=1, full chain, p99 ≤ 5 ms | {a1['p99']:.2f} ms | {'yes' if a1['p99'] <= 5 else 'no'} |")
+    w(f"| throughput c=32 ≥ 60% of bare proxy | {tp['packgate'] / tp['proxy'] * 100:.0f}% | {'yes' if tp['packgate'] >= 0.6 * tp['proxy'] else 'no'} |")
+    for ph in ("request", "response"):
+        p = stats(o[ph])["p50"]
+        w(f"| OPA {ph} decision p50 ≤ 0.4 ms | {p:.3f} ms | {'yes' if p <= 0.4 else 'no'} |")
+    w(f"| streaming TTFB within 2 ms of direct (or buffering explained) | +{dd['p50']:.2f} ms p50 | "
+      f"{'yes' if dd['p50'] <= 2 else 'explained above'} |")
+    if sm:
+        w(f"| RSS flat within 10% | {growth:+.1f}% over {rs['requests']} requests | {'yes' if abs(growth) <= 10 else 'no'} |")
+    w(f"\nAdded over the bare proxy (pair by pair): p50 {a2['p50']:.2f} ms, p99 {a2['p99']:.2f} ms.\n")
+    w("## Compiler and redaction (in-process)\n")
+    w("```")
+    w(res.get("bench_compiler", ""))
+    w(res.get("bench_redaction", ""))
+    w("```\n")
+    return "\n".join(L) + "\n"
+
+
+if __name__ == "__main__":
+    main()

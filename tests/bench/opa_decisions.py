@@ -1,0 +1,104 @@
+"""OPA decisions alone, over the gateway's own client (`runtime/opa_client.OpaClient`), with the inputs
+the gateway builds for the bench prompt; and OPA's own evaluation time for the same inputs
+(`?metrics=true`: `timer_rego_query_eval_ns` and `timer_server_handler_ns`).
+
+    python -m tests.bench.opa_decisions --opa-url URL --pack PACK --n 3000 [--write-inputs DIR]
+prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import uvloop
+
+from packgate.compiler.build import load_all
+from packgate.runtime.config import Route
+from packgate.runtime.opa_client import OpaClient
+
+from .prompt import HEADERS, PROMPT, ollama_body
+from .upstream import ANSWER
+
+
+def inputs(pack: Path) -> tuple[str, dict, dict]:
+    """(data path, request input, response input) exactly as `runtime/app.py` builds them."""
+    loaded, _ = load_all([pack])
+    route = Route.from_pack(loaded[0].pack)
+    eng = route.engine
+    findings = [f for t in ("You are a careful clinical assistant.", PROMPT) for f in eng.scan(t)]
+    headers = {"host": "127.0.0.1", "content-type": "application/json",
+               "content-length": str(len(ollama_body())), **HEADERS}
+    ident = {"user_id": HEADERS["x-user-id"], "role": HEADERS["x-user-role"], "verified": False, "method": "header"}
+    req = {"identity": ident, "headers": headers, "tools": ["summarize"], "sensitivity": None,
+           "findings": eng.count(findings), "model": "llama3.1:70b"}
+    target = route.pack.providers.targets[0].id
+    resp = {"identity": ident, "target": target, "output": {"text": ANSWER, "tool_calls": []},
+            "findings": eng.count(eng.scan(ANSWER))}
+    return route.data_path, req, resp
+
+
+async def run(url: str, path: str, req: dict, resp: dict, n: int) -> dict:
+    client = OpaClient(url)
+    await client.start()
+    out: dict[str, list[float]] = {"request": [], "response": [], "request_c32": [], "response_c32": []}
+    for i in range(n + 300):
+        for phase, inp in (("request", req), ("response", resp)):
+            t0 = time.perf_counter()
+            d = await client.decide(f"{path}/{phase}", inp)
+            if i >= 300:
+                out[phase].append((time.perf_counter() - t0) * 1000)
+            assert d.result
+    for phase, inp in (("request", req), ("response", resp)):
+        async def one(lat: list[float], p: str = phase, x: dict = inp) -> None:
+            for _ in range(n // 32 + 10):
+                t0 = time.perf_counter()
+                await client.decide(f"{path}/{p}", x)
+                lat.append((time.perf_counter() - t0) * 1000)
+        lat: list[float] = []
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(lat) for _ in range(32)))
+        out[f"{phase}_c32"] = lat
+        out[f"{phase}_c32_rps"] = [len(lat) / (time.perf_counter() - t0)]
+    await client.aclose()
+    return out
+
+
+def server_metrics(url: str, path: str, req: dict, resp: dict, n: int) -> dict:
+    out: dict[str, list[float]] = {}
+    with httpx.Client(base_url=url) as c:
+        for phase, inp in (("request", req), ("response", resp)):
+            ev, hd = [], []
+            for i in range(n + 100):
+                m = c.post(f"/v1/data/{path}/{phase}?metrics=true", content=orjson.dumps({"input": inp})).json()["metrics"]
+                if i >= 100:
+                    ev.append(m["timer_rego_query_eval_ns"] / 1e6)
+                    hd.append(m["timer_server_handler_ns"] / 1e6)
+            out[f"{phase}_eval"], out[f"{phase}_handler"] = ev, hd
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--opa-url", required=True)
+    ap.add_argument("--pack", type=Path, required=True)
+    ap.add_argument("--n", type=int, default=3000)
+    ap.add_argument("--write-inputs", type=Path)
+    a = ap.parse_args()
+    path, req, resp = inputs(a.pack)
+    if a.write_inputs:
+        a.write_inputs.mkdir(parents=True, exist_ok=True)
+        (a.write_inputs / "request.json").write_text(json.dumps(req))
+        (a.write_inputs / "response.json").write_text(json.dumps(resp))
+    res = uvloop.run(run(a.opa_url, path, req, resp, a.n))
+    res.update(server_metrics(a.opa_url, path, req, resp, min(a.n, 1000)))
+    print(json.dumps({"path": path, "samples": res}))
+
+
+if __name__ == "__main__":
+    main()
