@@ -211,10 +211,9 @@ _ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth e
              "thirty").split()
 _on(_MONTH_WORDS, _DATE_RES[3][0], "DATE", _DATE_RES[3][1], "date")
 _on(_MONTH_WORDS, _DATE_RES[4][0], "DATE", _DATE_RES[4][1], "date")
-_on(["the"] + _ORDINALS, _DATE_RES[5][0], "DATE", _DATE_RES[5][1], "date")
+_on(_ORDINALS, _DATE_RES[5][0], "DATE", _DATE_RES[5][1], "date")  # "the third of July": see scan_structured
 _on(_MONTH_WORDS, _DATE_RES[6][0], "DATE", _DATE_RES[6][1], "date")
-_on({_first_word(w) for w in DATE_CONTEXT.strip("(?:)").replace("d\\.o\\.b\\.?", "d").split("|")} | {"d"},
-    _DATE_CTX, "DATE", 0.8, "date-context", 1)
+# "on 3/4", "DOB 3/4": anchored on the digits (branch `monthday`), the date word checked behind them.
 _on(["dob", "date", "born", "birthday", "birthdate"], _DATE_WORDY_CTX, "DATE", 0.8, "date-context", 1)
 _on(["age", "ages", "aged"], _AGE_RES[1], "AGE_OVER_89", 0.9, "age", 1)
 _on(["ninety", "one"], _AGE_RES[2], "AGE_OVER_89", 0.9, "age", 1)
@@ -223,7 +222,11 @@ _on(["phone", "tel", "telephone", "cell", "mobile", "call", "called", "pager", "
      "fax", "faxed", "number", "text"], _PHONE_CTX, "PHONE", 0.92, "phone-context", 2)
 _on(["cvv", "cvc", "cid", "security", "card"], _CVV, "CVV", 0.95, "cvv-context", 1)
 _on(["zip", "zipcode", "postal"], _ZIP_LABEL, "LOCATION", 0.95, "zip", 1)
-_on({_first_word(w) for w in _LABELS}, _LABELLED, "*", 0.93, "labelled-id", 2)
+for _fw in sorted({_first_word(w) for w in _LABELS}):
+    # one pattern per first word, holding only the labels that begin with it: a short alternation
+    _alt = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_LABELS, key=len, reverse=True)
+                    if _first_word(w) == _fw)
+    _on([_fw], re.compile(_LABELLED.pattern.replace(_LABEL_ALT, _alt), I), "*", 0.93, "labelled-id", 2)
 _on("finger fingerprint fingerprints voice voiceprint voiceprints retinal iris palm palmprint facial face "
     "faceprint dna biometric".split(), _BIOMETRIC_PHRASE, "BIOMETRIC_ID", 0.6, "biometric-phrase")
 _on("full facial face photo photograph photographs photos headshot headshots selfie selfies".split(),
@@ -240,53 +243,285 @@ _PLATE = re.compile(
 )
 _on(["license", "licence", "plate", "tag", "registration"], _PLATE, "VEHICLE_ID", 0.94, "plate", 1)
 _COUNTY_WORDS = ("County", "Parish", "Borough", "Township")
+_ORDINAL_SET = frozenset(_ORDINALS)
+_TRIGGER_SET = frozenset(_TRIGGERS)
+# Where a trigger word occurs in the lower-cased text: the same boundary as `_WORD` (ASCII letters).
+# The literal comes first so `re` searches for it with its fast literal scan.
+_WORD_AT = {w: re.compile(rf"{re.escape(w)}(?<![a-z]{re.escape(w)})(?![a-z])") for w in _TRIGGERS}
+_LOW_WORD = re.compile(r"[a-z]+")
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 
 
-def scan_structured(text: str) -> Iterator[Hit]:
-    """Every structured candidate in `text`; overlaps are settled later by the engine."""
-    for m in _WORD.finditer(text):
-        rules = _TRIGGERS.get(m.group(0).lower())
-        if rules is None:
+# --- the digit family: one combined pass -----------------------------------------------------------
+# Every pattern whose match starts at a digit (or "(" / "+" of a phone number, or the capital of a
+# DEA / VIN / MBI) is one branch of a single alternation with named groups, so the text is walked
+# once and `lastgroup` says which detector matched. Branch order decides between patterns that can
+# start at the same character; a checksum that fails retries the other branches at that offset.
+_DIGIT_BRANCHES: list[tuple[str, str]] = [
+    ("card", r"\d(?<![\d-]\d)(?:[ -]?\d){12,18}(?![\d-])"),
+    ("ssn", r"(?P<ssn_a>\d(?<![\d-]\d)\d\d)(?P<ssn_sep>[- .])(?P<ssn_g>\d{2})(?P=ssn_sep)(?P<ssn_s>\d{4})(?![\d-])"),
+    ("phone", r"(?<![\w+])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\d)(?:\s*(?:x|ext\.?)\s*\d{1,5})?"),
+    ("ipv4", rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.]|\.\d)"),
+    ("date0", rf"(?<![\d/.-]){MON_NUM}(?P<d0>[/.-]){DAY}(?P=d0)(?:{YEAR4}|\d\d)(?![\d/]|\.\d)"),
+    ("date1", rf"(?<![\d/.-]){DAY}(?P<d1>[/.-]){MON_NUM}(?P=d1){YEAR4}(?![\d/]|\.\d)"),
+    ("date2", rf"(?<![\d/.-]){YEAR4}(?P<d2>[/.-])(?:0?[1-9]|1[0-2])(?P=d2){DAY}(?![\d/]|\.\d)"),
+    ("npi", r"[12](?<![\w-][12])\d{9}(?![\w-])"),
+    ("mbi", r"(?<![\w-])[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y\d]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y\d]\d-?[AC-HJKMNP-RT-Y]{2}\d\d(?![\w-])"),
+    ("vin", r"(?<![\w-])[A-HJ-NPR-Z0-9]{17}(?![\w-])"),
+    ("dea", r"(?<![\w-])[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}(?![\w-])"),
+    ("daymonth", rf"\d(?<!\w\d)\d?(?i:(?:st|nd|rd|th)?\s+(?:day\s+)?(?:of\s+)?{MONTHS}\b\.?(?:,?\s+{YEAR4}\b)?)"),
+    ("age0", r"(?<![\d.])(?P<agev0>9\d|1[0-2]\d)(?!\+)(?i:\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.?)(?:[- ]old)?)(?![\w+])"),
+    ("age3", r"(?<![\d.])(?P<agev3>9\d|1[0-2]\d)(?![\d+])\s*(?:M|F|yo[mf]|y/o [mf])\b"),
+    ("street", rf"(?<![\w-])\d{{1,6}}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][A-Za-z'.-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}{_SUFFIX}\b\.?"
+     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor)\.?\s*#?\s*[A-Za-z0-9-]{1,6})?"),
+    ("streetlow", rf"(?<![\w-])\d{{1,6}}\s+(?:[a-z][a-z'-]*\s+){{1,3}}{_SUFFIX.lower()}\b\.?"),
+    ("monthday", rf"(?<![\d/.-])(?P<md>{MON_NUM}/{DAY})(?![\d/])"),
+]
+_DIGIT_RX = {name: re.compile(body) for name, body in _DIGIT_BRANCHES}
+_DIGITS = re.compile("|".join(f"(?P<{name}>{body})" for name, body in _DIGIT_BRANCHES))
+_DATE_CTX_BEFORE = re.compile(rf"\b{DATE_CONTEXT}\s*[:\-]?\s*\Z", I)
+_THE_BEFORE = re.compile(r"\bthe\s+\Z", I)
+_DIGIT_OR_CAP = re.compile(r"[0-9A-Z(+]")
+
+
+def _digit_hit(text: str, name: str, m: re.Match[str]) -> Hit | None:
+    """The hit for one branch's match, or None when its checksum or context says no."""
+    s, e = m.span(name) if m.lastgroup == name else m.span()
+    if name == "card":
+        return ("CREDIT_CARD", s, e, 0.97, "card-luhn") if card_ok(_digits(text[s:e])) else None
+    if name == "ssn":
+        v = text[s:e]
+        if not ssn_ok(v[0:3], v[4:6], v[7:11]):
+            return None
+        return ("SSN", s, e, 0.95 if v[3] == "-" else 0.85, "ssn")
+    if name == "phone":
+        cat = "FAX" if _FAX_CUE.search(text, max(0, s - 24), s) else "PHONE"
+        return (cat, s, e, 0.9, "phone")
+    if name == "ipv4":
+        return ("IP_ADDRESS", s, e, 0.95, "ipv4")
+    if name == "date0" or name == "date2":
+        return ("DATE", s, e, 0.95, "date")
+    if name == "date1":
+        return ("DATE", s, e, 0.9, "date")
+    if name == "npi":
+        return ("NPI", s, e, 0.75, "npi-luhn") if npi_ok(text[s:e]) else None
+    if name == "mbi":
+        return ("HEALTH_PLAN_ID", s, e, 0.85, "mbi")
+    if name == "vin":
+        return ("VEHICLE_ID", s, e, 0.9, "vin-check") if vin_ok(text[s:e]) else None
+    if name == "dea":
+        return ("DEA", s, e, 0.85, "dea-checksum") if dea_ok(text[s:e]) else None
+    if name == "daymonth":
+        return ("DATE", s, e, 0.9, "date")
+    if name == "age0" or name == "age3":
+        a, b = m.span("agev" + name[3])
+        return ("AGE_OVER_89", a, b, 0.9, "age")
+    if name == "street" or name == "streetlow":
+        return ("LOCATION", s, e, 0.9, "street-address")
+    if name == "monthday":
+        if _DATE_CTX_BEFORE.search(text, max(0, s - 48), s):
+            return ("DATE", s, e, 0.8, "date-context")
+        return None
+    return None
+
+
+def _relevant(name: str, run: int, nxt: str) -> bool:
+    """Can branch `name` match at the start of a digit run of length `run` followed by class `nxt`?
+
+    A cheap necessary condition, so each anchor tries only the few branches that fit its shape.
+    """
+    sep = nxt in "-./"
+    if name == "card":
+        return run >= 13 or nxt in " -"
+    if name == "ssn":
+        return run == 3 and nxt in " -."
+    if name == "phone":
+        return (run == 3 and nxt in " -.") or (run == 1 and nxt in " -.(")
+    if name == "ipv4":
+        return run <= 3 and nxt == "."
+    if name in ("date0", "date1"):
+        return run <= 2 and sep
+    if name == "date2":
+        return run == 4 and sep
+    if name == "npi":
+        return run == 10
+    if name in ("mbi", "vin"):
+        return nxt == "a" and run <= 16
+    if name == "dea":
+        return False  # starts with two letters: tried from the token's start
+    if name == "daymonth":
+        return run <= 2 and nxt in " a"
+    if name in ("age0", "age3"):
+        return 2 <= run <= 3 and nxt in " a-"
+    if name in ("street", "streetlow"):
+        return run <= 6 and nxt in " a"
+    if name == "monthday":
+        return run <= 2 and nxt == "/"
+    return True
+
+
+def _next_class(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    if "a" <= ch <= "z" or "A" <= ch <= "Z":
+        return "a"
+    return ch if ch in "-./(" else "?"
+
+
+_SHAPE_RX: dict[tuple[int, str], re.Pattern[str] | None] = {}
+for _run in range(1, 21):
+    for _nxt in " a-./(?":
+        _names = [nm for nm, _ in _DIGIT_BRANCHES if _relevant(nm, _run, _nxt)]
+        _SHAPE_RX[(_run, _nxt)] = (
+            re.compile("|".join(f"(?P<{nm}>{body})" for nm, body in _DIGIT_BRANCHES if nm in _names))
+            if _names else None
+        )
+
+
+def _scan_digits(text: str) -> Iterator[Hit]:
+    """Try the digit patterns only where a match can start: every branch's look-behind forbids a
+    start inside a run of digits, so the candidates are the start of each digit run (with only the
+    branches that fit the run's length and the character after it), the "(" or "+" just before it,
+    and the start of an upper-case token that it ends (DEA, VIN)."""
+    done = 0  # end of the last hit: anchors inside it are not tried again
+    n = len(text)
+    shape = _SHAPE_RX
+    for r in _RUN.finditer(text):
+        s, e = r.span()
+        if s < done:
             continue
-        for rx, cat, conf, det, group in rules:
-            hit = rx.match(text, m.start())
+        k = s
+        while k > 0 and text[k - 1] in _TOKEN_CHARS and s - k < 17:
+            k -= 1
+        starts: tuple[int, ...] = (s,) if k == s else (k, s)
+        if s > 0 and text[s - 1] in "(+":
+            starts = (s - 1,) + starts
+            if s > 1 and text[s - 2] == "+":
+                starts = (s - 2,) + starts
+        for st in starts:
+            if st < done:
+                continue
+            if st == s:
+                rx = shape[(min(e - s, 20), _next_class(text[e]) if e < n else "?")]
+                if rx is None:
+                    continue
+            else:
+                rx = _DIGITS
+            m = rx.match(text, st)
+            if m is None:
+                continue
+            name = m.lastgroup
+            hit = _digit_hit(text, name, m)  # type: ignore[arg-type]
+            if hit is None:
+                hit = _retry(text, name, st)  # type: ignore[arg-type]
             if hit is not None:
-                yield from _emit(text, hit, cat, conf, det, group)
-    if _ANY_DIGIT.search(text):
-        for rx, conf in (_DATE_RES[0], _DATE_RES[1], _DATE_RES[2]):
-            for m in rx.finditer(text):
-                yield ("DATE", m.start(), m.end(), conf, "date")
-        for m in _DAY_MONTH.finditer(text):  # "3rd of July", "3 July 2021"
-            yield ("DATE", m.start(), m.end(), 0.9, "date")
-        for rx in (_AGE_RES[0], _AGE_RES[3]):
-            for m in rx.finditer(text):
-                yield ("AGE_OVER_89", m.start(1), m.end(1), 0.9, "age")
-        yield from _ids(text)
-        for rx in (_STREET, _STREET_LOWER):
-            for m in rx.finditer(text):
-                yield ("LOCATION", m.start(), m.end(), 0.9, "street-address")
+                yield hit
+                done = max(done, m.end(), hit[2])
+                break
+
+
+def _retry(text: str, name: str, st: int) -> Hit | None:
+    """The first branch was refused (checksum, context): every later branch gets its chance."""
+    later = False
+    for other, _ in _DIGIT_BRANCHES:
+        if other == name:
+            later = True
+            continue
+        if later:
+            m2 = _DIGIT_RX[other].match(text, st)
+            if m2 is not None:
+                hit = _digit_hit(text, other, m2)
+                if hit is not None:
+                    return hit
+    return None
+
+
+_RUN = re.compile(r"\d+")
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+_FILE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+_HEX_COLON = frozenset("0123456789abcdefABCDEF:")
+_URL_AT = re.compile(r"(?:https?://|www\.)(?<![\w@]https://)(?<![\w@]http://)(?<![\w@]www\.)")
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def scan_structured(text: str, low: str | None = None) -> Iterator[Hit]:
+    """Every structured candidate in `text`; overlaps are settled later by the engine.
+
+    `low` is `text.lower()` when the caller has it (same length as `text`).
+    """
+    if low is None or len(low) != len(text):
+        low = text.lower()
+        if len(low) != len(text):  # a few characters lower-case to two: keep offsets exact
+            low = text.translate(_ASCII_LOWER)
+    present = _TRIGGER_SET.intersection(_LOW_WORD.findall(low))
+    for word in present:
+        rules = _TRIGGERS[word]
+        for wm in _WORD_AT[word].finditer(low):
+            p = wm.start()
+            for rx, cat, conf, det, group in rules:
+                hit = rx.match(text, p)
+                if hit is not None:
+                    yield from _emit(text, hit, cat, conf, det, group)
+            if word in _ORDINAL_SET:
+                tm = _THE_BEFORE.search(low, max(0, p - 12), p)
+                if tm is not None:
+                    hit = _DATE_RES[5][0].match(text, tm.start())
+                    if hit is not None:
+                        yield ("DATE", hit.start(), hit.end(), _DATE_RES[5][1], "date")
+    if _DIGIT_OR_CAP.search(text):
+        yield from _scan_digits(text)
+    # the rest are anchored on a rare character or suffix, then matched from the token's start
     if "@" in text:
-        for m in _EMAIL.finditer(text):
-            yield ("EMAIL", m.start(), m.end(), 0.99, "email")
-    if "http" in text or "www." in text or "WWW." in text:
-        for m in _URL.finditer(text):
-            end = m.end()
-            while end > m.start() and text[end - 1] in ".,;:!?":
-                end -= 1
-            yield ("URL", m.start(), end, 0.95, "url")
-    if _TLD.search(text):
-        for m in _BARE_DOMAIN.finditer(text):
-            end = m.end()
-            while end > m.start() and text[end - 1] in ".,;:!?":
-                end -= 1
-            yield ("URL", m.start(), end, 0.7, "url")
-    if _IMAGE_EXT.search(text):
-        for m in _IMAGE_FILE.finditer(text):
-            yield ("PHOTO", m.start(), m.end(), 0.8, "image-file")
-    if "::" in text or text.count(":") >= 5:
-        for m in _IPV6.finditer(text):
-            if m.group(0).count(":") >= 2 and any(c.isdigit() for c in m.group(0)):
-                yield ("IP_ADDRESS", m.start(), m.end(), 0.9, "ipv6")
+        pos = text.find("@")
+        while pos >= 0:
+            k = pos
+            while k > 0 and text[k - 1] in _EMAIL_LOCAL:
+                k -= 1
+            m = _EMAIL.match(text, k) if k < pos else None
+            if m is not None:
+                yield ("EMAIL", m.start(), m.end(), 0.99, "email")
+            pos = text.find("@", pos + 1)
+    if "http" in low or "www." in low:
+        for m in _URL_AT.finditer(low):
+            u = _URL.match(text, m.start())
+            if u is not None:
+                end = u.end()
+                while end > u.start() and text[end - 1] in ".,;:!?":
+                    end -= 1
+                yield ("URL", u.start(), end, 0.95, "url")
+    if "." in text:
+        for t in _TLD.finditer(text):
+            k = t.start()
+            while k > 0 and text[k - 1] in _DOMAIN_CHARS:
+                k -= 1
+            m = _BARE_DOMAIN.match(text, k)
+            if m is not None:
+                end = m.end()
+                while end > m.start() and text[end - 1] in ".,;:!?":
+                    end -= 1
+                yield ("URL", m.start(), end, 0.7, "url")
+        for t in _IMAGE_EXT.finditer(text):
+            k = t.start()
+            while k > 0 and text[k - 1] in _FILE_CHARS and t.start() - k < 80:
+                k -= 1
+            m = _IMAGE_FILE.match(text, k)
+            if m is not None:
+                yield ("PHOTO", m.start(), m.end(), 0.8, "image-file")
+    if ":" in text:
+        pos = text.find(":")
+        done = -1
+        while pos >= 0:
+            if pos > done and pos + 1 < len(text) and text[pos + 1] in _HEX_COLON:
+                k = pos
+                while k > 0 and text[k - 1] in _HEX_COLON:
+                    k -= 1
+                m = _IPV6.match(text, k)
+                if m is not None:
+                    done = m.end()
+                    if m.group(0).count(":") >= 2 and any(c.isdigit() for c in m.group(0)):
+                        yield ("IP_ADDRESS", m.start(), m.end(), 0.9, "ipv6")
+            pos = text.find(":", pos + 1)
     for word in _COUNTY_WORDS:
         pos = text.find(word)
         while pos >= 0:
