@@ -11,6 +11,7 @@ are in `patterns.py`.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from typing import Iterator
 
 from .lexicons import TOKEN, Lexicons
@@ -46,29 +47,40 @@ _FUNCTION = frozenset(
 )
 _CONNECT = frozenset("de del la las los of on upon el san santa st".split())
 _SENTENCE_END = frozenset(".!?:;\n•*-#>|")
+_SPLIT = re.compile(f"({TOKEN.pattern})")
+_SPLIT_ASCII = re.compile(r"([A-Za-z][A-Za-z']*(?:-[A-Za-z][A-Za-z']*)*)")  # TOKEN on ASCII text, 5x faster
+# Lower-case words that can start a name by cue (titles, roles, "named", the last word of a bigram).
+_CUE_ANY = TITLES | ROLE_WORDS | STRONG_CUES | frozenset(b.split()[-1] for b in ROLE_BIGRAMS) | {"is"}
 
 
 def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     """Yield NAME and LOCATION candidates (spans only)."""
-    toks = [(m.start(), m.end(), m.group(0)) for m in TOKEN.finditer(text)]
-    n = len(toks)
-    lows = [t[2].lower() for t in toks]
+    # One C-level split gives tokens and the gaps between them; offsets are running sums of lengths.
+    parts = (_SPLIT_ASCII if text.isascii() else _SPLIT).split(text)
+    words = parts[1::2]
+    n = len(words)
+    if not n:
+        return
+    cum = list(accumulate(map(len, parts)))
+    starts = cum[0::2]
+    ends = cum[1::2]
+    lows = list(map(str.lower, words))
     first, last, common_last = lex.first, lex.last, lex.common_last
     cities, city_first = lex.cities, lex.city_first_tokens
     consumed_until = -1  # token index up to which a name or place was already emitted
 
     def gap(j: int) -> str:
-        return text[toks[j - 1][1] : toks[j][0]]
+        return parts[2 * j]
 
     def cap(j: int) -> bool:
-        return toks[j][2][0].isupper()
+        return words[j][0].isupper()
 
     def namey(j: int) -> bool:
         w = lows[j]
         return w not in COMMON and w not in TITLES and w not in ROLE_WORDS and w not in STATES
 
     def sentence_start(j: int) -> bool:
-        k = toks[j][0] - 1
+        k = starts[j] - 1
         while k >= 0 and text[k] in " \t\"'(":
             k -= 1
         return k < 0 or text[k] in _SENTENCE_END
@@ -79,7 +91,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         k = j + 1
         while k < n and k - j < 3:
             g = gap(k)
-            if not (_SPACE_GAP.match(g) or (len(toks[k - 1][2]) == 1 and _INITIAL_GAP.match(g))):
+            if not (_SPACE_GAP.match(g) or (len(words[k - 1]) == 1 and _INITIAL_GAP.match(g))):
                 break
             if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER):
                 break
@@ -91,16 +103,16 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         return end
 
     def span(j0: int, j1: int) -> tuple[int, int]:
-        s, e = toks[j0][0], toks[j1][1]
+        s, e = starts[j0], ends[j1]
         if text[e - 2 : e] in ("'s", "\u2019s"):
             e -= 2
         return s, e
 
-    i = 0
-    while i < n:
+    # Only capitalised tokens and cue words can start a name or place: the rest are skipped here.
+    cue_any = _CUE_ANY
+    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any]:
         w = lows[i]
         if i <= consumed_until:
-            i += 1
             continue
         # 1. titles: Mr. Smith, Dr. holmes, Mrs Ana Lopez-Garcia
         if w in TITLES and i + 1 < n and _TITLE_GAP.match(gap(i + 1)) and (
@@ -112,7 +124,6 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             s, e = span(i + 1, j1)
             yield ("NAME", s, e, 0.95, "name-title")
             consumed_until = j1
-            i = j1 + 1
             continue
         # 2. roles and cues: daughter Ana, seen by Holmes, name: john smith
         strong = w in STRONG_CUES or (w == "is" and i > 0 and lows[i - 1] == "name")
@@ -125,15 +136,13 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if (namey(k) or (lexical and lows[k] not in _NEVER)) and (
                 cap(k) or lexical or (strong and len(lows[k]) > 1)
             ):
-                if not (cap(k) and lows[k] not in first and lows[k] not in last and toks[k][2].isupper()):
+                if not (cap(k) and lows[k] not in first and lows[k] not in last and words[k].isupper()):
                     j1 = extend(k, allow_lower=not cap(k))
                     s, e = span(k, j1)
                     yield ("NAME", s, e, 0.9, "name-cue")
                     consumed_until = j1
-                    i = j1 + 1
                     continue
         if not cap(i):
-            i += 1
             continue
         # 3. places from the gazetteer: longest match first
         if w in city_first:
@@ -142,7 +151,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 if key in cities and all(
                     _INITIAL_GAP.match(gap(k)) and cap(k) for k in range(i + 1, i + size)
                 ):
-                    s, e = toks[i][0], toks[i + size - 1][1]
+                    s, e = starts[i], ends[i + size - 1]
                     nxt = i + size
                     if nxt < n and _SPACE_GAP.match(gap(nxt)) and (cap(nxt) or lows[nxt] in _CONNECT) and lows[nxt] not in _NEVER and namey(nxt):
                         break
@@ -161,7 +170,6 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     consumed_until = i + size - 1
                     break
             if consumed_until >= i:
-                i = consumed_until + 1
                 continue
         # 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
         if namey(i):
@@ -170,16 +178,15 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 (cap(j1 + 1) and namey(j1 + 1)) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
             ):
                 j1 += 1
-            after = _STATE_AFTER.match(text, toks[j1][1])
+            after = _STATE_AFTER.match(text, ends[j1])
             before = lows[i - 1] if i > 0 else ""
             before2 = lows[i - 2] if i > 1 else ""
             if after or (before in ("in", "to", "near", "from") and (before2 in STRONG_PLACE_CUES or w in city_first)):
-                yield ("LOCATION", toks[i][0], toks[j1][1], 0.85 if after else 0.75, "place-context")
+                yield ("LOCATION", starts[i], ends[j1], 0.85 if after else 0.75, "place-context")
                 consumed_until = j1
-                i = j1 + 1
                 continue
         # 5. lexicon names: capitalised census first name, then surname words
-        if w in first and namey(i) and not (toks[i][2].isupper() and len(w) <= 3):
+        if w in first and namey(i) and not (words[i].isupper() and len(w) <= 3):
             j1 = extend(i, allow_lower=False)
             s, e = span(i, j1)
             if j1 > i:
@@ -188,7 +195,6 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 conf = 0.7 if sentence_start(i) else 0.75
             yield ("NAME", s, e, conf, "name-lexicon")
             consumed_until = j1
-            i = j1 + 1
             continue
         # 6. "Lopez, Maria" and a frequent surname standing alone mid-sentence
         if w in last and namey(i):
@@ -197,9 +203,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.88, "name-lexicon")
                 consumed_until = j1
-                i = j1 + 1
                 continue
-            if w in common_last and len(w) > 2 and not toks[i][2].isupper() and not sentence_start(i):
+            if w in common_last and len(w) > 2 and not words[i].isupper() and not sentence_start(i):
                 s, e = span(i, i)
                 yield ("NAME", s, e, 0.55, "surname-lexicon")
-        i += 1
