@@ -59,6 +59,7 @@ class Supervisor:
         self.opa_url = opts.opa_url or ""
         self.opa_warning: str | None = None
         self.bound_port: int | None = None
+        self._server: Any = None
 
     # --- start-up (main thread: the OPA child's PDEATHSIG is tied to the forking thread) -------
 
@@ -151,7 +152,7 @@ class Supervisor:
         config = uvicorn.Config(self.app, host=self.opts.host, port=self.opts.port, loop="uvloop",
                                 http="httptools", log_level="warning", access_log=False,
                                 lifespan="auto", server_header=False, timeout_graceful_shutdown=10)
-        server = uvicorn.Server(config)
+        server = self._server = uvicorn.Server(config)
         stop = asyncio.Event()
         watcher = None
         if self.opts.watch and self.opts.opa_url is None and self.reloader is not None:
@@ -175,6 +176,11 @@ class Supervisor:
         if not server.started:
             raise StartupError(f"cannot listen on {self.opts.host}:{self.opts.port} "
                                "(address in use or not permitted)")
+
+    def shutdown(self) -> None:
+        """Ask uvicorn to drain and stop (as Ctrl-C would)."""
+        if self._server is not None:
+            self._server.should_exit = True
 
     def close(self) -> None:
         """Reverse order of start; each step guarded so one failure does not leak the rest."""
