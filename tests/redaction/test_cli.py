@@ -1,0 +1,68 @@
+"""`packgate redact` end to end: plain, --json, --jsonl, a bad pack, and no raw values in findings."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTE = "Pt Maria Lopez, DOB 03/04/1951, SSN 123-45-6789, mrn 2280, seen by Dr. holmes."
+RAW = ("Maria Lopez", "03/04/1951", "123-45-6789", "2280", "holmes")
+
+
+def run(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "packgate", "redact", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def test_plain_redacts_stdin():
+    p = run(stdin=NOTE)
+    assert p.returncode == 0, p.stderr
+    for raw in RAW:
+        assert raw not in p.stdout
+    assert "[SSN]" in p.stdout and "[NAME]" in p.stdout
+
+
+def test_json_findings_carry_spans_not_values():
+    p = run("--json", stdin=NOTE)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert {"text", "findings", "counts"} <= set(doc)
+    assert doc["findings"], "expected findings"
+    for f in doc["findings"]:
+        assert set(f) == {"policy", "category", "start", "end", "confidence", "detector"}
+        assert 0 <= f["start"] < f["end"] <= len(NOTE)
+    for raw in RAW:
+        assert raw not in json.dumps(doc["findings"]) and raw not in json.dumps(doc["counts"])
+        assert raw not in doc["text"]
+    cats = {f["category"] for f in doc["findings"]}
+    assert {"NAME", "DATE", "SSN", "MRN"} <= cats
+
+
+def test_jsonl_one_line_per_record():
+    lines = "\n".join(json.dumps({"id": i, "text": t}) for i, t in enumerate([NOTE, "BP 128/82, HR 76."])) + "\n"
+    p = run("--jsonl", stdin=lines)
+    assert p.returncode == 0, p.stderr
+    out = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [o["id"] for o in out] == [0, 1]
+    assert all(set(o) == {"id", "text", "findings"} for o in out)
+    assert "123-45-6789" not in out[0]["text"] and out[0]["findings"]
+    assert out[1]["text"] == "BP 128/82, HR 76." and out[1]["findings"] == []
+
+
+def test_jsonl_bad_line_exits_1():
+    p = run("--jsonl", stdin="not json\n")
+    assert p.returncode == 1
+    assert "line 1" in p.stderr
+
+
+def test_bad_pack_reports_file_line_col(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("policy:\n  hipaa_phi_detector: [\n", encoding="utf-8")
+    p = run("--pack", str(bad), stdin=NOTE)
+    assert p.returncode == 1
+    assert re.search(rf"{re.escape(str(bad))}:\d+:\d+:", p.stderr), p.stderr
+    assert p.stdout == ""
