@@ -19,15 +19,19 @@ def scores():
     }
 
 
-KNOWN_SHORT = {"BIOMETRIC_ID", "LOCATION"}  # below target today; tracked in the README, not hidden
+# Below target today, with the figure measured on this corpus (tracked in the README, not hidden).
+KNOWN_SHORT = {
+    "BIOMETRIC_ID": "below target: recall 0.981 (all splits) < 0.99",
+    "LOCATION": "below target: recall 0.928 on DEV (0.838 HOLDOUT, 0.883 all) < 0.95",
+}
 
 
-@pytest.mark.parametrize("cat", [pytest.param(c, marks=pytest.mark.xfail(c in KNOWN_SHORT, reason="below target")) for c in STRUCTURED])
+@pytest.mark.parametrize("cat", [pytest.param(c, marks=pytest.mark.xfail(c in KNOWN_SHORT, reason=KNOWN_SHORT.get(c, ""))) for c in STRUCTURED])
 def test_structured_recall(scores, cat):
     assert scores["all"].recall(cat) >= 0.99, cat
 
 
-@pytest.mark.parametrize("cat", [pytest.param(c, marks=pytest.mark.xfail(c in KNOWN_SHORT, reason="below target")) for c in LEXICAL])
+@pytest.mark.parametrize("cat", [pytest.param(c, marks=pytest.mark.xfail(c in KNOWN_SHORT, reason=KNOWN_SHORT.get(c, ""))) for c in LEXICAL])
 def test_names_places_recall_dev(scores, cat):
     assert scores["dev"].recall(cat) >= 0.95, cat
 
