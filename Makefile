@@ -24,8 +24,14 @@ $(BIN)/.opa-ready: opa/install.sh opa/regal/go.mod
 run: setup
 	$(VENV)/bin/packgate demo
 
-test: setup
+test: setup test-rego
 	$(PY) -m pytest -q
+
+# The Rego library's own tests and every pack's generated tests, with the real opa (pytest
+# re-checks these with fmt/check/regal/coverage; this step shows them plainly first).
+test-rego: setup
+	$(BIN)/opa test rego
+	$(VENV)/bin/packgate test packs/*.yaml
 
 bench: setup
 	$(PY) -m tests.bench
