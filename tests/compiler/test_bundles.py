@@ -136,3 +136,14 @@ def test_schema_command_matches_the_committed_schema_file():
     assert schema["properties"]["policy"]
     committed = json.loads((ROOT / "docs" / "pack.schema.json").read_text())
     assert committed == schema, "docs/pack.schema.json is stale: run `packgate schema > docs/pack.schema.json`"
+
+
+def test_seed_pack_is_the_shared_reference_pack_unchanged():
+    """packs/ carries the reference pack byte for byte, so `make run` works on it as published."""
+    shared = ROOT.parent / "shared" / "packs" / SEED.name
+    if not shared.exists():
+        pytest.skip("no ../shared beside this checkout")
+    assert SEED.read_bytes() == shared.read_bytes()
+    result = build_bundle([shared], ROOT / "out" / "shared-reference")
+    proc = run([tool("opa"), "test", str(result.bundle_dir)])
+    assert proc.returncode == 0, proc.stdout[-2000:]
