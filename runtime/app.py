@@ -203,6 +203,9 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     if req.get("audit", {}).get("log_provider_selection"):
         out.excluded = _excluded(req.get("excluded_targets"))
     out.reasons = _reasons(req.get("violations"))
+    effective = (req.get("sensitivity") or {}).get("effective") if isinstance(req.get("sensitivity"), dict) else None
+    if isinstance(effective, str):
+        out.sensitivity = effective  # the tier OPA enforced (declared or inferred from findings, the higher)
     allow = req.get("allow")
     if allow is not True:
         if allow is not False:
