@@ -22,7 +22,10 @@ build_opa() {
 build_regal() {
   # `go install regal@version` needs the proxy's version list for Regal, which is refused
   # here, so the build goes through opa/regal/go.mod, which pins the same version.
-  (cd "$root/opa/regal" && CGO_ENABLED=0 go build -trimpath -o "$bin/regal" github.com/open-policy-agent/regal)
+  # -X stamps the version so `regal version` reports it and later runs skip the build.
+  (cd "$root/opa/regal" && CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-X github.com/open-policy-agent/regal/pkg/version.Version=$REGAL_VERSION" \
+    -o "$bin/regal" github.com/open-policy-agent/regal)
 }
 
 install_tool() { # $1 name, $2 pinned version
