@@ -11,8 +11,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/.tools/bin"
 mkdir -p "$bin"
 
-have_version() { # $1 binary, $2 version (without v)
-  [ -x "$1" ] && "$1" version 2>/dev/null | head -1 | grep -q "$2"
+have_version() { # $1 binary, $2 version (without v); no pipe into head: pipefail + SIGPIPE
+  local out
+  [ -x "$1" ] && out="$("$1" version 2>/dev/null)" && grep -q "^Version: *v\?$2\$" <<<"$out"
 }
 
 build_opa() {
