@@ -6,7 +6,8 @@ import asyncio
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from collections.abc import Coroutine
+from typing import Any, Optional
 
 import typer
 
@@ -45,11 +46,24 @@ def run_gateway(opts: GatewayOptions, banner: bool = True) -> None:
                 print_banner(s)
 
         try:
-            asyncio.run(sup.serve(ready))
+            serve_uvloop(sup.serve(ready))
         except StartupError as exc:
             fail(str(exc))
     finally:
         sup.close()
+
+
+def serve_uvloop(main: Coroutine[Any, Any, None]) -> None:
+    """Run the serving coroutine on uvloop. `uvicorn.Config(loop="uvloop")` only takes effect in
+    `uvicorn.run`/`Server.run`; `Server.serve()` inside `asyncio.run` ran on the default selector loop
+    (measured in `make bench`: see docs/benchmarks.md)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency; keep serving without it
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 def print_banner(s: Supervisor) -> None:
