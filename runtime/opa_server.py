@@ -114,6 +114,7 @@ class EmbeddedOpa:
         self._bundle_errors: collections.deque[str] = collections.deque(maxlen=20)
         self.proc: subprocess.Popen[bytes] | None = None
         self._stopping = False
+        self._healthy = False
         self.port = 0
 
     @property
@@ -138,6 +139,7 @@ class EmbeddedOpa:
             try:
                 wait_healthy(self.url, timeout=timeout, bundles=True, proc=self.proc,
                              stderr_tail=self.stderr_tail)
+                self._healthy = True
                 return self
             except OpaError:
                 port_taken = any("address already in use" in line for line in self._tail)
@@ -163,6 +165,15 @@ class EmbeddedOpa:
                          daemon=True).start()
 
     def _read_logs(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        self._read_lines(proc)
+        code = proc.wait()
+        if not self._stopping and self.proc is proc and self._healthy:
+            # No restart on purpose: every request now fails closed (503) and /health says so.
+            log.error("embedded OPA exited (status %s); requests fail closed with 503 until the "
+                      "gateway is restarted", code)
+
+    def _read_lines(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip()
