@@ -52,9 +52,11 @@ def main() -> None:
         f.write(str(sock.getsockname()[1]))
     server = uvicorn.Server(uvicorn.Config(create_app(config), loop="uvloop", http="httptools", log_level="warning",
                                            access_log=False, lifespan="on", timeout_graceful_shutdown=5,
-                                           backlog=1024))
+                                           backlog=1024, timeout_keep_alive=30))
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # the harness stops us with SIGINT, as Ctrl-C would
+        pass
     finally:
         audit.close()
 
