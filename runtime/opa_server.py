@@ -63,7 +63,7 @@ def opa_config(bundle_url: str, token: str, *, decision_log: bool) -> dict[str, 
     Decision logs go to the console only when asked; `system.log.mask` (shipped in the bundle by the
     compiler) erases prompt/output text from every logged decision.
     """
-    return {
+    cfg: dict[str, Any] = {
         "services": {"gateway": {"url": bundle_url, "credentials": {"bearer": {"token": token}}}},
         "bundles": {
             BUNDLE_NAME: {
@@ -74,8 +74,12 @@ def opa_config(bundle_url: str, token: str, *, decision_log: bool) -> dict[str, 
                             "max_delay_seconds": 2},
             }
         },
-        "decision_logs": {"console": bool(decision_log), "mask_decision": "/system/log/mask"},
     }
+    if decision_log:
+        # Only when asked: with a `decision_logs` section but no console, OPA would upload decisions
+        # to its only service (our bundle server). `mask_decision` is OPA's default, stated for readers.
+        cfg["decision_logs"] = {"console": True, "mask_decision": "/system/log/mask"}
+    return cfg
 
 
 def _pdeathsig() -> Callable[[], None]:

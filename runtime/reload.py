@@ -65,7 +65,7 @@ class Reloader:
                  install: Install | None = None,
                  build: Callable[[Sequence[Path], Path], Any] = _default_build,
                  opa_errors: Callable[[], list[str]] | None = None,
-                 activation_timeout: float = 10.0) -> None:
+                 activation_timeout: float = 10.0, quiet: bool = False) -> None:
         self.pack_paths = [Path(p).resolve() for p in pack_paths]
         self.work_dir = Path(work_dir)
         self._opa_url = opa_url
@@ -74,6 +74,8 @@ class Reloader:
         self._build = build
         self._opa_errors = opa_errors
         self.activation_timeout = activation_timeout
+        self._log = log.debug if quiet else log.error  # followers: the leader already said it
+        self._info = log.debug if quiet else log.info
         self.current: Any = None
         self.reloads = 0
         self._serial = 0
@@ -110,11 +112,11 @@ class Reloader:
         except PackError as exc:
             errors = [str(d) for d in exc.diagnostics]
             for line in errors:
-                log.error("%s", line)
-            log.error("reload: packs do not compile; still serving revision %s", self._rev())
+                self._log("%s", line)
+            self._log("reload: packs do not compile; still serving revision %s", self._rev())
             return ReloadOutcome(False, self._rev(), errors=errors, seconds=time.monotonic() - started)
         except Exception as exc:  # a compiler bug must not take the gateway down
-            log.error("reload: compiler failed (%s); still serving revision %s",
+            self._log("reload: compiler failed (%s); still serving revision %s",
                       type(exc).__name__, self._rev())
             return ReloadOutcome(False, self._rev(), errors=[type(exc).__name__],
                                  seconds=time.monotonic() - started)
@@ -128,7 +130,7 @@ class Reloader:
             self._publish(Path(result.bundle_dir), result.revision)
         if self.opa_url is not None and not self._await_revision(result.revision):
             errors = self._opa_errors()[-1:] if self._opa_errors else []
-            log.error("reload: OPA did not activate revision %s%s; still serving %s",
+            self._log("reload: OPA did not activate revision %s%s; still serving %s",
                       result.revision, f" ({errors[0]})" if errors else "", self._rev())
             if self._publish is not None and self.current is not None:  # stop OPA retrying it
                 self._publish(Path(self.current.bundle_dir), self.current.revision)
@@ -142,8 +144,8 @@ class Reloader:
         self._prune()
         took = time.monotonic() - started
         packs = ", ".join(f"{p.name} {p.version}" for p in result.packs)
-        log.warning("reloaded: %s (revision %s, from %s) in %.0f ms", packs, result.revision,
-                    getattr(previous, "revision", "-"), took * 1000)
+        self._info("reloaded: %s (revision %s, from %s) in %.0f ms", packs, result.revision,
+                   getattr(previous, "revision", "-"), took * 1000)
         return ReloadOutcome(True, result.revision, changed=True, seconds=took)
 
     def _rev(self) -> str | None:

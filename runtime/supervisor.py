@@ -227,5 +227,6 @@ def configure_logging(verbose: bool = False) -> None:
     """One line per message on stderr, no tracebacks (the CLI never shows one)."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="packgate: %(message)s")
+    logging.getLogger("packgate.reload").setLevel(logging.INFO)  # reloads are news to an operator
     if os.environ.get("PACKGATE_DEBUG") == "1":
         logging.getLogger("packgate").setLevel(logging.DEBUG)

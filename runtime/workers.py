@@ -58,7 +58,7 @@ def worker_app() -> Any:
                           standin_url=spec.get("standin_url"))
     sup = Supervisor(opts)
     sup.reloader = Reloader(opts.packs, Path(tempfile.mkdtemp(prefix="packgate-worker-")),
-                            opa_url=spec["opa_url"], install=sup._install)
+                            opa_url=spec["opa_url"], install=sup._install, quiet=True)
     first = sup.reloader.initial()
     sup.opa_url = spec["opa_url"]
     sup.audit = AuditLog.open(opts.audit_db) if opts.audit_db else None

@@ -213,3 +213,34 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     r = subprocess.run([*PACKGATE, "gateway", "run", "--pack", str(tmp_path / "nope.yaml")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and r.stderr.strip().count("\n") == 0 and "pack not found" in r.stderr
+
+
+def test_workers_follow_the_leaders_reload(local_pack: Path, tmp_path: Path) -> None:
+    gw = GatewayProc("--pack", str(local_pack), "--audit-db", str(tmp_path / "a.db"), "--workers", "2")
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # both workers up
+            try:
+                if httpx.get(gw.url + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        with gw.client() as c:
+            assert c.post("/v1/chat/completions", headers=CLINICIAN, json=CHAT).status_code == 200
+        local_pack.write_text(local_pack.read_text().replace("version: 1.0.0", "version: 1.2.0"))
+        deadline = time.monotonic() + 20
+        versions: set[str] = set()
+        while time.monotonic() < deadline:
+            # fresh connections spread over the workers; all must converge on the new version
+            versions = {httpx.get(gw.url + "/health", timeout=2).json()["packs"][0]["version"]
+                        for _ in range(12)}
+            if versions == {"1.2.0"}:
+                break
+            time.sleep(0.2)
+        assert versions == {"1.2.0"}
+        children = subprocess.run(["pgrep", "-P", str(gw.proc.pid)], capture_output=True, text=True)
+        kids = [int(p) for p in children.stdout.split()]
+    finally:
+        assert gw.stop() == 0
+    assert gw.opa_pid and gone(gw.opa_pid)
+    assert all(gone(k) for k in kids)

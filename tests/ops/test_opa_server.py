@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from packgate.runtime.bundle_server import BundleServer
-from packgate.runtime.opa_server import EmbeddedOpa, OpaError, active_revision, find_opa
+from packgate.runtime.opa_server import EmbeddedOpa, OpaError, active_revision, find_opa, opa_config
 
 from .bundles import write_bundle
 
@@ -86,7 +86,13 @@ def test_no_decision_log_by_default(served: BundleServer, tmp_path: Path) -> Non
     with EmbeddedOpa(served.url, served.token, run_dir=tmp_path, decision_log_stream=out) as opa:
         httpx.post(f"{opa.url}/v1/data/packgate/packs/demo/request", json={"input": {}})
         time.sleep(0.3)
+        started = time.monotonic()
     assert out.getvalue() == ""
+    # No decision_logs section at all: OPA would otherwise upload decisions to its only service
+    # (our bundle server) and hold shutdown trying to flush them.
+    assert "decision_logs" not in opa_config("http://x", "t", decision_log=False)
+    assert "flushing decisions" not in opa.stderr_tail(40)
+    assert time.monotonic() - started < 1.0
 
 
 def test_reload_is_atomic_and_a_rejected_bundle_keeps_the_old(served: BundleServer, tmp_path: Path) -> None:
