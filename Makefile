@@ -25,7 +25,7 @@ run: setup
 	$(VENV)/bin/packgate demo
 
 test: setup test-rego
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
 
 # The Rego library's own tests and every pack's generated tests, with the real opa (pytest
 # re-checks these with fmt/check/regal/coverage; this step shows them plainly first).

@@ -128,7 +128,7 @@ def raw_post(gw, header_lines: bytes, body: bytes) -> tuple[int, bytes]:
     (b"clinici\xffan", 403),                   # not UTF-8: a role no pack knows
     (b"front-desk\x00privacy-officer", 400),   # NUL: refused by the HTTP parser
     (b"  front-desk\t", 403),                  # padding trimmed: front-desk, over its ceiling
-    (b"\tprivacy-officer\x0b", 403),           # vertical tab is not trimmed: unknown role
+    (b"\tprivacy-officer\x0b", 400),           # vertical tab: refused by the HTTP parser
     (b" ", 401),                               # blank: missing
 ])
 def test_raw_identity_header_bytes(gw, role: bytes, status: int) -> None:

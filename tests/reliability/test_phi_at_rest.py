@@ -1,0 +1,101 @@
+"""PHI at rest: the redaction evaluation corpus (tests/redaction/corpus.py, seeded) goes through the
+real `packgate gateway run` (embedded OPA, console decision logging ON, stdout/stderr captured to
+files), then every byte the system wrote — audit database + WAL + SHM (events and escalation rows),
+gateway stdout (banner and OPA's decision log) and stderr — is scanned for every planted identifier.
+
+A positive control proves the scan sees what it should: a marker sent as the user id must be found
+in the audit db and in OPA's decision log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from packgate.runtime.standin import StandinModel
+
+from tests.gateway.conftest import PACKS_DIR, SEED_PACK
+from tests.gateway.procs import ROOT, wait_http
+from tests.redaction.corpus import build
+
+from .harness import start_standin
+
+
+def planted(examples) -> set[str]:
+    """Identifiers long and distinctive enough that a hit cannot be a coincidence (hex hashes, UUIDs,
+    timestamps and latencies are full of short digit runs)."""
+    out = set()
+    for ex in examples:
+        for s, e, _cat in ex.spans:
+            v = ex.text[s:e].strip()
+            if len(v) >= 6 and not (re.fullmatch(r"[\d\s.:/-]+", v) and len(re.sub(r"\D", "", v)) < 9):
+                out.add(v)
+    return out
+
+
+def test_no_planted_identifier_at_rest(tmp_path: Path) -> None:
+    standin = start_standin(StandinModel())
+    try:
+        deliver = (PACKS_DIR / "gw-deliver.yaml").read_text().replace("http://127.0.0.1:9", standin.url)
+        seed = SEED_PACK.read_text().replace("http://localhost:11434", standin.url)
+        (tmp_path / "deliver.yaml").write_text(deliver)
+        (tmp_path / "seed.yaml").write_text(seed)
+        db, out_log, err_log = tmp_path / "audit.db", tmp_path / "stdout.log", tmp_path / "stderr.log"
+        env = {**os.environ, "PACKGATE_AUDIT_HMAC_KEY": "phi-at-rest", "PYTHONPATH": str(ROOT)}
+        with open(out_log, "wb") as o, open(err_log, "wb") as e:
+            proc = subprocess.Popen([sys.executable, "-m", "packgate", "gateway", "run", "--pack",
+                                     str(tmp_path / "deliver.yaml"), "--pack", str(tmp_path / "seed.yaml"),
+                                     "--port", "0", "--audit-db", str(db), "--decision-log", "console",
+                                     "--no-watch"], stdout=o, stderr=e, cwd=tmp_path, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while not (m := re.search(r"listening on (http://\S+)", out_log.read_text())):
+                assert proc.poll() is None and time.monotonic() < deadline, err_log.read_text()
+                time.sleep(0.1)
+            url = m.group(1)
+            wait_http(f"{url}/health", 30)
+            examples = [ex for ex in build(per_template=3, notes=12) if ex.spans]
+            marker = "ctl-" + uuid.uuid4().hex
+            statuses: dict[int, int] = {}
+            with httpx.Client(base_url=url, timeout=30) as c:
+                for i, ex in enumerate(examples):
+                    path = "/v1/chat/completions" if i % 2 else "/routes/behavioral-health-review-route/v1/chat/completions"
+                    model = "primary-model" if i % 2 else "llama3.1:70b"
+                    r = c.post(path, json={"model": model, "messages": [{"role": "user", "content": ex.text}],
+                                           "stream": i % 4 == 1},
+                               headers={"X-User-ID": marker if i == 0 else f"u-{i}", "X-User-Role": "clinician"})
+                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+            assert set(statuses) <= {200, 403, 409}, statuses
+            assert statuses.get(200, 0) >= len(examples) // 2
+        finally:
+            proc.terminate()
+            proc.wait(30)
+        assert proc.returncode == 0, err_log.read_text()[-2000:]
+    finally:
+        standin.stop()
+    files = [p for p in tmp_path.iterdir() if p.is_file() and p.suffix != ".yaml"]
+    assert {db.name, out_log.name, err_log.name} <= {p.name for p in files}
+    blobs = {p.name: p.read_bytes() for p in files}
+    decisions = [line for line in blobs["stdout.log"].splitlines() if b'"decision_id"' in line]
+    assert len(decisions) >= len(examples), "decision logging was not on"
+    # positive control: the scan finds a value that is meant to be stored
+    assert marker.encode() in blobs["audit.db"] + blobs.get("audit.db-wal", b"")
+    assert marker.encode() in blobs["stdout.log"]
+    ids = planted(examples)
+    hits = []
+    for value in ids:
+        forms = {value.encode(), json.dumps(value)[1:-1].encode(), json.dumps(value, ensure_ascii=False)[1:-1].encode()}
+        hits += [(name, value) for name, blob in blobs.items() for f in forms if f in blob]
+    scanned = sum(len(b) for b in blobs.values())
+    print(f"\nPHI at rest: {len(examples)} corpus texts sent ({statuses}), {len(ids)} planted identifiers, "
+          f"{len(files)} files / {scanned} bytes scanned ({len(decisions)} decision-log lines), "
+          f"identifiers found: {len(hits)}")
+    assert hits == []
