@@ -217,7 +217,8 @@ def main() -> None:
         # sanity: the gateway delivers on the variant and escalates on the seed pack
         for name in ("packgate", "packgate_seed"):
             t = T[name]
-            r = httpx.post(f"http://127.0.0.1:{t['port']}{t['path']}", content=t["body"], headers=t["headers"])
+            r = httpx.post(f"http://127.0.0.1:{t['port']}{t['path']}", content=t["body"],
+                           headers={**t["headers"], "content-type": "application/json"})
             pg = r.json().get("packgate", {})
             res[f"check_{name}"] = {"status": r.status_code, "done_reason": r.json().get("done_reason"),
                                     "redactions": pg.get("redactions")}
