@@ -180,6 +180,16 @@ class Reloader:
         def wanted(_change: Any, path: str) -> bool:
             return str(Path(path).resolve()) in targets
 
-        async for _changes in awatch(*dirs, watch_filter=wanted, debounce=debounce_ms, step=50,
-                                     stop_event=stop, recursive=False):
+        async def catch_up() -> None:
+            # An edit made between the first compile and the watcher being armed would otherwise
+            # go unnoticed until the next one; a reload of unchanged packs is a cheap no-op.
+            await asyncio.sleep(0.5)
             await asyncio.to_thread(self.reload)
+
+        first = asyncio.create_task(catch_up())
+        try:
+            async for _changes in awatch(*dirs, watch_filter=wanted, debounce=debounce_ms, step=50,
+                                         stop_event=stop, recursive=False):
+                await asyncio.to_thread(self.reload)
+        finally:
+            first.cancel()
