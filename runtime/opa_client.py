@@ -49,6 +49,9 @@ class Decision:
     seconds: float
 
 
+_JSON = {"content-type": "application/json"}
+
+
 def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
@@ -76,17 +79,25 @@ class OpaClient:
         self._opa = _Session(host=parts.hostname or "127.0.0.1",
                              port=parts.port or (443 if parts.scheme == "https" else 80),
                              ssl=parts.scheme == "https", retries=0, timeout=timeout_s)
+        self._urls: dict[str, str] = {}
 
     async def start(self) -> None:
         await self._opa._init_session()
 
     async def decide(self, path: str, input: dict[str, Any]) -> Decision:
         """Evaluate `/v1/data/<path>` with `input`; its `result` must be an object, else fail closed."""
-        package, _, rule = path.rpartition("/")
         start = time.perf_counter()
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = f"{self._opa.root_url}/data/{path}"
+        payload = orjson.dumps({"input": input})
         for attempt in (0, 1):
             try:
-                body = await self._opa.query_rule(input, package, rule)
+                # straight on the client's pooled aiohttp session: orjson both ways and no
+                # retry/context-manager layers (query_rule decodes with the stdlib json)
+                async with self._opa._session.post(url, data=payload, headers=_JSON) as resp:
+                    resp.raise_for_status()
+                    body = orjson.loads(await resp.read())
                 break
             except (asyncio.TimeoutError, TimeoutError):
                 raise OpaUnavailable("timeout") from None
