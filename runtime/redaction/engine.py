@@ -19,6 +19,24 @@ from .patterns import Hit, scan_structured
 _MARKER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
 
 
+# "Fingerprint", "full-face photograph": a mention of biometric data or of a photo is reported on its
+# own ("fingerprint on file" tells the policy a biometric identifier is present), but when the mention
+# is the label of a value ("Fingerprint ID AB123456", "Full-face photograph IMG_0042.jpg") the value
+# is the identifier and the words in front of it are a label, like "MRN:" — only the value is a
+# finding, as a privacy reviewer would mark it.
+_MENTION_DETECTORS = frozenset({"biometric-phrase", "photo-phrase"})
+_LABEL_REACH = 24  # characters between the end of a mention and the value it labels
+
+
+def _drop_labels(hits: list[Hit]) -> list[Hit]:
+    values = [(h[0], h[1]) for h in hits if h[4] not in _MENTION_DETECTORS]
+    return [
+        h for h in hits
+        if h[4] not in _MENTION_DETECTORS
+        or not any(c == h[0] and h[1] <= s <= h[2] + _LABEL_REACH for c, s in values)
+    ]
+
+
 class PatternError(ValueError):
     """A pack's `detect_patterns` entry is not valid RE2 (the message names the entry, not text)."""
 
@@ -93,6 +111,8 @@ class Engine:
     def raw_hits(self, text: str) -> list[Hit]:
         """Every candidate from every built-in detector, before policies and overlaps."""
         hits = list(scan_structured(text))
+        if any(h[4] in _MENTION_DETECTORS for h in hits):
+            hits = _drop_labels(hits)
         assert self._lex is not None
         hits.extend(scan_names(text, self._lex))
         if self._ner is not None:

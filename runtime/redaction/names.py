@@ -3,9 +3,18 @@
 Regexes alone cannot tell "Ana" from "and"; a lexicon alone cannot tell "Grant" the person from
 "grant" the verb. So a word counts as a name when a cue says so (a title: "Dr. holmes"; a role:
 "daughter Ana", "seen by"), or when it is a capitalised census first name not on the common-word
-list, optionally followed by more capitalised words (the surname). Places are gazetteer cities
-(longest match), "<Town>, <ST>" and "lives in <Town>". Structured places (streets, ZIP, county)
-are in `patterns.py`.
+list, optionally followed by more capitalised words (the surname). The cues generalise beyond the
+lexicon: lower-case names after a cue take a following lower-case surname that does not look like a
+verb ("husband jose ruiz", not "daughter ana updated"); a cue starts a list ("children Ana, Luis and
+Sofia"); an initial and a census surname ("J. Smith"); two unknown capitalised words followed by a
+clinical verb ("Aarav Iyer was admitted"). Alone at the start of a sentence, only a frequent census
+first name counts ("Card on file" is not a person). Possessives ("Maria's") and accents ("José") are
+looked up without the "'s" and the accent.
+
+Places: gazetteer cities of 15,000+ (longest match, on their own), US places of 500+ people only after a
+place cue ("in", "from", "lives in") or before a state ("Viera East, FL"), any capitalised run before
+", <ST> <ZIP>" ("Old City, PA 15173"), "lives in <Town>" for towns no gazetteer has, and facility names
+("St. Mary's Hospital"). Structured places (streets, PO boxes, ZIP, county) are in `patterns.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ import re
 from itertools import accumulate
 from typing import Iterator
 
-from .lexicons import TOKEN, Lexicons
+from .lexicons import TOKEN, Lexicons, fold
 from .patterns import Hit, _STATE_ABBR
 from .wordlists import COMMON, PLACE_CUES, ROLE_BIGRAMS, ROLE_WORDS, STRONG_CUES, TITLES
 
@@ -36,7 +45,40 @@ STATES = frozenset(
     "mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah "
     "vermont virginia washington wisconsin wyoming america usa canada mexico".split()
 )
-STRONG_PLACE_CUES = frozenset("lives resides moved relocated born hometown".split())
+STRONG_PLACE_CUES = frozenset("lives resides moved relocated born raised hometown".split())
+_TOWN_CUES = frozenset("in from to near at toward towards outside".split())  # before a gazetteer town
+# State abbreviations that are also credentials: "Smith, MD" is a person unless a ZIP or the gazetteer says place.
+_CREDENTIAL_STATES = frozenset("MD PA DO DE ME OR IN OK HI".split())
+_ZIP_NEXT = re.compile(r"\s+\d{5}(?:-\d{4})?(?!\d)")
+# A capitalised pair followed by one of these is the subject of a clinical sentence: a person.
+SUBJECT_VERBS = frozenset(
+    """was is has had presented presents reports reported denies denied states stated tolerated declined
+    agreed agrees arrived underwent returned remains remained requested refused consented signed died
+    came comes will would called expressed verbalized understands understood complains complained
+    endorses endorsed admits admitted""".split()
+)
+# Lower-case words that end like a verb, adverb or adjective: not taken as an unknown lower-case name.
+_VERBISH = re.compile(r"(?:ed|ing|ly|s|ous|ful|ive|able|ible|ion|ness|ment|less|ory)\Z")
+_LOWER_STOP = frozenset(
+    """seen told made went came gave took felt knew got left ran said aware alive present here there home
+    today tonight now again also already still unable able alert stable awake asleep upset fine okay ok
+    unknown deceased available absent involved supportive""".split()
+)
+# Relatives and household: after these, even an unknown lower-case word is a name ("husband aarav").
+FAMILY_ROLES = frozenset(
+    """daughter son wife husband mother mom mum father dad sister brother spouse partner friend neighbor
+    neighbour caregiver guardian grandson granddaughter grandmother grandfather grandma grandpa aunt uncle
+    niece nephew cousin fiance fiancee boyfriend girlfriend roommate stepson stepdaughter stepmother
+    stepfather sibling children kids sons daughters parents siblings brothers sisters grandchildren""".split()
+)
+_FACILITY_HEADS = frozenset(
+    "hospital hospitals clinic clinics infirmary hospice sanatorium sanitarium".split()
+)
+_FACILITY_PAIRS = frozenset(
+    """medical center|health center|care center|nursing home|rehabilitation center|rehab center|
+    surgery center|cancer center|children's hospital|health system|medical centre|memorial hospital|
+    urgent care|senior living|assisted living|skilled nursing|dialysis center|mental health""".replace("\n", "").replace("    ", "").split("|")
+)
 _NEVER = TITLES | ROLE_WORDS | STATES | frozenset(
     "a an the and or but of in on at to for from by with is was are were has had have he she they it his her "
     "their this that who which patient doctor nurse".split()
@@ -64,8 +106,15 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     cum = list(accumulate(map(len, parts)))
     starts = cum[0::2]
     ends = cum[1::2]
-    lows = list(map(str.lower, words))
+    if text.isascii():
+        lows = list(map(str.lower, words))
+    else:
+        lows = [fold(w) for w in words]
+    if "'" in text or "\u2019" in text:  # possessives are looked up without the "'s"
+        lows = [w[:-2] if w.endswith(("'s", "\u2019s")) else w for w in lows]
     first, last, common_last = lex.first, lex.last, lex.common_last
+    first_common = lex.first_common
+    towns, town_first = lex.towns, lex.town_first_tokens
     cities, city_first = lex.cities, lex.city_first_tokens
     consumed_until = -1  # token index up to which a name or place was already emitted
 
@@ -99,8 +148,64 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 end = k
                 k += 1
                 continue
+            if allow_lower and k == j + 1 and _lower_surname(lows[k]):
+                end = k
             break
         return end
+
+    def list_items(j1: int) -> Iterator[Hit]:
+        """After a cue's name: more names in a list ("children Ana, Luis and Sofia")."""
+        nonlocal consumed_until
+        k = j1 + 1
+        while k < n:
+            g = gap(k)
+            if lows[k] == "and" and k + 1 < n and _SPACE_GAP.match(gap(k + 1)) and g in (" ", ", "):
+                k += 1
+            elif g not in (", ", ","):
+                return
+            if not (cap(k) and (namey(k) or lows[k] in lex.first_any) and lows[k] not in _NEVER):
+                return
+            if ((lows[k],) in cities or (lows[k],) in towns) and lows[k] not in lex.first_any:
+                return
+            e1 = extend(k, allow_lower=False)
+            s1, e2 = span(k, e1)
+            yield ("NAME", s1, e2, 0.85, "name-list")
+            consumed_until = e1
+            k = e1 + 1
+
+    def _lower_surname(w: str) -> bool:
+        return (
+            len(w) > 1 and w not in COMMON and w not in _NEVER and w not in _FUNCTION and w not in PLACE_CUES
+            and w not in SUBJECT_VERBS and w not in _LOWER_STOP and not _VERBISH.search(w) and "'" not in w
+            and w.isalpha()
+        )
+
+    def place_run_start_ok(i: int) -> bool:
+        """A place run starts after a comma, a place cue, a line or sentence start."""
+        if i == 0:
+            return True
+        g = gap(i)
+        return "," in g or "\n" in g or lows[i - 1] in PLACE_CUES or sentence_start(i) or ":" in g
+
+    def _facility_end(i: int) -> int | None:
+        """Last token of "<Proper words> <Hospital|Clinic|Medical Center ...>" starting at i, or None."""
+        proper = False
+        k = i
+        while k < n and k - i < 5:
+            if k > i and not (_SPACE_GAP.match(gap(k)) or (lows[k - 1] in ("st", "mt") and _INITIAL_GAP.match(gap(k)))):
+                return None
+            if not cap(k):
+                return None
+            lw = lows[k]
+            if k > i and proper and (lw in _FACILITY_HEADS or (k + 1 < n and cap(k + 1) and _SPACE_GAP.match(gap(k + 1))
+                                                               and f"{lw} {lows[k + 1]}" in _FACILITY_PAIRS)):
+                return k if lw in _FACILITY_HEADS else k + 1
+            if lw not in COMMON and lw not in _NEVER:
+                proper = True
+            elif lw in _FUNCTION or lw in ROLE_WORDS:
+                return None
+            k += 1
+        return None
 
     def span(j0: int, j1: int) -> tuple[int, int]:
         s, e = starts[j0], ends[j1]
@@ -133,14 +238,16 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
                 k += 1
             lexical = lows[k] in first or (lows[k] in lex.first_any and lows[k] not in _FUNCTION)
+            unknown_lower = (w in FAMILY_ROLES or strong) and not cap(k) and _lower_surname(lows[k])
             if (namey(k) or (lexical and lows[k] not in _NEVER)) and (
-                cap(k) or lexical or (strong and len(lows[k]) > 1)
+                cap(k) or lexical or unknown_lower
             ):
                 if not (cap(k) and lows[k] not in first and lows[k] not in last and words[k].isupper()):
                     j1 = extend(k, allow_lower=not cap(k))
                     s, e = span(k, j1)
                     yield ("NAME", s, e, 0.9, "name-cue")
                     consumed_until = j1
+                    yield from list_items(j1)
                     continue
         if not cap(i):
             continue
@@ -171,39 +278,111 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     break
             if consumed_until >= i:
                 continue
+        # 3b. smaller US places (500+ people): only with a place cue or a state after them
+        if w in town_first:
+            before = lows[i - 1] if i > 0 else ""
+            before2 = lows[i - 2] if i > 1 else ""
+            for size in range(min(lex.max_town_tokens, n - i), 0, -1):
+                key = tuple(lows[i : i + size])
+                if key in towns and all(_INITIAL_GAP.match(gap(k)) and cap(k) for k in range(i + 1, i + size)):
+                    e = ends[i + size - 1]
+                    nxt = i + size
+                    if nxt < n and _SPACE_GAP.match(gap(nxt)) and cap(nxt) and lows[nxt] not in _NEVER and namey(nxt):
+                        break
+                    after = _STATE_AFTER.match(text, e)
+                    if (after and after.group(0).strip(" ,") in _CREDENTIAL_STATES and before not in _TOWN_CUES
+                            and not _ZIP_NEXT.match(text, after.end())):
+                        after = None
+                    ambiguous = size == 1 and (w in lex.first_any or w in last)
+                    strong = before2 in STRONG_PLACE_CUES and before in _TOWN_CUES
+                    if after or strong or (before in _TOWN_CUES and not ambiguous):
+                        yield ("LOCATION", starts[i], e, 0.9 if after else 0.8, "place-gazetteer")
+                        consumed_until = i + size - 1
+                    break
+            if consumed_until >= i:
+                continue
+        # 3c. facilities: "St. Mary's Hospital", "Lakeside Nursing Home", "Mayo Clinic"
+        fac = _facility_end(i)
+        if fac is not None:
+            yield ("LOCATION", starts[i], ends[fac], 0.8, "facility")
+            consumed_until = fac
+            continue
         # 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
+        j1 = i
+        while j1 + 1 < n and j1 - i < 4 and (_SPACE_GAP.match(gap(j1 + 1)) or (
+            lows[j1] in ("st", "ft", "mt") and _INITIAL_GAP.match(gap(j1 + 1)))) and (
+            (cap(j1 + 1) and lows[j1 + 1] not in _NEVER) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
+        ):
+            j1 += 1
+        after = _STATE_AFTER.match(text, ends[j1])
+        if after and after.group(0).strip(" ,") in _CREDENTIAL_STATES and not _ZIP_NEXT.match(text, after.end()):
+            after = None
+        if after and w not in _NEVER and place_run_start_ok(i) and not words[i].isupper():
+            yield ("LOCATION", starts[i], ends[j1], 0.85, "place-context")
+            consumed_until = j1
+            continue
         if namey(i):
             j1 = i
-            while j1 + 1 < n and j1 - i < 4 and _SPACE_GAP.match(gap(j1 + 1)) and (
+            while j1 + 1 < n and j1 - i < 4 and (_SPACE_GAP.match(gap(j1 + 1)) or (
+                lows[j1] in ("st", "ft", "mt") and _INITIAL_GAP.match(gap(j1 + 1)))) and (
                 (cap(j1 + 1) and namey(j1 + 1)) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
             ):
                 j1 += 1
-            after = _STATE_AFTER.match(text, ends[j1])
             before = lows[i - 1] if i > 0 else ""
             before2 = lows[i - 2] if i > 1 else ""
-            if after or (before in ("in", "to", "near", "from") and (before2 in STRONG_PLACE_CUES or w in city_first)):
-                yield ("LOCATION", starts[i], ends[j1], 0.85 if after else 0.75, "place-context")
+            if before in ("in", "to", "near", "from") and (before2 in STRONG_PLACE_CUES or w in city_first):
+                yield ("LOCATION", starts[i], ends[j1], 0.75, "place-context")
                 consumed_until = j1
                 continue
         # 5. lexicon names: capitalised census first name, then surname words
-        if w in first and namey(i) and not (words[i].isupper() and len(w) <= 3):
+        fw = w if w in first else (w.split("-", 1)[0] if "-" in w and w.split("-", 1)[0] in first else "")
+        if fw and namey(i) and not (words[i].isupper() and len(w) <= 3):
             j1 = extend(i, allow_lower=False)
             s, e = span(i, j1)
             if j1 > i:
                 conf = 0.9
+            elif sentence_start(i):
+                if fw not in first_common:
+                    continue  # "Card on file": a rare census name alone at a sentence start is a word
+                conf = 0.7
             else:
-                conf = 0.7 if sentence_start(i) else 0.75
+                conf = 0.75
             yield ("NAME", s, e, conf, "name-lexicon")
             consumed_until = j1
             continue
+        # 5b. an initial and a surname: "J. Smith", "A. M. Lopez"
+        if len(w) == 1 and words[i].isupper() and i + 1 < n and _INITIAL_GAP.match(gap(i + 1)) and "." in gap(i + 1):
+            k = i + 1
+            if len(lows[k]) == 1 and words[k].isupper() and k + 1 < n and _INITIAL_GAP.match(gap(k + 1)):
+                k += 1
+            if cap(k) and len(lows[k]) > 1 and lows[k] in lex.last_any and lows[k] not in _NEVER and not words[k].isupper():
+                s, e = span(i, k)
+                yield ("NAME", s, e, 0.8, "name-initial")
+                consumed_until = k
+                continue
         # 6. "Lopez, Maria" and a frequent surname standing alone mid-sentence
         if w in last and namey(i):
-            if i + 1 < n and _COMMA_GAP.match(gap(i + 1)) and cap(i + 1) and lows[i + 1] in first:
+            if (i + 1 < n and _COMMA_GAP.match(gap(i + 1)) and cap(i + 1) and lows[i + 1] in first
+                    and not any(c.isdigit() for c in gap(i))
+                    and not _STATE_AFTER.match(text, ends[extend(i + 1, allow_lower=False)])):
                 j1 = extend(i + 1, allow_lower=False)
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.88, "name-lexicon")
                 consumed_until = j1
                 continue
+        # 7. two or three unknown capitalised words as the subject of a clinical verb: "Aarav Iyer was admitted"
+        if namey(i) and not words[i].isupper() and i + 1 < n and _SPACE_GAP.match(gap(i + 1)) and cap(i + 1) and namey(i + 1):
+            j1 = i + 1
+            if j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and cap(j1 + 1) and namey(j1 + 1):
+                j1 += 1
+            before = lows[i - 1] if i > 0 else ""
+            if (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in SUBJECT_VERBS
+                    and before not in PLACE_CUES and not any(words[k].isupper() for k in range(i, j1 + 1))):
+                s, e = span(i, j1)
+                yield ("NAME", s, e, 0.7, "name-subject")
+                consumed_until = j1
+                continue
+        if w in last and namey(i):
             if w in common_last and len(w) > 2 and not words[i].isupper() and not sentence_start(i):
                 s, e = span(i, i)
                 yield ("NAME", s, e, 0.55, "surname-lexicon")

@@ -128,7 +128,7 @@ for _cat, _words in {
         _LABELS[_w] = _cat
 _LABEL_ALT = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_LABELS, key=len, reverse=True))
 _LABELLED = re.compile(
-    rf"(?<![\w-])({_LABEL_ALT})(?![\w])\s*(?:(?:number|no\.?|num|#|id)\s*)?(?:is|was|of|on file)?\s*[:#=]?\s*"
+    rf"(?<![\w-])({_LABEL_ALT})(?![\w])\s*(?:(?:number|no|num|id)\b\.?\s*|#\s*)?(?:(?:is|was|of)\b|on file)?\s*[:#=]?\s*"
     r"((?=[A-Za-z0-9_-]{0,40}\d)[A-Za-z0-9][A-Za-z0-9_.-]{2,40})",
     I,
 )
@@ -149,35 +149,65 @@ _PHOTO_PHRASE = re.compile(
 _IMAGE_FILE = re.compile(r"(?<![\w.-])[\w-]{1,80}\.(?:jpe?g|png|heic|gif|bmp|tiff?|dcm|webp)\b", I)
 
 # Places with structure: street addresses, PO boxes, ZIP codes after a state or a "zip" label.
-_SUFFIX = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Ter|"
-    r"Circle|Cir|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Row|Alley|Path|Pike|Crescent|Close|"
-    r"Freeway|Fwy|Expressway|Causeway|Island|Islands|Isle|Hill|Hills|Heights|Hts|Ridge|Run|Crossing|Xing|Point|Pt|"
-    r"Port|Harbor|Harbors|Haven|Park|Plaza|Plz|Meadow|Meadows|Mill|Mills|Creek|Crest|Cove|Cv|Valley|Vly|View|Vista|"
-    r"Village|Ville|Landing|Estate|Estates|Glen|Glens|Green|Grove|Gardens|Knoll|Knolls|Lake|Lakes|Mountain|Mount|"
-    r"Orchard|Pass|Passage|Pines|Ranch|Shore|Shores|Spring|Springs|Station|Stream|Summit|Turnpike|Tpke|Union|"
-    r"Walk|Walks|Wall|Well|Wells|Fort|Ft|Forest|Forge|Ford|Fork|Forks|Falls|Field|Fields|Flat|Flats|Junction|"
-    r"Key|Keys|Manor|Manors|Bend|Bluff|Bluffs|Branch|Bridge|Brook|Brooks|Burg|Bypass|Camp|Canyon|Cape|Center|Ctr|"
-    r"Cliff|Cliffs|Club|Common|Commons|Corner|Corners|Course|Courts|Curve|Dale|Dam|Divide|Drives|Extension|Ext|"
-    r"Gateway|Harbour|Hollow|Inlet|Light|Lights|Lock|Locks|Lodge|Mall|Motorway|Neck|Oval|Overpass|Prairie|Radial|"
-    r"Ramp|Rapid|Rapids|Rest|Roads|Route|Rte|Shoal|Shoals|Skyway|Spur|Squares|Stravenue|Streets|Throughway|Trace|"
-    r"Track|Trafficway|Tunnel|Underpass|Unions|Viaduct|Views|Villages|Ways)"
+# USPS Publication 28, appendix C1: every primary street suffix and its standard abbreviation.
+_SUFFIX_WORDS = (
+    "Alley Aly Allee Anex Annex Anx Arcade Arc Avenue Ave Av Bayou Byu Beach Bch Bend Bnd Bluff Blf Bluffs Blfs "
+    "Bottom Btm Boulevard Blvd Branch Br Bridge Brg Brook Brk Brooks Brks Burg Bg Burgs Bgs Bypass Byp Camp Cp "
+    "Canyon Cyn Cape Cpe Causeway Cswy Center Ctr Centre Centers Ctrs Circle Cir Circles Cirs Cliff Clf Cliffs "
+    "Clfs Club Clb Common Cmn Commons Cmns Corner Cor Corners Cors Course Crse Court Ct Courts Cts Cove Cv Coves "
+    "Cvs Creek Crk Crescent Cres Crest Crst Crossing Xing Crossroad Xrd Crossroads Xrds Curve Curv Dale Dl Dam Dm "
+    "Divide Dv Drive Dr Drives Drs Estate Est Estates Ests Expressway Expy Extension Ext Extensions Exts Fall "
+    "Falls Fls Ferry Fry Field Fld Fields Flds Flat Flt Flats Flts Ford Frd Fords Frds Forest Frst Forge Frg "
+    "Forges Frgs Fork Frk Forks Frks Fort Ft Freeway Fwy Garden Gdn Gardens Gdns Gateway Gtwy Glen Gln Glens "
+    "Glns Green Grn Greens Grns Grove Grv Groves Grvs Harbor Hbr Harbour Harbors Hbrs Haven Hvn Heights Hts "
+    "Highway Hwy Hill Hl Hills Hls Hollow Holw Inlet Inlt Island Is Islands Iss Isle Junction Jct Junctions "
+    "Jcts Key Ky Keys Kys Knoll Knl Knolls Knls Lake Lk Lakes Lks Land Landing Lndg Lane Ln Light Lgt Lights "
+    "Lgts Loaf Lf Lock Lck Locks Lcks Lodge Ldg Loop Mall Manor Mnr Manors Mnrs Meadow Mdw Meadows Mdws Mews "
+    "Mill Ml Mills Mls Mission Msn Motorway Mtwy Mount Mt Mountain Mtn Mountains Mtns Neck Nck Orchard Orch "
+    "Oval Overpass Opas Park Parks Parkway Pkwy Parkways Pass Passage Psge Path Pike Pine Pne Pines Pnes Place "
+    "Pl Plain Pln Plains Plns Plaza Plz Point Pt Points Pts Port Prt Ports Prts Prairie Pr Radial Radl Ramp "
+    "Ranch Rnch Rapid Rpd Rapids Rpds Rest Rst Ridge Rdg Ridges Rdgs River Riv Road Rd Roads Rds Route Rte Row "
+    "Rue Run Shoal Shl Shoals Shls Shore Shr Shores Shrs Skyway Skwy Spring Spg Springs Spgs Spur Spurs Square "
+    "Sq Squares Sqs Station Sta Stravenue Stra Stream Strm Street St Streets Sts Summit Smt Terrace Ter "
+    "Throughway Trwy Trace Trce Track Trak Trafficway Trfy Trail Trl Trailer Trlr Tunnel Tunl Turnpike Tpke "
+    "Underpass Upas Union Un Unions Uns Valley Vly Valleys Vlys Viaduct Via Vis View Vw Views Vws Village Vlg "
+    "Villages Vlgs Ville Vl Vista Vst Walk Walks Wall Way Ways Well Wl Wells Wls Close Crossway Esplanade "
+    "Promenade Quay Wharf"
+).split()
+_SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS), key=len, reverse=True)) + ")"
+# A street line: number (or range), optional direction, 1-4 name words, a suffix, optional trailing
+# direction and a unit ("Apt 4B", "Suite 229", "# 12", "Bldg C").
+_STREET_NUM = r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?"
+_DIRECTION = r"(?:[NSEW]|N[EW]|S[EW]|North|South|East|West|Northeast|Northwest|Southeast|Southwest)"
+_STREET_WORD = r"(?:[A-Z][A-Za-z'\u2019.-]*|\d{1,3}(?:st|nd|rd|th)|de|del|la|las|los|of|the|van|von)"
+_UNIT = (r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor|Bldg|Building|Lot|Trlr|Spc|Space|Dept)"
+         r"\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w-]))?")
+_STREET_BODY = (
+    rf"(?<![\w-]){_STREET_NUM}\s+(?:{_DIRECTION}\.?\s+)?(?:{_STREET_WORD}\s+){{1,4}}{_SUFFIX}\b\.?"
+    rf"(?:\s+{_DIRECTION}\b\.?)?{_UNIT}"
 )
-_STREET = re.compile(
-    rf"(?=\d)(?<![\w-])\d{{1,6}}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][A-Za-z'.-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}{_SUFFIX}\b\.?"
-    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor)\.?\s*#?\s*[A-Za-z0-9-]{1,6})?"
+_STREET_LOWER_BODY = rf"(?<![\w-])\d{{1,6}}\s+(?:[a-z][a-z'-]*\s+){{1,3}}{_SUFFIX.lower()}\b\.?{_UNIT}"
+_STREET = re.compile(rf"(?=\d){_STREET_BODY}")
+_STREET_LOWER = re.compile(rf"(?=\d){_STREET_LOWER_BODY}")
+_POBOX = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|POB)\s*#?\s*\d{1,6}\b", I)
+# After an address label, a line that starts with a number is an address even when its street
+# word is not a USPS suffix ("Address: 12 Calle Sol, ..."): up to the first comma, semicolon or line end.
+_ADDRESS_LABEL = re.compile(
+    r"(?:(?:home|mailing|street|current|billing|permanent)\s+)?(?:address|addr)\.?(?:\s+is)?\s*[:#-]?\s*"
+    r"(\d{1,6}[A-Za-z]?\s+[^\n,;]{2,60}?)(?=\s*(?:[,;\n]|\.\s|\.?\Z))",
+    I,
 )
-_STREET_LOWER = re.compile(
-    rf"(?=\d)(?<![\w-])\d{{1,6}}\s+(?:[a-z][a-z'-]*\s+){{1,3}}{_SUFFIX.lower()}\b\.?", 0
-)
-_POBOX = re.compile(r"\bP\.?\s?O\.?\s*Box\s+\d{1,6}\b", I)
 _STATE_ABBR = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
     "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
 )
 _ZIP_AFTER_STATE = re.compile(rf"\b(?:{_STATE_ABBR}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)\.?,?\s+(\d{{5}}(?:-\d{{4}})?)(?![\d-])")
 _ZIP_LABEL = re.compile(r"\b(?:zip|zip code|zipcode|postal code|zip\+4)\s*(?:is|of|:|#)?\s*:?\s*(\d{5}(?:-\d{4})?)(?![\d-])", I)
-_COUNTY = re.compile(r"\b(?:[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)\s+(?:County|Parish|Borough|Township)\b")
+# "Macon County", "St. Charles Parish", "Prince George's County", "Miami-Dade County", "Doña Ana County".
+_COUNTY = re.compile(
+    r"(?:(?:St|Ste|Ft|Mt)\.?\s+)?[A-Z][\w'\u2019.-]*(?:[ -](?:[A-Z][\w'\u2019.-]*|the|of|qui|du|de|la|y)){0,3}"
+    r"\s+(?:County|Parish|Borough|Township|Census Area|Municipality)\b"
+)
 
 
 def _digits(s: str) -> str:
@@ -231,7 +261,8 @@ _on("finger fingerprint fingerprints voice voiceprint voiceprints retinal iris p
     "faceprint dna biometric".split(), _BIOMETRIC_PHRASE, "BIOMETRIC_ID", 0.6, "biometric-phrase")
 _on("full facial face photo photograph photographs photos headshot headshots selfie selfies".split(),
     _PHOTO_PHRASE, "PHOTO", 0.6, "photo-phrase")
-_on(["p", "po"], _POBOX, "LOCATION", 0.9, "po-box")
+_on(["p", "po", "post", "pob"], _POBOX, "LOCATION", 0.9, "po-box")
+_on(["address", "addr", "home", "mailing", "street", "current", "billing", "permanent"], _ADDRESS_LABEL, "LOCATION", 0.8, "address-label", 1)
 _on([w.lower() for w in _STATE_ABBR.split("|")] + "alabama alaska arizona arkansas california colorado "
     "connecticut delaware florida georgia hawaii idaho illinois indiana iowa kansas kentucky louisiana maine "
     "maryland massachusetts michigan minnesota mississippi missouri montana nebraska nevada new north ohio "
@@ -242,7 +273,8 @@ _PLATE = re.compile(
     r"((?=[A-Z0-9 -]{0,9}\d)[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5})(?![\w-])", I
 )
 _on(["license", "licence", "plate", "tag", "registration"], _PLATE, "VEHICLE_ID", 0.94, "plate", 1)
-_COUNTY_WORDS = ("County", "Parish", "Borough", "Township")
+_COUNTY_LEAD = frozenset("from in to near at of lives resides moved relocated born raised and or patient pt the".split())
+_COUNTY_WORDS = ("County", "Parish", "Borough", "Township", "Census Area", "Municipality")
 _ORDINAL_SET = frozenset(_ORDINALS)
 _TRIGGER_SET = frozenset(_TRIGGERS)
 # Where a trigger word occurs in the lower-cased text: the same boundary as `_WORD` (ASCII letters).
@@ -272,9 +304,8 @@ _DIGIT_BRANCHES: list[tuple[str, str]] = [
     ("daymonth", rf"\d(?<!\w\d)\d?(?i:(?:st|nd|rd|th)?\s+(?:day\s+)?(?:of\s+)?{MONTHS}\b\.?(?:,?\s+{YEAR4}\b)?)"),
     ("age0", r"(?<![\d.])(?P<agev0>9\d|1[0-2]\d)(?!\+)(?i:\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.?)(?:[- ]old)?)(?![\w+])"),
     ("age3", r"(?<![\d.])(?P<agev3>9\d|1[0-2]\d)(?![\d+])\s*(?:M|F|yo[mf]|y/o [mf])\b"),
-    ("street", rf"(?<![\w-])\d{{1,6}}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:(?:[A-Z][A-Za-z'.-]*|\d{{1,3}}(?:st|nd|rd|th))\s+){{1,4}}{_SUFFIX}\b\.?"
-     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor)\.?\s*#?\s*[A-Za-z0-9-]{1,6})?"),
-    ("streetlow", rf"(?<![\w-])\d{{1,6}}\s+(?:[a-z][a-z'-]*\s+){{1,3}}{_SUFFIX.lower()}\b\.?"),
+    ("street", _STREET_BODY),
+    ("streetlow", _STREET_LOWER_BODY),
     ("monthday", rf"(?<![\d/.-])(?P<md>{MON_NUM}/{DAY})(?![\d/])"),
 ]
 _DIGIT_RX = {name: re.compile(body) for name, body in _DIGIT_BRANCHES}
@@ -354,7 +385,7 @@ def _relevant(name: str, run: int, nxt: str) -> bool:
     if name in ("age0", "age3"):
         return 2 <= run <= 3 and nxt in " a-"
     if name in ("street", "streetlow"):
-        return run <= 6 and nxt in " a"
+        return run <= 6 and nxt in " a-"
     if name == "monthday":
         return run <= 2 and nxt == "/"
     return True
@@ -525,9 +556,16 @@ def scan_structured(text: str, low: str | None = None) -> Iterator[Hit]:
     for word in _COUNTY_WORDS:
         pos = text.find(word)
         while pos >= 0:
-            for m in _COUNTY.finditer(text, max(0, pos - 40), pos + len(word)):
+            for m in _COUNTY.finditer(text, max(0, pos - 60), pos + len(word)):
                 if m.end() == pos + len(word):
-                    yield ("LOCATION", m.start(), m.end(), 0.85, "county")
+                    st = m.start()
+                    while True:  # "From Orange County": a capitalised cue word is not part of the name
+                        sp = text.find(" ", st, m.end())
+                        if sp < 0 or text[st:sp].lower() not in _COUNTY_LEAD:
+                            break
+                        st = sp + 1
+                    if st < pos:
+                        yield ("LOCATION", st, m.end(), 0.93, "county")
             pos = text.find(word, pos + 1)
 
 

@@ -1,4 +1,4 @@
-"""The issue's targets on the seeded corpus. Holdout templates get a regression floor, reported honestly."""
+"""The issue's targets on the seeded corpus, on DEV and on HOLDOUT templates alike."""
 
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ def scores():
 
 
 # Below target today, with the figure measured on this corpus (tracked in the README, not hidden).
-KNOWN_SHORT = {
-    "BIOMETRIC_ID": "below target: recall 0.981 (all splits) < 0.99",
-    "LOCATION": "below target: recall 0.928 on DEV (0.838 HOLDOUT, 0.883 all) < 0.95",
-}
+# Empty: every target is met on all splits (see the README's redaction section for the figures).
+KNOWN_SHORT: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("cat", [pytest.param(c, marks=pytest.mark.xfail(c in KNOWN_SHORT, reason=KNOWN_SHORT.get(c, ""))) for c in STRUCTURED])
@@ -36,10 +34,10 @@ def test_names_places_recall_dev(scores, cat):
     assert scores["dev"].recall(cat) >= 0.95, cat
 
 
-@pytest.mark.parametrize("cat", LEXICAL)
-def test_names_places_recall_holdout_floor(scores, cat):
-    # Below the 0.95 target on unseen templates (see README); this guards against regressions.
-    assert scores["holdout"].recall(cat) >= 0.80, cat
+@pytest.mark.parametrize("cat", [pytest.param(c, marks=pytest.mark.xfail(c in KNOWN_SHORT, reason=KNOWN_SHORT.get(c, ""))) for c in LEXICAL])
+def test_names_places_recall_holdout(scores, cat):
+    # HOLDOUT templates were never looked at one by one while tuning: this is the generalisation figure.
+    assert scores["holdout"].recall(cat) >= 0.95, cat
 
 
 def test_overall_precision(scores):
