@@ -164,22 +164,37 @@ def cases(loaded: LoadedPack) -> list[Case]:
                 if tool != "*" and tool not in tools.denied_tools:
                     out.append(Case(f"role {name} may use tool {tool}", "request", _request(pack, name, tools=[tool]),
                                     ["not testing.has_code(decision, \"tool_not_allowed\")"]))
+        named = set(rbac.roles) | set(rbac.data_access) | set(rbac.minimum_necessary.allowed_phi_roles if rbac.minimum_necessary else [])
+        phi = [{"policy": "hipaa-phi-detector", "category": "NAME", "count": 1}]
+        if named:
+            out.append(Case("a role the pack does not name is refused", "request", _request(pack, OUTSIDER_ROLE),
+                            ["decision.allow == false", "decision.status == 403", _violation("unknown_role", OUTSIDER_ROLE)]))
         if rbac.data_access:
             low = [(r, a.max_sensitivity) for r, a in rbac.data_access.items() if a.max_sensitivity != "restricted"]
-            who, ceiling = low[0] if low else (OUTSIDER_ROLE, "public")
-            over = TIERS[TIERS.index(ceiling) + 1]
-            out.append(Case(f"{over} data from role {who} exceeds its {ceiling} ceiling", "request",
-                            _request(pack, who, sensitivity=over),
-                            ["decision.allow == false", _violation("sensitivity_exceeds_role", over)]))
-            out.append(Case("declaring public does not lower what findings show", "request",
-                            _request(pack, OUTSIDER_ROLE, sensitivity="public",
-                                     findings=[{"policy": "hipaa-phi-detector", "category": "NAME", "count": 1}]),
-                            ['decision.sensitivity.effective == "restricted"', _violation("sensitivity_exceeds_role", "restricted")]))
+            unceilinged = sorted(named - set(rbac.data_access))
+            if low or unceilinged:
+                who, ceiling = low[0] if low else (unceilinged[0], "public")
+                over = TIERS[TIERS.index(ceiling) + 1]
+                out.append(Case(f"{over} data from role {who} exceeds its {ceiling} ceiling", "request",
+                                _request(pack, who, sensitivity=over),
+                                ["decision.allow == false", _violation("sensitivity_exceeds_role", over)]))
+                out.append(Case("declaring public does not lower what findings show", "request",
+                                _request(pack, who, sensitivity="public", findings=phi),
+                                ['decision.sensitivity.effective == "restricted"',
+                                 _violation("sensitivity_exceeds_role", "restricted")]))
         mn = rbac.minimum_necessary
         if mn is not None and mn.enabled:
-            out.append(Case("PHI from a role outside allowed_phi_roles is denied", "request",
-                            _request(pack, OUTSIDER_ROLE, findings=[{"policy": "hipaa-phi-detector", "category": "NAME", "count": 1}]),
-                            ["decision.allow == false", "decision.status == 403", _violation("phi_not_permitted_for_role", OUTSIDER_ROLE)]))
+            outside = sorted((named or {OUTSIDER_ROLE}) - set(mn.allowed_phi_roles))
+            if outside:
+                out.append(Case("PHI from a role outside allowed_phi_roles is denied", "request",
+                                _request(pack, outside[0], findings=phi),
+                                ["decision.allow == false", "decision.status == 403",
+                                 _violation("phi_not_permitted_for_role", outside[0])]))
+            else:  # every named role may send PHI; any other role is not even known to the route
+                out.append(Case("PHI from a role outside allowed_phi_roles is denied", "request",
+                                _request(pack, OUTSIDER_ROLE, findings=phi),
+                                ["decision.allow == false", "decision.status == 403",
+                                 _violation("unknown_role", OUTSIDER_ROLE)]))
         if rbac.require_auth:
             ident = {**_identity(role), "verified": False, "method": "header"}
             out.append(Case("an unverified identity is denied with 401", "request", _request(pack, role, identity=ident),

@@ -3,8 +3,9 @@
 # description: |
 #   Who may send what: required identity headers (401), verified identity when require_auth is
 #   set (401), tools per role with "*" wildcards (403), a sensitivity ceiling per role (403) and
-#   minimum-necessary PHI roles (403) when minimum_necessary is configured. Roles without an entry
-#   get least privilege: no tools, and a "public" ceiling when data_access is configured.
+#   minimum-necessary PHI roles (403) when minimum_necessary is configured. A pack that names roles
+#   refuses any other role (403 unknown_role); a named role without a tools entry gets no tools, and
+#   without a data_access entry a "public" ceiling.
 package packgate.lib.rbac
 
 import data.packgate.lib.findings
@@ -45,7 +46,35 @@ ceiling(data_access, role) := "public" if not data_access[role]
 
 # METADATA
 # description: All rbac violations for one request (an object of the request input shape).
-request_violations(config, request) := (((missing | unauthenticated) | tool_denials) | over_ceiling) | phi_denied if {
+# scope: document
+request_violations(config, request) := identity_violations(config, request) | {violation(
+	"unknown_role", 403,
+	sprintf("role %s is not permitted on this route", [request.identity.role]),
+	request.identity.role,
+)} if {
+	not known_role(config, request.identity.role)
+}
+
+request_violations(config, request) := union({
+	identity_violations(config, request),
+	tool_violations(object.get(config, "roles", {}), request),
+	sensitivity_violations(object.get(config, "data_access", {}), request),
+	phi_violations(object.get(config, "minimum_necessary", {}), request),
+}) if {
+	known_role(config, request.identity.role)
+}
+
+tool_violations(roles, request) := {violation(
+	"tool_not_allowed", 403,
+	sprintf("role %s may not use tool %s", [request.identity.role, tool]),
+	tool,
+) |
+	some tool in denied_tools(roles, request.identity.role, request.tools)
+}
+
+# METADATA
+# description: Missing headers (401) and, with require_auth, an unverified identity (401).
+identity_violations(config, request) := missing | unauthenticated if {
 	missing := {violation("missing_header", 401, sprintf("required header %s is missing", [name]), name) |
 		some name in missing_headers(object.get(config, "deny_if_missing", []), request.headers)
 	}
@@ -53,16 +82,24 @@ request_violations(config, request) := (((missing | unauthenticated) | tool_deni
 		config.require_auth == true
 		not request.identity.verified == true
 	}
-	tool_denials := {violation(
-		"tool_not_allowed", 403,
-		sprintf("role %s may not use tool %s", [request.identity.role, tool]),
-		tool,
-	) |
-		some tool in denied_tools(object.get(config, "roles", {}), request.identity.role, request.tools)
-	}
-	over_ceiling := sensitivity_violations(object.get(config, "data_access", {}), request)
-	phi_denied := phi_violations(object.get(config, "minimum_necessary", {}), request)
 }
+
+# METADATA
+# description: Every role the pack names - in roles, data_access or minimum_necessary.allowed_phi_roles.
+named_roles(config) := union({
+	object.keys(object.get(config, "roles", {})),
+	object.keys(object.get(config, "data_access", {})),
+	phi_roles(object.get(config, "minimum_necessary", {})),
+})
+
+phi_roles(minimum_necessary) := {role | some role in object.get(minimum_necessary, "allowed_phi_roles", [])}
+
+# METADATA
+# scope: document
+# description: True when the pack names the role, or names no roles at all.
+known_role(config, role) if role in named_roles(config)
+
+known_role(config, _) if count(named_roles(config)) == 0
 
 sensitivity_violations(data_access, request) := {violation(
 	"sensitivity_exceeds_role", 403,

@@ -177,8 +177,34 @@ test_request_violations_denied_tool_overrides_wildcard if {
 }
 
 test_request_violations_role_without_an_entry_may_use_no_tool if {
-	violations := rbac.request_violations(config, as_role(allowed_request, "visitor"))
+	violations := rbac.request_violations(config, as_role(allowed_request, "scheduler"))
 	codes(violations) == {"tool_not_allowed"}
+}
+
+test_request_violations_unknown_role_is_refused if {
+	request := object.union(as_role(allowed_request, "visitor"), {"tools": []})
+	rbac.request_violations(config, request) == {{
+		"policy": "rbac",
+		"code": "unknown_role",
+		"status": 403,
+		"message": "role visitor is not permitted on this route",
+		"param": "visitor",
+	}}
+}
+
+test_request_violations_blank_role_is_unknown if {
+	request := object.union(as_role(allowed_request, ""), {"tools": []})
+	codes(rbac.request_violations(config, request)) == {"missing_header", "unknown_role"}
+}
+
+test_request_violations_role_named_only_in_allowed_phi_roles_is_known if {
+	request := object.union(as_role(allowed_request, "visitor"), {"tools": []})
+	rbac.request_violations(phi_visitor, request) == set()
+}
+
+test_request_violations_any_role_when_the_pack_names_none if {
+	request := object.union(as_role(allowed_request, "visitor"), {"tools": []})
+	rbac.request_violations({"deny_if_missing": ["X-User-ID"]}, request) == set()
 }
 
 test_request_violations_sensitivity_exceeds_role if {
@@ -199,7 +225,7 @@ test_request_violations_sensitivity_at_the_ceiling if {
 
 test_request_violations_role_without_data_access_has_a_public_ceiling if {
 	request := object.union(as_role(allowed_request, "visitor"), {"tools": [], "sensitivity": "internal"})
-	violations := rbac.request_violations(config, request)
+	violations := rbac.request_violations(phi_visitor, request)
 	codes(violations) == {"sensitivity_exceeds_role"}
 	some violation in violations
 	violation.message == "internal data exceeds the public ceiling of role visitor"
@@ -207,8 +233,13 @@ test_request_violations_role_without_data_access_has_a_public_ceiling if {
 
 test_request_violations_role_without_data_access_may_send_public_data if {
 	request := object.union(as_role(allowed_request, "visitor"), {"tools": [], "sensitivity": "public"})
-	rbac.request_violations(config, request) == set()
+	rbac.request_violations(phi_visitor, request) == set()
 }
+
+phi_visitor := object.union(
+	config,
+	{"minimum_necessary": {"enabled": true, "allowed_phi_roles": ["clinician", "visitor"]}},
+)
 
 test_request_violations_findings_beat_a_lower_declared_tier if {
 	request := object.union(
@@ -222,7 +253,7 @@ test_request_violations_findings_beat_a_lower_declared_tier if {
 }
 
 test_request_violations_no_ceiling_without_data_access if {
-	request := object.union(as_role(allowed_request, "visitor"), {"tools": [], "sensitivity": "restricted"})
+	request := object.union(as_role(allowed_request, "privacy-officer"), {"tools": [], "sensitivity": "restricted"})
 	rbac.request_violations(object.remove(config, ["data_access"]), request) == set()
 }
 
@@ -257,19 +288,32 @@ test_request_violations_minimum_necessary_disabled if {
 }
 
 test_request_violations_minimum_necessary_not_configured if {
-	request := object.union(as_role(allowed_request, "scheduler"), {"tools": [], "findings": [phi_finding]})
+	request := object.union(as_role(allowed_request, "privacy-officer"), {"tools": [], "findings": [phi_finding]})
 	rbac.request_violations(object.remove(config, ["minimum_necessary", "data_access"]), request) == set()
 }
 
 test_request_violations_minimum_necessary_enabled_by_default if {
-	request := object.union(as_role(allowed_request, "scheduler"), {"tools": [], "findings": [phi_finding]})
+	request := object.union(as_role(allowed_request, "privacy-officer"), {"tools": [], "findings": [phi_finding]})
 	settings := object.union(config, {"minimum_necessary": {"allowed_phi_roles": ["clinician"]}})
 	codes(rbac.request_violations(object.remove(settings, ["data_access"]), request)) == {"phi_not_permitted_for_role"}
 }
 
-test_request_violations_every_kind_at_once if {
+test_request_violations_unknown_role_gets_identity_violations_and_unknown_role_only if {
 	request := {
 		"identity": {"user_id": "", "role": "visitor", "verified": false, "method": "header"},
+		"headers": {},
+		"tools": ["summarize"],
+		"sensitivity": "internal",
+		"findings": [phi_finding],
+	}
+	codes(rbac.request_violations(object.union(config, {"require_auth": true}), request)) == {
+		"missing_header", "unauthenticated", "unknown_role",
+	}
+}
+
+test_request_violations_every_kind_at_once if {
+	request := {
+		"identity": {"user_id": "", "role": "scheduler", "verified": false, "method": "header"},
 		"headers": {},
 		"tools": ["summarize"],
 		"sensitivity": "internal",
