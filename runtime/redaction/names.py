@@ -20,7 +20,8 @@ place cue ("in", "from", "lives in") or before a state ("Viera East, FL"), any c
 from __future__ import annotations
 
 import re
-from itertools import accumulate
+from bisect import bisect_right
+from itertools import accumulate, compress
 from typing import Iterator
 
 from .lexicons import TOKEN, Lexicons, fold
@@ -39,6 +40,16 @@ _STATE_AFTER = re.compile(
     r"North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|"
     r"Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming)\b"
 )
+# Tokens that can start a state after "<Town>," (or before a ZIP): where "<Town>, <ST>" can end.
+_STATE_TOKENS = frozenset(_STATE_ABBR.split("|")) | frozenset(
+    w for name in ("Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia "
+                   "Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts "
+                   "Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada New North Ohio Oklahoma "
+                   "Oregon Pennsylvania Rhode South Tennessee Texas Utah Vermont Virginia Washington West "
+                   "Wisconsin Wyoming").split() for w in (name,)
+)
+
+
 STATES = frozenset(
     "alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho "
     "illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota "
@@ -74,11 +85,15 @@ FAMILY_ROLES = frozenset(
 _FACILITY_HEADS = frozenset(
     "hospital hospitals clinic clinics infirmary hospice sanatorium sanitarium".split()
 )
-_FACILITY_PAIRS = frozenset(
+_FACILITY_PAIRS_SRC = (
     """medical center|health center|care center|nursing home|rehabilitation center|rehab center|
     surgery center|cancer center|children's hospital|health system|medical centre|memorial hospital|
-    urgent care|senior living|assisted living|skilled nursing|dialysis center|mental health""".replace("\n", "").replace("    ", "").split("|")
+    urgent care|senior living|assisted living|skilled nursing|dialysis center|mental health"""
 )
+_FACILITY_PAIRS = frozenset(p.strip() for p in _FACILITY_PAIRS_SRC.replace("\n", "").split("|"))
+# Words a facility name can end on (the head, or the first word of a two-word head).
+_FACILITY_END = _FACILITY_HEADS | frozenset(p.split()[0] for p in _FACILITY_PAIRS)
+_FACILITY_CAP = frozenset(w.capitalize() for w in _FACILITY_END) | frozenset(w.upper() for w in _FACILITY_END)
 _NEVER = TITLES | ROLE_WORDS | STATES | frozenset(
     "a an the and or but of in on at to for from by with is was are were has had have he she they it his her "
     "their this that who which patient doctor nurse".split()
@@ -109,9 +124,14 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     if text.isascii():
         lows = list(map(str.lower, words))
     else:
-        lows = [fold(w) for w in words]
-    if "'" in text or "\u2019" in text:  # possessives are looked up without the "'s"
-        lows = [w[:-2] if w.endswith(("'s", "\u2019s")) else w for w in lows]
+        lows = [w if w.isascii() else fold(w) for w in map(str.lower, words)]
+    for apos in ("'s", "\u2019s"):  # possessives are looked up without the "'s"
+        p = text.find(apos)
+        while p >= 0:
+            k = bisect_right(starts, p) - 1
+            if k >= 0 and ends[k] == p + 2:
+                lows[k] = lows[k][:-2]
+            p = text.find(apos, p + 2)
     first, last, common_last = lex.first, lex.last, lex.common_last
     first_common = lex.first_common
     towns, town_first = lex.towns, lex.town_first_tokens
@@ -215,6 +235,26 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
 
     # Only capitalised tokens and cue words can start a name or place: the rest are skipped here.
     cue_any = _CUE_ANY
+    # Facility names end in a head word: only look for one when the text has a head word at all.
+    fac_words = _FACILITY_CAP.intersection(words)
+    fac_heads = [starts[k] for k in compress(range(n), map(fac_words.__contains__, words))] if fac_words else []
+    n_fac, fm = len(fac_heads), 0
+
+    # Where a state name or abbreviation follows a comma or precedes a ZIP: "<Town>, <ST>" can only end there.
+    state_words = _STATE_TOKENS.intersection(words)
+    state_marks = [
+        starts[k] for k in compress(range(n), map(state_words.__contains__, words))
+        if "," in parts[2 * k] or (k + 1 < n and parts[2 * k + 2][:1] in " \t" and parts[2 * k + 2].strip()[:1].isdigit())
+    ] if state_words else []
+    n_state, sm = len(state_marks), 0
+
+    def caprun(i: int, limit: int) -> int:
+        """How many capitalised tokens (single spaces or "St. ") run from i, up to limit."""
+        k = i + 1
+        while k < n and k - i < limit and cap(k) and _INITIAL_GAP.match(gap(k)):
+            k += 1
+        return k - i
+
     for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any]:
         w = lows[i]
         if i <= consumed_until:
@@ -253,7 +293,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             continue
         # 3. places from the gazetteer: longest match first
         if w in city_first:
-            for size in range(min(lex.max_city_tokens, n - i), 0, -1):
+            for size in range(caprun(i, lex.max_city_tokens), 0, -1):
                 key = tuple(lows[i : i + size])
                 if key in cities and all(
                     _INITIAL_GAP.match(gap(k)) and cap(k) for k in range(i + 1, i + size)
@@ -278,11 +318,16 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     break
             if consumed_until >= i:
                 continue
+        near_state = False
+        if n_state:
+            while sm < n_state and state_marks[sm] < starts[i]:
+                sm += 1
+            near_state = sm < n_state and state_marks[sm] - starts[i] <= 64
         # 3b. smaller US places (500+ people): only with a place cue or a state after them
-        if w in town_first:
+        if w in town_first and (near_state or (i > 0 and lows[i - 1] in _TOWN_CUES)):
             before = lows[i - 1] if i > 0 else ""
             before2 = lows[i - 2] if i > 1 else ""
-            for size in range(min(lex.max_town_tokens, n - i), 0, -1):
+            for size in range(caprun(i, lex.max_town_tokens), 0, -1):
                 key = tuple(lows[i : i + size])
                 if key in towns and all(_INITIAL_GAP.match(gap(k)) and cap(k) for k in range(i + 1, i + size)):
                     e = ends[i + size - 1]
@@ -302,19 +347,25 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if consumed_until >= i:
                 continue
         # 3c. facilities: "St. Mary's Hospital", "Lakeside Nursing Home", "Mayo Clinic"
-        fac = _facility_end(i)
+        fac = None
+        if n_fac:
+            while fm < n_fac and fac_heads[fm] < ends[i]:
+                fm += 1
+            if fm < n_fac and fac_heads[fm] - ends[i] <= 64:
+                fac = _facility_end(i)
         if fac is not None:
             yield ("LOCATION", starts[i], ends[fac], 0.8, "facility")
             consumed_until = fac
             continue
         # 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
         j1 = i
-        while j1 + 1 < n and j1 - i < 4 and (_SPACE_GAP.match(gap(j1 + 1)) or (
+        while near_state and j1 + 1 < n and j1 - i < 4 and (_SPACE_GAP.match(gap(j1 + 1)) or (
             lows[j1] in ("st", "ft", "mt") and _INITIAL_GAP.match(gap(j1 + 1)))) and (
             (cap(j1 + 1) and lows[j1 + 1] not in _NEVER) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
         ):
             j1 += 1
-        after = _STATE_AFTER.match(text, ends[j1])
+        e1 = ends[j1]
+        after = _STATE_AFTER.match(text, e1) if near_state and e1 + 2 < len(text) and (text[e1] == "," or text[e1 + 1].isupper()) else None
         if after and after.group(0).strip(" ,") in _CREDENTIAL_STATES and not _ZIP_NEXT.match(text, after.end()):
             after = None
         if after and w not in _NEVER and place_run_start_ok(i) and not words[i].isupper():
@@ -371,7 +422,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 consumed_until = j1
                 continue
         # 7. two or three unknown capitalised words as the subject of a clinical verb: "Aarav Iyer was admitted"
-        if namey(i) and not words[i].isupper() and i + 1 < n and _SPACE_GAP.match(gap(i + 1)) and cap(i + 1) and namey(i + 1):
+        if (i + 2 < n and (lows[i + 2] in SUBJECT_VERBS or (i + 3 < n and lows[i + 3] in SUBJECT_VERBS))
+                and namey(i) and not words[i].isupper() and _SPACE_GAP.match(gap(i + 1)) and cap(i + 1) and namey(i + 1)):
             j1 = i + 1
             if j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and cap(j1 + 1) and namey(j1 + 1):
                 j1 += 1
