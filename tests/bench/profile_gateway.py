@@ -2,7 +2,7 @@
 gateway process, c=1 on the delivered full chain. Prints inclusive time of the request-path steps and the
 top self-time frames.
 
-    .venv/bin/python -m tests.bench.profile_gateway [requests]     (needs py-spy: pip install py-spy)
+    .venv/bin/python -m tests.bench.profile_gateway [requests] [concurrency] [--all]     (needs py-spy: pip install py-spy)
 """
 
 from __future__ import annotations
@@ -46,7 +46,11 @@ def main() -> None:
         wait_up(f"http://127.0.0.1:{gp}/health")
         t = {"name": "packgate", "port": gp, "path": "/routes/bench-deliver-route/api/chat", "body": ollama_body(),
              "headers": HEADERS}
-        loadgen({"mode": "interleaved", "n": n, "warmup": 100, "targets": [t]})
+        conc = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+        if conc == 1:
+            loadgen({"mode": "interleaved", "n": n, "warmup": 100, "targets": [t]})
+        else:
+            loadgen({"mode": "load", "target": t, "concurrency": conc, "requests": n, "warmup": 1.0})
         kids = Path(f"/proc/{g.pid}/task/{g.pid}/children").read_text().split()
         for k in kids:  # stop the gateway itself; py-spy then writes its samples and exits
             os.kill(int(k), signal.SIGTERM)
@@ -59,6 +63,10 @@ def main() -> None:
             frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
             c = int(count)
             total += c
+            if "--all" in sys.argv:
+                top = frames[min(len(frames) - 1, 1)]
+                for f in set(frames):
+                    incl["ALL " + f] += c
             if not any(f.startswith("_serve (") for f in frames):
                 continue
             self_[frames[-1]] += c
