@@ -213,6 +213,7 @@ def usage(console: Console, base: str) -> None:
 
 def run_demo(port: int = 41002, serve: bool = True, decision_log: bool = False) -> int:
     """Start everything, walk the scenarios, then keep serving (or exit: 0 only if all passed)."""
+    from .gateway_cli import serve_uvloop
     from .standin import StandinModel
 
     plain = Console()
@@ -262,7 +263,7 @@ def run_demo(port: int = 41002, serve: bool = True, decision_log: bool = False) 
 
             asyncio.get_running_loop().create_task(go())
 
-        asyncio.run(sup.serve(ready))
+        serve_uvloop(sup.serve(ready))
         failed = outcome.get("failed", -1)
         return 0 if failed == 0 else 1
     except StartupError as exc:

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -153,11 +154,12 @@ class Supervisor:
                                 http="httptools", log_level="warning", access_log=False,
                                 lifespan="auto", server_header=False, timeout_graceful_shutdown=10)
         server = self._server = uvicorn.Server(config)
+        sock = _listen(self.opts.host, self.opts.port)  # our error, not uvicorn's sys.exit(3)
         stop = asyncio.Event()
         watcher = None
         if self.opts.watch and self.opts.opa_url is None and self.reloader is not None:
             watcher = asyncio.create_task(self.reloader.watch(stop))
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not serving.done():
             await asyncio.sleep(0.02)
         if server.started:
@@ -202,6 +204,18 @@ class Supervisor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
 
 
 def _bound_port(server: Any, fallback: int) -> int:

@@ -244,3 +244,16 @@ def test_workers_follow_the_leaders_reload(local_pack: Path, tmp_path: Path) -> 
         assert gw.stop() == 0
     assert gw.opa_pid and gone(gw.opa_pid)
     assert all(gone(k) for k in kids)
+
+
+def test_port_in_use_is_one_line(local_pack: Path, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([*PACKGATE, "gateway", "run", "--pack", str(local_pack), "--port", str(port),
+                            "--audit-db", str(tmp_path / "a.db")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr
