@@ -262,8 +262,8 @@ def main() -> None:
             except (ValueError, KeyError, ZeroDivisionError):
                 res["opa_bench"][phase] = {"error": (ob.stderr or ob.stdout)[-300:]}
         # in-process Wasm evaluation (optional: only if opa-py-wasm is installed)
-        wz = subprocess.run([PY, "-m", "tests.bench.wasm_eval", "--opa", OPA, "--opa-url", opa_url, "--bundle",
-                             str(bundle), "--inputs", str(work / "inputs"), "--path", res["opa"]["path"]],
+        wz = subprocess.run([PY, "-m", "tests.bench.wasm_eval", "--opa", OPA, "--opa-url", opa_url, "--pack",
+                             str(SEED), "--inputs", str(work / "inputs"), "--path", res["opa"]["path"]],
                             cwd=ROOT, capture_output=True, text=True)
         try:
             res["wasm"] = json.loads(wz.stdout.strip().splitlines()[-1])

@@ -5,7 +5,7 @@ evaluates the gateway's real inputs in process with `opa-py-wasm` (wasmtime) if 
 the answers equal the OPA server's, and prints p50/p99 per decision as JSON. Skipped (JSON with `skipped`)
 when opa-py-wasm is not installed: it is not a packgate dependency.
 
-    python -m tests.bench.wasm_eval --opa-url URL --bundle DIR --inputs DIR --path packgate/packs/<pkg>
+    python -m tests.bench.wasm_eval --opa OPA --opa-url URL --pack PACK --inputs DIR --path packgate/packs/<pkg>
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import logging
 import statistics
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -27,7 +28,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--opa", required=True)
     ap.add_argument("--opa-url", required=True)
-    ap.add_argument("--bundle", type=Path, required=True)
+    ap.add_argument("--pack", type=Path, required=True)
     ap.add_argument("--inputs", type=Path, required=True)
     ap.add_argument("--path", required=True)
     ap.add_argument("--n", type=int, default=2000)
@@ -40,7 +41,10 @@ def main() -> None:
     logging.disable(logging.WARNING)
     work = Path(tempfile.mkdtemp(prefix="packgate-wasm-"))
     out = work / "wasm.tar.gz"
-    subprocess.run([a.opa, "build", "-t", "wasm", "-b", str(a.bundle), "-e", f"{a.path}/request",
+    # a bundle of this pack alone (opa-py-wasm 1.2.1 cannot instantiate the two-pack module's memory import)
+    subprocess.run([sys.executable, "-m", "packgate", "build", str(a.pack), "-o", str(work / "bundle")], check=True,
+                   capture_output=True)
+    subprocess.run([a.opa, "build", "-t", "wasm", "-b", str(work / "bundle"), "-e", f"{a.path}/request",
                     "-e", f"{a.path}/response", "-o", str(out)], check=True, capture_output=True)
     with tarfile.open(out) as tf:
         tf.extractall(work, filter="data")
