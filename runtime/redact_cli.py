@@ -13,11 +13,28 @@ from typing import Optional
 import typer
 
 
-def _engine(pack_path: Optional[Path]):
+def _ner(name: Optional[str]):
+    """The NER detector for `--ner`, or a clean exit 2 when its packages are not installed."""
+    if not name or name == "none":
+        return None
+    from packgate.runtime.redaction.ner import BACKENDS, NerUnavailable, load
+
+    if name not in BACKENDS:
+        typer.echo(f"packgate redact: unknown --ner {name!r}; known: none, {', '.join(BACKENDS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        return load(name)
+    except NerUnavailable as exc:
+        typer.echo(f"packgate redact: --ner {name}: {exc}", err=True)
+        raise typer.Exit(2)
+
+
+def _engine(pack_path: Optional[Path], ner_name: Optional[str] = None):
     from packgate.runtime.redaction import Engine, PatternError
 
+    ner = _ner(ner_name)
     if pack_path is None:
-        return Engine.default(), None
+        return Engine.default(ner=ner), None
     from packgate.compiler.diagnostics import PackError
     from packgate.compiler import loader
 
@@ -31,7 +48,7 @@ def _engine(pack_path: Optional[Path]):
         typer.echo(f"packgate redact: cannot read {pack_path}: {exc.strerror}", err=True)
         raise typer.Exit(1)
     try:
-        return Engine.from_pack(pack), pack
+        return Engine.from_pack(pack, ner=ner), pack
     except PatternError as exc:
         typer.echo(f"{pack_path}: {exc}", err=True)
         raise typer.Exit(1)
@@ -49,11 +66,14 @@ def redact(
     pack: Optional[Path] = typer.Option(None, "--pack", help="Policy pack YAML; default: the seed pack's detectors."),
     as_json: bool = typer.Option(False, "--json", help="Print {text, findings, counts, metadata} as JSON."),
     jsonl: bool = typer.Option(False, "--jsonl", help='Read {"id","text"} lines; write {"id","text","findings"} lines.'),
+    ner: Optional[str] = typer.Option(
+        None, "--ner", help="Add an NER backend to the rules: 'spacy' (needs pip install -e '.[eval]'). Default: rules only."
+    ),
 ) -> None:
     """Redact text on stdin with a pack's hipaa-phi-detector / pii-detector settings."""
     from packgate.runtime.redaction import Engine, RedactionSession
 
-    engine, pack_obj = _engine(pack)
+    engine, pack_obj = _engine(pack, ner)
     if jsonl:
         for n, line in enumerate(sys.stdin, 1):
             if not line.strip():

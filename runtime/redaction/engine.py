@@ -66,6 +66,8 @@ class Engine:
         custom_patterns: Iterable[tuple[str, str]] = (),
         ner: Any = None,
     ) -> None:
+        """`ner`: None (rules only, the default), a backend name ("spacy": see `ner.py`, raises
+        `ner.NerUnavailable` when not installed), or any callable text -> [Hit]."""
         self._policies: list[_Policy] = []
         if hipaa:
             self._policies.append(_Policy(HIPAA, category_map(HIPAA)))
@@ -81,6 +83,10 @@ class Engine:
                 except Exception as exc:  # re2.error; keep the message free of the pattern text
                     raise PatternError(f"detect_patterns {name}: not a valid RE2 pattern") from exc
         self._lex = lexicons.load() if self._policies else None
+        if isinstance(ner, str):  # a backend name: "spacy" (optional install), "none"
+            from . import ner as ner_backends  # imported here: only an NER engine pays for it
+
+            ner = ner_backends.load(ner)
         self._ner = ner
 
     @classmethod
@@ -98,9 +104,9 @@ class Engine:
         )
 
     @classmethod
-    def default(cls) -> "Engine":
-        """The seed pack's detectors: hipaa_18 plus pii-detector with healthcare_mode."""
-        return cls(hipaa=True, pii=True, healthcare_mode=True)
+    def default(cls, ner: Any = None) -> "Engine":
+        """The seed pack's detectors: hipaa_18 plus pii-detector with healthcare_mode (rules only by default)."""
+        return cls(hipaa=True, pii=True, healthcare_mode=True, ner=ner)
 
     @property
     def policies(self) -> list[str]:

