@@ -291,6 +291,14 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     continue
         if not cap(i):
             continue
+        near_state = False
+        if n_state:
+            while sm < n_state and state_marks[sm] < starts[i]:
+                sm += 1
+            near_state = sm < n_state and state_marks[sm] - starts[i] <= 64
+        # A common word ("Patient", "Follow") can only start a place: skip it unless one could start here.
+        if w in COMMON and len(w) > 1 and not near_state and not n_fac and w not in city_first and w not in town_first:
+            continue
         # 3. places from the gazetteer: longest match first
         if w in city_first:
             for size in range(caprun(i, lex.max_city_tokens), 0, -1):
@@ -318,11 +326,6 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     break
             if consumed_until >= i:
                 continue
-        near_state = False
-        if n_state:
-            while sm < n_state and state_marks[sm] < starts[i]:
-                sm += 1
-            near_state = sm < n_state and state_marks[sm] - starts[i] <= 64
         # 3b. smaller US places (500+ people): only with a place cue or a state after them
         if w in town_first and (near_state or (i > 0 and lows[i - 1] in _TOWN_CUES)):
             before = lows[i - 1] if i > 0 else ""
@@ -347,44 +350,41 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if consumed_until >= i:
                 continue
         # 3c. facilities: "St. Mary's Hospital", "Lakeside Nursing Home", "Mayo Clinic"
-        fac = None
         if n_fac:
             while fm < n_fac and fac_heads[fm] < ends[i]:
                 fm += 1
             if fm < n_fac and fac_heads[fm] - ends[i] <= 64:
                 fac = _facility_end(i)
-        if fac is not None:
-            yield ("LOCATION", starts[i], ends[fac], 0.8, "facility")
-            consumed_until = fac
-            continue
+                if fac is not None:
+                    yield ("LOCATION", starts[i], ends[fac], 0.8, "facility")
+                    consumed_until = fac
+                    continue
         # 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
-        j1 = i
-        while near_state and j1 + 1 < n and j1 - i < 4 and (_SPACE_GAP.match(gap(j1 + 1)) or (
-            lows[j1] in ("st", "ft", "mt") and _INITIAL_GAP.match(gap(j1 + 1)))) and (
-            (cap(j1 + 1) and lows[j1 + 1] not in _NEVER) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
-        ):
-            j1 += 1
-        e1 = ends[j1]
-        after = _STATE_AFTER.match(text, e1) if near_state and e1 + 2 < len(text) and (text[e1] == "," or text[e1 + 1].isupper()) else None
-        if after and after.group(0).strip(" ,") in _CREDENTIAL_STATES and not _ZIP_NEXT.match(text, after.end()):
-            after = None
-        if after and w not in _NEVER and place_run_start_ok(i) and not words[i].isupper():
-            yield ("LOCATION", starts[i], ends[j1], 0.85, "place-context")
-            consumed_until = j1
-            continue
-        if namey(i):
+        if near_state and w not in _NEVER and not words[i].isupper():
+            j1 = i
+            while j1 + 1 < n and j1 - i < 4 and (_SPACE_GAP.match(gap(j1 + 1)) or (
+                lows[j1] in ("st", "ft", "mt") and _INITIAL_GAP.match(gap(j1 + 1)))) and (
+                (cap(j1 + 1) and lows[j1 + 1] not in _NEVER) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
+            ):
+                j1 += 1
+            e1 = ends[j1]
+            after = _STATE_AFTER.match(text, e1) if e1 + 2 < len(text) and (text[e1] == "," or text[e1 + 1].isupper()) else None
+            if after and after.group(0).strip(" ,") in _CREDENTIAL_STATES and not _ZIP_NEXT.match(text, after.end()):
+                after = None
+            if after and place_run_start_ok(i):
+                yield ("LOCATION", starts[i], ends[j1], 0.85, "place-context")
+                consumed_until = j1
+                continue
+        if i > 1 and lows[i - 1] in ("in", "to", "near", "from") and (lows[i - 2] in STRONG_PLACE_CUES or w in city_first) and namey(i):
             j1 = i
             while j1 + 1 < n and j1 - i < 4 and (_SPACE_GAP.match(gap(j1 + 1)) or (
                 lows[j1] in ("st", "ft", "mt") and _INITIAL_GAP.match(gap(j1 + 1)))) and (
                 (cap(j1 + 1) and namey(j1 + 1)) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
             ):
                 j1 += 1
-            before = lows[i - 1] if i > 0 else ""
-            before2 = lows[i - 2] if i > 1 else ""
-            if before in ("in", "to", "near", "from") and (before2 in STRONG_PLACE_CUES or w in city_first):
-                yield ("LOCATION", starts[i], ends[j1], 0.75, "place-context")
-                consumed_until = j1
-                continue
+            yield ("LOCATION", starts[i], ends[j1], 0.75, "place-context")
+            consumed_until = j1
+            continue
         # 5. lexicon names: capitalised census first name, then surname words
         fw = w if w in first else (w.split("-", 1)[0] if "-" in w and w.split("-", 1)[0] in first else "")
         if fw and namey(i) and not (words[i].isupper() and len(w) <= 3):
