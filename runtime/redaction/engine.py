@@ -37,6 +37,20 @@ def _drop_labels(hits: list[Hit]) -> list[Hit]:
     ]
 
 
+# A DEA check digit passes for one random 2-letter + 7-digit string in ten, an NPI's for one 10-digit
+# number in ten: when a label in front of the same value says what it is ("Pacemaker serial number",
+# "Claim number"), the label wins and the checksum guess is dropped.
+_CHANCE_CHECKSUMS = {"dea-checksum": "DEA", "npi-luhn": "NPI"}
+
+
+def _label_beats_checksum(hits: list[Hit]) -> list[Hit]:
+    labelled = {(h[1], h[2]): h[0] for h in hits if h[4] == "labelled-id"}
+    return [
+        h for h in hits
+        if h[4] not in _CHANCE_CHECKSUMS or labelled.get((h[1], h[2]), h[0]) == _CHANCE_CHECKSUMS[h[4]]
+    ]
+
+
 class PatternError(ValueError):
     """A pack's `detect_patterns` entry is not valid RE2 (the message names the entry, not text)."""
 
@@ -119,6 +133,8 @@ class Engine:
         hits = list(scan_structured(text))
         if any(h[4] in _MENTION_DETECTORS for h in hits):
             hits = _drop_labels(hits)
+        if any(h[4] in _CHANCE_CHECKSUMS for h in hits):
+            hits = _label_beats_checksum(hits)
         assert self._lex is not None
         hits.extend(scan_names(text, self._lex))
         if self._ner is not None:

@@ -71,3 +71,11 @@ def test_label_is_not_the_identifier(text, value):
 def test_lone_mention_still_reported():
     assert [f.category for f in ENGINE.scan("Fingerprint on file.")] == ["BIOMETRIC_ID"]
     assert [f.category for f in ENGINE.scan("Full-face photographs attached to chart.")] == ["PHOTO"]
+
+
+def test_label_beats_a_chance_checksum():
+    # AB1000001 passes the DEA check digit by chance; "serial number" says it is a device serial.
+    engine = Engine(hipaa=True, pii=True, healthcare_mode=True)
+    serial = [(f.category, f.detector) for f in engine.scan("Pacemaker serial number AB1000001.")]
+    assert serial == [("DEVICE_ID", "labelled-id")]
+    assert ("DEA", "dea-checksum") in [(f.category, f.detector) for f in engine.scan("Prescriber AB1000001.")]
