@@ -112,23 +112,24 @@ def rss_kib(pid: int) -> int:
 # --- the load generator ----------------------------------------------------------------------------
 
 def loadgen(spec: dict, on_start=None) -> dict:
+    fd, out_path = tempfile.mkstemp(prefix="packgate-loadgen-", suffix=".json")
+    os.close(fd)
     p = subprocess.Popen([PY, "-m", "tests.bench.loadgen"], cwd=ROOT, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert p.stdin is not None
-    p.stdin.write(json.dumps(spec))
+    p.stdin.write(json.dumps({**spec, "out": out_path}))
     p.stdin.close()
     if on_start is not None:
         assert p.stderr is not None
         p.stderr.readline()  # "measuring"
         on_start()
-    out = p.stdout.read() if p.stdout else ""
-    err = p.stderr.read() if p.stderr else ""
-    if p.wait() != 0:
-        raise RuntimeError(f"load generator failed: {err[-2000:]}")
+    _, err = p.communicate()
     try:
-        return json.loads(out)
-    except ValueError:
-        raise RuntimeError(f"load generator output is not JSON: {out[:200]!r} ... {err[-500:]}") from None
+        if p.returncode != 0:
+            raise RuntimeError(f"load generator failed: {err[-2000:]}")
+        return json.loads(Path(out_path).read_text())
+    finally:
+        os.unlink(out_path)
 
 
 def pct(xs: list[float], q: float) -> float:

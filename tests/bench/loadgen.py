@@ -1,7 +1,7 @@
 """The external load generator: a separate process, uvloop + asyncio streams, HTTP/1.1 keep-alive,
 requests pre-encoded, one connection per concurrent worker (opened during warm-up).
 
-Reads a JSON spec on stdin, prints a JSON result on stdout:
+Reads a JSON spec on stdin, writes a JSON result to the file `out` of the spec:
 
     {"mode": "interleaved", "targets": [T...], "n": 2000, "warmup": 200}
         concurrency 1; request i goes to every target in turn (direct, proxy, gateway, ...), so the
@@ -128,7 +128,11 @@ async def load(spec: dict) -> dict:
 def main() -> None:
     spec = json.loads(sys.stdin.read())
     fn = interleaved if spec["mode"] == "interleaved" else load
-    print(json.dumps(uvloop.run(fn(spec))))
+    result = json.dumps(uvloop.run(fn(spec)))
+    # to a file, not stdout: uvloop leaves stdout non-blocking, and an unbuffered (PYTHONUNBUFFERED) write of
+    # a large result to a full pipe is silently cut at the pipe's capacity
+    with open(spec["out"], "w") as f:
+        f.write(result)
 
 
 if __name__ == "__main__":
