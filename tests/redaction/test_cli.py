@@ -70,7 +70,7 @@ def test_bad_pack_reports_file_line_col(tmp_path):
 
 def test_ner_spacy_without_spacy_is_a_clean_error(tmp_path):
     # spaCy hidden from the child process: the flag must fail with the install hint, not a traceback.
-    (tmp_path / "spacy.py").write_text("raise ImportError('hidden for this test')\n")
+    (tmp_path / "spacy.py").write_text("raise ModuleNotFoundError('hidden for this test', name='spacy')\n")
     env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
     p = subprocess.run([sys.executable, "-m", "packgate", "redact", "--ner", "spacy"], input=NOTE,
                        capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
