@@ -123,7 +123,10 @@ def loadgen(spec: dict, on_start=None) -> dict:
         assert p.stderr is not None
         p.stderr.readline()  # "measuring"
         on_start()
-    _, err = p.communicate()
+    err = p.stderr.read() if p.stderr else ""
+    p.wait()
+    if p.stdout:
+        p.stdout.close()
     try:
         if p.returncode != 0:
             raise RuntimeError(f"load generator failed: {err[-2000:]}")
