@@ -218,10 +218,11 @@ def cases(loaded: LoadedPack) -> list[Case]:
                             targets=[bare]))
         if len(compliant) > 1:
             last = compliant[-1]
-            model = next(t.model for t in pack.providers.targets if t.id == last)
+            by_id = {t.id: t for t in pack.providers.targets}
+            # targets whose id or model equals the requested name go first, in pack order
+            named = [i for i in compliant if last in (i, by_id[i].model)]
             out.append(Case("the target the request's model names is tried first", "request",
-                            _request(pack, role, model=last), [f"decision.target == {lit(last)}"]))
-            del model
+                            _request(pack, role, model=last), [f"decision.target == {lit(named[0])}"]))
 
     # detectors
     for name in ("hipaa-phi-detector", "pii-detector"):
