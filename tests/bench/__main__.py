@@ -455,6 +455,9 @@ def report(res: dict) -> str:
     w(f"| added over direct, c=1, full chain, p50 ≤ 1.5 ms | {a1['p50']:.2f} ms | {'yes' if a1['p50'] <= 1.5 else 'no'} |")
     w(f"| added over direct, c=1, full chain, p99 ≤ 5 ms | {a1['p99']:.2f} ms | {'yes' if a1['p99'] <= 5 else 'no'} |")
     w(f"| throughput c=32 ≥ 60% of bare proxy | {tp['packgate'] / tp['proxy'] * 100:.0f}% | {'yes' if tp['packgate'] >= 0.6 * tp['proxy'] else 'no'} |")
+    if "c32_w2" in res:
+        t2 = res["c32_w2"]["packgate"]["count"] / res["c32_w2"]["packgate"]["seconds"]
+        w(f"| the same with `--workers 2` | {t2 / tp['proxy'] * 100:.0f}% | {'yes' if t2 >= 0.6 * tp['proxy'] else 'no'} |")
     for ph in ("request", "response"):
         p = stats(o[ph])["p50"]
         w(f"| OPA {ph} decision p50 ≤ 0.4 ms | {p:.3f} ms | {'yes' if p <= 0.4 else 'no'} |")
