@@ -34,6 +34,7 @@ test-rego: setup
 	$(VENV)/bin/packgate test packs/*.yaml
 
 bench: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(PY) -m tests.bench
 
 soak: setup

@@ -145,10 +145,19 @@ def cases(loaded: LoadedPack) -> list[Case]:
         return _name(out)
 
     if rbac is not None:
+        # rbac's status is the response's only when no earlier policy can object to the same request
+        leads = chain.index("rbac") < min([chain.index(p) for p in ("data-routing-policy", "hipaa-phi-detector",
+                                                                      "pii-detector") if p in chain] or [99])
+
+        def first(status: int, code: str | None = None) -> list[str]:
+            if not leads:
+                return []
+            return [f"decision.status == {status}"] + ([f"decision.code == {lit(code)}"] if code else [])
+
         for header in rbac.deny_if_missing:
             headers = {k: v for k, v in _headers(pack, role).items() if k != header.lower()}
             out.append(Case(f"missing {header} is denied with 401", "request", _request(pack, role, headers=headers),
-                            ["decision.allow == false", "decision.status == 401", 'decision.code == "missing_header"',
+                            ["decision.allow == false", *first(401, "missing_header"),
                              _violation("missing_header", header)]))
         for name, tools in rbac.roles.items():
             if "*" in tools.denied_tools:
@@ -168,7 +177,7 @@ def cases(loaded: LoadedPack) -> list[Case]:
         phi = [{"policy": "hipaa-phi-detector", "category": "NAME", "count": 1}]
         if named:
             out.append(Case("a role the pack does not name is refused", "request", _request(pack, OUTSIDER_ROLE),
-                            ["decision.allow == false", "decision.status == 403", _violation("unknown_role", OUTSIDER_ROLE)]))
+                            ["decision.allow == false", *first(403), _violation("unknown_role", OUTSIDER_ROLE)]))
         if rbac.data_access:
             low = [(r, a.max_sensitivity) for r, a in rbac.data_access.items() if a.max_sensitivity != "restricted"]
             unceilinged = sorted(named - set(rbac.data_access))
@@ -188,17 +197,17 @@ def cases(loaded: LoadedPack) -> list[Case]:
             if outside:
                 out.append(Case("PHI from a role outside allowed_phi_roles is denied", "request",
                                 _request(pack, outside[0], findings=phi),
-                                ["decision.allow == false", "decision.status == 403",
+                                ["decision.allow == false", *first(403),
                                  _violation("phi_not_permitted_for_role", outside[0])]))
             else:  # every named role may send PHI; any other role is not even known to the route
                 out.append(Case("PHI from a role outside allowed_phi_roles is denied", "request",
                                 _request(pack, OUTSIDER_ROLE, findings=phi),
-                                ["decision.allow == false", "decision.status == 403",
+                                ["decision.allow == false", *first(403),
                                  _violation("unknown_role", OUTSIDER_ROLE)]))
         if rbac.require_auth:
             ident = {**_identity(role), "verified": False, "method": "header"}
             out.append(Case("an unverified identity is denied with 401", "request", _request(pack, role, identity=ident),
-                            ["decision.status == 401", _violation("unauthenticated")]))
+                            [*first(401), _violation("unauthenticated")]))
         out.append(Case("an unknown sensitivity tier is a 400", "request", _request(pack, role, sensitivity="top-secret"),
                         ["decision.allow == false", _violation("invalid_sensitivity")]))
 

@@ -246,7 +246,7 @@ def test_identity_header_spoofing(gw, http, headers, status, code) -> None:
 
 
 def _tok(claims: dict, key=JWT_SECRET, alg: str = "HS256", headers: dict | None = None) -> str:
-    base = {"sub": "u-9", "role": "clinician", "iss": "packgate-tests", "exp": int(time.time()) + 60}
+    base = {"sub": "u-9", "role": "clinician", "iss": "packgate-tests", "exp": int(time.time()) + 3600}
     return jwt.encode({**base, **claims}, key, algorithm=alg, headers=headers)
 
 
@@ -259,7 +259,7 @@ NONE_TOKEN = _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(
 NONE_UPPER = _b64({"alg": "NONE"}) + "." + NONE_TOKEN.split(".")[1] + "."
 GOOD = _tok({})
 TAMPERED = GOOD.split(".")[0] + "." + _b64({"sub": "u-9", "role": "privacy-officer", "iss": "packgate-tests",
-                                              "exp": int(time.time()) + 60}) + "." + GOOD.split(".")[2]
+                                              "exp": int(time.time()) + 3600}) + "." + GOOD.split(".")[2]
 
 
 @pytest.mark.parametrize("auth", [
