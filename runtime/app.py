@@ -181,7 +181,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
                            verdict="audit_unavailable")
 
     # 2. identity
-    headers = parsing.opa_headers(request)
+    headers = parsing.opa_headers(request, route.opa_header_names)
     who, headers = identity.resolve(headers, chat.metadata, route.pack.policy.rbac,
                                     request.headers.get("authorization"))
     out.user_id, out.role = who.user_id, who.role

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
@@ -19,6 +20,8 @@ try:  # the real engine (redaction helper); the fallback keeps the same interfac
     from .redaction import Engine as DetectionEngine  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on what has landed
     from .detect_fallback import Engine as DetectionEngine
+
+from .parsing import HIDDEN_HEADERS
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -47,9 +50,18 @@ class Route:
     def version(self) -> str:
         return self.pack.pack.version
 
-    @property
+    @cached_property
     def targets(self) -> Mapping[str, Target]:
         return MappingProxyType({t.id: t for t in self.pack.providers.targets})
+
+    @cached_property
+    def opa_header_names(self) -> frozenset[str]:
+        """The request headers OPA reads (docs/decision-api.md, `headers`): rbac's `deny_if_missing`
+        plus the identity headers, lower-cased. Nothing else is sent (smaller input, nothing spare)."""
+        rbac = self.pack.policy.rbac
+        required = rbac.deny_if_missing if rbac is not None else []
+        return frozenset({"x-user-id", "x-user-role", "x-tool", "x-data-sensitivity",
+                          *(h.lower() for h in required)}) - HIDDEN_HEADERS
 
     @classmethod
     def from_pack(cls, pack: Pack, data_path: str | None = None) -> Route:

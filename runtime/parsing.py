@@ -76,12 +76,16 @@ def check_headers(request: Request, max_count: int) -> None:
             raise bad(400, "duplicate_header", "identity header sent more than once", name)
 
 
-def opa_headers(request: Request) -> dict[str, str]:
-    """Every header, lower-cased, minus credentials (decision-api.md, `headers`)."""
+def opa_headers(request: Request, names: frozenset[str] | None = None) -> dict[str, str]:
+    """The headers OPA reads, lower-cased, never credentials (decision-api.md, `headers`).
+
+    `names` (lower-case) limits them to what the route's policies read (`Route.opa_header_names`);
+    None sends every header except credentials.
+    """
     out: dict[str, str] = {}
     for k, v in request.scope["headers"]:
         name = k.decode("latin-1").lower()
-        if name not in HIDDEN_HEADERS and name not in out:
+        if (name in names if names is not None else name not in HIDDEN_HEADERS) and name not in out:
             out[name] = v.decode("latin-1").strip()
     return out
 

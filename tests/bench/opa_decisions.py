@@ -22,7 +22,7 @@ from packgate.compiler.build import load_all
 from packgate.runtime.config import Route
 from packgate.runtime.opa_client import OpaClient
 
-from .prompt import HEADERS, PROMPT, ollama_body
+from .prompt import HEADERS, PROMPT
 from .upstream import ANSWER
 
 
@@ -32,8 +32,7 @@ def inputs(pack: Path) -> tuple[str, dict, dict]:
     route = Route.from_pack(loaded[0].pack)
     eng = route.engine
     findings = [f for t in ("You are a careful clinical assistant.", PROMPT) for f in eng.scan(t)]
-    headers = {"host": "127.0.0.1", "content-type": "application/json",
-               "content-length": str(len(ollama_body())), **HEADERS}
+    headers = {k: v for k, v in HEADERS.items() if k in route.opa_header_names}  # parsing.opa_headers
     ident = {"user_id": HEADERS["x-user-id"], "role": HEADERS["x-user-role"], "verified": False, "method": "header"}
     req = {"identity": ident, "headers": headers, "tools": ["summarize"], "sensitivity": None,
            "findings": eng.count(findings), "model": "llama3.1:70b"}
