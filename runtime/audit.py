@@ -31,6 +31,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import secrets
@@ -42,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import orjson
+
 log = logging.getLogger("packgate.audit")
 
 DEFAULT_AUDIT_DB = "./packgate-audit.db"
@@ -50,6 +53,7 @@ DEFAULT_AUDIT_DB = "./packgate-audit.db"
 GENESIS_HASH = "0" * 64
 DEFAULT_MAX_QUEUE = 100_000
 BATCH_SIZE = 500
+LINGER_S = 0.02  # the writer gathers events this long before a transaction (skipped on flush/close)
 MAX_STRING = 512  # per string value; long enough for ids, codes, policy messages; too short for a chart note
 MAX_BODY = 64 * 1024
 HMAC_ENV = "PACKGATE_AUDIT_HMAC_KEY"
@@ -93,9 +97,33 @@ class AuditUnavailable(AuditError):
 # ---------------------------------------------------------------- hashing, ids, time
 
 
-def canonical_json(obj: Any) -> str:
-    """The exact bytes the chain hashes: sorted keys, no whitespace, UTF-8."""
+def _stdlib_canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+_ORJSON_CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+                     | orjson.OPT_PASSTHROUGH_SUBCLASS)
+# A number token orjson may write differently from the stdlib: an exponent (`1e-7` vs `1e-07`) or a
+# small fraction (`0.00001` vs `1e-05`). Matches inside strings too; such bodies simply take the slow path.
+_ODD_NUMBER = re.compile(rb"(?:^|[:,\[])-?(?:0\.0000|\d+(?:\.\d+)?[eE])")
+
+
+def canonical_json(obj: Any) -> str:
+    """The exact bytes the chain hashes: sorted keys, no whitespace, UTF-8.
+
+    Defined as the stdlib's ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)``. orjson produces the same text ~10x faster for the shapes events have (strings,
+    ints, bools, null, plain floats); anything where the two could differ (floats it would write in
+    another notation, ints beyond 64 bits, non-string keys, subclasses, types json refuses) goes to the
+    stdlib. NaN/infinity never get here from :meth:`AuditLog.record` (:func:`validate_event` refuses them).
+    """
+    try:
+        out = orjson.dumps(obj, option=_ORJSON_CANONICAL)
+    except TypeError:
+        return _stdlib_canonical(obj)
+    if _ODD_NUMBER.search(out):
+        return _stdlib_canonical(obj)
+    return out.decode("utf-8")
 
 
 def chain_hash(prev_hash: str, body: str) -> str:
@@ -155,7 +183,11 @@ def prompt_hmac(text: str) -> str:
 def _check_value(path: str, value: Any, depth: int = 0) -> None:
     if depth > 6:
         raise ValueError(f"audit event: {path} is nested too deeply")
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None or isinstance(value, (bool, int)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"audit event: {path} is not a finite number")
         return
     if isinstance(value, str):
         if len(value) > MAX_STRING:
@@ -291,24 +323,26 @@ def _meta(conn: sqlite3.Connection) -> dict[str, str]:
     return {k: v for k, v in conn.execute("SELECT key, value FROM meta")}
 
 
-def _append(conn: sqlite3.Connection, items: list[tuple[str, dict[str, Any]]]) -> None:
+def _append(conn: sqlite3.Connection, items: list[tuple[Any, ...]]) -> None:
     """Write queued items inside the caller's transaction; extends the chain from meta's head."""
     m = _meta(conn)
     head_seq, head_hash = int(m["head_seq"]), m["head_hash"]
-    for kind, data in items:
+    for item in items:
+        kind, data = item[0], item[1]
         if kind == "event":
-            if conn.execute("SELECT 1 FROM events WHERE id=?", (data["id"],)).fetchone():
-                log.warning("audit: event %s already stored; skipped (spool replay)", data["id"])
-                continue
-            body = canonical_json(data)
+            body = item[2] if len(item) > 2 else canonical_json(data)  # record() already encoded it
             h = chain_hash(head_hash, body)
-            head_seq += 1
-            conn.execute(
+            # an id already stored (spool replay) is skipped; any other conflict (seq) still fails the batch
+            cur = conn.execute(
                 "INSERT INTO events(seq, id, ts, pack, verdict, status, body, prev_hash, hash) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (head_seq, data["id"], data["ts"], data.get("pack"), data["verdict"], data.get("status"),
+                "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
+                (head_seq + 1, data["id"], data["ts"], data.get("pack"), data["verdict"], data.get("status"),
                  body, head_hash, h),
             )
+            if cur.rowcount == 0:
+                log.warning("audit: event %s already stored; skipped (spool replay)", data["id"])
+                continue
+            head_seq += 1
             head_hash = h
         elif kind == "escalation":
             conn.execute(
@@ -353,14 +387,17 @@ class AuditLog:
     """Queue + single background writer thread over one SQLite audit db. Thread-safe."""
 
     def __init__(self, path: str | Path, *, max_queue: int = DEFAULT_MAX_QUEUE, batch_size: int = BATCH_SIZE,
-                 busy_ms: int = 250, retry_max_s: float = 1.0) -> None:
+                 busy_ms: int = 250, retry_max_s: float = 1.0, linger_s: float = LINGER_S) -> None:
         self.path = Path(path)
         self.spool_path = Path(str(self.path) + ".spool")
         self.max_queue = max_queue
         self.batch_size = batch_size
         self.busy_ms = busy_ms
         self.retry_max_s = retry_max_s
-        self._queue: collections.deque[tuple[str, dict[str, Any]]] = collections.deque()
+        self.linger_s = linger_s
+        self._flushers = 0
+        # ("event", event, canonical body) or ("escalation", row)
+        self._queue: collections.deque[tuple[Any, ...]] = collections.deque()
         self._cond = threading.Condition()
         self._closing = False
         self._abandon = False
@@ -424,9 +461,9 @@ class AuditLog:
             body = canonical_json(event)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"audit event is not JSON-serialisable: {type(exc).__name__}") from None
-        if len(body.encode("utf-8")) > MAX_BODY:
+        if len(body) > MAX_BODY // 4 and len(body.encode("utf-8")) > MAX_BODY:  # <= 4 UTF-8 bytes per char
             raise ValueError(f"audit event larger than {MAX_BODY} bytes")
-        self._enqueue("event", event)
+        self._enqueue(("event", event, body))
         return event["id"]
 
     def open_escalation(self, event_id: str, pack: str | None, user_id: str | None, role: str | None,
@@ -440,30 +477,39 @@ class AuditLog:
                "reason": reason}
         _check_value("escalation", row)
         esc_id = "esc_" + uuid.uuid4().hex
-        self._enqueue("escalation", {**row, "id": esc_id, "ts": utc_now(), "status": "open"})
+        self._enqueue(("escalation", {**row, "id": esc_id, "ts": utc_now(), "status": "open"}))
         return esc_id
 
-    def _enqueue(self, kind: str, data: dict[str, Any]) -> None:
+    def _enqueue(self, item: tuple[Any, ...]) -> None:
         with self._cond:
             if self._closed or self._closing:
                 raise AuditUnavailable("audit log is closed")
-            if len(self._queue) >= self.max_queue:
+            n = len(self._queue)
+            if n >= self.max_queue:
                 raise AuditUnavailable(f"audit queue full ({self.max_queue} pending): store not writable")
-            self._queue.append((kind, data))
-            self._cond.notify_all()
+            self._queue.append(item)
+            # wake the writer only when it may be idle (queue was empty) or its batch is full; a writer
+            # with items in hand is writing, lingering (timed) or backing off (timed) and looks again itself
+            if n == 0 or n + 1 == self.batch_size:
+                self._cond.notify_all()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything recorded so far is committed; False on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            while self._queue:
-                if self._thread is None or not self._thread.is_alive():
-                    return False
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._cond.wait(remaining if remaining is not None else 0.5)
-            return True
+            self._flushers += 1  # the writer stops lingering while someone waits
+            self._cond.notify_all()
+            try:
+                while self._queue:
+                    if self._thread is None or not self._thread.is_alive():
+                        return False
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        return False
+                    self._cond.wait(remaining if remaining is not None else 0.5)
+                return True
+            finally:
+                self._flushers -= 1
 
     def close(self, timeout: float = 10.0) -> int:
         """Drain the queue (retrying through transient faults until `timeout`), stop the writer.
@@ -506,6 +552,11 @@ class AuditLog:
                     self._cond.wait()
                 if self._abandon or (self._closing and not self._queue):
                     break
+                if self.linger_s > 0 and not self._failing:  # gather a batch: one commit for many events
+                    until = time.monotonic() + self.linger_s
+                    while (len(self._queue) < self.batch_size and not self._closing and not self._flushers
+                           and (left := until - time.monotonic()) > 0):
+                        self._cond.wait(left)
                 batch = list(self._queue)[: self.batch_size] if len(self._queue) > self.batch_size \
                     else list(self._queue)
             try:
@@ -544,10 +595,10 @@ class AuditLog:
 
     # -- spool
 
-    def _spool(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+    def _spool(self, items: list[tuple[Any, ...]]) -> None:
         try:
             with open(self.spool_path, "a", encoding="utf-8") as f:
-                for kind, data in items:
+                for kind, data, *_ in items:
                     f.write(canonical_json({"kind": kind, "data": data}) + "\n")
                 f.flush()
                 os.fsync(f.fileno())
