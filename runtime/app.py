@@ -276,7 +276,7 @@ async def _decide(gw: Gateway, route: Route, phase: str, out: Outcome, input: di
         raise GatewayError(503, "policy_engine_unavailable", "the policy engine did not answer; nothing was forwarded",
                            verdict="policy_unavailable") from None
     out.latency[f"opa_{phase}"] = decision.seconds * 1000
-    gw.metrics.decision.labels(phase).observe(decision.seconds)
+    gw.metrics.child("decision", phase).observe(decision.seconds)
     if decision.decision_id:
         out.decision_ids[phase] = decision.decision_id
     return decision.result
@@ -358,9 +358,9 @@ async def _forward(gw: Gateway, route: Route, chat: ParsedChat, order: list[str]
             completion = await gw.upstreams.complete(route.targets[target_id], chat)
         except UpstreamFailed as exc:
             log.warning("upstream %s failed: %s", target_id, exc.reason)
-            gw.metrics.upstream.labels(target_id, "error").observe(time.perf_counter() - t0)
+            gw.metrics.child("upstream", target_id, "error").observe(time.perf_counter() - t0)
             continue
-        gw.metrics.upstream.labels(target_id, "ok").observe(time.perf_counter() - t0)
+        gw.metrics.child("upstream", target_id, "ok").observe(time.perf_counter() - t0)
         out.latency["upstream"] = (time.perf_counter() - started) * 1000
         return completion, target_id
     out.latency["upstream"] = (time.perf_counter() - started) * 1000
@@ -393,7 +393,7 @@ def _deliver(chat: ParsedChat, completion: Completion | None, text: str | None, 
 def _finish(gw: Gateway, out: Outcome) -> None:
     """Exactly one audit event per request; then metrics."""
     route_name = out.route.name if out.route else "-"
-    gw.metrics.requests.labels(route_name, out.verdict, str(out.status)).inc()
+    gw.metrics.child("requests", route_name, out.verdict, str(out.status)).inc()
     audit = gw.config.audit
     if audit is None:
         return

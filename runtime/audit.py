@@ -174,7 +174,7 @@ def prompt_hmac(text: str) -> str:
                 log.warning("%s is not set: prompt HMACs use a random per-process key and are "
                             "not comparable across restarts", HMAC_ENV)
             key = _hmac_key
-    return hmac.new(key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, text.encode("utf-8", "surrogatepass"), "sha256").hex()  # one-shot: no HMAC object
 
 
 # ---------------------------------------------------------------- event validation

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 _FAST = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0)
@@ -19,6 +21,18 @@ class Metrics:
                                   ["phase"], buckets=_FAST, registry=self.registry)
         self.upstream = Histogram("packgate_upstream_seconds", "Upstream model call latency (whole answer).",
                                   ["target", "outcome"], buckets=_SLOW, registry=self.registry)
+
+        # labels() validates and looks up its child under a lock on every call; the children never
+        # change once created, so each label combination is looked up once and kept here.
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def child(self, metric: str, *labels: str) -> Any:
+        """The child of `metric` ("requests" | "decision" | "upstream") for these label values."""
+        key = (metric, *labels)
+        c = self._children.get(key)
+        if c is None:
+            c = self._children[key] = getattr(self, metric).labels(*labels)
+        return c
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
