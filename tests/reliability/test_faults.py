@@ -46,12 +46,19 @@ def assert_one_event_per_request(db, mark: int, results: list[Result], *, anonym
     return events
 
 
+SETTLE_S = 0.25
+
+
 def phase(load: SteadyLoad, standin, fault, heal, want_code: str, report: dict, name: str) -> None:
     """Apply `fault`; once a client sees `want_code`, hold it and prove nothing was forwarded; `heal`; recover."""
     t_fault = time.monotonic()
     fault()
     first = load.wait_for(lambda r: r.code == want_code, after=t_fault)
     confirmed = max(first.t1, time.monotonic())
+    # A request admitted a moment before the fault was detected (the audit store's failure shows at
+    # its next write) may still be on its way to the upstream - with its event queued, not lost.
+    # Let those finish; from then on, nothing may be admitted while the fault holds.
+    time.sleep(SETTLE_S)
     before = len(standin.received)
     time.sleep(HOLD_S)
     held = time.monotonic()
