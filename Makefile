@@ -38,7 +38,7 @@ bench: setup
 	$(PY) -m tests.bench
 
 soak: setup
-	$(PY) -m pytest -q -m slow tests
+	$(PY) -m pytest -q -s -m slow tests
 
 clean:
 	rm -rf $(VENV) .tools out .pytest_cache .hypothesis
