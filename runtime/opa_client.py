@@ -14,8 +14,8 @@ extension point, `_init_session`) for the health check only. Decisions were then
 that pooled aiohttp session with orjson both ways (p50 0.25 ms on the same measurement), but under
 the gateway's load aiohttp's per-request machinery (request/response objects, timers, stream
 readers) was about a fifth of the chat handler's CPU. Decisions now go over our own small pool of
-keep-alive HTTP/1.1 connections (`_Conn`: an asyncio protocol with the httptools parser uvicorn
-uses; one request per connection at a time). A/B against the seed pack's request decision on a real
+keep-alive HTTP/1.1 connections (`http_pool.Conn`: an asyncio protocol with the httptools parser
+uvicorn uses; one request per connection at a time; shared with the upstream calls). A/B against the seed pack's request decision on a real
 OPA, 3,000 interleaved calls: client CPU per decision 275 -> 125 us, p50 0.84 -> 0.71 ms, c=32
 1981 -> 2239 decisions/s; gateway throughput at c=32 (`tests.bench.quick`, alternating runs)
 569/577 -> 640/637 req/s. No retry-with-back-off on 502/503/504 — a failing OPA must fail closed
@@ -38,12 +38,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import ssl as _ssl
-from collections import deque
 
 import aiohttp
-import httptools
 import orjson
 from opa_client.opa_async import AsyncOpaClient
+
+from .http_pool import ConnectionLost, Pool
 
 
 class OpaUnavailable(Exception):
@@ -81,61 +81,6 @@ class _Session(AsyncOpaClient):
         )
 
 
-class _ConnectionLost(Exception):
-    """The pooled connection broke before a whole answer arrived (retried once on a fresh one)."""
-
-
-class _Conn(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection to OPA; one request at a time, answers parsed by httptools."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.parser = httptools.HttpResponseParser(self)
-        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self.body: list[bytes] = []
-        self.open = True
-        self.reusable = True
-
-    # asyncio.Protocol
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserError:
-            self._fail()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.open = False
-        self._fail()
-
-    # httptools callbacks
-    def on_body(self, body: bytes) -> None:
-        self.body.append(body)
-
-    def on_message_complete(self) -> None:
-        self.reusable = self.parser.should_keep_alive()
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result((self.parser.get_status_code(), b"".join(self.body)))
-
-    def _fail(self) -> None:
-        self.open = self.reusable = False
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(_ConnectionLost())
-        if self.transport is not None:
-            self.transport.abort()
-
-    def send(self, head: bytes, payload: bytes) -> asyncio.Future[tuple[int, bytes]]:
-        assert self.transport is not None
-        self.body = []
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.writelines((head, payload))
-        return self.waiter
-
-
 class OpaClient:
     """Decisions from one OPA server. `start()` must run inside the serving event loop."""
 
@@ -149,18 +94,13 @@ class OpaClient:
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._ssl = _ssl.create_default_context() if parts.scheme == "https" else None
         self._timeout = timeout_s
-        self._idle: deque[_Conn] = deque()
+        self._pool = Pool(self._host, self._port, self._ssl)
         self._heads: dict[str, bytes] = {}
         self._prefix = (urlsplit(self._opa.root_url).path.rstrip("/") or "/v1") + "/data/"
         self._host_header = f"{self._host}:{self._port}"
 
     async def start(self) -> None:
         await self._opa._init_session()
-
-    async def _connect(self) -> _Conn:
-        loop = asyncio.get_running_loop()
-        _, conn = await loop.create_connection(_Conn, self._host, self._port, ssl=self._ssl)
-        return conn
 
     def _head(self, path: str, length: int) -> bytes:
         prefix = self._heads.get(path)
@@ -181,33 +121,26 @@ class OpaClient:
         payload = orjson.dumps({"input": input})
         head = self._head(path, len(payload))
         for attempt in (0, 1):
-            conn: _Conn | None = None
+            conn = None
             try:
                 async with asyncio.timeout(self._timeout):
-                    while self._idle:
-                        candidate = self._idle.pop()
-                        if candidate.open:
-                            conn = candidate
-                            break
+                    conn = self._pool.pooled()
                     if conn is None:
-                        conn = await self._connect()
+                        conn = await self._pool.connect()
                     status, raw = await conn.send(head, payload)
             except (asyncio.TimeoutError, TimeoutError):
                 if conn is not None:
-                    conn._fail()  # an answer may still arrive on it: never reuse
+                    conn.fail()  # an answer may still arrive on it: never reuse
                 raise OpaUnavailable("timeout") from None
-            except (_ConnectionLost, OSError):
+            except (ConnectionLost, OSError):
                 if attempt:
                     raise OpaUnavailable("unreachable") from None
                 continue
             except BaseException:  # cancelled mid-request: the connection's state is unknown
                 if conn is not None:
-                    conn._fail()
+                    conn.fail()
                 raise
-            if conn.reusable and conn.open:
-                self._idle.append(conn)
-            else:
-                conn._fail()
+            self._pool.release(conn)
             if status != 200:
                 raise OpaUnavailable(f"http {status}")
             try:
@@ -225,8 +158,5 @@ class OpaClient:
         return await self._opa.check_health(query={"bundles": "true"})  # type: ignore[dict-item]
 
     async def aclose(self) -> None:
-        while self._idle:
-            conn = self._idle.pop()
-            if conn.transport is not None:
-                conn.transport.close()
+        self._pool.close()
         await self._opa.close_connection()

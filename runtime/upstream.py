@@ -1,8 +1,13 @@
 """The two wire formats packgate speaks — OpenAI `/v1/chat/completions` and Ollama `/api/chat` —
 towards upstream models and back towards clients.
 
-Upstream calls go over one shared keep-alive `aiohttp.ClientSession` (measured in `make bench`:
-an upstream round trip over aiohttp costs about half of httpx's on loopback, as for the OPA client).
+Upstream calls to `http://` targets go over our own keep-alive HTTP/1.1 pool (`http_pool`, the one
+the OPA client uses: an asyncio protocol with the httptools parser, streamed bodies read as they
+arrive, chunked decoding by httptools); `https://` targets over one shared `aiohttp.ClientSession`.
+A/B against aiohttp for every target (`tests.bench.quick 2000`, 5 alternating pairs): gateway c=32
+mean 589 -> 634 req/s (+7.6%), added latency over the bare proxy at c=1 p50 2.76 -> 2.33 ms.
+A pooled connection that closes before any byte of the answer (dropped while idle) is retried once
+on a fresh connection; one that closes mid-answer is a failure of the target.
 A client may speak either format to the gateway and the chosen target either format upstream; messages are translated.
 When the client asked for a stream we stream from the upstream too, but always *accumulate the
 whole answer* before returning it: the response decision needs the full text (blocked patterns,
@@ -22,12 +27,14 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
 
 from packgate.compiler.schema import Target
 
+from .http_pool import Conn, ConnectionLost, Pool
 from .parsing import ParsedChat
 
 SAMPLING_KEYS = ("temperature", "top_p", "seed", "stop")
@@ -167,10 +174,10 @@ def _ollama_message(data: Any) -> Completion:
     return Completion(text, _ollama_calls(msg), data.get("done_reason") or "stop", usage)
 
 
-async def _lines(resp: aiohttp.ClientResponse) -> AsyncIterator[str]:
+async def _lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
     """The body's lines as text (no length limit per line; invalid UTF-8 is a ValueError)."""
     buf = b""
-    async for chunk in resp.content.iter_any():
+    async for chunk in chunks:
         buf += chunk
         if b"\n" in chunk:
             *lines, buf = buf.split(b"\n")
@@ -180,11 +187,11 @@ async def _lines(resp: aiohttp.ClientResponse) -> AsyncIterator[str]:
         yield buf.rstrip(b"\r").decode()
 
 
-async def _read_openai_stream(resp: aiohttp.ClientResponse) -> Completion:
+async def _read_openai_stream(chunks: AsyncIterator[bytes]) -> Completion:
     parts: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
     finish, usage, done = None, None, False
-    async for line in _lines(resp):
+    async for line in _lines(chunks):
         if not line.startswith("data:"):
             continue
         payload = line[5:].strip()
@@ -211,10 +218,10 @@ async def _read_openai_stream(resp: aiohttp.ClientResponse) -> Completion:
     return Completion("".join(parts), tool_calls, finish or "stop", usage)
 
 
-async def _read_ollama_stream(resp: aiohttp.ClientResponse) -> Completion:
+async def _read_ollama_stream(chunks: AsyncIterator[bytes]) -> Completion:
     parts: list[str] = []
     calls: list[dict[str, Any]] = []
-    async for line in _lines(resp):
+    async for line in _lines(chunks):
         if not line.strip():
             continue
         chunk = orjson.loads(line)
@@ -232,12 +239,18 @@ async def _read_ollama_stream(resp: aiohttp.ClientResponse) -> Completion:
 
 
 class Upstreams:
-    """One pooled HTTP client for every target; `complete` makes one attempt at one target."""
+    """Pooled HTTP clients for every target; `complete` makes one attempt at one target.
+
+    `http://` targets go over our own keep-alive HTTP/1.1 pool (`http_pool`, shared with the OPA
+    client); `https://` targets over one aiohttp session.
+    """
 
     def __init__(self, connect_timeout_s: float = 5.0, standin_url: str | None = None):
         self.standin_url = standin_url
         self._connect_timeout = connect_timeout_s
         self._client: aiohttp.ClientSession | None = None
+        self._pools: dict[tuple[str, int], Pool] = {}
+        self._heads: dict[tuple[str, str], tuple[Pool, bytes] | None] = {}
 
     async def start(self) -> None:
         self._client = aiohttp.ClientSession(
@@ -246,11 +259,30 @@ class Upstreams:
         )
 
     async def aclose(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
         if self._client is not None:
             await self._client.close()
 
     def base_url(self, target: Target) -> str:
         return self.standin_url or target.base_url
+
+    def _plain(self, url: str, provider: str) -> tuple[Pool, bytes] | None:
+        """The pool and request-line-plus-Host prefix for a plain `http://` URL (None otherwise)."""
+        key = (url, provider)
+        if key not in self._heads:
+            parts = urlsplit(url)
+            entry = None
+            if parts.scheme == "http" and parts.hostname:
+                port = parts.port or 80
+                pool = self._pools.get((parts.hostname, port))
+                if pool is None:
+                    pool = self._pools[(parts.hostname, port)] = Pool(parts.hostname, port)
+                path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                entry = (pool, f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                               "Content-Type: application/json\r\n".encode("latin-1"))
+            self._heads[key] = entry
+        return self._heads[key]
 
     async def complete(self, target: Target, chat: ParsedChat) -> Completion:
         """The target's whole answer to `chat` (streamed upstream if the client streams)."""
@@ -260,20 +292,25 @@ class Upstreams:
             body = ollama_body(chat, target.model, stream)
         else:
             body = openai_body(chat, target.model, stream)
+        key = os.environ.get(target.api_key_env) if target.api_key_env else None
+        url = _url(self.base_url(target), target.provider)
+        plain = self._plain(url, target.provider)
+        if plain is not None:
+            return await self._complete_pooled(target, plain, orjson.dumps(body), key, stream)
         headers = {"content-type": "application/json"}
-        if target.api_key_env and os.environ.get(target.api_key_env):
-            headers["authorization"] = f"Bearer {os.environ[target.api_key_env]}"
+        if key:
+            headers["authorization"] = f"Bearer {key}"
         timeout = aiohttp.ClientTimeout(total=target.timeout_s, connect=min(self._connect_timeout, target.timeout_s))
         try:
             async with asyncio.timeout(target.timeout_s):
-                async with self._client.post(_url(self.base_url(target), target.provider), data=orjson.dumps(body),
+                async with self._client.post(url, data=orjson.dumps(body),
                                              headers=headers, timeout=timeout, allow_redirects=False) as resp:
                     if resp.status >= 300:
                         raise UpstreamFailed(target.id, f"http {resp.status}")
                     if stream:
                         if target.provider == "ollama":
-                            return await _read_ollama_stream(resp)
-                        return await _read_openai_stream(resp)
+                            return await _read_ollama_stream(resp.content.iter_any())
+                        return await _read_openai_stream(resp.content.iter_any())
                     data = orjson.loads(await resp.read())
                     return _ollama_message(data) if target.provider == "ollama" else _openai_message(data)
         except UpstreamFailed:
@@ -284,6 +321,56 @@ class Upstreams:
             raise UpstreamFailed(target.id, type(exc).__name__) from None
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise UpstreamFailed(target.id, "malformed answer") from None
+
+    async def _complete_pooled(self, target: Target, plain: tuple[Pool, bytes], payload: bytes,
+                               key: str | None, stream: bool) -> Completion:
+        """One attempt over the keep-alive pool. A pooled connection that closes before any byte of
+        the answer (the upstream dropped it while idle) is retried once, at once, on a fresh one."""
+        pool, prefix = plain
+        head = prefix + (f"Authorization: Bearer {key}\r\n".encode("latin-1") if key else b"") \
+            + b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n"
+        conn: Conn | None = None
+        try:
+            async with asyncio.timeout(target.timeout_s):
+                while True:
+                    conn = pool.pooled()
+                    fresh = conn is None
+                    if conn is None:
+                        async with asyncio.timeout(min(self._connect_timeout, target.timeout_s)):
+                            conn = await pool.connect()
+                    try:
+                        status, raw = await conn.send(head, payload, stream)
+                    except ConnectionLost:
+                        if fresh or conn.received:
+                            raise
+                        continue
+                    break
+                if status >= 300:
+                    raise UpstreamFailed(target.id, f"http {status}")
+                if stream:
+                    if target.provider == "ollama":
+                        completion = await _read_ollama_stream(conn.chunks())
+                    else:
+                        completion = await _read_openai_stream(conn.chunks())
+                else:
+                    data = orjson.loads(raw)
+                    completion = _ollama_message(data) if target.provider == "ollama" else _openai_message(data)
+            pool.release(conn)
+            conn = None
+            return completion
+        except UpstreamFailed:
+            raise
+        except (TimeoutError, asyncio.TimeoutError):
+            raise UpstreamFailed(target.id, "timeout") from None
+        except ConnectionLost:
+            raise UpstreamFailed(target.id, "connection lost") from None
+        except OSError as exc:
+            raise UpstreamFailed(target.id, type(exc).__name__) from None
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise UpstreamFailed(target.id, "malformed answer") from None
+        finally:
+            if conn is not None:
+                pool.release(conn)  # closed unless its answer was read to the end
 
 
 # --- answers to clients -----------------------------------------------------------------------
