@@ -38,7 +38,7 @@ install_tool() { # $1 name, $2 pinned version
     echo "$name $want: using $onpath"
     return
   fi
-  command -v go >/dev/null || { echo "$name $want: Go is needed to build it (go ≥ 1.24)" >&2; exit 1; }
+  command -v go >/dev/null || { echo "$name $want: Go is needed to build it (tested with Go 1.26)" >&2; exit 1; }
   echo "$name $want: building with $(go version | cut -d' ' -f3) (first run only, a minute or two)"
   "build_$name"
 }
