@@ -24,8 +24,8 @@ from . import rego_literal, testgen
 from .diagnostics import Diagnostic, PackError
 from .lint import lint
 from .loader import LoadedPack, load_pack
+from .toolchain import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 LIBRARY_DIR = REPO_ROOT / "rego"
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),

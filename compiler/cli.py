@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -12,21 +11,19 @@ from pathlib import Path
 
 import typer
 
-from .build import REPO_ROOT, build_bundle, load_all
+from .build import build_bundle, load_all
 from .diagnostics import PackError, exit_code
 from .schema import json_schema
+from .toolchain import find_tool
 
 
 def opa_binary() -> str:
     """The pinned opa from .tools/bin, else one on PATH."""
-    local = REPO_ROOT / ".tools" / "bin" / "opa"
-    if local.exists():
-        return str(local)
-    found = shutil.which("opa")
-    if not found:
+    found = find_tool("opa")
+    if found is None:
         typer.echo("packgate: opa not found; run `make setup` (builds the pinned opa into .tools/bin)", err=True)
         raise typer.Exit(1)
-    return found
+    return str(found)
 
 
 def _print_diagnostics(diags) -> None:

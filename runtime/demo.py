@@ -25,10 +25,11 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from packgate.compiler.toolchain import REPO_ROOT
+
 from .audit import HMAC_ENV
 from .supervisor import GatewayOptions, StartupError, Supervisor, terminate_on_sigterm
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SEED_NAME = "behavioral-health-review-route.yaml"
 VARIANT_NAME = "behavioral-health-cloud-variant"
 STANDIN_BANNER = "STAND-IN MODEL — not a real LLM"

@@ -15,7 +15,6 @@ import ctypes
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,10 +28,11 @@ from typing import Any, TextIO
 
 import httpx
 
+from packgate.compiler.toolchain import REPO_ROOT, find_tool
+
 log = logging.getLogger("packgate.opa")
 
 BUNDLE_NAME = "packgate"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 _PR_SET_PDEATHSIG = 1
 
 
@@ -42,13 +42,10 @@ class OpaError(RuntimeError):
 
 def find_opa(repo_root: Path = REPO_ROOT) -> Path:
     """The pinned `opa` (`.tools/bin/opa` in the repo), else one on PATH."""
-    pinned = repo_root / ".tools" / "bin" / "opa"
-    if pinned.is_file() and os.access(pinned, os.X_OK):
-        return pinned
-    found = shutil.which("opa")
-    if found:
-        return Path(found)
-    raise OpaError(f"opa binary not found ({pinned} or PATH): run make setup")
+    found = find_tool("opa", repo_root)
+    if found is None:
+        raise OpaError(f"opa binary not found ({repo_root / '.tools' / 'bin' / 'opa'} or PATH): run make setup")
+    return found
 
 
 def free_port(host: str = "127.0.0.1") -> int:
