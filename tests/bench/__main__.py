@@ -31,6 +31,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.gateway.procs import free_port, wait_http
+
 from .prompt import HEADERS, ollama_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,11 +50,6 @@ RSS_REQUESTS = int(os.environ.get("PACKGATE_BENCH_RSS_REQUESTS", 2000 if QUICK e
 
 # --- processes -------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Procs:
@@ -79,16 +76,8 @@ class Procs:
 
 
 def wait_up(url: str, timeout: float = 30.0, method: str = "GET") -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.request(method, url, timeout=1.0).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not come up")
-        time.sleep(0.05)
+    """Up means answering at all (an empty POST may be a 4xx)."""
+    wait_http(url, timeout, method, ready=lambda status: status < 500)
 
 
 def rss_kib(pid: int) -> int:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +22,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float = 15.0) -> None:
+def wait_http(url: str, timeout: float = 15.0, method: str = "GET",
+              ready: Callable[[int], bool] = lambda status: status == 200) -> None:
+    """Poll `url` until its status satisfies `ready` (default: 200)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
+            if ready(httpx.request(method, url, timeout=1.0).status_code):
                 return
         except httpx.HTTPError:
             pass
