@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import re2
+from packgate.compiler.lint import compile_re2
 
 from . import lexicons
 from .categories import HIPAA_CATEGORIES, category_map
@@ -89,11 +89,9 @@ class Engine:
             self._policies.append(_Policy(PII, category_map(PII, healthcare_mode, pci_mode)))
         self._custom: list[tuple[str, Any]] = []
         if pii:
-            opts = re2.Options()
-            opts.log_errors = False
             for name, pattern in custom_patterns:
                 try:
-                    self._custom.append((f"CUSTOM_{name}", re2.compile(pattern, opts)))
+                    self._custom.append((f"CUSTOM_{name}", compile_re2(pattern)))
                 except Exception as exc:  # re2.error; keep the message free of the pattern text
                     raise PatternError(f"detect_patterns {name}: not a valid RE2 pattern") from exc
         self._lex = lexicons.load() if self._policies else None
