@@ -35,7 +35,7 @@ test-rego: setup
 
 bench: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
-	$(PY) -m tests.bench
+	$(PY) -m bench
 
 soak: setup
 	$(PY) -m pytest -q -s -m slow tests

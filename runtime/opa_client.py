@@ -2,7 +2,7 @@
 
 Measured on this machine (2 cores, uvloop), 3,000 sequential `POST /v1/data/<path>` calls after
 300 warm-up calls, against a real `opa run --server` on loopback with a request-sized input
-(`python -m tests.gateway.measure_opa_client` reproduces the first two rows):
+(`python -m bench.gateway.measure_opa_client` reproduces the first two rows):
 
     opa-python-client 3.0.0 AsyncOpaClient.query_rule (aiohttp)   p50 0.28 ms  p99 1.2 ms
     the same client with orjson encoding, retries=0 (kept)         p50 0.27 ms  p99 1.2 ms
@@ -17,7 +17,7 @@ readers) was about a fifth of the chat handler's CPU. Decisions now go over our 
 keep-alive HTTP/1.1 connections (`http_pool.Conn`: an asyncio protocol with the httptools parser
 uvicorn uses; one request per connection at a time; shared with the upstream calls). A/B against the seed pack's request decision on a real
 OPA, 3,000 interleaved calls: client CPU per decision 275 -> 125 us, p50 0.84 -> 0.71 ms, c=32
-1981 -> 2239 decisions/s; gateway throughput at c=32 (`tests.bench.quick`, alternating runs)
+1981 -> 2239 decisions/s; gateway throughput at c=32 (`bench.gateway.quick`, alternating runs)
 569/577 -> 640/637 req/s. No retry-with-back-off on 502/503/504 — a failing OPA must fail closed
 at once, not after seconds of sleeps. We retry exactly once, at once, on a connection error (a
 decision is a pure read, and a pooled connection to an OPA that has been restarted fails on first

@@ -4,7 +4,7 @@ towards upstream models and back towards clients.
 Upstream calls to `http://` targets go over our own keep-alive HTTP/1.1 pool (`http_pool`, the one
 the OPA client uses: an asyncio protocol with the httptools parser, streamed bodies read as they
 arrive, chunked decoding by httptools); `https://` targets over one shared `aiohttp.ClientSession`.
-A/B against aiohttp for every target (`tests.bench.quick 2000`, 5 alternating pairs): gateway c=32
+A/B against aiohttp for every target (`bench.gateway.quick 2000`, 5 alternating pairs): gateway c=32
 mean 589 -> 634 req/s (+7.6%), added latency over the bare proxy at c=1 p50 2.76 -> 2.33 ms.
 A pooled connection that closes before any byte of the answer (dropped while idle) is retried once
 on a fresh connection; one that closes mid-answer is a failure of the target.

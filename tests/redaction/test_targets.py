@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .corpus import LEXICAL, STRUCTURED, build
-from .evaluate import ours, score
+from bench.redaction.corpus import LEXICAL, STRUCTURED, build
+from bench.redaction.evaluate import ours, score
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""PHI at rest: the redaction evaluation corpus (tests/redaction/corpus.py, seeded) goes through the
+"""PHI at rest: the redaction evaluation corpus (bench/redaction/corpus.py, seeded) goes through the
 real `packgate gateway run` (embedded OPA, console decision logging ON, stdout/stderr captured to
 files), then every byte the system wrote — audit database + WAL + SHM (events and escalation rows),
 gateway stdout (banner and OPA's decision log) and stderr — is scanned for every planted identifier.
@@ -24,7 +24,7 @@ from packgate.runtime.standin import StandinModel
 
 from tests.gateway.conftest import PACKS_DIR, SEED_PACK
 from tests.gateway.procs import ROOT, wait_http
-from tests.redaction.corpus import build
+from bench.redaction.corpus import build
 
 from .harness import start_standin
 

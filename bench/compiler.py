@@ -1,6 +1,6 @@
 """How long building the seed pack takes end to end (load, lint, render, write), without `opa`.
 
-Run: .venv/bin/python -m tests.bench.bench_compiler
+Run: .venv/bin/python -m bench.compiler
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from packgate.compiler.build import build_bundle, compile_pack, load_all
 
-SEED = Path(__file__).resolve().parents[2] / "packs" / "behavioral-health-review-route.yaml"
+SEED = Path(__file__).resolve().parents[1] / "packs" / "behavioral-health-review-route.yaml"
 
 
 def main(rounds: int = 50) -> None:

@@ -1,6 +1,6 @@
 """Recall and precision per category on the corpus, engines side by side in one run.
 
-    python -m tests.redaction.report [--presidio] [--ner spacy] [--split all|dev|holdout]
+    python -m bench.redaction.report [--presidio] [--ner spacy] [--split all|dev|holdout]
 
 `packgate` is the default engine (rules only); `--ner spacy` adds `packgate+spacy` (the same rules plus
 the optional spaCy NER backend); `--presidio` adds Microsoft Presidio with the same spaCy model.

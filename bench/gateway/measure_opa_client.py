@@ -1,6 +1,6 @@
 """Measure opa-python-client's async client against our httpx wrapper (not a test; run by hand).
 
-    .venv/bin/python -m tests.gateway.measure_opa_client [N]
+    .venv/bin/python -m bench.gateway.measure_opa_client [N]
 
 Starts a real OPA with a small policy, sends N decisions through each client, prints p50/p99.
 """

@@ -1,7 +1,7 @@
 """A short A/B check while optimising (not the published figures; those come from `make bench`):
 c=1 interleaved direct/proxy/packgate pairs, then c=32 throughput of proxy and packgate.
 
-    .venv/bin/python -m tests.bench.quick [N] [workers]
+    .venv/bin/python -m bench.gateway.quick [N] [workers]
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ def main() -> None:
         procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--bundle", str(work / "b"), "--log-level",
                      "error", "--skip-version-check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_up(f"http://127.0.0.1:{op}/health?bundles=true")
-        up = procs.start([PY, "-m", "tests.bench.upstream"], stdout=subprocess.PIPE, text=True)
+        up = procs.start([PY, "-m", "bench.gateway.upstream"], stdout=subprocess.PIPE, text=True)
         upp = int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
         pp, gp = free_port(), free_port()
-        procs.start([PY, "-m", "tests.bench.proxy", "--port", str(pp), "--upstream", f"http://127.0.0.1:{upp}"])
-        procs.start([PY, "-m", "tests.bench.gateway_proc", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
+        procs.start([PY, "-m", "bench.gateway.proxy", "--port", str(pp), "--upstream", f"http://127.0.0.1:{upp}"])
+        procs.start([PY, "-m", "bench.gateway.gateway_proc", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
                      "--upstream", f"http://127.0.0.1:{upp}", "--audit-db", str(work / "a.db"), "--workers", workers,
                      str(SEED), str(VARIANT)], stdout=subprocess.DEVNULL)
         wait_up(f"http://127.0.0.1:{gp}/health")

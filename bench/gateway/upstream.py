@@ -4,7 +4,7 @@ OpenAI `/v1/chat/completions` (JSON, or NDJSON/SSE when the body asks for `"stre
 It is the floor of every measurement: no framework, no parsing of the request beyond its length and
 the stream flag, a canned ~400-character clinical answer with no PHI and no blocked phrase.
 
-    python -m tests.bench.upstream --port 0     # prints "listening <port>"
+    python -m bench.gateway.upstream --port 0     # prints "listening <port>"
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 the gateway builds for the bench prompt; and OPA's own evaluation time for the same inputs
 (`?metrics=true`: `timer_rego_query_eval_ns` and `timer_server_handler_ns`).
 
-    python -m tests.bench.opa_decisions --opa-url URL --pack PACK --n 3000 [--write-inputs DIR]
+    python -m bench.gateway.opa_decisions --opa-url URL --pack PACK --n 3000 [--write-inputs DIR]
 prints JSON.
 """
 

@@ -1,7 +1,7 @@
 """Run the real gateway (Supervisor, uvicorn with uvloop + httptools) for the bench: the packs' chains
 against an external OPA, every target sent to the bench's instant upstream, a real SQLite audit log.
 
-    python -m tests.bench.gateway_proc --port P --opa-url URL --upstream URL --audit-db PATH [--workers N] PACK...
+    python -m bench.gateway.gateway_proc --port P --opa-url URL --upstream URL --audit-db PATH [--workers N] PACK...
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Bench-only bare pass-through proxy on packgate's own stack (Starlette + uvicorn with uvloop and
 httptools + one pooled httpx.AsyncClient), with no policy: the cost of being a Python proxy at all.
 
-    python -m tests.bench.proxy --port P --upstream http://127.0.0.1:U
+    python -m bench.gateway.proxy --port P --upstream http://127.0.0.1:U
 """
 
 from __future__ import annotations

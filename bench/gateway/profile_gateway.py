@@ -2,7 +2,7 @@
 gateway process, c=1 on the delivered full chain. Prints inclusive time of the request-path steps and the
 top self-time frames.
 
-    .venv/bin/python -m tests.bench.profile_gateway [requests] [concurrency] [--all]     (needs py-spy: pip install py-spy)
+    .venv/bin/python -m bench.gateway.profile_gateway [requests] [concurrency] [--all]     (needs py-spy: pip install py-spy)
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ def main() -> None:
         procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--bundle", str(bundle), "--log-level",
                      "error", "--skip-version-check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_up(f"http://127.0.0.1:{op}/health?bundles=true")
-        up = procs.start([PY, "-m", "tests.bench.upstream"], stdout=subprocess.PIPE, text=True)
+        up = procs.start([PY, "-m", "bench.gateway.upstream"], stdout=subprocess.PIPE, text=True)
         up_port = int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
         gp = free_port()
         out = work / "prof.txt"
         spy = shutil.which("py-spy") or str(Path(PY).parent / "py-spy")
         g = procs.start([spy, "record", "--format", "raw", "-r", "1000", "-o", str(out), "--",
-                         PY, "-m", "tests.bench.gateway_proc", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
+                         PY, "-m", "bench.gateway.gateway_proc", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
                          "--upstream", f"http://127.0.0.1:{up_port}", "--audit-db", str(work / "a.db"),
                          str(SEED), str(VARIANT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_up(f"http://127.0.0.1:{gp}/health")

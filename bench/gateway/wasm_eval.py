@@ -5,7 +5,7 @@ evaluates the gateway's real inputs in process with `opa-py-wasm` (wasmtime) if 
 the answers equal the OPA server's, and prints p50/p99 per decision as JSON. Skipped (JSON with `skipped`)
 when opa-py-wasm is not installed: it is not a packgate dependency.
 
-    python -m tests.bench.wasm_eval --opa OPA --opa-url URL --pack PACK --inputs DIR --path packgate/packs/<pkg>
+    python -m bench.gateway.wasm_eval --opa OPA --opa-url URL --pack PACK --inputs DIR --path packgate/packs/<pkg>
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Redaction throughput (MB/s on long notes) and 2 KB prompt latency (p50/p99). A script, not a test.
 
-    .venv/bin/python -m tests.bench.bench_redaction                 # this tree
-    .venv/bin/python -m tests.bench.bench_redaction --against HEAD~3  # this tree vs a git ref, same process
+    .venv/bin/python -m bench.redaction.speed                 # this tree
+    .venv/bin/python -m bench.redaction.speed --against HEAD~3  # this tree vs a git ref, same process
 
 With `--against REF`, the engine package as it was at REF is extracted (git archive) into a temporary
 directory, imported under another name, and both engines are timed interleaved, round after round, in
@@ -23,7 +23,7 @@ from io import BytesIO
 from pathlib import Path
 
 from packgate.runtime.redaction import Engine, RedactionSession
-from tests.redaction.corpus import build
+from bench.redaction.corpus import build
 
 ROOT = Path(__file__).resolve().parents[2]
 
