@@ -34,7 +34,8 @@ def main(rounds: int = 50) -> None:
           f"load+lint p50 {statistics.median(load):.2f} | render p50 {statistics.median(render):.2f} | "
           f"end to end (load, lint, render, write bundle) p50 {statistics.median(total):.2f}, max {max(total):.2f}")
     t0 = time.perf_counter()
-    import subprocess, sys
+    import subprocess
+    import sys
     subprocess.run([sys.executable, "-m", "packgate", "build", str(SEED), "-o", "/tmp/packgate-bench-bundle"],
                    capture_output=True, check=True)
     print(f"cold CLI `packgate build` including interpreter start: {(time.perf_counter() - t0) * 1000:.0f} ms")

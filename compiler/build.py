@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import shutil
 import tarfile
 from dataclasses import dataclass, field
@@ -49,12 +48,6 @@ POLICY_TEMPLATES = {
 }
 
 
-def identifier(name: str) -> str:
-    """A stable Rego identifier derived from a pack or policy name."""
-    ident = re.sub(r"[^a-z0-9_]", "_", name.lower())
-    return ident if ident[:1].isalpha() else f"p_{ident}"
-
-
 @dataclass
 class BuiltPack:
     name: str
@@ -77,7 +70,7 @@ class BuildResult:
 def compile_pack(loaded: LoadedPack) -> BuiltPack:
     """Render one pack's Rego modules and tests (bundle-relative path -> text)."""
     pack, src = loaded.pack, loaded.source
-    ident = identifier(pack.pack.name)
+    ident = rego_literal.identifier(pack.pack.name)
     package = f"packgate.packs.{ident}"
     base = f"packgate/packs/{ident}"
 
@@ -102,9 +95,9 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
         config = pack.policy.get(name)
         if config is None or name not in POLICY_TEMPLATES:
             continue  # lint reports it; nothing to generate
-        files[f"{base}/{identifier(name)}.rego"] = _render(
+        files[f"{base}/{rego_literal.identifier(name)}.rego"] = _render(
             POLICY_TEMPLATES[name],
-            {**context, "name": name, "ident": identifier(name),
+            {**context, "name": name, "ident": rego_literal.identifier(name),
              "config": config.model_dump(mode="json", by_alias=True, exclude_none=True)},
         )
     files[f"{base}/generated_test.rego"] = testgen.render_generated(TEMPLATES, package, loaded)
@@ -129,19 +122,7 @@ def audit_settings(loaded: LoadedPack) -> dict[str, Any]:
 
 def _render(template: str, context: dict[str, Any]) -> str:
     text = TEMPLATES.get_template(template).render(**context)
-    return _mark_overlong(text)
-
-
-def _mark_overlong(text: str) -> str:
-    """Put `# regal ignore:line-length` above lines only a long pack string makes overlong."""
-    lines = text.split("\n")
-    for index in reversed(rego_literal.overlong_lines(text)):
-        indent = lines[index][: len(lines[index]) - len(lines[index].lstrip("\t"))]
-        lines.insert(index, f"{indent}# regal ignore:line-length")
-        before = lines[index - 1].strip() if index else ""
-        if before and before[-1] not in "{[(" and not before.startswith("#"):
-            lines.insert(index, "")  # opa fmt sets a comment inside a body off with a blank line
-    return "\n".join(lines)
+    return rego_literal.mark_overlong(text)
 
 
 def library_files() -> dict[str, str]:

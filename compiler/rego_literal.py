@@ -8,6 +8,7 @@ newlines or braces in a pack can only ever be string content, never Rego code.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 WIDTH = 100  # regal's limit is 120; tabs count as 4 here
@@ -54,3 +55,21 @@ def literal(value: Any, depth: int = 0, prefix: int = 0) -> str:
 def overlong_lines(text: str, limit: int = 120) -> list[int]:
     """Line numbers (0-based) longer than regal's limit: only unbreakable pack strings get there."""
     return [i for i, line in enumerate(text.split("\n")) if len(line.replace("\t", " " * TAB)) > limit]
+
+
+def identifier(name: str) -> str:
+    """A stable Rego identifier derived from a pack or policy name."""
+    ident = re.sub(r"[^a-z0-9_]", "_", name.lower())
+    return ident if ident[:1].isalpha() else f"p_{ident}"
+
+
+def mark_overlong(text: str) -> str:
+    """Put `# regal ignore:line-length` above lines only a long pack string makes overlong."""
+    lines = text.split("\n")
+    for index in reversed(overlong_lines(text)):
+        indent = lines[index][: len(lines[index]) - len(lines[index].lstrip("\t"))]
+        lines.insert(index, f"{indent}# regal ignore:line-length")
+        before = lines[index - 1].strip() if index else ""
+        if before and before[-1] not in "{[(" and not before.startswith("#"):
+            lines.insert(index, "")  # opa fmt sets a comment inside a body off with a blank line
+    return "\n".join(lines)

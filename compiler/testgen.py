@@ -8,7 +8,7 @@ its generated tests fail. Pack authors add their own cases in the pack's `tests:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -284,9 +284,7 @@ def set_lit(values: list[str]) -> frozenset[str]:
 
 
 def _package(loaded: LoadedPack) -> str:
-    from .build import identifier
-
-    return f"packgate.packs.{identifier(loaded.pack.pack.name)}"
+    return f"packgate.packs.{rego_literal.identifier(loaded.pack.pack.name)}"
 
 
 def _name(items: list[Case]) -> list[Case]:
@@ -320,15 +318,13 @@ def pack_cases(loaded: LoadedPack) -> list[Case]:
 
 
 def _render(env: jinja2.Environment, package: str, loaded: LoadedPack, items: list[Case], title: str | None) -> str:
-    from .build import _mark_overlong
-
     alias = package.rsplit(".", 1)[1]
     text = env.get_template("tests.rego.j2").render(
         package=package, alias=alias, cases=items, title=title, source=loaded.source.file,
         uses_testing=any("testing." in a for case in items for a in case.asserts),
         literal=rego_literal.literal,
     )
-    return _mark_overlong(text)
+    return rego_literal.mark_overlong(text)
 
 
 def render_generated(env: jinja2.Environment, package: str, loaded: LoadedPack) -> str:

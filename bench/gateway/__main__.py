@@ -185,7 +185,7 @@ def main() -> None:
         px_port = free_port()
         procs.start([PY, "-m", "bench.gateway.proxy", "--port", str(px_port), "--upstream", up_url])
         sd_port = free_port()
-        procs.start([PY, "-m", "packgate.runtime.standin", "--port", str(sd_port)], stdout=subprocess.DEVNULL)
+        procs.start([PY, "-m", "packgate.runtime.demo.standin", "--port", str(sd_port)], stdout=subprocess.DEVNULL)
 
         def start_gateway(workers: int) -> tuple[subprocess.Popen, int]:
             port = free_port()

@@ -10,8 +10,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from packgate.runtime.gateway_cli import run_gateway
-from packgate.runtime.supervisor import GatewayOptions, configure_logging
+from packgate.runtime.process import GatewayOptions, configure_logging, run_gateway, run_workers
 
 
 def main() -> None:
@@ -28,11 +27,9 @@ def main() -> None:
     opts = GatewayOptions(packs=a.packs, port=a.port, opa_url=a.opa_url, audit_db=a.audit_db,
                           standin_url=a.upstream, watch=False, workers=a.workers)
     if a.workers > 1:
-        from packgate.runtime.workers import run_workers
-
         run_workers(opts)
     else:
-        run_gateway(opts, banner=False)
+        run_gateway(opts)
 
 
 if __name__ == "__main__":

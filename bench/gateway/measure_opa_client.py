@@ -7,19 +7,18 @@ Starts a real OPA with a small policy, sends N decisions through each client, pr
 
 from __future__ import annotations
 
-import uvloop
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from opa_client.opa_async import AsyncOpaClient
-
 import httpx
 import orjson
+import uvloop
+from opa_client.opa_async import AsyncOpaClient
 
-from packgate.runtime.opa_client import OpaClient
+from packgate.runtime.opa.client import OpaClient
 from tests.gateway.procs import start_opa
 
 POLICY = """package packgate.packs.bench
@@ -80,7 +79,7 @@ async def run(n: int, port: int) -> None:
     for _ in range(2):  # alternate to even out noise
         await bench("opa-python-client AsyncOpaClient.query_rule", lambda: theirs.query_rule(INPUT, "packgate/packs/bench", "request"))
         await bench("httpx.AsyncClient wrapper + orjson", lambda: ours.decide("packgate/packs/bench/request", INPUT))
-        await bench("kept: runtime.opa_client.OpaClient.decide", lambda: kept.decide("packgate/packs/bench/request", INPUT))
+        await bench("kept: runtime.opa.client.OpaClient.decide", lambda: kept.decide("packgate/packs/bench/request", INPUT))
     await theirs.close_connection()
     await ours.aclose()
     await kept.aclose()

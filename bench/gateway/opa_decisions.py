@@ -19,8 +19,8 @@ import orjson
 import uvloop
 
 from packgate.compiler.build import load_all
-from packgate.runtime.config import Route
-from packgate.runtime.opa_client import OpaClient
+from packgate.runtime.gateway.config import Route
+from packgate.runtime.opa.client import OpaClient
 
 from .prompt import HEADERS, PROMPT
 from .upstream import ANSWER

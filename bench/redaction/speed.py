@@ -22,8 +22,8 @@ import time
 from io import BytesIO
 from pathlib import Path
 
-from packgate.runtime.redaction import Engine, RedactionSession
 from bench.redaction.corpus import build
+from packgate.runtime.redaction import Engine, RedactionSession
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,10 +22,10 @@ import pytest
 import uvicorn
 
 from packgate.compiler.build import build_bundle
-from packgate.runtime.app import create_app
+from packgate.runtime.gateway.app import create_app
 from packgate.runtime.audit import AuditLog, query_events
-from packgate.runtime.config import GatewayConfig, Route
-from packgate.runtime.standin import StandinModel
+from packgate.runtime.gateway.config import GatewayConfig, Route
+from packgate.runtime.demo.standin import StandinModel
 
 from .procs import ROOT, OpaProcess, free_port, wait_http
 

@@ -7,7 +7,7 @@ import httpx
 import openai
 import pytest
 
-from packgate.runtime.config import install_routes
+from packgate.runtime.gateway.config import install_routes
 
 from .conftest import CLINICIAN, GatewayServer
 from .test_policies import SSN, ask, sdk, status_error
@@ -118,7 +118,7 @@ def test_null_bytes_and_mixed_case_headers(gw: GatewayServer, http: httpx.Client
 
 
 def test_upstream_drop_mid_stream_and_error_statuses(gw: GatewayServer) -> None:
-    from packgate.runtime.standin import Reply
+    from packgate.runtime.demo.standin import Reply
 
     gw.standin.script(Reply(text="one two three four five six", drop=True), model="primary-model")
     gw.standin.script(Reply(status=503), model="backup-model")

@@ -1,4 +1,4 @@
-"""The shared keep-alive pool (`runtime.http_pool`) against raw sockets: chunked streams, bodies
+"""The shared keep-alive pool (`packgate.runtime.net`) against raw sockets: chunked streams, bodies
 delimited by the close, connections dropped mid-stream, and stale pooled connections."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from runtime.http_pool import ConnectionLost, Pool
+from packgate.runtime.net import ConnectionLost, Pool
 
 
 async def _serve(answers: list[bytes], close_after: bool = False):

@@ -8,12 +8,13 @@ import jwt
 import pytest
 
 from packgate.compiler.schema import Jwt, Rbac
-from packgate.runtime import identity, parsing
-from packgate.runtime.errors import GatewayError
+from packgate.runtime.gateway import identity, parsing
+from packgate.runtime.wire import chat as wire_chat
+from packgate.runtime.wire.errors import GatewayError
 
 
-def chat(body: dict, protocol: str = "openai") -> parsing.ParsedChat:
-    return parsing.parse_chat(body, protocol)  # type: ignore[arg-type]
+def chat(body: dict, protocol: str = "openai") -> wire_chat.ParsedChat:
+    return wire_chat.parse_chat(body, protocol)  # type: ignore[arg-type]
 
 
 def code_of(body: dict, protocol: str = "openai") -> tuple[int, str]:

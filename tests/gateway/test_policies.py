@@ -11,7 +11,7 @@ import ollama
 import openai
 import pytest
 
-from packgate.runtime.standin import ECHO_PREFIX, Reply
+from packgate.runtime.demo.standin import ECHO_PREFIX, Reply
 
 from .conftest import CLINICIAN, JWT_SECRET, GatewayServer
 

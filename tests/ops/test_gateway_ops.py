@@ -5,17 +5,15 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
-from packgate.runtime.standin import StandinModel
-from packgate.runtime.opa_server import free_port as free_port_for_tests
+from packgate.runtime.demo.standin import StandinModel
+from packgate.runtime.opa.server import free_port as free_port_for_tests
 
 from .gateway_proc import PACKGATE, GatewayProc, gone
 

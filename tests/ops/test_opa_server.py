@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from packgate.runtime.bundle_server import BundleServer
-from packgate.runtime.opa_server import EmbeddedOpa, OpaError, active_revision, find_opa, opa_config
+from packgate.runtime.opa.bundle_server import BundleServer
+from packgate.runtime.opa.server import EmbeddedOpa, OpaError, active_revision, find_opa, opa_config
 
 from .bundles import write_bundle
 
@@ -115,7 +115,7 @@ def test_parent_killed_takes_opa_with_it(served: BundleServer, tmp_path: Path) -
     script = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from packgate.runtime.opa_server import EmbeddedOpa
+        from packgate.runtime.opa.server import EmbeddedOpa
         opa = EmbeddedOpa({served.url!r}, {served.token!r}, run_dir=Path({str(tmp_path)!r})).start()
         print(opa.pid, flush=True)
         time.sleep(60)

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from packgate.runtime.bundle_server import BundleServer
-from packgate.runtime.opa_server import EmbeddedOpa, active_revision
-from packgate.runtime.reload import Reloader
+from packgate.runtime.opa.bundle_server import BundleServer
+from packgate.runtime.opa.server import EmbeddedOpa, active_revision
+from packgate.runtime.opa.reload import Reloader
 
 INFO = "/v1/data/packgate/packs/behavioral_health_review_route/info"
 

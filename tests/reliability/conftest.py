@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from packgate.runtime.standin import StandinModel
+from packgate.runtime.demo.standin import StandinModel
 
 from tests.gateway.conftest import bundle, gateway, gw, http, opa, standin_server  # noqa: F401 - fixtures
 from tests.gateway.procs import OpaProcess, free_port

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import orjson
 import uvicorn
 
 from packgate.runtime.audit import query_events
-from packgate.runtime.standin import StandinModel
+from packgate.runtime.demo.standin import StandinModel
 
 from tests.gateway.conftest import CLINICIAN, JWT_SECRET, PACK_FILES
 from tests.gateway.procs import ROOT, wait_http

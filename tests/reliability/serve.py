@@ -19,9 +19,9 @@ import tempfile
 import uvicorn
 
 from packgate.compiler.build import build_bundle
-from packgate.runtime.app import create_app
+from packgate.runtime.gateway.app import create_app
 from packgate.runtime.audit import AuditLog
-from packgate.runtime.config import GatewayConfig, Route
+from packgate.runtime.gateway.config import GatewayConfig, Route
 
 
 def main() -> None:

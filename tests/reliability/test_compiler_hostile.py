@@ -20,7 +20,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from packgate.compiler.build import build_bundle, identifier
+from packgate.compiler.build import build_bundle
+from packgate.compiler.rego_literal import identifier
 from packgate.compiler.diagnostics import PackError
 
 from tests.compiler.conftest import SEED, packgate, run, tool

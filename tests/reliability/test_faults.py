@@ -17,7 +17,7 @@ from collections import Counter
 import pytest
 
 from packgate.runtime.audit import verify
-from packgate.runtime.standin import Reply
+from packgate.runtime.demo.standin import Reply
 
 from .harness import (
     Result, SteadyLoad, burst, check_policy_outcome, forwarded_ids, head_seq, start_standin, wait_events,

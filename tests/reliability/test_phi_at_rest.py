@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from packgate.runtime.standin import StandinModel
+from packgate.runtime.demo.standin import StandinModel
 
 from tests.gateway.conftest import PACKS_DIR, SEED_PACK
 from tests.gateway.procs import ROOT, wait_http

@@ -22,15 +22,14 @@ app = typer.Typer(
 
 # Each module exposes `register(app: typer.Typer) -> None`.
 COMMAND_MODULES = (
-    "packgate.compiler.cli",
-    "packgate.runtime.redact_cli",
-    "packgate.runtime.gateway_cli",
-    "packgate.runtime.events_cli",
+    "packgate.cli.build",
+    "packgate.cli.redact",
+    "packgate.cli.gateway",
+    "packgate.cli.events",
 )
 
 for _name in COMMAND_MODULES:
-    if importlib.util.find_spec(_name) is not None:  # areas land one by one
-        importlib.import_module(_name).register(app)
+    importlib.import_module(_name).register(app)
 
 
 def main() -> None:

@@ -35,8 +35,8 @@ def _engine(pack_path: Optional[Path], ner_name: Optional[str] = None):
     ner = _ner(ner_name)
     if pack_path is None:
         return Engine.default(ner=ner), None
-    from packgate.compiler.diagnostics import PackError
     from packgate.compiler import loader
+    from packgate.compiler.diagnostics import PackError
 
     try:
         pack = loader.load_pack(pack_path).pack

@@ -26,9 +26,10 @@ from rich.panel import Panel
 from rich.table import Table
 
 from packgate.compiler.toolchain import REPO_ROOT
+from packgate.runtime.audit import HMAC_ENV
+from packgate.runtime.process import GatewayOptions, StartupError, Supervisor, serve_uvloop, terminate_on_sigterm
 
-from .audit import HMAC_ENV
-from .supervisor import GatewayOptions, StartupError, Supervisor, terminate_on_sigterm
+from .standin import Reply, StandinModel
 
 SEED_NAME = "behavioral-health-review-route.yaml"
 VARIANT_NAME = "behavioral-health-cloud-variant"
@@ -127,7 +128,6 @@ async def walk(base_url: str, model: Any) -> list[Result]:
         for sc in scenarios():
             model.reset()
             if sc.script is not None:
-                from .standin import Reply
 
                 model.script(Reply(text=sc.script))
             r = await client.post(sc.path, headers=sc.headers, json={
@@ -214,9 +214,6 @@ def usage(console: Console, base: str) -> None:
 
 def run_demo(port: int = 41002, serve: bool = True, decision_log: bool = False) -> int:
     """Start everything, walk the scenarios, then keep serving (or exit: 0 only if all passed)."""
-    from .gateway_cli import serve_uvloop
-    from .standin import StandinModel
-
     plain = Console()
     console = Console(highlight=False, width=None if plain.is_terminal else 150)
     os.environ.setdefault(HMAC_ENV, secrets.token_hex(32))  # demo only: silences the key warning

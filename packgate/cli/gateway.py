@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from enum import Enum
 from pathlib import Path
-from collections.abc import Coroutine
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
-from .audit import DEFAULT_AUDIT_DB
-from .supervisor import GatewayOptions, StartupError, Supervisor, configure_logging, terminate_on_sigterm
+from packgate.runtime.audit import DEFAULT_AUDIT_DB
+from packgate.runtime.demo import run_demo
+from packgate.runtime.process import (
+    GatewayOptions,
+    StartupError,
+    Supervisor,
+    configure_logging,
+    run_gateway,
+    run_workers,
+)
 
 DEFAULT_PORT = 41002
 
@@ -28,42 +34,9 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def run_gateway(opts: GatewayOptions, banner: bool = True) -> None:
-    """Start, serve until Ctrl-C/SIGTERM, stop everything — shared by `gateway run`."""
-    terminate_on_sigterm()
-    sup = Supervisor(opts)
-    try:
-        try:
-            sup.start()
-        except StartupError as exc:
-            fail(str(exc))
-        if sup.opa_warning:
-            typer.echo(f"packgate: warning: {sup.opa_warning}; requests get 503 until it answers",
-                       err=True)
-
-        def ready(s: Supervisor) -> None:
-            if banner:
-                print_banner(s)
-
-        try:
-            serve_uvloop(sup.serve(ready))
-        except StartupError as exc:
-            fail(str(exc))
-    finally:
-        sup.close()
-
-
-def serve_uvloop(main: Coroutine[Any, Any, None]) -> None:
-    """Run the serving coroutine on uvloop. `uvicorn.Config(loop="uvloop")` only takes effect in
-    `uvicorn.run`/`Server.run`; `Server.serve()` inside `asyncio.run` ran on the default selector loop
-    (measured in `make bench`: see docs/benchmarks.md)."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop is a dependency; keep serving without it
-        asyncio.run(main)
-        return
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(main)
+def _warn_external_opa(s: Supervisor) -> None:
+    if s.opa_warning:
+        typer.echo(f"packgate: warning: {s.opa_warning}; requests get 503 until it answers", err=True)
 
 
 def print_banner(s: Supervisor) -> None:
@@ -109,12 +82,13 @@ def register(app: typer.Typer) -> None:
         opts = GatewayOptions(packs=pack, host=host, port=port, opa_url=opa_url, audit_db=audit_db,
                               decision_log=decision_log is DecisionLog.console,
                               watch=not no_watch, workers=workers)
-        if workers > 1:
-            from .workers import run_workers
-
-            run_workers(opts)
-            return
-        run_gateway(opts)
+        try:
+            if workers > 1:
+                run_workers(opts, on_ready=print_banner)
+            else:
+                run_gateway(opts, on_started=_warn_external_opa, on_ready=print_banner)
+        except StartupError as exc:
+            fail(str(exc))
 
     app.add_typer(gateway, name="gateway")
 
@@ -125,8 +99,6 @@ def register(app: typer.Typer) -> None:
         decision_log: DecisionLog = typer.Option(DecisionLog.off, "--decision-log", help="OPA decision logs (masked) to the console."),
     ) -> None:
         """The gateway on the seed pack, embedded OPA and a STAND-IN model; walks the scenarios."""
-        from .demo import run_demo
-
         configure_logging(False)
         raise typer.Exit(run_demo(port=port, serve=not no_serve,
                                   decision_log=decision_log is DecisionLog.console))

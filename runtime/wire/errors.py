@@ -58,3 +58,7 @@ def error_response(err: GatewayError, headers: Mapping[str, str] | None = None) 
     body = error_body(err.status, err.code, err.message, param=err.param, policy=err.policy,
                       decision_id=err.decision_id)
     return Response(body, status_code=err.status, media_type="application/json", headers=headers)
+
+
+def bad(status: int, code: str, message: str, param: str | None = None) -> GatewayError:
+    return GatewayError(status, code, message, param=param, verdict="bad_request")

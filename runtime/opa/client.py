@@ -32,18 +32,17 @@ OPA returns `decision_id` when decision logging is enabled; it is passed on for 
 from __future__ import annotations
 
 import asyncio
+import ssl as _ssl
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import ssl as _ssl
-
 import aiohttp
 import orjson
 from opa_client.opa_async import AsyncOpaClient
 
-from .http_pool import ConnectionLost, Pool
+from packgate.runtime.net.pool import ConnectionLost, Pool
 
 
 class OpaUnavailable(Exception):

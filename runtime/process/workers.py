@@ -14,10 +14,17 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .supervisor import GatewayOptions, Supervisor
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from packgate.runtime.audit import AuditLog
+from packgate.runtime.opa.reload import Reloader
+
+from .supervisor import GatewayOptions, Supervisor, terminate_on_sigterm
 
 SPEC_ENV = "PACKGATE_WORKER_SPEC"
 
@@ -49,44 +56,34 @@ class _WithFollower:
 
 def worker_app() -> Any:
     """uvicorn factory, run in each worker process: a follower gateway from `SPEC_ENV`."""
-    from .audit import AuditLog
-    from .reload import Reloader
-
     spec = json.loads(os.environ[SPEC_ENV])
     opts = GatewayOptions(packs=[Path(p) for p in spec["packs"]], opa_url=spec["opa_url"],
                           audit_db=Path(spec["audit_db"]) if spec["audit_db"] else None,
                           standin_url=spec.get("standin_url"))
     sup = Supervisor(opts)
     sup.reloader = Reloader(opts.packs, Path(tempfile.mkdtemp(prefix="packgate-worker-")),
-                            opa_url=spec["opa_url"], install=sup._install, quiet=True)
+                            opa_url=spec["opa_url"], install=sup.install, quiet=True)
     first = sup.reloader.initial()
     sup.opa_url = spec["opa_url"]
     sup.audit = AuditLog.open(opts.audit_db) if opts.audit_db else None
-    sup.app = sup._create_app(first)
+    sup.app = sup.create_app(first)
     return _WithFollower(sup.app, sup.reloader, watch=spec["watch"])
 
 
-def run_workers(opts: GatewayOptions) -> None:
-    """Leader: OPA + bundle server + publishing reloader; uvicorn's Multiprocess runs the workers."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
+def run_workers(opts: GatewayOptions, on_ready: Callable[[Supervisor], None] | None = None) -> None:
+    """Leader: OPA + bundle server + publishing reloader; uvicorn's Multiprocess runs the workers.
 
-    from .gateway_cli import fail, print_banner
-    from .supervisor import StartupError, terminate_on_sigterm
-
+    Raises `StartupError` when the leader cannot start; `on_ready` runs once the socket is bound."""
     terminate_on_sigterm()
     sup = Supervisor(opts)
     try:
-        try:
-            sup.start_leader()
-        except StartupError as exc:
-            fail(str(exc))
+        sup.start_leader()
         os.environ[SPEC_ENV] = json.dumps({
             "packs": [str(Path(p).resolve()) for p in opts.packs], "opa_url": sup.opa_url,
             "audit_db": str(Path(opts.audit_db).resolve()) if opts.audit_db else None,
             "standin_url": opts.standin_url, "watch": opts.watch and opts.opa_url is None,
         })
-        config = uvicorn.Config("packgate.runtime.workers:worker_app", factory=True,
+        config = uvicorn.Config("packgate.runtime.process.workers:worker_app", factory=True,
                                 host=opts.host, port=opts.port, workers=opts.workers,
                                 loop="uvloop", http="httptools", log_level="warning",
                                 access_log=False, server_header=False)
@@ -96,7 +93,8 @@ def run_workers(opts: GatewayOptions) -> None:
         if opts.watch and opts.opa_url is None and sup.reloader is not None:
             threading.Thread(target=_leader_watch, args=(sup, stop), name="packgate-watch",
                              daemon=True).start()
-        print_banner(sup)
+        if on_ready is not None:
+            on_ready(sup)
         Multiprocess(config, sockets=[sock]).run()
         stop.set()
     finally:

@@ -22,8 +22,7 @@ from typing import Any
 import jwt
 
 from packgate.compiler.schema import Jwt, Rbac
-
-from .errors import GatewayError
+from packgate.runtime.wire.errors import GatewayError
 
 SECRET_ENV = "PACKGATE_JWT_SECRET"
 PUBLIC_KEY_ENV = "PACKGATE_JWT_PUBLIC_KEY"

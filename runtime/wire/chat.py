@@ -1,10 +1,5 @@
-"""Request parsing and validation: everything a request must pass before identity and OPA.
-
-Limits (documented in the README): bodies over `max_body_bytes` (1 MiB by default) → 413, by
-Content-Length before reading and by counting while reading; a content type other than
-`application/json` → 415; bytes that are not UTF-8 JSON (orjson: strict UTF-8, nesting bounded)
-→ 400; a body that is not an object, or without a non-empty `messages` list → 422; more than
-`max_header_count` headers, or a repeated identity header → 400.
+"""A chat request in either wire format (OpenAI chat.completions, Ollama /api/chat): validated,
+its text indexed, and rebuilt as the body a target of either format receives.
 
 Message text is collected as *slots* — (container, key) pairs pointing at every string the model
 would read (string content, text parts, refusals, names, tool-call arguments) — so the pre-scan
@@ -19,14 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import orjson
-from starlette.requests import Request
+from .answer import arguments_obj, arguments_str
+from .errors import bad
 
-from .errors import GatewayError
+__all__ = ["Protocol", "ParsedChat", "parse_chat", "tool_names", "openai_body", "ollama_body"]
 
 Protocol = Literal["openai", "ollama"]
-IDENTITY_HEADERS = ("x-user-id", "x-user-role", "x-tool", "x-data-sensitivity", "authorization")
-HIDDEN_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "openai": frozenset({"role", "content", "name", "tool_calls", "tool_call_id", "refusal",
@@ -35,6 +28,9 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
 }
 UNREADABLE_PARTS = frozenset({"image_url", "input_audio", "file", "image", "audio"})
 MAX_WALK_DEPTH = 32
+
+
+SAMPLING_KEYS = ("temperature", "top_p", "seed", "stop")
 
 
 @dataclass(eq=False)
@@ -60,63 +56,6 @@ class ParsedChat:
     def rewrite(self, index: int, text: str) -> None:
         container, key = self.slots[index]
         container[key] = text
-
-
-def bad(status: int, code: str, message: str, param: str | None = None) -> GatewayError:
-    return GatewayError(status, code, message, param=param, verdict="bad_request")
-
-
-def check_headers(request: Request, max_count: int) -> None:
-    """Hostile-header checks that must run before anything reads identity."""
-    raw = request.scope["headers"]
-    if len(raw) > max_count:
-        raise bad(400, "too_many_headers", f"more than {max_count} request headers")
-    for name in IDENTITY_HEADERS:
-        if len(request.headers.getlist(name)) > 1:
-            raise bad(400, "duplicate_header", "identity header sent more than once", name)
-
-
-def opa_headers(request: Request, names: frozenset[str] | None = None) -> dict[str, str]:
-    """The headers OPA reads, lower-cased, never credentials (decision-api.md, `headers`).
-
-    `names` (lower-case) limits them to what the route's policies read (`Route.opa_header_names`);
-    None sends every header except credentials.
-    """
-    out: dict[str, str] = {}
-    for k, v in request.scope["headers"]:
-        name = k.decode("latin-1").lower()
-        if (name in names if names is not None else name not in HIDDEN_HEADERS) and name not in out:
-            out[name] = v.decode("latin-1").strip()
-    return out
-
-
-async def read_json(request: Request, max_bytes: int) -> dict[str, Any]:
-    """The body as a JSON object, enforcing size, content type and syntax."""
-    ctype = request.headers.get("content-type", "")
-    if ctype.split(";", 1)[0].strip().lower() != "application/json":
-        raise bad(415, "unsupported_media_type", "Content-Type must be application/json")
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > max_bytes:
-                raise bad(413, "request_too_large", f"request body exceeds {max_bytes} bytes")
-        except ValueError:
-            raise bad(400, "invalid_content_length", "Content-Length is not a number") from None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise bad(413, "request_too_large", f"request body exceeds {max_bytes} bytes")
-        chunks.append(chunk)
-    try:
-        body = orjson.loads(b"".join(chunks))
-    except orjson.JSONDecodeError:
-        raise bad(400, "invalid_json", "request body is not valid UTF-8 JSON") from None
-    if not isinstance(body, dict):
-        raise bad(422, "invalid_body", "request body must be a JSON object")
-    return body
-
 
 def _walk_strings(container: Any, key: Any, slots: list[tuple[Any, Any]], depth: int = 0) -> None:
     value = container[key]
@@ -224,3 +163,62 @@ def parse_chat(body: dict[str, Any], protocol: Protocol) -> ParsedChat:
         raise bad(422, "invalid_metadata", "metadata must be an object", "metadata")
     return ParsedChat(protocol=protocol, body=body, stream=stream, model=model,
                       tools=tool_names(body), metadata=metadata, slots=slots)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):
+        return "\n".join(p.get("text") or p.get("refusal") or "" for p in content)
+    return content or ""
+
+
+def openai_body(chat: ParsedChat, model: str, stream: bool) -> dict[str, Any]:
+    if chat.protocol == "openai":
+        body = {k: v for k, v in chat.body.items() if k not in ("metadata", "user", "store")}
+    else:
+        msgs = []
+        for m in chat.messages:
+            out: dict[str, Any] = {"role": m["role"], "content": m.get("content")}
+            if m.get("tool_calls"):
+                out["tool_calls"] = [{"id": f"call_{i}", "type": "function",
+                                      "function": {"name": c["function"]["name"],
+                                                   "arguments": arguments_str(c["function"].get("arguments", {}))}}
+                                     for i, c in enumerate(m["tool_calls"])]
+            msgs.append(out)
+        body = {"messages": msgs}
+        opts = chat.body.get("options") or {}
+        body.update({k: opts[k] for k in SAMPLING_KEYS if k in opts})
+        if "num_predict" in opts:
+            body["max_tokens"] = opts["num_predict"]
+        if chat.body.get("tools"):
+            body["tools"] = chat.body["tools"]
+    body["model"] = model
+    body["stream"] = stream
+    return body
+
+
+def ollama_body(chat: ParsedChat, model: str, stream: bool) -> dict[str, Any]:
+    if chat.protocol == "ollama":
+        body = {k: v for k, v in chat.body.items() if k not in ("metadata",)}
+    else:
+        msgs = []
+        for m in chat.messages:
+            out: dict[str, Any] = {"role": m["role"] if m["role"] != "developer" else "system",
+                                   "content": _text_of(m.get("content"))}
+            if m.get("tool_calls"):
+                out["tool_calls"] = [{"function": {"name": c["function"]["name"],
+                                                   "arguments": arguments_obj(c["function"].get("arguments", {}))}}
+                                     for c in m["tool_calls"]]
+            msgs.append(out)
+        body = {"messages": msgs}
+        opts = {k: chat.body[k] for k in SAMPLING_KEYS if k in chat.body}
+        max_tokens = chat.body.get("max_completion_tokens", chat.body.get("max_tokens"))
+        if max_tokens is not None:
+            opts["num_predict"] = max_tokens
+        if opts:
+            body["options"] = opts
+        if chat.body.get("tools"):
+            body["tools"] = chat.body["tools"]
+    body["model"] = model
+    body["stream"] = stream
+    return body
+

@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bundle_server import BundleServer
-from .opa_server import EmbeddedOpa, OpaError, active_revision, check_external
-from .reload import Reloader
+from packgate.compiler.diagnostics import PackError
+from packgate.runtime.audit import AuditError, AuditLog
+from packgate.runtime.gateway import GatewayConfig, Route, create_app, install_routes
+from packgate.runtime.opa.bundle_server import BundleServer
+from packgate.runtime.opa.reload import Reloader
+from packgate.runtime.opa.server import EmbeddedOpa, OpaError, active_revision, check_external
 
 log = logging.getLogger("packgate.gateway")
 
@@ -68,13 +71,11 @@ class Supervisor:
         """Policy first (compile, OPA healthy), then the audit log, then the app."""
         self.start_leader()
         self.audit = self._open_audit()
-        self.app = self._create_app(self.reloader.current)
+        self.app = self.create_app(self.reloader.current)
         return self
 
     def start_leader(self) -> Supervisor:
         """Compile and bring up OPA (embedded or checked); with `--workers` the parent stops here."""
-        from packgate.compiler.diagnostics import PackError
-
         for p in self.opts.packs:
             if not Path(p).is_file():
                 raise StartupError(f"pack not found: {p}")
@@ -82,7 +83,7 @@ class Supervisor:
             if self.opts.opa_url is None:
                 self.bundles = BundleServer().start()
                 self.reloader = Reloader(self.opts.packs, self.work_dir, opa_url=lambda: self.opa_url,
-                                         publish=self.bundles.publish, install=self._install,
+                                         publish=self.bundles.publish, install=self.install,
                                          opa_errors=lambda: self.opa.bundle_errors() if self.opa else [])
                 first = self.reloader.initial()
                 self.opa = EmbeddedOpa(self.bundles.url, self.bundles.token,
@@ -109,31 +110,22 @@ class Supervisor:
     def _open_audit(self) -> Any:
         if self.opts.audit_db is None:
             return None
-        from .audit import AuditError, AuditLog
-
         try:
             return AuditLog.open(self.opts.audit_db)
         except AuditError as exc:
             raise StartupError(str(exc)) from None
 
     def _routes(self, result: Any) -> list[Any]:
-        from .config import Route
-
         return [Route.from_built(p) for p in result.packs]
 
-    def _create_app(self, first: Any) -> Any:
-        from .app import create_app
-        from .config import GatewayConfig
-
+    def create_app(self, first: Any) -> Any:
         config = GatewayConfig(routes=self._routes(first), opa_url=self.opa_url,
                                bundle_revision=first.revision, audit=self.audit,
                                standin_url=self.opts.standin_url, extra=dict(self.opts.extra))
         return create_app(config)
 
-    def _install(self, result: Any) -> None:
+    def install(self, result: Any) -> None:
         """Reload step 4: swap the route table once OPA runs the new revision."""
-        from .config import install_routes
-
         if self.app is not None:
             install_routes(self.app, self._routes(result), result.revision)
 

@@ -17,111 +17,33 @@ released, and a blocked or failed stream is an ordinary JSON error before any by
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route as Endpoint
 
-from . import identity, parsing, upstream
-from .audit import new_event_id, prompt_hmac
+from packgate.runtime.audit import prompt_hmac
+from packgate.runtime.opa.client import OpaUnavailable
+from packgate.runtime.redaction import RedactionSession
+from packgate.runtime.upstream.client import UpstreamFailed
+from packgate.runtime.wire import answer
+from packgate.runtime.wire.answer import Completion
+from packgate.runtime.wire.chat import ParsedChat, Protocol, parse_chat
+from packgate.runtime.wire.errors import GatewayError, error_response
+
+from . import identity, parsing
 from .config import GatewayConfig, Route, RouteTable
-from .errors import GatewayError, error_response
-from .metrics import Metrics
-from .opa_client import OpaClient, OpaUnavailable
-from .parsing import ParsedChat, Protocol
-from .upstream import Completion, UpstreamFailed, Upstreams
-
-try:
-    from .redaction import RedactionSession  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - until the redaction engine lands
-    from .detect_fallback import RedactionSession
+from .outcome import MAX_AUDIT_STR, Gateway, Outcome, finish, short
 
 log = logging.getLogger("packgate.gateway")
 
 ESCALATION_HEADER = "X-Packgate-Escalation-Id"
 STANDIN_HEADER = "X-Packgate-Standin"
-MAX_AUDIT_STR = 256
 RESPONSE_ACTIONS = ("deliver", "block", "escalate")
-
-
-@dataclass
-class Gateway:
-    """What every request shares: the config, the OPA and upstream clients, metrics."""
-
-    config: GatewayConfig
-    opa: OpaClient
-    upstreams: Upstreams
-    metrics: Metrics = field(default_factory=Metrics)
-
-
-def _short(value: Any) -> Any:
-    return value[:MAX_AUDIT_STR] if isinstance(value, str) else value
-
-
-@dataclass
-class Outcome:
-    """The facts of one request as it proceeds; becomes its audit event and its metrics."""
-
-    endpoint: str
-    id: str = field(default_factory=new_event_id)
-    started: float = field(default_factory=time.perf_counter)
-    route: Route | None = None
-    revision: str | None = None
-    verdict: str = "internal_error"
-    status: int = 500
-    error_code: str | None = None
-    reasons: list[dict[str, Any]] = field(default_factory=list)
-    decision_ids: dict[str, str] = field(default_factory=dict)
-    latency: dict[str, float] = field(default_factory=dict)
-    user_id: str | None = None
-    role: str | None = None
-    target: str | None = None
-    excluded: list[dict[str, Any]] | None = None
-    redactions: Counter[str] = field(default_factory=Counter)
-    prompt_hmac: str | None = None
-    output_hmac: str | None = None
-    escalation_id: str | None = None
-    stream: bool | None = None
-    model: str | None = None
-    tools: list[str] | None = None
-    sensitivity: str | None = None
-
-    def fail(self, err: GatewayError) -> None:
-        self.status, self.error_code = err.status, err.code
-        self.verdict = err.verdict or ("bad_request" if err.status in (400, 404, 405, 413, 415, 422) else "denied")
-        if err.policy and not self.reasons:
-            self.reasons = [{"policy": err.policy, "code": err.code, "status": err.status, "param": err.param}]
-
-    def event(self) -> dict[str, Any]:
-        self.latency["total"] = (time.perf_counter() - self.started) * 1000
-        ev: dict[str, Any] = {
-            "id": self.id, "verdict": self.verdict, "status": self.status, "endpoint": self.endpoint,
-            "bundle_revision": self.revision, "decision_ids": self.decision_ids, "reasons": self.reasons,
-            "user_id": _short(self.user_id), "role": _short(self.role), "target": self.target,
-            "redactions": dict(self.redactions), "prompt_hmac": self.prompt_hmac,
-            "latency_ms": {k: round(v, 3) for k, v in self.latency.items()},
-            "escalation_id": self.escalation_id, "error_code": self.error_code, "stream": self.stream,
-            "model": _short(self.model), "tools": [_short(t) for t in self.tools or []][:32],
-            "sensitivity": _short(self.sensitivity), "output_hmac": self.output_hmac,
-        }
-        if self.route is not None:
-            ev.update(pack=self.route.name, pack_version=self.route.version, route=self.route.name)
-        if self.excluded is not None:
-            ev["excluded_targets"] = self.excluded
-        return ev
-
-
-# --- the request path -------------------------------------------------------------------------
 
 
 async def chat(request: Request, protocol: Protocol) -> Response:
@@ -141,7 +63,7 @@ async def chat(request: Request, protocol: Protocol) -> Response:
         err = GatewayError(500, "internal_error", "internal error", verdict="internal_error")
         out.fail(err)
         response = error_response(err)
-    _finish(gw, out)
+    finish(gw, out)
     if gw.upstreams.standin_url:
         response.headers[STANDIN_HEADER] = "true"
     return response
@@ -174,7 +96,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     # 1. parse + validate (no identity, no OPA, nothing forwarded if this fails)
     parsing.check_headers(request, cfg.max_header_count)
     body = await parsing.read_json(request, cfg.max_body_bytes)
-    chat = parsing.parse_chat(body, protocol)
+    chat = parse_chat(body, protocol)
     out.stream, out.model = chat.stream, chat.model
     if cfg.audit is not None and not cfg.audit.healthy:
         raise GatewayError(503, "audit_unavailable", "the audit log cannot be written; refusing unaudited traffic",
@@ -243,7 +165,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     if action == "escalate":
         policy, code = resp.get("policy"), resp.get("code") or "escalated"
         out.reasons.append({"policy": policy, "code": code, "status": 200, "param": None})
-        out.escalation_id = cfg.audit.open_escalation(out.id, route.name, _short(who.user_id), _short(who.role),
+        out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id), short(who.role),
                                                       policy, code) if cfg.audit else f"esc_{uuid.uuid4().hex}"
         out.verdict, out.status = "escalated", 200
         extra["escalation_id"] = out.escalation_id
@@ -379,124 +301,12 @@ def _deliver(chat: ParsedChat, completion: Completion | None, text: str | None, 
     if chat.protocol == "openai":
         rid = f"chatcmpl-{uuid.uuid4().hex}"
         if chat.stream:
-            return StreamingResponse(upstream.openai_sse(completion, text, model=model, rid=rid, finish=finish, extra=extra),
+            return StreamingResponse(answer.openai_sse(completion, text, model=model, rid=rid, finish=finish, extra=extra),
                                      media_type="text/event-stream", headers={"cache-control": "no-cache", **headers})
-        body = upstream.openai_json(completion, text, model=model, rid=rid, finish=finish, extra=extra)
+        body = answer.openai_json(completion, text, model=model, rid=rid, finish=finish, extra=extra)
     else:
         if chat.stream:
-            return StreamingResponse(upstream.ollama_ndjson(completion, text, model=model, finish=finish, extra=extra),
+            return StreamingResponse(answer.ollama_ndjson(completion, text, model=model, finish=finish, extra=extra),
                                      media_type="application/x-ndjson", headers=headers)
-        body = upstream.ollama_json(completion, text, model=model, finish=finish, extra=extra)
+        body = answer.ollama_json(completion, text, model=model, finish=finish, extra=extra)
     return Response(orjson.dumps(body), media_type="application/json", headers=headers)
-
-
-def _finish(gw: Gateway, out: Outcome) -> None:
-    """Exactly one audit event per request; then metrics."""
-    route_name = out.route.name if out.route else "-"
-    gw.metrics.child("requests", route_name, out.verdict, str(out.status)).inc()
-    audit = gw.config.audit
-    if audit is None:
-        return
-    try:
-        audit.record(out.event())
-    except ValueError:  # an event outside the schema: record the minimum rather than nothing
-        log.exception("audit event rejected; recording a reduced event")
-        with contextlib.suppress(Exception):
-            audit.record({"id": out.id, "verdict": out.verdict, "status": out.status, "error_code": out.error_code})
-    except Exception as exc:  # AuditUnavailable: healthy is already False; the next request gets 503
-        log.error("audit event %s not recorded: %s", out.id, type(exc).__name__)
-
-
-# --- the other endpoints ----------------------------------------------------------------------
-
-
-async def chat_openai(request: Request) -> Response:
-    return await chat(request, "openai")
-
-
-async def chat_ollama(request: Request) -> Response:
-    return await chat(request, "ollama")
-
-
-async def models(request: Request) -> Response:
-    table: RouteTable = request.app.state.routes
-    name = request.path_params.get("pack")
-    route = table.default if name is None else table.get(name)
-    if route is None:
-        return await _not_routed(request, GatewayError(404, "unknown_route", "no pack is served under this route",
-                                                       param="pack", verdict="bad_request"))
-    data = [{"id": t.id, "object": "model", "created": 0, "owned_by": t.provider,
-             "packgate": {"model": t.model, "provider": t.provider}} for t in route.pack.providers.targets]
-    return Response(orjson.dumps({"object": "list", "data": data}), media_type="application/json")
-
-
-async def health(request: Request) -> Response:
-    gw: Gateway = request.app.state.gateway
-    table: RouteTable = request.app.state.routes
-    opa_ok = await gw.opa.bundles_ready()
-    audit_ok = gw.config.audit is None or gw.config.audit.healthy
-    ok = opa_ok and audit_ok
-    body = {"status": "ok" if ok else "unavailable", "opa": opa_ok, "audit": audit_ok,
-            "bundle_revision": table.revision, "packs": [{"name": r.name, "version": r.version} for r in table.routes]}
-    return Response(orjson.dumps(body), status_code=200 if ok else 503, media_type="application/json")
-
-
-async def metrics(request: Request) -> Response:
-    gw: Gateway = request.app.state.gateway
-    return Response(gw.metrics.render(), media_type=gw.metrics.content_type)
-
-
-async def _not_routed(request: Request, err: GatewayError) -> Response:
-    """404/405 outside any chat handler: still an OpenAI-style error and one audit event."""
-    gw: Gateway = request.app.state.gateway
-    out = Outcome(endpoint="(unmatched)", revision=request.app.state.routes.revision)
-    out.fail(err)
-    _finish(gw, out)
-    return error_response(err)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        err = GatewayError(405, "method_not_allowed", "method not allowed on this path", verdict="bad_request")
-    else:
-        err = GatewayError(exc.status_code, "unknown_route" if exc.status_code == 404 else "http_error",
-                           "no such endpoint" if exc.status_code == 404 else "request rejected", verdict="bad_request")
-    return await _not_routed(request, err)
-
-
-def _endpoints() -> list[Endpoint]:
-    paths = [("/v1/chat/completions", chat_openai, ["POST"]), ("/api/chat", chat_ollama, ["POST"]),
-             ("/v1/models", models, ["GET"])]
-    eps = [Endpoint("/health", health, methods=["GET"]), Endpoint("/metrics", metrics, methods=["GET"])]
-    for path, fn, methods in paths:
-        eps.append(Endpoint(path, fn, methods=methods))
-        eps.append(Endpoint("/routes/{pack}" + path, fn, methods=methods))
-    return eps
-
-
-def create_app(config: GatewayConfig) -> Starlette:
-    """Build the gateway for `config`; `app.state.routes` holds the swappable RouteTable."""
-    gw = Gateway(config=config, opa=OpaClient(config.opa_url, config.opa_timeout_s),
-                 upstreams=Upstreams(config.upstream_connect_timeout_s, config.standin_url))
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
-        await gw.opa.start()
-        await gw.upstreams.start()
-        if config.standin_url:
-            log.warning("targets are served by a STAND-IN model at %s (%s)", config.standin_url, config.standin_label)
-        try:
-            yield
-        finally:
-            await gw.upstreams.aclose()
-            await gw.opa.aclose()
-            if config.audit is not None and hasattr(config.audit, "flush"):
-                config.audit.flush(5.0)  # type: ignore[attr-defined]
-
-    app = Starlette(routes=_endpoints(), lifespan=lifespan,
-                    exception_handlers={HTTPException: _http_error})
-    app.state.config = config
-    app.state.gateway = gw
-    app.state.routes = config.route_table()
-    return app

@@ -13,13 +13,9 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
-from packgate.compiler.build import identifier
+from packgate.compiler.rego_literal import identifier
 from packgate.compiler.schema import Pack, Target
-
-try:  # the real engine (redaction helper); the fallback keeps the same interface until it lands
-    from .redaction import Engine as DetectionEngine  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on what has landed
-    from .detect_fallback import Engine as DetectionEngine
+from packgate.runtime.redaction import Engine
 
 from .parsing import HIDDEN_HEADERS
 
@@ -40,7 +36,7 @@ class Route:
 
     pack: Pack
     data_path: str
-    engine: Any = None  # a DetectionEngine built once per pack (never per request)
+    engine: Engine | None = None  # built once per pack (never per request)
 
     @property
     def name(self) -> str:
@@ -66,7 +62,7 @@ class Route:
     @classmethod
     def from_pack(cls, pack: Pack, data_path: str | None = None) -> Route:
         return cls(pack=pack, data_path=data_path or data_path_for(pack.pack.name),
-                   engine=DetectionEngine.from_pack(pack))
+                   engine=Engine.from_pack(pack))
 
     @classmethod
     def from_built(cls, built: Any) -> Route:

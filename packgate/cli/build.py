@@ -11,10 +11,10 @@ from pathlib import Path
 
 import typer
 
-from .build import build_bundle, load_all
-from .diagnostics import PackError, exit_code
-from .schema import json_schema
-from .toolchain import find_tool
+from packgate.compiler.build import build_bundle, load_all
+from packgate.compiler.diagnostics import PackError, exit_code
+from packgate.compiler.schema import json_schema
+from packgate.compiler.toolchain import find_tool
 
 
 def opa_binary() -> str:

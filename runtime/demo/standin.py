@@ -12,7 +12,7 @@ with `[stand-in model]`, so redaction is visible end to end. Every answer carrie
     ... model.received ...
     model.stop()
 
-or as a process: `python -m packgate.runtime.standin --port 0` prints its URL; control endpoints
+or as a process: `python -m packgate.runtime.demo.standin --port 0` prints its URL; control endpoints
 (`GET /_standin/received`, `POST /_standin/script`, `POST /_standin/reset`) script it over HTTP.
 """
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from .opa_server import active_revision
+from .server import active_revision
 
 log = logging.getLogger("packgate.reload")
 

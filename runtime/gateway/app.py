@@ -1,0 +1,115 @@
+"""The Starlette app: the chat endpoints (see `pipeline`), models, health, metrics, and unmatched paths."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as Endpoint
+
+from packgate.runtime.opa.client import OpaClient
+from packgate.runtime.upstream.client import Upstreams
+from packgate.runtime.wire.errors import GatewayError, error_response
+
+from .config import GatewayConfig, RouteTable
+from .outcome import Gateway, Outcome, finish
+from .pipeline import chat
+
+log = logging.getLogger("packgate.gateway")
+
+
+async def chat_openai(request: Request) -> Response:
+    return await chat(request, "openai")
+
+
+async def chat_ollama(request: Request) -> Response:
+    return await chat(request, "ollama")
+
+
+async def models(request: Request) -> Response:
+    table: RouteTable = request.app.state.routes
+    name = request.path_params.get("pack")
+    route = table.default if name is None else table.get(name)
+    if route is None:
+        return await _not_routed(request, GatewayError(404, "unknown_route", "no pack is served under this route",
+                                                       param="pack", verdict="bad_request"))
+    data = [{"id": t.id, "object": "model", "created": 0, "owned_by": t.provider,
+             "packgate": {"model": t.model, "provider": t.provider}} for t in route.pack.providers.targets]
+    return Response(orjson.dumps({"object": "list", "data": data}), media_type="application/json")
+
+
+async def health(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    table: RouteTable = request.app.state.routes
+    opa_ok = await gw.opa.bundles_ready()
+    audit_ok = gw.config.audit is None or gw.config.audit.healthy
+    ok = opa_ok and audit_ok
+    body = {"status": "ok" if ok else "unavailable", "opa": opa_ok, "audit": audit_ok,
+            "bundle_revision": table.revision, "packs": [{"name": r.name, "version": r.version} for r in table.routes]}
+    return Response(orjson.dumps(body), status_code=200 if ok else 503, media_type="application/json")
+
+
+async def metrics(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    return Response(gw.metrics.render(), media_type=gw.metrics.content_type)
+
+
+async def _not_routed(request: Request, err: GatewayError) -> Response:
+    """404/405 outside any chat handler: still an OpenAI-style error and one audit event."""
+    gw: Gateway = request.app.state.gateway
+    out = Outcome(endpoint="(unmatched)", revision=request.app.state.routes.revision)
+    out.fail(err)
+    finish(gw, out)
+    return error_response(err)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        err = GatewayError(405, "method_not_allowed", "method not allowed on this path", verdict="bad_request")
+    else:
+        err = GatewayError(exc.status_code, "unknown_route" if exc.status_code == 404 else "http_error",
+                           "no such endpoint" if exc.status_code == 404 else "request rejected", verdict="bad_request")
+    return await _not_routed(request, err)
+
+
+def _endpoints() -> list[Endpoint]:
+    paths = [("/v1/chat/completions", chat_openai, ["POST"]), ("/api/chat", chat_ollama, ["POST"]),
+             ("/v1/models", models, ["GET"])]
+    eps = [Endpoint("/health", health, methods=["GET"]), Endpoint("/metrics", metrics, methods=["GET"])]
+    for path, fn, methods in paths:
+        eps.append(Endpoint(path, fn, methods=methods))
+        eps.append(Endpoint("/routes/{pack}" + path, fn, methods=methods))
+    return eps
+
+
+def create_app(config: GatewayConfig) -> Starlette:
+    """Build the gateway for `config`; `app.state.routes` holds the swappable RouteTable."""
+    gw = Gateway(config=config, opa=OpaClient(config.opa_url, config.opa_timeout_s),
+                 upstreams=Upstreams(config.upstream_connect_timeout_s, config.standin_url))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+        await gw.opa.start()
+        await gw.upstreams.start()
+        if config.standin_url:
+            log.warning("targets are served by a STAND-IN model at %s (%s)", config.standin_url, config.standin_label)
+        try:
+            yield
+        finally:
+            await gw.upstreams.aclose()
+            await gw.opa.aclose()
+            if config.audit is not None and hasattr(config.audit, "flush"):
+                config.audit.flush(5.0)  # type: ignore[attr-defined]
+
+    app = Starlette(routes=_endpoints(), lifespan=lifespan,
+                    exception_handlers={HTTPException: _http_error})
+    app.state.config = config
+    app.state.gateway = gw
+    app.state.routes = config.route_table()
+    return app

@@ -1,0 +1,106 @@
+"""The facts of one request as it proceeds, and the one audit event and metrics they become."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from packgate.runtime.audit import new_event_id
+from packgate.runtime.opa.client import OpaClient
+from packgate.runtime.upstream.client import Upstreams
+from packgate.runtime.wire.errors import GatewayError
+
+from .config import GatewayConfig, Route
+from .metrics import Metrics
+
+log = logging.getLogger("packgate.gateway")
+
+MAX_AUDIT_STR = 256
+
+
+@dataclass
+class Gateway:
+    """What every request shares: the config, the OPA and upstream clients, metrics."""
+
+    config: GatewayConfig
+    opa: OpaClient
+    upstreams: Upstreams
+    metrics: Metrics = field(default_factory=Metrics)
+
+
+def short(value: Any) -> Any:
+    return value[:MAX_AUDIT_STR] if isinstance(value, str) else value
+
+
+@dataclass
+class Outcome:
+    """The facts of one request as it proceeds; becomes its audit event and its metrics."""
+
+    endpoint: str
+    id: str = field(default_factory=new_event_id)
+    started: float = field(default_factory=time.perf_counter)
+    route: Route | None = None
+    revision: str | None = None
+    verdict: str = "internal_error"
+    status: int = 500
+    error_code: str | None = None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    decision_ids: dict[str, str] = field(default_factory=dict)
+    latency: dict[str, float] = field(default_factory=dict)
+    user_id: str | None = None
+    role: str | None = None
+    target: str | None = None
+    excluded: list[dict[str, Any]] | None = None
+    redactions: Counter[str] = field(default_factory=Counter)
+    prompt_hmac: str | None = None
+    output_hmac: str | None = None
+    escalation_id: str | None = None
+    stream: bool | None = None
+    model: str | None = None
+    tools: list[str] | None = None
+    sensitivity: str | None = None
+
+    def fail(self, err: GatewayError) -> None:
+        self.status, self.error_code = err.status, err.code
+        self.verdict = err.verdict or ("bad_request" if err.status in (400, 404, 405, 413, 415, 422) else "denied")
+        if err.policy and not self.reasons:
+            self.reasons = [{"policy": err.policy, "code": err.code, "status": err.status, "param": err.param}]
+
+    def event(self) -> dict[str, Any]:
+        self.latency["total"] = (time.perf_counter() - self.started) * 1000
+        ev: dict[str, Any] = {
+            "id": self.id, "verdict": self.verdict, "status": self.status, "endpoint": self.endpoint,
+            "bundle_revision": self.revision, "decision_ids": self.decision_ids, "reasons": self.reasons,
+            "user_id": short(self.user_id), "role": short(self.role), "target": self.target,
+            "redactions": dict(self.redactions), "prompt_hmac": self.prompt_hmac,
+            "latency_ms": {k: round(v, 3) for k, v in self.latency.items()},
+            "escalation_id": self.escalation_id, "error_code": self.error_code, "stream": self.stream,
+            "model": short(self.model), "tools": [short(t) for t in self.tools or []][:32],
+            "sensitivity": short(self.sensitivity), "output_hmac": self.output_hmac,
+        }
+        if self.route is not None:
+            ev.update(pack=self.route.name, pack_version=self.route.version, route=self.route.name)
+        if self.excluded is not None:
+            ev["excluded_targets"] = self.excluded
+        return ev
+
+
+def finish(gw: Gateway, out: Outcome) -> None:
+    """Exactly one audit event per request; then metrics."""
+    route_name = out.route.name if out.route else "-"
+    gw.metrics.child("requests", route_name, out.verdict, str(out.status)).inc()
+    audit = gw.config.audit
+    if audit is None:
+        return
+    try:
+        audit.record(out.event())
+    except ValueError:  # an event outside the schema: record the minimum rather than nothing
+        log.exception("audit event rejected; recording a reduced event")
+        with contextlib.suppress(Exception):
+            audit.record({"id": out.id, "verdict": out.verdict, "status": out.status, "error_code": out.error_code})
+    except Exception as exc:  # AuditUnavailable: healthy is already False; the next request gets 503
+        log.error("audit event %s not recorded: %s", out.id, type(exc).__name__)

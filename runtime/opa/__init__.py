@@ -1,0 +1,9 @@
+"""OPA: the decision client, the embedded `opa run --server`, the bundle server it polls, hot reload."""
+
+from .bundle_server import BundleServer
+from .client import Decision, OpaClient, OpaUnavailable
+from .reload import Reloader, ReloadOutcome
+from .server import EmbeddedOpa, OpaError, active_revision, check_external
+
+__all__ = ["BundleServer", "Decision", "EmbeddedOpa", "OpaClient", "OpaError", "OpaUnavailable", "ReloadOutcome",
+           "Reloader", "active_revision", "check_external"]
