@@ -320,7 +320,7 @@ def main() -> None:
 
 LABELS = {"direct": "(1) direct to instant upstream", "proxy": "(2) bare proxy (Starlette+uvicorn+httpx)",
           "packgate": "(3a) packgate, full chain, output delivered", "packgate_seed": "(3b) packgate, seed pack as is (escalates)",
-          "standin": "runtime/standin.py (not used as floor)"}
+          "standin": "runtime/demo/standin.py (not used as floor)"}
 
 
 def report(res: dict) -> str:
@@ -403,7 +403,7 @@ def report(res: dict) -> str:
       "packgate reads the whole upstream answer before the response decision (the policy needs the full text for "
       "`blocked_patterns` and output PHI), so its first byte comes after the upstream's last byte plus the response "
       "decision; the direct stream's first byte is the upstream's first chunk.\n")
-    w("## OPA decisions alone (seed pack, gateway's client `runtime/opa_client.py`)\n")
+    w("## OPA decisions alone (seed pack, gateway's client `runtime/opa/client.py`)\n")
     o = res["opa"]["samples"]
     w("| decision | client c=1 p50 | p90 | p99 | max | client c=32 p50 | p99 | decisions/s c=32 | OPA eval p50 | OPA handler p50 | `opa bench` per op |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -460,7 +460,7 @@ def report(res: dict) -> str:
       "output scan (`runtime/redaction`, `Engine.scan`) ~38%, the upstream call (aiohttp) ~17%, the two OPA "
       "decisions ~15% (of which OPA's own evaluation is the larger part, see the OPA table), redaction of spans "
       "~13%, the rest (parsing, identity, HMAC, rendering) ~15%. At c=32 the redaction scans are ~54% of the "
-      "handler, the audit writer thread (`runtime/audit.py`, off the request path but sharing the GIL) ~15% "
+      "handler, the audit writer thread (`runtime/audit/writer.py`, off the request path but sharing the GIL) ~15% "
       "(py-spy counts its timed `Condition.wait` as active; that is left out), uvicorn/Starlette ~20%.")
     w("- Changes measured with this harness: `packgate gateway run` now really serves on uvloop (uvicorn's "
       "`loop=\"uvloop\"` is ignored by `Server.serve()` under `asyncio.run`; the selector loop's socket writes "

@@ -1,4 +1,4 @@
-"""OPA decisions alone, over the gateway's own client (`runtime/opa_client.OpaClient`), with the inputs
+"""OPA decisions alone, over the gateway's own client (`runtime/opa/client.OpaClient`), with the inputs
 the gateway builds for the bench prompt; and OPA's own evaluation time for the same inputs
 (`?metrics=true`: `timer_rego_query_eval_ns` and `timer_server_handler_ns`).
 
