@@ -37,7 +37,7 @@ from .prompt import HEADERS, ollama_body
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "packs" / "behavioral-health-review-route.yaml"
-VARIANT = ROOT / "tests" / "bench" / "packs" / "bench-deliver-route.yaml"
+VARIANT = ROOT / "bench" / "gateway" / "packs" / "bench-deliver-route.yaml"
 OUT = ROOT / "docs" / "benchmarks.md"
 PY = sys.executable
 OPA = str(ROOT / ".tools" / "bin" / "opa") if (ROOT / ".tools" / "bin" / "opa").exists() else (shutil.which("opa") or "opa")
