@@ -99,7 +99,6 @@ def create_app(config: GatewayConfig) -> Starlette:
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
         await gw.opa.start()
         await gw.upstreams.start()
-        gw.scanner.start()
         if config.standin_url:
             log.warning("targets are served by a STAND-IN model at %s (%s)", config.standin_url, config.standin_label)
         try:

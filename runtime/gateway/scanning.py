@@ -125,7 +125,8 @@ class Scanner:
         self._packs: weakref.WeakKeyDictionary[Engine, tuple[str, bytes]] = weakref.WeakKeyDictionary()
 
     def start(self) -> None:
-        """Start the worker processes (they load the lexicons in the background)."""
+        """Start the worker processes (they load the lexicons in the background). Called on the first
+        big request: a gateway that never sees one never pays for the processes (~200 MB each)."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
             for _ in range(self.workers):

@@ -231,7 +231,7 @@ class _Slots:
         if depth >= MAX_WALK_DEPTH:
             raise bad(422, code, "nested too deeply", where)
         if isinstance(value, dict):
-            return Obj(tuple((self.take(k, where, code), self.tree(v, f"{where}.{k}"[:120], code, depth + 1))
+            return Obj(tuple((self.take(k, where, code), self.tree(v, where, code, depth + 1))  # keys are text: never in a param
                              for k, v in value.items()))
         if isinstance(value, list):
             return [self.tree(v, f"{where}[{i}]", code, depth + 1) for i, v in enumerate(value)]
@@ -256,8 +256,23 @@ def _keys(obj: Any, allowed: frozenset[str] | set[str], where: str, code: str) -
     for key in obj:
         if key not in allowed:
             raise bad(422, "unsupported_field", "field not supported by the gateway (it cannot be scanned)",
-                      f"{where}.{key}"[:120] if where else str(key)[:120])
+                      _param(where, key))
     return obj
+
+
+# Field names of the two APIs the gateway does not take (named in errors; any other key is not).
+_KNOWN_UNSUPPORTED = frozenset({
+    "audio", "modalities", "logit_bias", "web_search_options", "service_tier", "verbosity", "suffix",
+    "prompt_cache_key", "safety_identifier", "raw", "template", "system", "context", "images", "index",
+    "cache_control", "input_audio", "image_url", "file", "examples", "annotations",
+})
+
+
+def _param(where: str, key: Any) -> str:
+    """The error's `param`: the path, plus the field's name only when it is a field name of either API.
+    A client-chosen key can hold PHI; errors never echo one."""
+    name = key if isinstance(key, str) and (key in VOCABULARY or key in _KNOWN_UNSUPPORTED) else "<field>"
+    return f"{where}.{name}" if where else name
 
 
 def _enum(value: Any, table: dict[str, str], where: str, code: str) -> str:
@@ -324,7 +339,7 @@ def _message(msg: Any, i: int, protocol: Protocol, slots: _Slots) -> Message:
         raise bad(422, "invalid_message", "message role must be one of " + ", ".join(sorted(ROLES)), f"{where}.role")
     for key in msg:
         if key not in MESSAGE_KEYS[protocol]:
-            raise bad(422, "invalid_message", f"unsupported message field '{key}'"[:120], where)
+            raise bad(422, "invalid_message", "unsupported message field", _param(where, key))
     if msg.get("images"):
         raise bad(422, "unsupported_content", "images cannot be scanned for PHI; send text only", f"{where}.images")
     content = msg.get("content")
@@ -510,7 +525,7 @@ def parse_chat(body: dict[str, Any], protocol: Protocol) -> ParsedChat:
             raise bad(422, "unsupported_field", REFUSED_FIELDS[key], key)
         if key not in (OPENAI_FIELDS if protocol == "openai" else OLLAMA_FIELDS):
             raise bad(422, "unsupported_field", "field not supported by the gateway (it cannot be scanned)",
-                      str(key)[:120])
+                      _param("", key))
     messages = body.get("messages")
     if messages is None:
         raise bad(422, "missing_messages", "'messages' is required", "messages")

@@ -266,3 +266,33 @@ def test_random_bodies_with_phi_anywhere(gw: GatewayServer, protocol: str, targe
         assert r.status_code == 200, r.text
         for value in PLANTED:
             assert value not in seen, f"{value!r} reached the model"
+
+
+# --- the structure that keeps it so ----------------------------------------------------------------------
+
+
+def test_bodies_are_rendered_from_slots_and_nothing_else() -> None:
+    """The body builders only see slot texts: rewriting a slot changes the body, and a string that is
+    not a slot text, derived from one, the model name or the wire vocabulary is refused (500)."""
+    from packgate.runtime.wire import chat as wire
+
+    parsed = wire.parse_chat({"messages": [{"role": "user", "content": "hello"}],
+                              "tools": [{"type": "function", "function": {"name": "summarize",
+                                                                          "parameters": {"properties": {"a": {}}}}}],
+                              "metadata": {"user_id": PHI}}, "openai")
+    assert not hasattr(parsed, "body")  # no raw body to copy from
+    for i, text in enumerate(parsed.slot_texts):
+        parsed.rewrite(i, f"<{text}>")
+    for build in (wire.openai_body, wire.ollama_body):
+        sent = orjson.dumps(build(parsed, "m", False)).decode()
+        assert "<hello>" in sent and "<summarize>" in sent and "<a>" in sent and PHI not in sent
+    with pytest.raises(wire.GatewayError) as info:
+        wire._only_scanned_strings({"messages": [{"role": "user", "content": PHI}]}, wire._Render(["x"]), "m")
+    assert info.value.status == 500
+
+
+def test_keys_redacted_to_the_same_marker_are_refused(gw: GatewayServer) -> None:
+    body = base()
+    _tools(body, parameters={"type": "object", "properties": {f"SSN {SSN}": {}, "SSN 987-65-4320": {}}})
+    r = send(gw, "openai", "ollama", body)
+    assert r.status_code == 422 and gw.standin.received == []
