@@ -12,10 +12,12 @@ Reports p50/p99/max of the small requests in each phase, how many small requests
 while the loop was blocked) and how long each big request took. Not a test: nothing is asserted.
 
     .venv/bin/python -m bench.gateway.scan_stall [SECONDS]       # loaded phase length [20]
+    (in `make bench`: PACKGATE_BENCH_STALL_SECONDS [20; 5 with PACKGATE_BENCH_QUICK=1])
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
@@ -28,7 +30,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from .__main__ import OPA, PY, ROOT, Procs, free_port, stats, wait_up
+from .__main__ import OPA, PY, QUICK, ROOT, Procs, free_port, stats, wait_up
 from .prompt import HEADERS, ollama_body
 
 PACK = ROOT / "bench" / "gateway" / "packs" / "bench-deliver-route.yaml"
@@ -67,7 +69,8 @@ def small_run(url: str, n: int, stop: threading.Event | None = None) -> tuple[li
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 20.0
+    seconds = float(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else \
+        float(os.environ.get("PACKGATE_BENCH_STALL_SECONDS", 5 if QUICK else 20))
     work = Path(tempfile.mkdtemp(prefix="packgate-stall-"))
     procs = Procs()
     try:
