@@ -11,8 +11,11 @@ pays that), a scan in a worker process by 0.1 ms and 13 ms. So:
   context, `workers` processes; jobs beyond that wait in the pool's queue, never on the loop).
 
 Findings cross the process boundary as plain tuples (`Found`), never as `Finding` objects: pickling
-130,000 dataclass findings took ~1 s each way, tuples ~0.1 s. The worker builds each pack's `Engine`
-once (`Engine.from_pack`, keyed by a hash of the pickled pack) and keeps it.
+130,000 dataclass findings took ~1 s each way, tuples ~0.1 s. The worker scans with the route's own
+`Engine`: it is pickled once per route (~0.9 MB, lexicons included; RE2 patterns pickle too), the
+bytes ride along with every job (a memory copy beside up to 1 MiB of text), and each worker unpickles
+them once per hash and keeps the engine — so the worker cannot drift from what the route was built
+with. An engine that cannot be pickled (an NER callable, say) is scanned inline, with a warning.
 
 A worker that dies or cannot scan fails the request closed (503 `scanner_unavailable`, nothing
 forwarded); the pool is replaced for the next request.
@@ -92,13 +95,12 @@ _ENGINES: dict[str, Engine] = {}
 def _engine(key: str, blob: bytes) -> Engine:
     engine = _ENGINES.get(key)
     if engine is None:
-        engine = _ENGINES[key] = Engine.from_pack(pickle.loads(blob))
+        engine = _ENGINES[key] = pickle.loads(blob)
     return engine
 
 
 def _warm() -> bool:
-    Engine.default()  # loads the lexicons once per worker, before the first big request needs them
-    return True
+    return True  # the process is spawned and this module (with the redaction package) imported
 
 
 def _scan_job(key: str, blob: bytes, texts: list[str]) -> tuple[list[list[Found]], list[dict[str, object]]]:
@@ -122,11 +124,11 @@ class Scanner:
         self.inline_chars = inline_chars
         self.busy = 0  # jobs in worker processes right now
         self._pool: ProcessPoolExecutor | None = None
-        self._packs: weakref.WeakKeyDictionary[Engine, tuple[str, bytes]] = weakref.WeakKeyDictionary()
+        self._packs: weakref.WeakKeyDictionary[Engine, tuple[str, bytes] | None] = weakref.WeakKeyDictionary()
 
     def start(self) -> None:
-        """Start the worker processes (they load the lexicons in the background). Called on the first
-        big request: a gateway that never sees one never pays for the processes (~200 MB each)."""
+        """Start the worker processes (spawned in the background). Called on the first big request: a
+        gateway that never sees one never pays for the processes (~200 MB each once they hold engines)."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
             for _ in range(self.workers):
@@ -141,12 +143,17 @@ class Scanner:
         """True when these strings are scanned off the loop (their scan costs more than a round trip)."""
         return sum(map(len, texts)) > self.inline_chars
 
-    def _pack(self, route: Any) -> tuple[str, bytes]:
-        entry = self._packs.get(route.engine)
-        if entry is None:
-            blob = pickle.dumps(route.pack)
-            entry = (hashlib.sha256(blob).hexdigest(), blob)
-            self._packs[route.engine] = entry
+    def _pack(self, route: Any) -> tuple[str, bytes] | None:
+        """The route's engine as (hash, pickled bytes), made once per engine; None if it cannot be pickled."""
+        if route.engine in self._packs:
+            return self._packs[route.engine]
+        try:
+            blob = pickle.dumps(route.engine)
+            entry: tuple[str, bytes] | None = (hashlib.sha256(blob).hexdigest(), blob)
+        except Exception:  # noqa: BLE001 - e.g. an NER model object
+            log.warning("the detector engine of route %s cannot be sent to a worker; scanning it inline", route.name)
+            entry = None
+        self._packs[route.engine] = entry
         return entry
 
     async def _run(self, fn: Any, *args: Any) -> Any:
@@ -165,17 +172,17 @@ class Scanner:
             self.busy -= 1
 
     async def scan(self, route: Any, texts: list[str]) -> Scan:
-        if not self.offloads(texts):
+        packed = self._pack(route) if self.offloads(texts) else None
+        if packed is None:
             found, counts = scan_slots(route.engine, texts)
             return Scan(found, counts, offloaded=False)
-        key, blob = self._pack(route)
-        found, counts = await self._run(_scan_job, key, blob, texts)
+        found, counts = await self._run(_scan_job, *packed, texts)
         return Scan(found, counts, offloaded=True)
 
     async def redact(self, route: Any, texts: list[str], scan: Scan, transforms: list[dict[str, Any]],
                      session: RedactionSession) -> tuple[dict[int, str], list[str], RedactionSession]:
-        if not scan.offloaded:
+        packed = self._pack(route) if scan.offloaded else None
+        if packed is None:
             return redact_slots(route.engine, texts, scan.findings, transforms, session)
-        key, blob = self._pack(route)
-        return await self._run(_redact_job, key, blob, texts, scan.findings, transforms, session)
+        return await self._run(_redact_job, *packed, texts, scan.findings, transforms, session)
 
