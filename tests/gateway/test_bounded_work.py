@@ -95,3 +95,37 @@ def test_big_body_redacted_off_the_loop_keeps_tokens_for_restore(gw: GatewayServ
     sent = gw.standin.received[0].body["messages"][0]["content"]
     assert SSN not in sent and sent.endswith("Patient SSN [SSN_1], repeat [SSN_1].")
     assert r.json()["choices"][0]["message"]["content"].endswith(f"Patient SSN {SSN}, repeat {SSN}.")
+
+
+def test_a_worker_that_dies_mid_scan_fails_closed_then_recovers(gw: GatewayServer) -> None:
+    """Fault injection: the scan worker is killed while it scans. Nothing unscanned is forwarded (503),
+    and the next big request gets a fresh worker."""
+    import os
+    import signal
+
+    scanner = gw.app.state.gateway.scanner
+    result: dict[str, httpx.Response] = {}
+
+    def send_big() -> None:
+        with httpx.Client(base_url=gw.url, timeout=120) as c:
+            result["r"] = c.post("/v1/chat/completions", content=body(spaced_digits(600_000) + f" SSN {SSN}"),
+                                 headers={**CLINICIAN, **JSON})
+
+    thread = threading.Thread(target=send_big, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while scanner.busy == 0:
+        assert time.monotonic() < deadline and thread.is_alive(), "the big request never reached the scanner"
+        time.sleep(0.01)
+    for pid in list(scanner._pool._processes):  # the injected fault
+        os.kill(pid, signal.SIGKILL)
+    thread.join(120)
+    r = result["r"]
+    assert (r.status_code, r.json()["error"]["code"]) == (503, "scanner_unavailable")
+    assert gw.standin.received == []
+    with httpx.Client(base_url=gw.url, timeout=60) as c:
+        again = c.post("/v1/chat/completions", content=body("Note. " * 2_000 + f"SSN {SSN}"),
+                       headers={**CLINICIAN, **JSON})
+    assert again.status_code == 200
+    sent = orjson.dumps(gw.standin.received[-1].body).decode()
+    assert SSN not in sent and "[SSN]" in sent
