@@ -10,6 +10,7 @@ Environment knobs (defaults in brackets):
     PACKGATE_BENCH_N [2000]             paired requests per target at concurrency 1 (after 200 warm-up)
     PACKGATE_BENCH_SECONDS [5]          measured seconds per target at concurrency 32 (after 1 s warm-up)
     PACKGATE_BENCH_RSS_REQUESTS [20000] requests of the RSS phase (100000 for the full memory check)
+    PACKGATE_BENCH_STALL_SECONDS [20]   loaded phase of bench.gateway.scan_stall (1 MiB bodies beside small requests)
     PACKGATE_BENCH_QUICK=1              small numbers everywhere (smoke run of the harness)
 """
 
@@ -298,7 +299,9 @@ def main() -> None:
         procs.close()
         shutil.rmtree(work, ignore_errors=True)
     # compiler and redaction (in process)
-    for name, module in (("bench_compiler", "bench.compiler"), ("bench_redaction", "bench.redaction.speed")):
+    for name, module in (("bench_compiler", "bench.compiler"), ("bench_redaction", "bench.redaction.speed"),
+                         ("bench_scan_stall", "bench.gateway.scan_stall"),
+                         ("bench_scan_offload", "bench.gateway.scan_offload")):
         print(f"phase {name} ...", flush=True)
         buf = io.StringIO()
         try:
@@ -486,6 +489,14 @@ def report(res: dict) -> str:
     w("```")
     w(res.get("bench_compiler", ""))
     w(res.get("bench_redaction", ""))
+    w("```\n")
+    w("## A 1 MiB adversarial body does not stall other requests\n")
+    w("`bench.gateway.scan_stall`: small requests (the 2 KB prompt, sequential) idle, then while another client "
+      "keeps sending ~1 MiB adversarial bodies; `bench.gateway.scan_offload`: how late the event loop's 1 ms ticks "
+      "are during one such scan on the loop, in a thread, in a worker process.\n")
+    w("```")
+    w(res.get("bench_scan_stall", ""))
+    w(res.get("bench_scan_offload", ""))
     w("```\n")
     return "\n".join(L) + "\n"
 

@@ -19,6 +19,7 @@ from packgate.runtime.wire.errors import GatewayError, error_response
 from .config import GatewayConfig, RouteTable
 from .outcome import Gateway, Outcome, finish
 from .pipeline import chat
+from .scanning import Scanner
 
 log = logging.getLogger("packgate.gateway")
 
@@ -91,7 +92,8 @@ def _endpoints() -> list[Endpoint]:
 def create_app(config: GatewayConfig) -> Starlette:
     """Build the gateway for `config`; `app.state.routes` holds the swappable RouteTable."""
     gw = Gateway(config=config, opa=OpaClient(config.opa_url, config.opa_timeout_s),
-                 upstreams=Upstreams(config.upstream_connect_timeout_s, config.standin_url))
+                 upstreams=Upstreams(config.upstream_connect_timeout_s, config.standin_url),
+                 scanner=Scanner(config.scan_workers, config.scan_inline_chars))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
@@ -102,6 +104,7 @@ def create_app(config: GatewayConfig) -> Starlette:
         try:
             yield
         finally:
+            gw.scanner.close()
             await gw.upstreams.aclose()
             await gw.opa.aclose()
             if config.audit is not None and hasattr(config.audit, "flush"):

@@ -121,6 +121,8 @@ class GatewayConfig:
     max_body_bytes: int = 1 * MiB        # larger: 413
     max_header_count: int = 100          # more: 400 (hostile input)
     standin_url: str | None = None       # tests/demo only: send every target here instead
+    scan_workers: int = 1                # processes that scan big requests off the event loop (scanning.py)
+    scan_inline_chars: int = 4096        # requests with more text than this are scanned in a worker
     standin_label: str = "packgate stand-in model (not a real model)"
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from packgate.runtime.wire.errors import GatewayError
 
 from .config import GatewayConfig, Route
 from .metrics import Metrics
+from .scanning import Scanner
 
 log = logging.getLogger("packgate.gateway")
 
@@ -30,6 +31,7 @@ class Gateway:
     opa: OpaClient
     upstreams: Upstreams
     metrics: Metrics = field(default_factory=Metrics)
+    scanner: Scanner = field(default_factory=Scanner)
 
 
 def short(value: Any) -> Any:

@@ -1,6 +1,7 @@
 """The gateway: one chat request, top to bottom, as in DESIGN.md's data flow.
 
-    parse + validate → identity → pre-scan (counts only go to OPA) → OPA request decision
+    parse + validate → identity → [big body: OPA pre-check without findings] → pre-scan (off the
+    event loop when big; counts only go to OPA) → OPA request decision
     → deny | redact per `transforms` → forward to `target` (failover along `targets`)
     → OPA response decision → deliver (disclaimers, output redaction, token restore)
       | 409 output_blocked | escalation (200, content null, finish_reason "escalated")
@@ -38,6 +39,7 @@ from packgate.runtime.wire.errors import GatewayError, error_response
 from . import identity, parsing
 from .config import GatewayConfig, Route, RouteTable
 from .outcome import MAX_AUDIT_STR, Gateway, Outcome, finish, short
+from .scanning import Scan
 
 log = logging.getLogger("packgate.gateway")
 
@@ -111,17 +113,19 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     sensitivity = identity.declared_sensitivity(headers, chat.metadata)
     out.tools, out.sensitivity = tools, sensitivity
 
-    # 3. pre-scan: findings per text slot; only counts leave this step
+    # 3. pre-scan: findings per text slot (off the event loop when big); only counts leave this step
     texts = list(chat.texts())
     out.prompt_hmac = prompt_hmac("\x1e".join(texts))
-    slot_findings = [route.engine.scan(t) for t in texts]
-    all_findings = [f for fs in slot_findings for f in fs]
+    facts = {"identity": who.as_input(), "headers": headers, "tools": tools, "sensitivity": sensitivity,
+             "model": chat.model}
+    if gw.scanner.offloads(texts):
+        await _precheck(gw, route, facts, out)
+    t0 = time.perf_counter()
+    scan = await gw.scanner.scan(route, texts)
+    out.latency["scan"] = (time.perf_counter() - t0) * 1000
 
     # 4. OPA request decision
-    req = await _decide(gw, route, "request", out, {
-        "identity": who.as_input(), "headers": headers, "tools": tools, "sensitivity": sensitivity,
-        "findings": route.engine.count(all_findings), "model": chat.model,
-    })
+    req = await _decide(gw, route, "request", out, {**facts, "findings": scan.counts})
     if req.get("audit", {}).get("log_provider_selection"):
         out.excluded = _excluded(req.get("excluded_targets"))
     out.reasons = _reasons(req.get("violations"))
@@ -139,7 +143,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     session = RedactionSession()
     _check_obligations(transforms, out)
     if any(t.get("action") == "redact" for t in transforms):
-        _redact_slots(route, chat, texts, slot_findings, transforms, session, out)
+        session = await _redact_slots(gw, route, chat, texts, scan, transforms, session, out)
     order = _failover_order(req, route, out)
     completion, target = await _forward(gw, route, chat, order, out)
     out.target = target
@@ -239,12 +243,28 @@ def _check_obligations(transforms: list[Any], out: Outcome) -> None:
             raise _malformed(out, "unknown obligation in transforms")
 
 
-def _redact_slots(route: Route, chat: ParsedChat, texts: list[str], slot_findings: list[list[Any]],
-                  transforms: list[dict[str, Any]], session: Any, out: Outcome) -> None:
-    for i, (text, findings) in enumerate(zip(texts, slot_findings)):
-        if findings:
-            chat.rewrite(i, route.engine.redact(text, findings, transforms, session).text)
-            _count_redactions(findings, transforms, out)
+async def _precheck(gw: Gateway, route: Route, facts: dict[str, Any], out: Outcome) -> None:
+    """Before a big scan: OPA's request decision on the facts known without findings (identity,
+    headers, tools, declared sensitivity). Every rule that reads findings can only add violations, so
+    a refusal here is a refusal with findings too: a missing token or role is refused before any
+    scanning work. An allow here decides nothing; the full decision follows the scan."""
+    pre = await _decide(gw, route, "request", out, {**facts, "findings": []})
+    allow = pre.get("allow")
+    if allow is not True:
+        if allow is not False:
+            raise _malformed(out, "request decision has no boolean 'allow'")
+        out.reasons = _reasons(pre.get("violations"))
+        raise _denial(pre, out, verdict="denied", phase="request")
+
+
+async def _redact_slots(gw: Gateway, route: Route, chat: ParsedChat, texts: list[str], scan: Scan,
+                        transforms: list[dict[str, Any]], session: RedactionSession, out: Outcome
+                        ) -> RedactionSession:
+    rewritten, categories, session = await gw.scanner.redact(route, texts, scan, transforms, session)
+    for i, text in rewritten.items():
+        chat.rewrite(i, text)
+    out.redactions.update(categories)
+    return session
 
 
 def _redact_output(route: Route, completion: Completion, texts: list[str], findings: list[list[Any]],

@@ -31,10 +31,12 @@ def test_content_shapes_are_indexed_as_slots() -> None:
          "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "summarize", "arguments": '{"a": 1}'}}]},
         {"role": "tool", "tool_call_id": "c1", "content": "result"},
     ], "tools": [{"type": "function", "function": {"name": "summarize"}}]})
-    assert list(parsed.texts()) == ["be brief", "part one", "part two", '{"a": 1}', "result", "c1"]
+    # every string the model reads, in order: tool-call name, argument keys and id, tool names too
+    assert list(parsed.texts()) == ["be brief", "part one", "part two", "summarize", "a", "c1", "result", "c1",
+                                    "summarize"]
     assert parsed.tools == ["summarize"] and parsed.stream is False
     parsed.rewrite(1, "PART")
-    assert parsed.messages[1]["content"][0]["text"] == "PART"
+    assert wire_chat.openai_body(parsed, "m", False)["messages"][1]["content"][0]["text"] == "PART"
 
 
 def test_ollama_defaults_to_streaming_and_walks_argument_objects() -> None:
@@ -42,7 +44,7 @@ def test_ollama_defaults_to_streaming_and_walks_argument_objects() -> None:
                                  "tool_calls": [{"function": {"name": "f", "arguments": {"x": ["deep", {"y": "z"}]}}}]}]},
                   "ollama")
     assert parsed.stream is True
-    assert list(parsed.texts()) == ["", "deep", "z"]
+    assert list(parsed.texts()) == ["", "f", "x", "deep", "y", "z"]
 
 
 @pytest.mark.parametrize("body, expected", [
