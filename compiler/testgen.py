@@ -257,11 +257,16 @@ def cases(loaded: LoadedPack) -> list[Case]:
                              _transform(name, marker_format=config.redaction.marker_format)]))
             out.append(Case(f"{name} findings in output oblige redaction", "response", _response(role, "ok", findings=finding),
                             [_transform(name, categories=["SSN"])]))
+            out.append(Case(f"{name} alone decides the dry run's redaction", "redaction", {"findings": finding},
+                            ["decision.allow == true", _transform(name, action="redact", categories=["SSN"])]))
         else:
             out.append(Case(f"{name} with action block stops PHI input", "request", _request(pack, role, findings=finding),
                             ["decision.allow == false", _violation("input_blocked", "SSN")]))
             out.append(Case(f"{name} with action block stops PHI output", "response", _response(role, "ok", findings=finding),
                             ['decision.action == "block"', _violation("output_blocked", "SSN")]))
+            out.append(Case(f"{name} with action block blocks the dry run", "redaction", {"findings": finding},
+                            ["decision.allow == false", 'decision.code == "input_blocked"',
+                             _violation("input_blocked", "SSN")]))
 
     # delivery
     compliance = pack.policy.healthcare_compliance if "healthcare-compliance" in chain else None
