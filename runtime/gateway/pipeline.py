@@ -6,8 +6,9 @@
       | 409 output_blocked | escalation (200, content null, finish_reason "escalated")
     → exactly one audit event, whatever happened.
 
-Python never re-decides: statuses, codes and messages come from OPA's answer; an answer that is
-missing, undefined or malformed is a 503 `policy_engine_unavailable` and nothing is forwarded.
+Python never re-decides: statuses, codes, messages, params, audit verdicts and the audit settings
+come from OPA's answer; an answer that is missing, undefined or malformed (a field absent or of the
+wrong type) is a 503 `policy_engine_unavailable` and nothing is forwarded or delivered.
 
 Streaming: the upstream answer is always read to its end before the response decision, and only
 the approved (redacted, disclaimed) text is then streamed to the client as SSE / NDJSON. A stream
@@ -180,6 +181,9 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
                         status=held.status)
 
     # 7. deliver: redact output, restore tokens if asked, prepend disclaimers
+    delivered = _outcome(resp, range(200, 300))
+    if delivered is None:
+        raise _malformed(out, "delivery without status/code/policy/message/param/verdict")
     out_transforms = resp.get("transforms") or []
     _check_obligations(out_transforms, out)
     text = completion.text
@@ -194,9 +198,6 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         text = "\n\n".join([*disclaimers, text]) if text else "\n\n".join(disclaimers)
     if any(t.get("include_metadata") for t in transforms + out_transforms):
         extra["redactions"] = dict(out.redactions)
-    delivered = _outcome(resp, range(200, 300))
-    if delivered is None:
-        raise _malformed(out, "delivery without status/verdict")
     out.verdict, out.status = delivered.verdict, delivered.status
     return _deliver(chat, completion, text, model, completion.finish_reason, extra, {}, status=delivered.status)
 
