@@ -158,3 +158,16 @@ def test_rs256_public_key(monkeypatch: pytest.MonkeyPatch) -> None:
     forged = jwt.encode({"sub": "u", "exp": int(time.time()) + 60}, "x" * 40, algorithm="HS256")
     check = identity.verify_bearer("Bearer " + forged, rbac.jwt)  # type: ignore[arg-type]
     assert check == identity.TokenCheck(error="wrong_algorithm")
+
+
+def test_audit_verdict_is_named_where_the_error_is_raised_not_derived_from_status() -> None:
+    from packgate.runtime.gateway.outcome import Outcome
+
+    with pytest.raises(TypeError):
+        GatewayError(400, "invalid_json", "bad")  # type: ignore[call-arg]  # no verdict: refused
+    out = Outcome(endpoint="/v1/chat/completions")
+    out.fail(GatewayError(400, "invalid_sensitivity", "unknown tier", verdict="denied"))  # OPA's 400: its verdict
+    assert (out.verdict, out.status) == ("denied", 400)
+    out = Outcome(endpoint="/v1/chat/completions")
+    out.fail(GatewayError(503, "audit_unavailable", "audit down", verdict="audit_unavailable"))
+    assert out.verdict == "audit_unavailable"
