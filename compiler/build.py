@@ -88,7 +88,6 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
         "chain": chain,
         "pack_info": {"name": pack.pack.name, "version": pack.pack.version, "enabled": pack.pack.enabled},
         "targets": [t.model_dump(mode="json", exclude_none=True) for t in pack.providers.targets],
-        "audit": audit_settings(loaded),
     }
     files = {f"{base}/main.rego": _render("main.rego.j2", context)}
     for name in chain:
@@ -108,27 +107,16 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
     return BuiltPack(pack.pack.name, pack.pack.version, package, base, loaded, files)
 
 
-def audit_settings(loaded: LoadedPack) -> dict[str, Any]:
-    pack = loaded.pack
-    routing = pack.policy.data_routing_policy
-    logger = pack.policy.audit_logger
-    enabled = "audit-logger" in pack.policies.chain
-    return {
-        "enabled": enabled,
-        "log_provider_selection": bool(routing and routing.log_provider_selection and "data-routing-policy" in pack.policies.chain),
-        "retention_days": logger.retention_days if (logger and enabled) else None,
-    }
-
-
 def _render(template: str, context: dict[str, Any]) -> str:
     text = TEMPLATES.get_template(template).render(**context)
     return rego_literal.mark_overlong(text)
 
 
 def library_files() -> dict[str, str]:
-    """The hand-written library (and its tests), bundle-relative path -> text."""
+    """The hand-written library (its Rego, tests and `data.json` tables), bundle-relative path -> text."""
     files = {}
-    for path in sorted((LIBRARY_DIR / "packgate" / "lib").rglob("*.rego")):
+    lib = LIBRARY_DIR / "packgate" / "lib"
+    for path in sorted([*lib.rglob("*.rego"), *lib.rglob("data.json")]):
         files[path.relative_to(LIBRARY_DIR).as_posix()] = path.read_text(encoding="utf-8")
     return files
 

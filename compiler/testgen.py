@@ -2,13 +2,16 @@
 
 The expected outcomes here are worked out independently from the YAML (a second reading of the
 pack, not a call into the library), so a library change that alters a pack's behaviour makes
-its generated tests fail. Pack authors add their own cases in the pack's `tests:` section.
+its generated tests fail. Tables the library reads as data (the routing requirements) are read
+from the same file here, not copied. Pack authors add their own cases in the pack's `tests:` section.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -16,21 +19,21 @@ import jinja2
 from . import rego_literal
 from .loader import LoadedPack
 from .schema import Pack, Target
+from .toolchain import REPO_ROOT
 
 OUTSIDER_ROLE = "packgate-test-outsider"
 UNLISTED_TOOL = "packgate_test_unlisted_tool"
 TIERS = ["public", "internal", "confidential", "restricted"]
 
-# requirement option -> (data_policy field, value the target must declare)
-ROUTING_REQUIREMENTS = {
-    "require_zero_data_retention": ("zero_data_retention", True, "zero_data_retention_required"),
-    "require_training_opt_out": ("training_opt_out", True, "training_opt_out_required"),
-    "require_in_memory_only": ("in_memory_only", True, "in_memory_only_required"),
-    "local_only_processing": ("local_only_processing", True, "local_only_processing_required"),
-    "sanitize_before_provider": ("sanitized", True, "sanitized_required"),
-    "tokenize_sensitive_fields": ("accepts_tokenized_input", True, "tokenized_input_required"),
-    "allow_internet_egress": ("allow_internet_egress", False, "internet_egress_forbidden"),
-}
+# The routing requirements table lives once, as data beside the library that applies it; the oracle
+# below reads the same rows and works out each target's reasons on its own.
+ROUTING_TABLE = REPO_ROOT / "rego" / "packgate" / "lib" / "routing" / "data.json"
+
+
+@lru_cache(maxsize=1)
+def routing_requirements() -> tuple[dict[str, Any], ...]:
+    """Rows of {option, field, want, code, message}; `want` null means "a number no greater than the option"."""
+    return tuple(json.loads(ROUTING_TABLE.read_text(encoding="utf-8"))["requirements"])
 
 
 @dataclass
@@ -54,14 +57,18 @@ def expected_reasons(pack: Pack, target: Target) -> list[str]:
         return []
     dp = target.data_policy.model_dump()
     codes = []
-    for option, (fld, want, code) in ROUTING_REQUIREMENTS.items():
-        if getattr(routing, option) == want and dp.get(fld) != want:
-            codes.append(code)
-    if routing.max_retention_days is not None:
-        days = dp.get("retention_days")
-        if days is None or days > routing.max_retention_days:
-            codes.append("retention_too_long")
+    for row in routing_requirements():
+        option, have = getattr(routing, row["option"]), dp.get(row["field"])
+        if row["want"] is not None:
+            if option is row["want"] and have is not row["want"]:
+                codes.append(row["code"])
+        elif _number(option) and not (_number(have) and have <= option):
+            codes.append(row["code"])
     return sorted(codes)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _identity(role: str) -> dict[str, Any]:
@@ -208,6 +215,11 @@ def cases(loaded: LoadedPack) -> list[Case]:
             ident = {**_identity(role), "verified": False, "method": "header"}
             out.append(Case("an unverified identity is denied with 401", "request", _request(pack, role, identity=ident),
                             [*first(401), _violation("unauthenticated")]))
+            forged = {**_identity(role), "verified": False, "token": "invalid", "token_error": "bad_signature"}
+            out.append(Case("a token that fails verification is denied with 401", "request",
+                            _request(pack, role, identity=forged),
+                            ["decision.allow == false", *first(401, "invalid_token"),
+                             _violation("invalid_token", "authorization")]))
         out.append(Case("an unknown sensitivity tier is a 400", "request", _request(pack, role, sensitivity="top-secret"),
                         ["decision.allow == false", _violation("invalid_sensitivity")]))
 
@@ -245,11 +257,16 @@ def cases(loaded: LoadedPack) -> list[Case]:
                              _transform(name, marker_format=config.redaction.marker_format)]))
             out.append(Case(f"{name} findings in output oblige redaction", "response", _response(role, "ok", findings=finding),
                             [_transform(name, categories=["SSN"])]))
+            out.append(Case(f"{name} alone decides the dry run's redaction", "redaction", {"findings": finding},
+                            ["decision.allow == true", _transform(name, action="redact", categories=["SSN"])]))
         else:
             out.append(Case(f"{name} with action block stops PHI input", "request", _request(pack, role, findings=finding),
                             ["decision.allow == false", _violation("input_blocked", "SSN")]))
             out.append(Case(f"{name} with action block stops PHI output", "response", _response(role, "ok", findings=finding),
                             ['decision.action == "block"', _violation("output_blocked", "SSN")]))
+            out.append(Case(f"{name} with action block blocks the dry run", "redaction", {"findings": finding},
+                            ["decision.allow == false", 'decision.code == "input_blocked"',
+                             _violation("input_blocked", "SSN")]))
 
     # delivery
     compliance = pack.policy.healthcare_compliance if "healthcare-compliance" in chain else None

@@ -1,6 +1,10 @@
 """`packgate redact`: dry-run the detectors on stdin, or batch-check JSON lines of notes.
 
-Output never contains raw matched values: findings are category, policy, detector and span only.
+Python finds; OPA decides. The pack's detectors scan the text, the counts go to the pack's
+`redaction` decision (its bundle built and evaluated with the real `opa eval`), and the transforms
+OPA returns are applied. A detector with `action: block` that finds something blocks: the text is
+not printed and the exit code is 3. Output never contains raw matched values: findings are
+category, policy, detector and span only.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+
+from packgate.compiler.toolchain import REPO_ROOT
 
 
 def _ner(name: Optional[str]):
@@ -29,12 +35,14 @@ def _ner(name: Optional[str]):
         raise typer.Exit(2)
 
 
-def _engine(pack_path: Optional[Path], ner_name: Optional[str] = None):
+SEED_PACK = REPO_ROOT / "packs" / "behavioral-health-review-route.yaml"
+EXIT_BLOCKED = 3
+
+
+def _engine(pack_path: Path, ner_name: Optional[str] = None):
     from packgate.runtime.redaction import Engine, PatternError
 
     ner = _ner(ner_name)
-    if pack_path is None:
-        return Engine.default(ner=ner), None
     from packgate.compiler import loader
     from packgate.compiler.diagnostics import PackError
 
@@ -48,10 +56,36 @@ def _engine(pack_path: Optional[Path], ner_name: Optional[str] = None):
         typer.echo(f"packgate redact: cannot read {pack_path}: {exc.strerror}", err=True)
         raise typer.Exit(1)
     try:
-        return Engine.from_pack(pack, ner=ner), pack
+        return Engine.from_pack(pack, ner=ner)
     except PatternError as exc:
         typer.echo(f"{pack_path}: {exc}", err=True)
         raise typer.Exit(1)
+
+
+def _decisions(pack_path: Path, counts: list[list[dict]]) -> list[dict]:
+    """OPA's redaction decision for each text's finding counts; exit 1 when there is none (fail closed)."""
+    from packgate.compiler.diagnostics import PackError
+    from packgate.runtime.opa import OpaError, redaction_decisions
+
+    try:
+        decisions = redaction_decisions(pack_path, counts)
+    except PackError as exc:
+        for d in exc.diagnostics:
+            typer.echo(str(d), err=True)
+        raise typer.Exit(1)
+    except OpaError as exc:
+        typer.echo(f"packgate redact: no policy decision: {exc}", err=True)
+        raise typer.Exit(1)
+    for d in decisions:
+        if (not isinstance(d, dict) or not isinstance(d.get("allow"), bool) or not isinstance(d.get("transforms"), list)
+                or (d["allow"] is False and not isinstance(d.get("message"), str))):
+            typer.echo("packgate redact: no policy decision: OPA's redaction decision is malformed", err=True)
+            raise typer.Exit(1)
+    return decisions
+
+
+def _blocked(decision: dict) -> dict:
+    return {"policy": decision.get("policy"), "code": decision.get("code"), "message": decision.get("message")}
 
 
 def _finding_dicts(findings) -> list[dict]:
@@ -63,18 +97,20 @@ def _finding_dicts(findings) -> list[dict]:
 
 
 def redact(
-    pack: Optional[Path] = typer.Option(None, "--pack", help="Policy pack YAML; default: the seed pack's detectors."),
+    pack: Optional[Path] = typer.Option(None, "--pack", help="Policy pack YAML; default: the seed pack."),
     as_json: bool = typer.Option(False, "--json", help="Print {text, findings, counts, metadata} as JSON."),
     jsonl: bool = typer.Option(False, "--jsonl", help='Read {"id","text"} lines; write {"id","text","findings"} lines.'),
     ner: Optional[str] = typer.Option(
         None, "--ner", help="Add an NER backend to the rules: 'spacy' (needs pip install -e '.[eval]'). Default: rules only."
     ),
 ) -> None:
-    """Redact text on stdin with a pack's hipaa-phi-detector / pii-detector settings."""
+    """Redact text on stdin as the pack's hipaa-phi-detector / pii-detector decide (exit 3 if one blocks)."""
     from packgate.runtime.redaction import Engine, RedactionSession
 
-    engine, pack_obj = _engine(pack, ner)
+    pack_path = pack if pack is not None else SEED_PACK
+    engine = _engine(pack_path, ner)
     if jsonl:
+        records = []
         for n, line in enumerate(sys.stdin, 1):
             if not line.strip():
                 continue
@@ -86,14 +122,31 @@ def redact(
             except (ValueError, KeyError, TypeError):
                 typer.echo(f"packgate redact: line {n}: expected a JSON object with a string \"text\"", err=True)
                 raise typer.Exit(1)
-            findings = engine.scan(text)
-            result = engine.redact(text, findings, engine.transforms_for(findings, pack_obj), RedactionSession())
-            sys.stdout.write(json.dumps({"id": rec.get("id"), "text": result.text,
-                                         "findings": Engine.count(findings)}) + "\n")
+            records.append((rec.get("id"), text, engine.scan(text)))
+        decisions = _decisions(pack_path, [Engine.count(f) for _, _, f in records]) if records else []
+        blocked = 0
+        for (rid, text, findings), decision in zip(records, decisions):
+            out: dict = {"id": rid, "text": None, "findings": Engine.count(findings)}
+            if decision["allow"]:
+                out["text"] = engine.redact(text, findings, decision["transforms"], RedactionSession()).text
+            else:
+                out["blocked"] = _blocked(decision)
+                blocked += 1
+            sys.stdout.write(json.dumps(out) + "\n")
+        if blocked:
+            typer.echo(f"packgate redact: {blocked} record(s) blocked by the pack's detectors (text withheld)", err=True)
+            raise typer.Exit(EXIT_BLOCKED)
         return
     text = sys.stdin.read()
     findings = engine.scan(text)
-    result = engine.redact(text, findings, engine.transforms_for(findings, pack_obj), RedactionSession())
+    decision = _decisions(pack_path, [Engine.count(findings)])[0]
+    if not decision["allow"]:
+        if as_json:
+            typer.echo(json.dumps({"text": None, "blocked": _blocked(decision), "findings": _finding_dicts(findings),
+                                   "counts": Engine.count(findings)}, indent=2))
+        typer.echo(f"packgate redact: blocked: {decision['message']} (text withheld)", err=True)
+        raise typer.Exit(EXIT_BLOCKED)
+    result = engine.redact(text, findings, decision["transforms"], RedactionSession())
     if as_json:
         spans = _finding_dicts(findings)
         typer.echo(json.dumps({"text": result.text, "findings": spans, "counts": Engine.count(findings),

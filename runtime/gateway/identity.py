@@ -6,10 +6,12 @@ values are left missing: OPA's `deny_if_missing` decides what that means.
 
 With `rbac.require_auth: true`, client-sent identity headers and metadata are dropped and identity
 comes only from `Authorization: Bearer <jwt>`, verified with the pack's `rbac.jwt` algorithm
-(HS256: key in `PACKGATE_JWT_SECRET`; RS256: PEM public key in `PACKGATE_JWT_PUBLIC_KEY`). A token
-that is present but forged, expired, not yet valid, for another issuer/audience, unsigned
-(`alg: none`) or signed with another algorithm is a 401 `invalid_token` here — it is not a fact
-to weigh but a credential that failed. No token at all is left to OPA (`unauthenticated`).
+(HS256: key in `PACKGATE_JWT_SECRET`; RS256: PEM public key in `PACKGATE_JWT_PUBLIC_KEY`). The
+outcome is a fact for OPA, never a decision here: `token` is "absent", "valid" or "invalid", and an
+invalid token's `token_error` says why as a code (`malformed`, `expired`, `not_yet_valid`,
+`bad_signature`, `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `missing_claim`, `rejected`),
+never the token. The rbac library turns "invalid" into 401 `invalid_token` and no token into 401
+`unauthenticated`. Without `require_auth` the header is not read (`token: "unchecked"`).
 """
 
 from __future__ import annotations
@@ -35,9 +37,21 @@ class Identity:
     role: str | None
     verified: bool
     method: str  # "header" | "metadata" | "jwt" | "none"
+    token: str = "unchecked"  # "unchecked" | "absent" | "valid" | "invalid"
+    token_error: str | None = None  # why an invalid token failed, as a code
 
     def as_input(self) -> dict[str, Any]:
-        return {"user_id": self.user_id, "role": self.role, "verified": self.verified, "method": self.method}
+        return {"user_id": self.user_id, "role": self.role, "verified": self.verified, "method": self.method,
+                "token": self.token, "token_error": self.token_error}
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """What verifying a bearer token found: the claims' user and role, or why it failed."""
+
+    user_id: str | None = None
+    role: str | None = None
+    error: str | None = None  # None: verified
 
 
 def _clean(value: Any) -> str | None:
@@ -72,13 +86,29 @@ def _verification_key(cfg: Jwt) -> Any:
                            verdict="denied") from None
 
 
-def verify_bearer(authorization: str, cfg: Jwt) -> tuple[str | None, str | None]:
-    """(user, role) from a verified token, or 401 `invalid_token`."""
+# PyJWT's failures as reason codes for OPA, most specific first (subclasses before their bases).
+_TOKEN_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (jwt.ExpiredSignatureError, "expired"),
+    (jwt.ImmatureSignatureError, "not_yet_valid"),
+    (jwt.InvalidSignatureError, "bad_signature"),
+    (jwt.InvalidAlgorithmError, "wrong_algorithm"),
+    (jwt.InvalidIssuerError, "wrong_issuer"),
+    (jwt.InvalidAudienceError, "wrong_audience"),
+    (jwt.MissingRequiredClaimError, "missing_claim"),
+    (jwt.DecodeError, "malformed"),
+)
+
+
+def _token_error(exc: Exception) -> str:
+    return next((code for kind, code in _TOKEN_ERRORS if isinstance(exc, kind)), "rejected")
+
+
+def verify_bearer(authorization: str, cfg: Jwt) -> TokenCheck:
+    """Verify `Authorization: Bearer <jwt>`: the token's (user, role), or the reason it failed."""
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise GatewayError(401, "invalid_token", "Authorization must be 'Bearer <jwt>'",
-                           param="authorization", policy="rbac", verdict="denied")
+        return TokenCheck(error="malformed")
     key = _verification_key(cfg)
     try:
         claims = jwt.decode(
@@ -87,10 +117,8 @@ def verify_bearer(authorization: str, cfg: Jwt) -> tuple[str | None, str | None]
             options={"require": ["exp"], "verify_aud": cfg.audience is not None},
         )
     except jwt.PyJWTError as exc:
-        reason = "token expired" if isinstance(exc, jwt.ExpiredSignatureError) else "token rejected"
-        raise GatewayError(401, "invalid_token", reason, param="authorization", policy="rbac",
-                           verdict="denied") from None
-    return _clean(claims.get(cfg.user_claim)), _clean(claims.get(cfg.role_claim))
+        return TokenCheck(error=_token_error(exc))
+    return TokenCheck(_clean(claims.get(cfg.user_claim)), _clean(claims.get(cfg.role_claim)))
 
 
 def resolve(headers: dict[str, str], metadata: dict[str, Any], rbac: Rbac | None,
@@ -104,15 +132,16 @@ def resolve(headers: dict[str, str], metadata: dict[str, Any], rbac: Rbac | None
     if rbac is not None and rbac.require_auth:
         for name in ("x-user-id", "x-user-role"):
             headers.pop(name, None)
-        auth = authorization
-        if auth is None:
-            return Identity(None, None, False, "none"), headers
-        user, role = verify_bearer(auth, rbac.jwt or Jwt())
-        if user is not None:
-            headers["x-user-id"] = user
-        if role is not None:
-            headers["x-user-role"] = role
-        return Identity(user, role, True, "jwt"), headers
+        if authorization is None or not authorization.strip():
+            return Identity(None, None, False, "none", token="absent"), headers
+        check = verify_bearer(authorization, rbac.jwt or Jwt())
+        if check.error is not None:
+            return Identity(None, None, False, "jwt", token="invalid", token_error=check.error), headers
+        if check.user_id is not None:
+            headers["x-user-id"] = check.user_id
+        if check.role is not None:
+            headers["x-user-role"] = check.role
+        return Identity(check.user_id, check.role, True, "jwt", token="valid"), headers
     user, role = _clean(headers.get("x-user-id")), _clean(headers.get("x-user-role"))
     method = "header" if (user or role) else "none"
     for header, key in (("x-user-id", "user_id"), ("x-user-role", "user_role"), ("x-tool", "tool")):

@@ -68,7 +68,7 @@ class Outcome:
 
     def fail(self, err: GatewayError) -> None:
         self.status, self.error_code = err.status, err.code
-        self.verdict = err.verdict or ("bad_request" if err.status in (400, 404, 405, 413, 415, 422) else "denied")
+        self.verdict = err.verdict
         if err.policy and not self.reasons:
             self.reasons = [{"policy": err.policy, "code": err.code, "status": err.status, "param": err.param}]
 

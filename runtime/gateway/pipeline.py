@@ -7,8 +7,9 @@
       | 409 output_blocked | escalation (200, content null, finish_reason "escalated")
     → exactly one audit event, whatever happened.
 
-Python never re-decides: statuses, codes and messages come from OPA's answer; an answer that is
-missing, undefined or malformed is a 503 `policy_engine_unavailable` and nothing is forwarded.
+Python never re-decides: statuses, codes, messages, params, audit verdicts and the audit settings
+come from OPA's answer; an answer that is missing, undefined or malformed (a field absent or of the
+wrong type) is a 503 `policy_engine_unavailable` and nothing is forwarded or delivered.
 
 Streaming: the upstream answer is always read to its end before the response decision, and only
 the approved (redacted, disclaimed) text is then streamed to the client as SSE / NDJSON. A stream
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -46,6 +48,7 @@ log = logging.getLogger("packgate.gateway")
 ESCALATION_HEADER = "X-Packgate-Escalation-Id"
 STANDIN_HEADER = "X-Packgate-Standin"
 RESPONSE_ACTIONS = ("deliver", "block", "escalate")
+DECISION_VERDICTS = frozenset({"allowed", "denied", "blocked", "escalated"})  # the audit verdicts OPA may give
 
 
 async def chat(request: Request, protocol: Protocol) -> Response:
@@ -126,7 +129,10 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
 
     # 4. OPA request decision
     req = await _decide(gw, route, "request", out, {**facts, "findings": scan.counts})
-    if req.get("audit", {}).get("log_provider_selection"):
+    audit = req.get("audit")
+    if not isinstance(audit, dict) or not isinstance(audit.get("log_provider_selection"), bool):
+        raise _malformed(out, "request decision has no 'audit.log_provider_selection'")
+    if audit["log_provider_selection"]:
         out.excluded = _excluded(req.get("excluded_targets"))
     out.reasons = _reasons(req.get("violations"))
     effective = (req.get("sensitivity") or {}).get("effective") if isinstance(req.get("sensitivity"), dict) else None
@@ -136,7 +142,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     if allow is not True:
         if allow is not False:
             raise _malformed(out, "request decision has no boolean 'allow'")
-        raise _denial(req, out, verdict="denied", phase="request")
+        raise _denial(req, out, phase="request")
 
     # 5. redact per transforms (obligations), then forward along OPA's targets
     transforms = req.get("transforms") or []
@@ -164,18 +170,24 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     model = _model_name(route, target, cfg)
     extra = {"decision_id": out.decision_ids.get("response"), "request_decision_id": out.decision_ids.get("request")}
     if action == "block":
-        raise _denial(resp, out, verdict="blocked", phase="response")
+        raise _denial(resp, out, phase="response")
 
     if action == "escalate":
-        policy, code = resp.get("policy"), resp.get("code") or "escalated"
-        out.reasons.append({"policy": policy, "code": code, "status": 200, "param": None})
+        held = _outcome(resp, range(200, 300))
+        if held is None or held.code is None or held.policy is None:
+            raise _malformed(out, "escalation without status/code/policy/verdict")
+        out.reasons.append({"policy": held.policy, "code": held.code, "status": held.status, "param": held.param})
         out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id), short(who.role),
-                                                      policy, code) if cfg.audit else f"esc_{uuid.uuid4().hex}"
-        out.verdict, out.status = "escalated", 200
+                                                      held.policy, held.code) if cfg.audit else f"esc_{uuid.uuid4().hex}"
+        out.verdict, out.status = held.verdict, held.status
         extra["escalation_id"] = out.escalation_id
-        return _deliver(chat, None, None, model, "escalated", extra, {ESCALATION_HEADER: out.escalation_id})
+        return _deliver(chat, None, None, model, "escalated", extra, {ESCALATION_HEADER: out.escalation_id},
+                        status=held.status)
 
     # 7. deliver: redact output, restore tokens if asked, prepend disclaimers
+    delivered = _outcome(resp, range(200, 300))
+    if delivered is None:
+        raise _malformed(out, "delivery without status/code/policy/message/param/verdict")
     out_transforms = resp.get("transforms") or []
     _check_obligations(out_transforms, out)
     text = completion.text
@@ -190,8 +202,8 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         text = "\n\n".join([*disclaimers, text]) if text else "\n\n".join(disclaimers)
     if any(t.get("include_metadata") for t in transforms + out_transforms):
         extra["redactions"] = dict(out.redactions)
-    out.verdict, out.status = "allowed", 200
-    return _deliver(chat, completion, text, model, completion.finish_reason, extra, {})
+    out.verdict, out.status = delivered.verdict, delivered.status
+    return _deliver(chat, completion, text, model, completion.finish_reason, extra, {}, status=delivered.status)
 
 
 async def _decide(gw: Gateway, route: Route, phase: str, out: Outcome, input: dict[str, Any]) -> dict[str, Any]:
@@ -214,15 +226,36 @@ def _malformed(out: Outcome, why: str) -> GatewayError:
                         decision_id=out.decision_ids.get("request"), verdict="policy_unavailable")
 
 
-def _denial(decision: dict[str, Any], out: Outcome, *, verdict: str, phase: str) -> GatewayError:
-    """OPA said no: its status, code, message and policy, as they are."""
-    status, code = decision.get("status"), decision.get("code")
-    if not isinstance(status, int) or not 400 <= status <= 599 or not isinstance(code, str):
-        return _malformed(out, f"{phase} denial without status/code")
-    first = (decision.get("violations") or [{}])[0]
-    param = first.get("param") if isinstance(first, dict) else None
-    return GatewayError(status, code, decision.get("message") or code, param=param, policy=decision.get("policy"),
-                        decision_id=out.decision_ids.get(phase), verdict=verdict)
+@dataclass(frozen=True)
+class _Said:
+    """What OPA's decision says about its outcome: every field read from the answer, none filled in."""
+
+    status: int
+    code: str | None
+    policy: str | None
+    message: str | None
+    param: str | None
+    verdict: str
+
+
+def _outcome(decision: dict[str, Any], statuses: range) -> _Said | None:
+    """The decision's status, code, policy, message, param and verdict; None when any is missing or malformed."""
+    fields = ("code", "policy", "message", "param")
+    status, verdict = decision.get("status"), decision.get("verdict")
+    if (not isinstance(status, int) or isinstance(status, bool) or status not in statuses
+            or verdict not in DECISION_VERDICTS
+            or any(f not in decision or not isinstance(decision[f], (str, type(None))) for f in fields)):
+        return None
+    return _Said(status, decision["code"], decision["policy"], decision["message"], decision["param"], verdict)
+
+
+def _denial(decision: dict[str, Any], out: Outcome, *, phase: str) -> GatewayError:
+    """OPA said no: its status, code, message, policy, param and verdict, as they are."""
+    said = _outcome(decision, range(400, 600))
+    if said is None or said.code is None or said.message is None:
+        return _malformed(out, f"{phase} denial without status/code/message/param/verdict")
+    return GatewayError(said.status, said.code, said.message, param=said.param, policy=said.policy,
+                        decision_id=out.decision_ids.get(phase), verdict=said.verdict)
 
 
 def _reasons(violations: Any) -> list[dict[str, Any]]:
@@ -254,7 +287,7 @@ async def _precheck(gw: Gateway, route: Route, facts: dict[str, Any], out: Outco
         if allow is not False:
             raise _malformed(out, "request decision has no boolean 'allow'")
         out.reasons = _reasons(pre.get("violations"))
-        raise _denial(pre, out, verdict="denied", phase="request")
+        raise _denial(pre, out, phase="request")
 
 
 async def _redact_slots(gw: Gateway, route: Route, chat: ParsedChat, texts: list[str], scan: Scan,
@@ -316,17 +349,18 @@ def _model_name(route: Route, target: str, cfg: GatewayConfig) -> str:
 
 
 def _deliver(chat: ParsedChat, completion: Completion | None, text: str | None, model: str, finish: str,
-             extra: dict[str, Any], headers: dict[str, str]) -> Response:
+             extra: dict[str, Any], headers: dict[str, str], *, status: int = 200) -> Response:
     """Render the approved answer (or the escalation marker) in the client's own format."""
     if chat.protocol == "openai":
         rid = f"chatcmpl-{uuid.uuid4().hex}"
         if chat.stream:
             return StreamingResponse(answer.openai_sse(completion, text, model=model, rid=rid, finish=finish, extra=extra),
-                                     media_type="text/event-stream", headers={"cache-control": "no-cache", **headers})
+                                     media_type="text/event-stream", headers={"cache-control": "no-cache", **headers},
+                                     status_code=status)
         body = answer.openai_json(completion, text, model=model, rid=rid, finish=finish, extra=extra)
     else:
         if chat.stream:
             return StreamingResponse(answer.ollama_ndjson(completion, text, model=model, finish=finish, extra=extra),
-                                     media_type="application/x-ndjson", headers=headers)
+                                     media_type="application/x-ndjson", headers=headers, status_code=status)
         body = answer.ollama_json(completion, text, model=model, finish=finish, extra=extra)
-    return Response(orjson.dumps(body), media_type="application/json", headers=headers)
+    return Response(orjson.dumps(body), media_type="application/json", headers=headers, status_code=status)

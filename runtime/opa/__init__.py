@@ -2,8 +2,9 @@
 
 from .bundle_server import BundleServer
 from .client import Decision, OpaClient, OpaUnavailable
+from .evaluate import evaluate_each, redaction_decisions
 from .reload import Reloader, ReloadOutcome
 from .server import EmbeddedOpa, OpaError, active_revision, check_external
 
 __all__ = ["BundleServer", "Decision", "EmbeddedOpa", "OpaClient", "OpaError", "OpaUnavailable", "ReloadOutcome",
-           "Reloader", "active_revision", "check_external"]
+           "Reloader", "active_revision", "check_external", "evaluate_each", "redaction_decisions"]

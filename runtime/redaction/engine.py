@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from packgate.compiler.lint import compile_re2
 
 from . import lexicons
-from .categories import HIPAA_CATEGORIES, category_map
+from .categories import category_map
 from .findings import HIPAA, PII, Finding, count, resolve_overlaps
 from .markers import RedactionSession, render
 from .names import scan_names
@@ -225,39 +225,3 @@ class Engine:
             pos = end
         pieces.append(text[pos:])
         return RedactResult("".join(pieces), meta)
-
-    def transforms_for(
-        self, findings: Iterable[Finding], pack: Any = None
-    ) -> list[dict[str, Any]]:
-        """Redact obligations as OPA would emit them for these findings (CLI dry runs, tests).
-
-        The gateway never uses this: it carries out the transforms OPA returns.
-        """
-        found: dict[str, set[str]] = {}
-        for f in findings:
-            found.setdefault(f.policy, set()).add(f.category)
-        cfgs = {
-            HIPAA: getattr(getattr(pack, "policy", None), "hipaa_phi_detector", None),
-            PII: getattr(getattr(pack, "policy", None), "pii_detector", None),
-        }
-        out = []
-        for pol in self._policies:
-            cats = found.get(pol.name)
-            if not cats:
-                continue
-            cfg = cfgs[pol.name]
-            red = getattr(cfg, "redaction", None)
-            if pack is None:  # the seed pack's settings
-                safe = pol.name == HIPAA
-                fmt, meta, keep, restore = "label", pol.name == PII, False, False
-            else:
-                safe = bool(getattr(cfg, "safe_harbor_method", False))
-                fmt, meta, keep, restore = red.marker_format, red.include_metadata, red.preserve_length, red.restore_tokens
-            order = {c: i for i, c in enumerate(HIPAA_CATEGORIES)}
-            out.append({
-                "policy": pol.name, "action": "redact",
-                "categories": sorted(cats, key=lambda c: (order.get(c, 99), c)),
-                "marker_format": fmt, "safe_harbor": safe, "include_metadata": meta,
-                "preserve_length": keep, "restore_tokens": restore,
-            })
-        return out

@@ -30,8 +30,8 @@ ERROR_TYPES: dict[int, str] = {
 class GatewayError(Exception):
     """A request that ends here with `status` and `code`; raised anywhere on the request path."""
 
-    def __init__(self, status: int, code: str, message: str, *, param: str | None = None,
-                 policy: str | None = None, decision_id: str | None = None, verdict: str | None = None):
+    def __init__(self, status: int, code: str, message: str, *, verdict: str, param: str | None = None,
+                 policy: str | None = None, decision_id: str | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
@@ -39,7 +39,7 @@ class GatewayError(Exception):
         self.param = param
         self.policy = policy
         self.decision_id = decision_id
-        self.verdict = verdict  # audit verdict; derived from status when None
+        self.verdict = verdict  # the audit verdict: OPA's for its decisions, named at the raise site otherwise
 
 
 def error_body(status: int, code: str, message: str, *, param: str | None = None,

@@ -46,7 +46,7 @@ def test_generated_tests_pass_with_coverage_of_at_least_95_percent(bundle):
 def test_entrypoints_are_annotated_with_their_source_line(bundle):
     main = next(p for p in bundle.bundle_dir.rglob("main.rego"))
     text = main.read_text()
-    for rule in ("request", "response", "info"):
+    for rule in ("request", "response", "redaction", "info"):
         block = re.search(rf"# METADATA\n((?:#.*\n)+){rule} :=", text)
         assert block, f"{rule} has no METADATA"
         assert "# entrypoint: true" in block.group(1)

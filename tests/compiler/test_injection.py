@@ -100,7 +100,7 @@ def test_patterns_with_metacharacters_match_as_written(bundle, text, blocked):
 
 
 def test_metadata_cannot_be_forged_by_a_string(bundle):
-    """OPA parses exactly the three entrypoints the template declares, whatever the strings said."""
+    """OPA parses exactly the four entrypoints the template declares, whatever the strings said."""
     proc = run([tool("opa"), "inspect", "--annotations", "--format", "json", str(bundle)])
     assert proc.returncode == 0, proc.stderr
     annotations = json.loads(proc.stdout)["annotations"]
@@ -108,6 +108,6 @@ def test_metadata_cannot_be_forged_by_a_string(bundle):
         "/".join(str(part["value"]) for part in a["path"])
         for a in annotations if a["annotations"].get("entrypoint")
     )
-    assert entrypoints == [f"data/packgate/packs/hostile_route/{r}" for r in ("info", "request", "response")]
+    assert entrypoints == [f"data/packgate/packs/hostile_route/{r}" for r in ("info", "redaction", "request", "response")]
     titles = [a["annotations"].get("title", "") for a in annotations]
     assert f"hostile-route {HOSTILE[2]}" in titles  # the newline-laden version stayed one title

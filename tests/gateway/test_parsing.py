@@ -94,7 +94,7 @@ def test_jwt_identity_replaces_headers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(identity.SECRET_ENV, SECRET)
     who, headers = identity.resolve({"x-user-role": "privacy-officer", "x-user-id": "spoof"}, {"user_role": "x"}, RBAC,
                                     "Bearer " + token({"sub": "u9", "role": "clinician"}))
-    assert (who.user_id, who.role, who.verified, who.method) == ("u9", "clinician", True, "jwt")
+    assert (who.user_id, who.role, who.verified, who.method, who.token) == ("u9", "clinician", True, "jwt", "valid")
     assert headers == {"x-user-id": "u9", "x-user-role": "clinician"}
 
 
@@ -102,21 +102,48 @@ def test_jwt_missing_token_is_left_to_opa(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv(identity.SECRET_ENV, SECRET)
     who, headers = identity.resolve({"x-user-role": "clinician"}, {}, RBAC, None)
     assert who.verified is False and who.role is None and headers == {}
+    assert who.as_input()["token"] == "absent" and who.as_input()["token_error"] is None
 
 
-@pytest.mark.parametrize("make", [
-    lambda: token({"sub": "u"}, key="wrong-secret-0123456789abcdef0123456"),
-    lambda: token({"sub": "u", "exp": int(time.time()) - 3600}),
-    lambda: jwt.encode({"sub": "u", "iss": "iss", "exp": int(time.time()) + 60}, None, algorithm="none"),
-    lambda: token({"sub": "u", "iss": "other"}),
-    lambda: jwt.encode({"sub": "u", "iss": "iss"}, SECRET, algorithm="HS256"),  # no exp
-    lambda: "not.a.jwt",
+@pytest.mark.parametrize("make,reason", [
+    (lambda: token({"sub": "u"}, key="wrong-secret-0123456789abcdef0123456"), "bad_signature"),
+    (lambda: token({"sub": "u", "exp": int(time.time()) - 3600}), "expired"),
+    (lambda: token({"sub": "u", "nbf": int(time.time()) + 3600}), "not_yet_valid"),
+    (lambda: jwt.encode({"sub": "u", "iss": "iss", "exp": int(time.time()) + 60}, None, algorithm="none"),
+     "wrong_algorithm"),
+    (lambda: token({"sub": "u"}, alg="HS512"), "wrong_algorithm"),
+    (lambda: token({"sub": "u", "iss": "other"}), "wrong_issuer"),
+    (lambda: jwt.encode({"sub": "u", "iss": "iss"}, SECRET, algorithm="HS256"), "missing_claim"),  # no exp
+    (lambda: "not.a.jwt", "malformed"),
 ])
-def test_bad_tokens_are_401(monkeypatch: pytest.MonkeyPatch, make) -> None:  # type: ignore[no-untyped-def]
+def test_bad_tokens_are_facts_for_opa_not_errors(monkeypatch: pytest.MonkeyPatch, make, reason: str) -> None:  # type: ignore[no-untyped-def]
+    """A failed token is reported to OPA as invalid with a reason code - never raised here, never the token."""
     monkeypatch.setenv(identity.SECRET_ENV, SECRET)
+    bearer = make()
+    who, headers = identity.resolve({"x-user-id": "spoof", "x-user-role": "clinician"}, {}, RBAC, "Bearer " + bearer)
+    facts = who.as_input()
+    assert (facts["token"], facts["token_error"], facts["verified"]) == ("invalid", reason, False)
+    assert facts["user_id"] is None and facts["role"] is None and headers == {}
+    assert bearer not in repr(facts)
+
+
+@pytest.mark.parametrize("authorization", ["Basic dTpw", "Bearer", "Bearer   "])
+def test_a_header_that_is_not_a_bearer_token_is_malformed(monkeypatch: pytest.MonkeyPatch, authorization: str) -> None:
+    monkeypatch.setenv(identity.SECRET_ENV, SECRET)
+    who, _ = identity.resolve({}, {}, RBAC, authorization)
+    assert (who.token, who.token_error) == ("invalid", "malformed")
+
+
+def test_without_require_auth_the_token_is_not_read() -> None:
+    who, _ = identity.resolve({"x-user-id": "u", "x-user-role": "clinician"}, {}, None, "Bearer not.a.jwt")
+    assert (who.token, who.token_error, who.method) == ("unchecked", None, "header")
+
+
+def test_missing_verification_key_is_503_not_a_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(identity.SECRET_ENV, raising=False)
     with pytest.raises(GatewayError) as info:
-        identity.resolve({}, {}, RBAC, "Bearer " + make())
-    assert (info.value.status, info.value.code) == (401, "invalid_token")
+        identity.resolve({}, {}, RBAC, "Bearer " + token({"sub": "u"}))
+    assert (info.value.status, info.value.code) == (503, "auth_unavailable")
 
 
 def test_rs256_public_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,8 +155,21 @@ def test_rs256_public_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(identity.PUBLIC_KEY_ENV, pem.decode())
     rbac = Rbac(require_auth=True, jwt=Jwt(algorithm="RS256"))
     good = jwt.encode({"sub": "u", "role": "r", "exp": int(time.time()) + 60}, key, algorithm="RS256")
-    assert identity.verify_bearer("Bearer " + good, rbac.jwt) == ("u", "r")  # type: ignore[arg-type]
+    assert identity.verify_bearer("Bearer " + good, rbac.jwt) == identity.TokenCheck("u", "r")  # type: ignore[arg-type]
     # HS256 signed with the public key as secret (algorithm confusion) is refused
-    with pytest.raises(GatewayError):
-        forged = jwt.encode({"sub": "u", "exp": int(time.time()) + 60}, "x" * 40, algorithm="HS256")
-        identity.verify_bearer("Bearer " + forged, rbac.jwt)  # type: ignore[arg-type]
+    forged = jwt.encode({"sub": "u", "exp": int(time.time()) + 60}, "x" * 40, algorithm="HS256")
+    check = identity.verify_bearer("Bearer " + forged, rbac.jwt)  # type: ignore[arg-type]
+    assert check == identity.TokenCheck(error="wrong_algorithm")
+
+
+def test_audit_verdict_is_named_where_the_error_is_raised_not_derived_from_status() -> None:
+    from packgate.runtime.gateway.outcome import Outcome
+
+    with pytest.raises(TypeError):
+        GatewayError(400, "invalid_json", "bad")  # type: ignore[call-arg]  # no verdict: refused
+    out = Outcome(endpoint="/v1/chat/completions")
+    out.fail(GatewayError(400, "invalid_sensitivity", "unknown tier", verdict="denied"))  # OPA's 400: its verdict
+    assert (out.verdict, out.status) == ("denied", 400)
+    out = Outcome(endpoint="/v1/chat/completions")
+    out.fail(GatewayError(503, "audit_unavailable", "audit down", verdict="audit_unavailable"))
+    assert out.verdict == "audit_unavailable"

@@ -93,3 +93,68 @@ def test_ner_spacy_when_installed():
     assert p.returncode == 0, p.stderr
     for raw in RAW:
         assert raw not in p.stdout
+
+
+# --- what to redact, or whether to block, is the pack's OPA decision --------------------------------
+
+SEED = ROOT / "packs" / "behavioral-health-review-route.yaml"
+TOKEN_PACK = """\
+pack: {name: redact-dry-run, version: 1.0.0}
+providers:
+  targets:
+    - {id: local, provider: ollama, model: m, base_url: "http://127.0.0.1:9"}
+policies:
+  chain: [pii-detector]
+policy:
+  pii-detector:
+    action: redact
+    redaction: {marker_format: token}
+"""
+
+
+def _blocking_seed(tmp_path: Path) -> Path:
+    text = SEED.read_text(encoding="utf-8")
+    assert "  pii-detector:\n    action: redact" in text
+    path = tmp_path / "blocking.yaml"
+    path.write_text(text.replace("  pii-detector:\n    action: redact", "  pii-detector:\n    action: block", 1),
+                    encoding="utf-8")
+    return path
+
+
+def test_pack_redaction_settings_are_applied_as_opa_returns_them(tmp_path):
+    pack = tmp_path / "token.yaml"
+    pack.write_text(TOKEN_PACK, encoding="utf-8")
+    p = run("--pack", str(pack), stdin="Pt Maria Lopez, SSN 123-45-6789; call Maria Lopez.")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "Pt [NAME_1], [NAME_2] [SSN_1]; call [NAME_1]."
+
+
+def test_action_block_blocks_with_exit_3_and_no_text(tmp_path):
+    p = run("--pack", str(_blocking_seed(tmp_path)), stdin=NOTE)
+    assert p.returncode == 3
+    assert p.stdout == ""
+    assert "blocked" in p.stderr and "pii-detector" in p.stderr and "action is block" in p.stderr
+    for raw in RAW:
+        assert raw not in p.stderr
+
+
+def test_action_block_with_json_reports_the_decision(tmp_path):
+    p = run("--pack", str(_blocking_seed(tmp_path)), "--json", stdin=NOTE)
+    assert p.returncode == 3
+    doc = json.loads(p.stdout)
+    assert doc["text"] is None
+    assert (doc["blocked"]["policy"], doc["blocked"]["code"]) == ("pii-detector", "input_blocked")
+    for raw in RAW:
+        assert raw not in p.stdout
+
+
+def test_jsonl_blocked_records_are_withheld_others_redacted(tmp_path):
+    lines = "\n".join(json.dumps({"id": i, "text": t}) for i, t in enumerate(["BP 128/82, HR 76.", NOTE])) + "\n"
+    p = run("--pack", str(_blocking_seed(tmp_path)), "--jsonl", stdin=lines)
+    assert p.returncode == 3
+    out = [json.loads(line) for line in p.stdout.splitlines()]
+    assert out[0] == {"id": 0, "text": "BP 128/82, HR 76.", "findings": []}
+    assert out[1]["text"] is None and out[1]["blocked"]["code"] == "input_blocked" and out[1]["findings"]
+    assert "1 record(s) blocked" in p.stderr
+    for raw in RAW:
+        assert raw not in p.stdout

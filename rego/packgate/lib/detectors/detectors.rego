@@ -9,6 +9,10 @@ package packgate.lib.detectors
 import data.packgate.lib.findings
 
 # METADATA
+# description: The detector policies - those whose facts are findings in a text.
+policies := {"hipaa-phi-detector", "pii-detector"}
+
+# METADATA
 # description: The redact transform for one detector policy, when it found something.
 transforms(policy, config, found) := [transform(policy, config, categories) |
 	config.action == "redact"

@@ -73,16 +73,44 @@ tool_violations(roles, request) := {violation(
 }
 
 # METADATA
-# description: Missing headers (401) and, with require_auth, an unverified identity (401).
-identity_violations(config, request) := missing | unauthenticated if {
+# description: |
+#   Missing headers (401) and, with require_auth, a bearer token that failed verification (401
+#   invalid_token, the gateway's reason code deciding the message) or no verified identity at all
+#   (401 unauthenticated).
+identity_violations(config, request) := (missing | invalid) | unauthenticated if {
 	missing := {violation("missing_header", 401, sprintf("required header %s is missing", [name]), name) |
 		some name in missing_headers(object.get(config, "deny_if_missing", []), request.headers)
+	}
+	invalid := {violation("invalid_token", 401, token_message(request.identity), "authorization") |
+		config.require_auth == true
+		request.identity.token == "invalid"
 	}
 	unauthenticated := {violation("unauthenticated", 401, "a verified bearer token is required", "Authorization") |
 		config.require_auth == true
 		not request.identity.verified == true
+		not request.identity.token == "invalid"
 	}
 }
+
+# METADATA
+# description: Why a presented bearer token failed, by the gateway's reason code (never the token).
+token_errors := {
+	"malformed": "Authorization must be 'Bearer <jwt>'",
+	"expired": "token expired",
+	"not_yet_valid": "token is not yet valid",
+	"bad_signature": "token signature does not verify",
+	"wrong_algorithm": "token is not signed with this route's algorithm",
+	"wrong_issuer": "token issuer is not accepted on this route",
+	"wrong_audience": "token audience is not accepted on this route",
+	"missing_claim": "token lacks a required claim",
+}
+
+# METADATA
+# scope: document
+# description: The message for an invalid token; "token rejected" for a reason without its own message.
+token_message(identity) := token_errors[identity.token_error]
+
+token_message(identity) := "token rejected" if not token_errors[identity.token_error]
 
 # METADATA
 # description: Every role the pack names - in roles, data_access or minimum_necessary.allowed_phi_roles.

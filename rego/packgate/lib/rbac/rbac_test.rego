@@ -151,6 +151,29 @@ test_request_violations_require_auth_verified if {
 	rbac.request_violations(object.union(config, {"require_auth": true}), request) == set()
 }
 
+test_request_violations_require_auth_invalid_token_names_the_reason if {
+	request := object.union(allowed_request, {"identity": {"method": "jwt", "token": "invalid", "token_error": "expired"}})
+	rbac.request_violations(object.union(config, {"require_auth": true}), request) == {{
+		"policy": "rbac",
+		"code": "invalid_token",
+		"status": 401,
+		"message": "token expired",
+		"param": "authorization",
+	}}
+}
+
+test_request_violations_require_auth_invalid_token_unknown_reason if {
+	request := object.union(allowed_request, {"identity": {"token": "invalid", "token_error": "something-new"}})
+	some violation in rbac.request_violations(object.union(config, {"require_auth": true}), request)
+	violation.code == "invalid_token"
+	violation.message == "token rejected"
+}
+
+test_request_violations_invalid_token_ignored_without_require_auth if {
+	request := object.union(allowed_request, {"identity": {"token": "invalid", "token_error": "bad_signature"}})
+	rbac.request_violations(object.remove(config, ["require_auth"]), request) == set()
+}
+
 test_request_violations_require_auth_off_ignores_verification if {
 	rbac.request_violations(object.remove(config, ["require_auth"]), allowed_request) == set()
 }

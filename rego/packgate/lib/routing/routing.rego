@@ -15,40 +15,13 @@ target_reasons(config, data_policy) := {reason |
 	reason := {"code": check.code, "message": check.message}
 }
 
-checks := [
-	{
-		"option": "require_zero_data_retention", "field": "zero_data_retention", "want": true,
-		"code": "zero_data_retention_required", "message": "target does not declare zero_data_retention: true",
-	},
-	{
-		"option": "require_training_opt_out", "field": "training_opt_out", "want": true,
-		"code": "training_opt_out_required", "message": "target does not declare training_opt_out: true",
-	},
-	{
-		"option": "require_in_memory_only", "field": "in_memory_only", "want": true,
-		"code": "in_memory_only_required", "message": "target does not declare in_memory_only: true",
-	},
-	{
-		"option": "local_only_processing", "field": "local_only_processing", "want": true,
-		"code": "local_only_processing_required", "message": "target does not declare local_only_processing: true",
-	},
-	{
-		"option": "sanitize_before_provider", "field": "sanitized", "want": true,
-		"code": "sanitized_required", "message": "target does not declare sanitized: true",
-	},
-	{
-		"option": "tokenize_sensitive_fields", "field": "accepts_tokenized_input", "want": true,
-		"code": "tokenized_input_required", "message": "target does not declare accepts_tokenized_input: true",
-	},
-	{
-		"option": "allow_internet_egress", "field": "allow_internet_egress", "want": false,
-		"code": "internet_egress_forbidden", "message": "target does not declare allow_internet_egress: false",
-	},
-	{
-		"option": "max_retention_days", "field": "retention_days", "want": null,
-		"code": "retention_too_long", "message": "target retention_days is undeclared or above max_retention_days",
-	},
-]
+# METADATA
+# description: |
+#   The requirements table, one row per option: the data_policy field it constrains, the value a
+#   target must declare (null: a number no greater than the option) and the exclusion reason. It is
+#   data (data.json beside this file), read also by the compiler's generated-test oracle, so it
+#   exists once. (Regal cannot see data files, hence the ignore.)
+checks := data.packgate.lib.routing.requirements # regal ignore:unresolved-reference
 
 # A boolean requirement is active when the option is set to the value the target must declare
 # (allow_internet_egress: false forbids egress; true or absent allows it).

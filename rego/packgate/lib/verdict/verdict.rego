@@ -53,9 +53,9 @@ invalid_sensitivity(declared, invalid_tier) := {{
 }
 
 # METADATA
-# description: The request decision the gateway enforces.
+# description: The request decision the gateway enforces; a refused request's verdict is "denied".
 request(violations, routing, transforms, sensitivity, audit) := object.union(
-	outcome(violations),
+	outcome(violations, "denied"),
 	{
 		"violations": violations,
 		"sensitivity": sensitivity,
@@ -80,18 +80,39 @@ response(violations, escalate, disclaimers, transforms, fda_class) := object.uni
 )
 
 # METADATA
+# description: |
+#   What the detectors alone decide about a text (`packgate redact`): the request decision's
+#   detector violations and transforms, without identity or routing.
+redaction(violations, transforms) := object.union(
+	outcome(violations, "blocked"),
+	{"violations": violations, "transforms": transforms},
+)
+
+# METADATA
 # scope: document
-# description: allow, status, code, policy and message from the first violation, if any.
-outcome(violations) := {"allow": true, "status": 200, "code": null, "policy": null, "message": null} if {
+# description: |
+#   allow, status, code, policy, message and param from the first violation, if any, and the
+#   audit verdict of the outcome (allowed, or the refusing verdict given).
+outcome(violations, _) := {
+	"allow": true,
+	"status": 200,
+	"code": null,
+	"policy": null,
+	"message": null,
+	"param": null,
+	"verdict": "allowed",
+} if {
 	count(violations) == 0
 }
 
-outcome(violations) := {
+outcome(violations, refused) := {
 	"allow": false,
 	"status": violations[0].status,
 	"code": violations[0].code,
 	"policy": violations[0].policy,
 	"message": violations[0].message,
+	"param": violations[0].param,
+	"verdict": refused,
 } if {
 	count(violations) > 0
 }
@@ -99,7 +120,7 @@ outcome(violations) := {
 # METADATA
 # scope: document
 # description: block beats escalate beats deliver.
-response_outcome(violations, _) := object.union(outcome(violations), {"action": "block"}) if {
+response_outcome(violations, _) := object.union(outcome(violations, "blocked"), {"action": "block"}) if {
 	count(violations) > 0
 }
 
@@ -110,10 +131,12 @@ response_outcome(violations, true) := {
 	"code": "escalated",
 	"policy": "human-oversight",
 	"message": "output held for human review",
+	"param": null,
+	"verdict": "escalated",
 } if {
 	count(violations) == 0
 }
 
-response_outcome(violations, false) := object.union(outcome(violations), {"action": "deliver"}) if {
+response_outcome(violations, false) := object.union(outcome(violations, "blocked"), {"action": "deliver"}) if {
 	count(violations) == 0
 }

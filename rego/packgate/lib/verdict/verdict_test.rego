@@ -113,6 +113,8 @@ test_request_allowed_without_violations if {
 		"code": null,
 		"policy": null,
 		"message": null,
+		"param": null,
+		"verdict": "allowed",
 		"violations": [],
 		"sensitivity": sensitivity,
 		"target": "local",
@@ -130,6 +132,8 @@ test_request_first_violation_sets_the_outcome if {
 	decision.code == "missing_header"
 	decision.policy == "rbac"
 	decision.message == "rbac: missing_header"
+	decision.param == "X-User-ID"
+	decision.verdict == "denied"
 	decision.violations == [missing_header, no_provider]
 }
 
@@ -146,6 +150,8 @@ test_response_deliver_without_violations if {
 		"code": null,
 		"policy": null,
 		"message": null,
+		"param": null,
+		"verdict": "allowed",
 		"violations": [],
 		"disclaimers": ["Not medical advice."],
 		"transforms": [redact],
@@ -161,6 +167,8 @@ test_response_escalate_without_violations if {
 	decision.code == "escalated"
 	decision.policy == "human-oversight"
 	decision.message == "output held for human review"
+	decision.param == null
+	decision.verdict == "escalated"
 }
 
 test_response_block_beats_escalate if {
@@ -170,6 +178,8 @@ test_response_block_beats_escalate if {
 	decision.status == 409
 	decision.code == "output_blocked"
 	decision.policy == "healthcare-compliance"
+	decision.param == "blocked_patterns[0]"
+	decision.verdict == "blocked"
 }
 
 test_response_block_without_escalation if {
@@ -183,4 +193,21 @@ test_response_block_takes_the_status_of_the_first_violation if {
 	decision.action == "block"
 	decision.status == 403
 	decision.code == "tool_not_allowed"
+}
+
+test_redaction_allows_without_violations if {
+	decision := verdict.redaction([], [redact])
+	decision.allow == true
+	decision.verdict == "allowed"
+	decision.transforms == [redact]
+}
+
+test_redaction_blocked_by_the_first_violation if {
+	blocked := violation("pii-detector", "input_blocked", 409, "SSN")
+	decision := verdict.redaction([blocked], [])
+	decision.allow == false
+	decision.status == 409
+	decision.code == "input_blocked"
+	decision.param == "SSN"
+	decision.verdict == "blocked"
 }
