@@ -30,7 +30,7 @@ from packgate.runtime.audit import prompt_hmac
 from packgate.runtime.opa.client import OpaUnavailable
 from packgate.runtime.redaction import RedactionSession
 from packgate.runtime.upstream.client import UpstreamFailed
-from packgate.runtime.wire import answer
+from packgate.runtime.wire import answer, normal
 from packgate.runtime.wire.answer import Completion
 from packgate.runtime.wire.chat import ParsedChat, Protocol, parse_chat
 from packgate.runtime.wire.errors import GatewayError, error_response
@@ -144,13 +144,16 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     completion, target = await _forward(gw, route, chat, order, out)
     out.target = target
 
-    # 6. OPA response decision on the whole answer
-    out_texts = [completion.text] + [c["arguments"] for c in completion.tool_calls]
+    # 6. OPA response decision on every string of the answer (content, refusal, tool-call names and
+    #    arguments), normalised: what is scanned and delivered is `clean`, what OPA matches is `fold`
+    completion.replace_strings([normal.clean(t) for t in completion.strings()])
+    out_texts = completion.strings()
     out_findings = [route.engine.scan(t) for t in out_texts]
     out.output_hmac = prompt_hmac(completion.text)
+    folded = [normal.fold(t) for t in out_texts]
     resp = await _decide(gw, route, "response", out, {
         "identity": who.as_input(), "target": target,
-        "output": {"text": completion.text, "tool_calls": completion.tool_names},
+        "output": {"text": folded[0], "strings": folded[1:], "tool_calls": completion.tool_names},
         "findings": route.engine.count([f for fs in out_findings for f in fs]),
     })
     action = resp.get("action")
@@ -174,13 +177,11 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     # 7. deliver: redact output, restore tokens if asked, prepend disclaimers
     out_transforms = resp.get("transforms") or []
     _check_obligations(out_transforms, out)
-    text = completion.text
     if any(t.get("action") == "redact" for t in out_transforms):
-        text = _redact_output(route, completion, out_texts, out_findings, out_transforms, session, out)
+        _redact_output(route, completion, out_texts, out_findings, out_transforms, session, out)
     if any(t.get("restore_tokens") for t in transforms + out_transforms):
-        text = session.restore(text)
-        for call in completion.tool_calls:
-            call["arguments"] = session.restore(call["arguments"])
+        completion.replace_strings([session.restore(t) for t in completion.strings()])
+    text = completion.text
     disclaimers = [d for d in resp.get("disclaimers") or [] if isinstance(d, str)]
     if disclaimers:
         text = "\n\n".join([*disclaimers, text]) if text else "\n\n".join(disclaimers)
@@ -248,13 +249,12 @@ def _redact_slots(route: Route, chat: ParsedChat, texts: list[str], slot_finding
 
 
 def _redact_output(route: Route, completion: Completion, texts: list[str], findings: list[list[Any]],
-                   transforms: list[dict[str, Any]], session: Any, out: Outcome) -> str:
+                   transforms: list[dict[str, Any]], session: Any, out: Outcome) -> None:
+    """Redact every string of the answer (`Completion.strings`) in place."""
     redacted = [route.engine.redact(t, f, transforms, session).text if f else t for t, f in zip(texts, findings)]
     for f in findings:
         _count_redactions(f, transforms, out)
-    for call, args in zip(completion.tool_calls, redacted[1:]):
-        call["arguments"] = args
-    return redacted[0]
+    completion.replace_strings(redacted)
 
 
 def _count_redactions(findings: list[Any], transforms: list[dict[str, Any]], out: Outcome) -> None:

@@ -124,19 +124,46 @@ def _message_slots(msg: dict[str, Any], i: int, protocol: Protocol, slots: list[
             _walk_strings(fc, "arguments", slots)
 
 
+def _named(spec: Any) -> str | None:
+    return spec["name"] if isinstance(spec, dict) and isinstance(spec.get("name"), str) and spec["name"] else None
+
+
 def tool_names(body: dict[str, Any]) -> list[str]:
-    tools = body.get("tools")
-    if tools is None:
-        return []
-    if not isinstance(tools, list):
-        raise bad(422, "invalid_tools", "tools must be an array", "tools")
+    """Every tool the request names, for rbac: `tools[]` (type function or custom), the legacy OpenAI
+    `functions[]` / `function_call`, and a named `tool_choice`. A form that names a tool any other
+    way is refused (422): a tool rbac cannot see is never forwarded."""
     names: list[str] = []
-    for i, tool in enumerate(tools):
-        fn = tool.get("function") if isinstance(tool, dict) else None
-        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
-            raise bad(422, "invalid_tools", "each tool needs function.name", f"tools[{i}]")
-        names.append(fn["name"])
-    return names
+    tools = body.get("tools")
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise bad(422, "invalid_tools", "tools must be an array", "tools")
+        for i, tool in enumerate(tools):
+            kind = tool.get("type", "function") if isinstance(tool, dict) else None
+            name = _named(tool.get(kind)) if kind in ("function", "custom") else None  # type: ignore[union-attr]
+            if name is None or set(tool) - {"type", kind}:  # type: ignore[arg-type]  # one name per tool
+                raise bad(422, "invalid_tools", "each tool needs type function (function.name) or custom (custom.name)",
+                          f"tools[{i}]")
+            names.append(name)
+    functions = body.get("functions")
+    if functions is not None:
+        if not isinstance(functions, list):
+            raise bad(422, "invalid_tools", "functions must be an array", "functions")
+        for i, fn in enumerate(functions):
+            name = _named(fn)
+            if name is None:
+                raise bad(422, "invalid_tools", "each function needs a name", f"functions[{i}]")
+            names.append(name)
+    for key in ("function_call", "tool_choice"):
+        choice = body.get(key)
+        if choice is None or choice in ("none", "auto", "required"):
+            continue
+        kind = choice.get("type", "function") if isinstance(choice, dict) else None
+        name = _named(choice) if key == "function_call" else (
+            _named(choice.get(kind)) if kind in ("function", "custom") else None)  # type: ignore[union-attr]
+        if name is None:
+            raise bad(422, "invalid_tools", f"{key} must be none, auto, required or name one tool", key)
+        names.append(name)
+    return list(dict.fromkeys(names))
 
 
 def parse_chat(body: dict[str, Any], protocol: Protocol) -> ParsedChat:
@@ -157,6 +184,8 @@ def parse_chat(body: dict[str, Any], protocol: Protocol) -> ParsedChat:
     stream = body.get("stream", protocol == "ollama")  # Ollama streams unless told not to
     if not isinstance(stream, bool):
         raise bad(422, "invalid_stream", "stream must be a boolean", "stream")
+    if body.get("n") not in (None, 1):  # one answer per request: the response decision checks exactly one choice
+        raise bad(422, "unsupported_parameter", "n must be 1: packgate checks and delivers one choice", "n")
     metadata = body.get("metadata")
     metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):
