@@ -17,6 +17,7 @@ released, and a blocked or failed stream is an ordinary JSON error before any by
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -35,7 +36,7 @@ from packgate.runtime.wire.answer import Completion
 from packgate.runtime.wire.chat import ParsedChat, Protocol, parse_chat
 from packgate.runtime.wire.errors import GatewayError, error_response
 
-from . import identity, parsing
+from . import identity, parsing, recorded
 from .config import GatewayConfig, Route, RouteTable
 from .outcome import MAX_AUDIT_STR, Gateway, Outcome, finish, short
 
@@ -106,6 +107,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     headers = parsing.opa_headers(request, route.opa_header_names)
     who, headers = identity.resolve(headers, chat.metadata, route.pack.policy.rbac,
                                     request.headers.get("authorization"))
+    who = dataclasses.replace(who, user_id=recorded.user_id(who.user_id, route))  # OPA and the audit trail
     out.user_id, out.role = who.user_id, who.role
     tools = identity.tools_used(chat.tools, headers)
     sensitivity = identity.declared_sensitivity(headers, chat.metadata)
@@ -168,7 +170,9 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     if action == "escalate":
         policy, code = resp.get("policy"), resp.get("code") or "escalated"
         out.reasons.append({"policy": policy, "code": code, "status": 200, "param": None})
-        out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id), short(who.role),
+        names = recorded.vocabulary(route)
+        out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id),
+                                                      short(names.known(who.role, names.roles)),
                                                       policy, code) if cfg.audit else f"esc_{uuid.uuid4().hex}"
         out.verdict, out.status = "escalated", 200
         extra["escalation_id"] = out.escalation_id
