@@ -45,7 +45,7 @@ class Reply:
     """One scripted answer."""
 
     text: str | None = None  # None: echo the last user message
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{"name": ..., "arguments": {...}}]
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{"name": ..., "arguments": {...} or JSON text}]
     status: int = 200
     error: str = "stand-in error"
     delay_s: float = 0.0
@@ -142,7 +142,7 @@ class StandinModel:
             return _json({"error": {"message": reply.error, "type": "standin_error"}}, reply.status)
         text = reply.text if reply.text is not None else ECHO_PREFIX + _last_user_text(body)
         calls = [{"id": f"call_{i}", "type": "function",
-                  "function": {"name": c["name"], "arguments": orjson.dumps(c.get("arguments", {})).decode()}}
+                  "function": {"name": c["name"], "arguments": _arguments_text(c.get("arguments", {}))}}
                  for i, c in enumerate(reply.tool_calls)]
         model = body.get("model", "standin")
         rid = f"chatcmpl-standin-{uuid.uuid4().hex[:8]}"
@@ -270,6 +270,11 @@ class StandinModel:
             self.server.should_exit = True
         if self.thread is not None:
             self.thread.join(5)
+
+
+def _arguments_text(arguments: Any) -> str:
+    """OpenAI arguments: a string is sent as the JSON text it is (to script escapes), else JSON-encoded."""
+    return arguments if isinstance(arguments, str) else orjson.dumps(arguments).decode()
 
 
 async def _dropping(prefix: bytes) -> AsyncIterator[bytes]:

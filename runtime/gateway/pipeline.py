@@ -148,7 +148,11 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
 
     # 6. OPA response decision on every string of the answer (content, refusal, tool-call names and
     #    arguments), normalised: what is scanned and delivered is `clean`, what OPA matches is `fold`
-    completion.replace_strings([normal.clean(t) for t in completion.strings()])
+    try:
+        completion.normalise()
+    except ValueError:
+        raise GatewayError(502, "upstream_error", "the model's answer could not be checked",
+                           decision_id=out.decision_ids.get("request"), verdict="upstream_error") from None
     out_texts = completion.strings()
     out_findings = [route.engine.scan(t) for t in out_texts]
     out.output_hmac = prompt_hmac(completion.text)

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from . import normal
+
 __all__ = ["Completion", "arguments_obj", "arguments_str", "openai_message", "ollama_message", "read_openai_stream", "read_ollama_stream",
            "openai_json", "openai_sse", "ollama_json", "ollama_ndjson", "pieces"]
 
@@ -51,6 +53,14 @@ class Completion:
         for call in self.tool_calls:
             out += [call["name"], call["arguments"]]
         return out
+
+    def normalise(self) -> None:
+        """Every string as `normal.clean` makes it (arguments as `normal.clean_arguments`): what is
+        checked, scanned, redacted and delivered. ValueError if the arguments are too deep to check."""
+        self.text = normal.clean(self.text)
+        self.refusal = None if self.refusal is None else normal.clean(self.refusal)
+        for call in self.tool_calls:
+            call["name"], call["arguments"] = normal.clean(call["name"]), normal.clean_arguments(call["arguments"])
 
     def replace_strings(self, strings: list[str]) -> None:
         """Write back `strings()` after a transform (normalisation, redaction, token restore)."""

@@ -10,13 +10,22 @@ category Cf: zero-width space and joiners, soft hyphen, bidi controls, word join
 letter they imitate (Cyrillic and Greek homoglyphs, dotless ı), so `prеscribe` with a Cyrillic е
 matches the pattern `prescribe`. Folding is for the policy check only: it would garble legitimate
 Cyrillic or Greek text, so it is never delivered.
+
+`clean_arguments` is `clean` for tool-call arguments (JSON text): each string inside is cleaned and
+the JSON written back without `\\u` escapes, so `"pres\\u0063ribe"` is checked as the `prescribe` a
+client's JSON parser will read, and NFKC can never turn a fullwidth quote into JSON syntax.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
-__all__ = ["clean", "fold"]
+import orjson
+
+__all__ = ["clean", "clean_arguments", "fold"]
+
+MAX_DEPTH = 64
 
 # Look-alikes of Latin letters (after NFKC), from Unicode's confusables data for the scripts a
 # clinical English deployment meets; lower and upper case.
@@ -54,3 +63,24 @@ def fold(text: str) -> str:
     """`clean`, then homoglyphs folded to Latin: the text OPA's blocked-pattern check reads."""
     text = clean(text)
     return text if text.isascii() else text.translate(_FOLD)
+
+
+def _clean_json(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise ValueError("tool-call arguments nested too deeply to check")
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_clean_json(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {clean(k): _clean_json(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def clean_arguments(text: str) -> str:
+    """Tool-call arguments with every string cleaned; JSON is re-encoded (no escapes), other text cleaned."""
+    try:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return clean(text)
+    return orjson.dumps(_clean_json(obj)).decode()

@@ -44,6 +44,23 @@ def test_blocked_language_in_tool_call_arguments_never_delivered(gw: GatewayServ
     assert "fluoxetine" not in r.text
 
 
+@pytest.mark.parametrize("protocol", ["openai", "ollama"])
+def test_blocked_language_behind_json_escapes_in_arguments_is_blocked(gw: GatewayServer, protocol: str) -> None:
+    escaped = '{"note": "I will pres\\u0063ribe it", "n\\u200bote": "pre\\u00adscribe"}'
+    script_target(gw, "openai-target", Reply(text="", tool_calls=[{"name": "summarize", "arguments": escaped}]))
+    r = chat(gw, {}, protocol)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "output_blocked"), r.text
+
+
+def test_phi_behind_json_escapes_in_arguments_is_redacted(gw: GatewayServer) -> None:
+    escaped = '{"callback": "(555) \\u0031\\u0032\\u0033-4567"}'
+    script_target(gw, "openai-target", Reply(text="ok", tool_calls=[{"name": "summarize", "arguments": escaped}]))
+    r = chat(gw, {})
+    assert r.status_code == 200, r.text
+    arguments = r.json()["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    assert "4567" not in arguments and "[PHONE]" in arguments
+
+
 @pytest.mark.parametrize("variant", [
     "I will pres\u200bcribe it.",          # zero-width space
     "I will pre\u00adscribe it.",          # soft hyphen
