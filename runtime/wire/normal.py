@@ -7,8 +7,8 @@ category Cf: zero-width space and joiners, soft hyphen, bidi controls, word join
 `pres\\u200bcribe` and `123\\u200b-45-6789` read as the words they are.
 
 `fold` is what OPA's blocked-pattern check sees: `clean`, then look-alike letters folded to the Latin
-letter they imitate (Cyrillic and Greek homoglyphs, dotless ı), so `prеscribe` with a Cyrillic е
-matches the pattern `prescribe`. Folding is for the policy check only: it would garble legitimate
+letter they imitate (Cyrillic and Greek homoglyphs, dotless ı) and combining marks (accents) dropped,
+so `prеscribe` with a Cyrillic е, or `pre\u0301scribe`, matches the pattern `prescribe`. Folding is for the policy check only: it would garble legitimate
 Cyrillic or Greek text, so it is never delivered.
 
 `clean_arguments` is `clean` for tool-call arguments (JSON text): each string inside is cleaned and
@@ -60,9 +60,13 @@ def clean(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """`clean`, then homoglyphs folded to Latin: the text OPA's blocked-pattern check reads."""
+    """`clean`, then homoglyphs folded to Latin and combining marks dropped (`pre\u0301scribe`,
+    `prescríbe` → `prescribe`): the text OPA's blocked-pattern check reads."""
     text = clean(text)
-    return text if text.isascii() else text.translate(_FOLD)
+    if text.isascii():
+        return text
+    bare = "".join(ch for ch in unicodedata.normalize("NFD", text.translate(_FOLD)) if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", bare)
 
 
 def _clean_json(value: Any, depth: int = 0) -> Any:

@@ -70,6 +70,8 @@ def test_phi_behind_json_escapes_in_arguments_is_redacted(gw: GatewayServer) -> 
     "I will PR\u0395SCRIBE it.",           # Greek capital epsilon
     "We diagn\u03bfse you with nothing.",   # Greek omicron
     "pres\u2060cri\ufeffbe",               # word joiner, BOM
+    "I will pre\u0301scri\u0308be it.",     # combining accents
+    "I will \u0440r\u0435s\u0441ri\u0432e it.",  # several Cyrillic letters (р, е, с, в)
 ])
 def test_unicode_variants_of_blocked_patterns_are_blocked(gw: GatewayServer, variant: str) -> None:
     gw.standin.script(Reply(text=variant))
