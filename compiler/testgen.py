@@ -289,6 +289,11 @@ def cases(loaded: LoadedPack) -> list[Case]:
                                 _response(role, text),
                                 ['decision.action == "block"', "decision.status == 409", 'decision.code == "output_blocked"',
                                  _violation("output_blocked", f"blocked_patterns[{i}]")]))
+                arguments = '{"note": "' + pattern + '"}'
+                out.append(Case(f"a tool-call argument matching blocked_patterns[{i}] is blocked", "response",
+                                _response(role, clean, output={"text": clean, "strings": ["", "note", arguments],
+                                                               "tool_calls": ["note"]}),
+                                ['decision.action == "block"', _violation("output_blocked", f"blocked_patterns[{i}]")]))
     if rbac is not None:
         out.append(Case("a model tool call the role may not make is refused", "response",
                         _response(OUTSIDER_ROLE, clean, output={"text": clean, "tool_calls": [UNLISTED_TOOL]}),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import getpass
-import json
 import re
 import sqlite3
 import sys
@@ -66,7 +65,7 @@ def _reasons_text(event: dict[str, Any]) -> str:
 
 
 def _event_line(event: dict[str, Any]) -> str:
-    return "  ".join(str(x) for x in (event["seq"], event["ts"], event.get("verdict"), event.get("status"),
+    return "  ".join(audit.safe_text(x) for x in (event["seq"], event["ts"], event.get("verdict"), event.get("status"),
                                       event.get("pack") or "-", event.get("user_id") or "-",
                                       event.get("role") or "-", event.get("target") or "-",
                                       _reasons_text(event) or "-", event["id"]))
@@ -79,10 +78,17 @@ def _print_table(events: list[dict[str, Any]]) -> None:
     for col in ("seq", "ts", "verdict", "status", "pack", "user", "role", "target", "reasons", "id"):
         table.add_column(col, overflow="fold")
     for e in events:
-        table.add_row(str(e["seq"]), e["ts"], str(e.get("verdict")), str(e.get("status") or ""),
-                      e.get("pack") or "", e.get("user_id") or "", e.get("role") or "", e.get("target") or "",
-                      _reasons_text(e), e["id"])
+        table.add_row(*_cells(str(e["seq"]), e["ts"], str(e.get("verdict")), str(e.get("status") or ""),
+                              e.get("pack") or "", e.get("user_id") or "", e.get("role") or "", e.get("target") or "",
+                              _reasons_text(e), e["id"]))
     _console().print(table)
+
+
+def _cells(*values: Any) -> list[Any]:
+    """Table cells as Rich `Text` (never parsed for markup), control characters escaped."""
+    from rich.text import Text
+
+    return [Text(audit.safe_text(v)) for v in values]
 
 
 def _console():
@@ -93,7 +99,7 @@ def _console():
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False)
+    return audit.safe_json(obj)
 
 
 def _csv_row(event: dict[str, Any]) -> dict[str, str]:
@@ -105,7 +111,7 @@ def _csv_row(event: dict[str, Any]) -> dict[str, str]:
         else:
             v = event.get(col)
             row[col] = "" if v is None else (audit.canonical_json(v) if isinstance(v, (dict, list)) else str(v))
-    return row
+    return {col: audit.csv_cell(cell) for col, cell in row.items()}
 
 
 def _export(db: str, fmt: Fmt, out) -> int:
@@ -118,7 +124,7 @@ def _export(db: str, fmt: Fmt, out) -> int:
             n += 1
         out.write("\n]\n")
     else:
-        w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL)  # a bare CR splits no row
         w.writeheader()
         for e in events:
             w.writerow(_csv_row(e))
@@ -243,8 +249,8 @@ def register(app: typer.Typer) -> None:
         for col in ("id", "ts", "status", "pack", "user", "role", "policy", "reason", "event_id"):
             table.add_column(col, overflow="fold")
         for r in rows:
-            table.add_row(r["id"], r["ts"], r["status"], r["pack"] or "", r["user_id"] or "", r["role"] or "",
-                          r["policy"] or "", r["reason"] or "", r["event_id"])
+            table.add_row(*_cells(r["id"], r["ts"], r["status"], r["pack"] or "", r["user_id"] or "", r["role"] or "",
+                                  r["policy"] or "", r["reason"] or "", r["event_id"]))
         _console().print(table)
 
     @escalations.command("show")
@@ -264,7 +270,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(_dumps(row))
             return
         for k in audit.ESCALATION_COLUMNS:
-            typer.echo(f"{k:15} {'' if row[k] is None else row[k]}")
+            typer.echo(f"{k:15} {audit.safe_text(row[k])}")
 
     @escalations.command("resolve")
     def esc_resolve(
