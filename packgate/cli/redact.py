@@ -8,9 +8,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
+
+from .errors import ExitCode, fail, fail_diagnostics
+
+app = typer.Typer()
 
 
 def _ner(name: Optional[str]):
@@ -20,13 +24,11 @@ def _ner(name: Optional[str]):
     from packgate.runtime.redaction.ner import BACKENDS, NerUnavailable, load
 
     if name not in BACKENDS:
-        typer.echo(f"packgate redact: unknown --ner {name!r}; known: none, {', '.join(BACKENDS)}", err=True)
-        raise typer.Exit(2)
+        fail(f"redact: unknown --ner {name!r}; known: none, {', '.join(BACKENDS)}", ExitCode.USAGE)
     try:
         return load(name)
     except NerUnavailable as exc:
-        typer.echo(f"packgate redact: --ner {name}: {exc}", err=True)
-        raise typer.Exit(2)
+        fail(f"redact: --ner {name}: {exc}", ExitCode.USAGE)
 
 
 def _engine(pack_path: Optional[Path], ner_name: Optional[str] = None):
@@ -41,17 +43,13 @@ def _engine(pack_path: Optional[Path], ner_name: Optional[str] = None):
     try:
         pack = loader.load_pack(pack_path).pack
     except PackError as exc:
-        for d in getattr(exc, "diagnostics", [exc]):
-            typer.echo(str(d), err=True)
-        raise typer.Exit(1)
+        fail_diagnostics(getattr(exc, "diagnostics", [exc]))
     except OSError as exc:
-        typer.echo(f"packgate redact: cannot read {pack_path}: {exc.strerror}", err=True)
-        raise typer.Exit(1)
+        fail(f"redact: cannot read {pack_path}: {exc.strerror}")
     try:
         return Engine.from_pack(pack, ner=ner), pack
     except PatternError as exc:
-        typer.echo(f"{pack_path}: {exc}", err=True)
-        raise typer.Exit(1)
+        fail_diagnostics([f"{pack_path}: {exc}"])
 
 
 def _finding_dicts(findings) -> list[dict]:
@@ -62,13 +60,16 @@ def _finding_dicts(findings) -> list[dict]:
     ]
 
 
+@app.command("redact")
 def redact(
-    pack: Optional[Path] = typer.Option(None, "--pack", help="Policy pack YAML; default: the seed pack's detectors."),
-    as_json: bool = typer.Option(False, "--json", help="Print {text, findings, counts, metadata} as JSON."),
-    jsonl: bool = typer.Option(False, "--jsonl", help='Read {"id","text"} lines; write {"id","text","findings"} lines.'),
-    ner: Optional[str] = typer.Option(
-        None, "--ner", help="Add an NER backend to the rules: 'spacy' (needs pip install -e '.[eval]'). Default: rules only."
-    ),
+    pack: Annotated[Optional[Path], typer.Option(
+        "--pack", help="Policy pack YAML; default: the seed pack's detectors.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {text, findings, counts, metadata} as JSON.")] = False,
+    jsonl: Annotated[bool, typer.Option(
+        "--jsonl", help='Read {"id","text"} lines; write {"id","text","findings"} lines.')] = False,
+    ner: Annotated[Optional[str], typer.Option(
+        "--ner", help="Add an NER backend to the rules: 'spacy' (needs pip install -e '.[eval]'). Default: rules only."
+    )] = None,
 ) -> None:
     """Redact text on stdin with a pack's hipaa-phi-detector / pii-detector settings."""
     from packgate.runtime.redaction import Engine, RedactionSession
@@ -84,8 +85,7 @@ def redact(
                 if not isinstance(text, str):
                     raise TypeError
             except (ValueError, KeyError, TypeError):
-                typer.echo(f"packgate redact: line {n}: expected a JSON object with a string \"text\"", err=True)
-                raise typer.Exit(1)
+                fail(f"redact: line {n}: expected a JSON object with a string \"text\"")
             findings = engine.scan(text)
             result = engine.redact(text, findings, engine.transforms_for(findings, pack_obj), RedactionSession())
             sys.stdout.write(json.dumps({"id": rec.get("id"), "text": result.text,
@@ -100,7 +100,3 @@ def redact(
                                "metadata": result.metadata}, indent=2))
     else:
         sys.stdout.write(result.text)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("redact")(redact)
