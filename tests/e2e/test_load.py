@@ -16,7 +16,7 @@ import pytest
 
 from packgate.runtime.audit import verify
 
-from .harness import start_gateway
+from .conftest import serve
 from .loadrun import run_load
 
 RSS_TOLERANCE_KIB = 24 * 1024
@@ -47,7 +47,7 @@ def soak_gw(rel_opa, rel_standin, tmp_path_factory):
     if rel_opa.proc is None:
         rel_opa.start()
     rel_standin.reset()
-    proc = start_gateway(tmp_path_factory.mktemp("soak-gw"), rel_opa.url, rel_standin.url, opa_timeout=1.0)
+    proc = serve(tmp_path_factory.mktemp("soak-gw"), rel_opa, rel_standin, opa_timeout=1.0)
     yield proc
     proc.stop()
 
