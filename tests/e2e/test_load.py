@@ -42,8 +42,8 @@ def test_mixed_load_64_clients(live, rel_standin) -> None:
 
 @pytest.fixture()
 def soak_gw(rel_opa, rel_standin, tmp_path_factory):
-    """A gateway with the production OPA timeout (1 s): the fault suite's 0.5 s is for fast SIGSTOP tests,
-    and under a long run on 2 shared cores an OPA answer can legitimately take longer than that."""
+    """A gateway of the soak's own, with the production OPA timeout (1 s, as the shared one: under load on
+    2 shared cores an OPA answer can legitimately take longer than 0.5 s)."""
     if rel_opa.proc is None:
         rel_opa.start()
     rel_standin.reset()

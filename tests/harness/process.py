@@ -103,12 +103,15 @@ class GatewayProc:
 
     @classmethod
     def serve(cls, work: Path, opa_url: str, standin_url: str, packs: Sequence[Path], *,
-              env: dict[str, str] | None = None, opa_timeout: float = 0.5, fast_audit: bool = True) -> GatewayProc:
+              env: dict[str, str] | None = None, opa_timeout: float | None = None,
+              fast_audit: bool = True) -> GatewayProc:
         """`tests.harness.serve`: the packs against `opa_url`, every target sent to `standin_url`, a
         real audit log in `work/audit.db`, output in `work/stdout.log` and `work/stderr.log`."""
         db = work / "audit.db"
         cmd = [sys.executable, "-m", "tests.harness.serve", "--port", "0", "--opa-url", opa_url,
-               "--standin-url", standin_url, "--audit-db", str(db), "--opa-timeout", str(opa_timeout)]
+               "--standin-url", standin_url, "--audit-db", str(db)]
+        if opa_timeout is not None:  # default: the gateway's own (1 s)
+            cmd += ["--opa-timeout", str(opa_timeout)]
         if fast_audit:
             cmd.append("--fast-audit")
         for p in packs:

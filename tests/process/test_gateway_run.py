@@ -126,6 +126,7 @@ def test_port_in_use_is_one_line(local_pack: Path, tmp_path: Path) -> None:
 # --- an incomplete install stops the gateway before it serves --------------------------------------
 
 HIDE_MODULE = '''
+import sys
 
 
 class _Hidden:
@@ -152,9 +153,15 @@ def test_incomplete_install_stops_gateway_run(missing: str, tmp_path: Path) -> N
     else:  # a file missing from the package itself
         (shadow / "sitecustomize.py").write_text(HIDE_MODULE.format(name=missing))
     port = free_port()
-    r = subprocess.run([*PACKGATE, "gateway", "run", "--pack", str(SEED_PACK), "--port", str(port),
-                        "--audit-db", str(tmp_path / "a.db")], capture_output=True, text=True, timeout=60,
-                       cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{shadow}:{ROOT}"})
+    proc = subprocess.Popen([*PACKGATE, "gateway", "run", "--pack", str(SEED_PACK), "--port", str(port),
+                             "--audit-db", str(tmp_path / "a.db")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{shadow}:{ROOT}"})
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # it started serving: the missing module went unnoticed
+        proc.kill()
+        out, err = proc.communicate()
+    r = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     assert r.returncode == ExitCode.INCOMPLETE_INSTALL, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("packgate: install incomplete"), r.stderr
