@@ -6,6 +6,7 @@ with a real SQLite audit log, and answer the same questions (`audit_mark`, `even
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -76,8 +77,6 @@ class GatewayServer(_Stack):
 
     @classmethod
     def start(cls, app: Any, audit: AuditLog, opa: OpaProcess, standin: StandinModel) -> GatewayServer:
-        import socket
-
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
