@@ -21,10 +21,7 @@ import httpx
 
 from packgate.runtime.demo.standin import Reply, StandinModel
 
-from tests.gateway.conftest import PACKS_DIR
-from tests.gateway.procs import ROOT, wait_http
-
-from .harness import start_standin
+from tests.harness import PACKS_DIR, ROOT, start_standin, wait_http
 
 PHI = "Jane Quimby 123-45-6789"
 FRAGMENTS = ("Quimby", "123-45-6789")

@@ -12,7 +12,7 @@ import pytest
 
 from packgate.runtime.audit import query_events
 
-from .gateway_proc import GatewayProc
+from tests.harness import GatewayProc
 
 
 def raw(url: str, payload: bytes) -> bytes:
@@ -47,7 +47,7 @@ def events(db: Path, expected: int, timeout: float = 10.0) -> list[dict]:
 
 @pytest.fixture
 def gw(pack_copy: Path, tmp_path: Path):
-    proc = GatewayProc("--pack", str(pack_copy), "--audit-db", str(tmp_path / "a.db"), "--no-watch")
+    proc = GatewayProc.cli("--pack", str(pack_copy), "--audit-db", str(tmp_path / "a.db"), "--no-watch")
     yield proc, tmp_path / "a.db"
     proc.stop()
 

@@ -1,4 +1,4 @@
-"""The `events` and `escalations` commands, run as a user runs them."""
+"""The `events` and `escalations` commands, in-process through CliRunner (`--follow` as a subprocess)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 
 from packgate.runtime import audit
 
-from .helpers import run_cli, sample_event
+from tests.audit.helpers import sample_event
+from tests.harness import PACKGATE, run_cli
 
 
 def _stored(db: Path) -> list[dict]:
@@ -84,7 +85,7 @@ def test_tail_follow_prints_new_events(tmp_path: Path) -> None:
     log = audit.AuditLog.open(db)
     log.record(sample_event(0))
     assert log.flush(5)
-    proc = subprocess.Popen([sys.executable, "-m", "packgate", "events", "tail", "--follow", "--json",
+    proc = subprocess.Popen([*PACKGATE, "events", "tail", "--follow", "--json",
                              "--poll", "0.05", "--audit-db", str(db)], stdout=subprocess.PIPE, text=True)
     try:
         first = json.loads(proc.stdout.readline())
