@@ -11,7 +11,7 @@ import pytest
 
 from packgate.runtime.demo.standin import Reply
 
-from .conftest import CLINICIAN, GatewayServer
+from tests.harness import CLINICIAN, GatewayServer
 
 PRESCRIBE = "I will prescribe 40mg of fluoxetine."
 PHONE_DIGITS = "123-4567"
