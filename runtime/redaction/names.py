@@ -83,7 +83,8 @@ FAMILY_ROLES = frozenset(
     stepfather sibling children kids sons daughters parents siblings brothers sisters grandchildren""".split()
 )
 _FACILITY_HEADS = frozenset(
-    "hospital hospitals clinic clinics infirmary hospice sanatorium sanitarium".split()
+    "hospital hospitals clinic clinics infirmary hospice sanatorium sanitarium dept department pharmacy "
+    "laboratory laboratories healthcare physicians associates".split()
 )
 _FACILITY_PAIRS_SRC = (
     """medical center|health center|care center|nursing home|rehabilitation center|rehab center|
@@ -104,6 +105,16 @@ _FUNCTION = frozenset(
 )
 _CONNECT = frozenset("de del la las los of on upon el san santa st".split())
 _SENTENCE_END = frozenset(".!?:;\n•*-#>|")
+_NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
+_APOS_NAME = re.compile(r"(?:o|d|l|mc|mac|di|da)'[a-z]{2,}\Z")
+
+
+def _caseless(word: str) -> bool:
+    """A word of letters that have no case (CJK, Arabic, Hebrew, Thai, Devanagari ...)."""
+    c = word[0]
+    return c.isalpha() and not c.isupper() and not c.islower()
+
+
 _SPLIT = re.compile(f"({TOKEN.pattern})")
 _SPLIT_ASCII = re.compile(r"([A-Za-z][A-Za-z']*(?:-[A-Za-z][A-Za-z']*)*)")  # TOKEN on ASCII text, 5x faster
 # Lower-case words that can start a name by cue (titles, roles, "named", the last word of a bigram).
@@ -142,7 +153,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         return parts[2 * j]
 
     def cap(j: int) -> bool:
-        return words[j][0].isupper()
+        c = words[j][0]
+        return c.isupper() or (not c.islower() and not c.isascii())  # scripts without case count as capitalised
 
     def namey(j: int) -> bool:
         w = lows[j]
@@ -160,11 +172,12 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         k = j + 1
         while k < n and k - j < 3:
             g = gap(k)
-            if not (_SPACE_GAP.match(g) or (len(words[k - 1]) == 1 and _INITIAL_GAP.match(g))):
+            if not (_SPACE_GAP.match(g) or (len(words[k - 1]) == 1 and _INITIAL_GAP.match(g))
+                    or (cap(k) and _NICK_GAP.match(g))):
                 break
             if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER):
                 break
-            if cap(k) or (allow_lower and lows[k] in last):
+            if cap(k) or (allow_lower and (lows[k] in last or _APOS_NAME.match(lows[k]))):
                 end = k
                 k += 1
                 continue
@@ -196,8 +209,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     def _lower_surname(w: str) -> bool:
         return (
             len(w) > 1 and w not in COMMON and w not in _NEVER and w not in _FUNCTION and w not in PLACE_CUES
-            and w not in SUBJECT_VERBS and w not in _LOWER_STOP and not _VERBISH.search(w) and "'" not in w
-            and w.isalpha()
+            and w not in SUBJECT_VERBS and w not in _LOWER_STOP
+            and ((not _VERBISH.search(w) and "'" not in w and w.isalpha()) or bool(_APOS_NAME.match(w)))
         )
 
     def place_run_start_ok(i: int) -> bool:
@@ -255,7 +268,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return k - i
 
-    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any]:
+    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any or not w.isascii()]:
         w = lows[i]
         if i <= consumed_until:
             continue
@@ -290,6 +303,23 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     yield from list_items(j1)
                     continue
         if not cap(i):
+            continue
+        # "Grant, Hollis": a surname that is also a word, a comma, then a census first name
+        if (w in COMMON and w in lex.last_any and w not in _NEVER and i + 1 < n and _COMMA_GAP.match(gap(i + 1))
+                and cap(i + 1) and lows[i + 1] in first
+                and not _STATE_AFTER.match(text, ends[i + 1])):
+            j1 = extend(i + 1, allow_lower=False)
+            s, e = span(i, j1)
+            yield ("NAME", s, e, 0.8, "name-lexicon")
+            consumed_until = j1
+            continue
+        # a word in a script without case (CJK, Arabic, Hebrew, Devanagari...) in Latin text: a name
+        if not words[i][0].isupper() and lows[i] not in first and text.isascii() is False and _caseless(words[i]):
+            j1 = i
+            while j1 + 1 < n and j1 - i < 3 and _SPACE_GAP.match(gap(j1 + 1)) and _caseless(words[j1 + 1]):
+                j1 += 1
+            yield ("NAME", starts[i], ends[j1], 0.65, "name-script")
+            consumed_until = j1
             continue
         near_state = False
         if n_state:

@@ -84,7 +84,7 @@ _BARE_DOMAIN = re.compile(
     r"(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|us|info|health|care|me|co)\b(?:/[^\s<>\"')\]]*)?", I
 )
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"(?=\d)(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.]|\.\d)")
+_IPV4 = re.compile(rf"(?=\d)(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\d|\.\d)")
 _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}|"
     r"(?:[0-9a-f]{1,4}:){1,7}:|::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})(?![\w:])", I
@@ -101,7 +101,7 @@ _MBI = re.compile(
 # Identifiers known by the word in front of them: one pass, the label says the category.
 _LABELS: dict[str, str] = {}
 for _cat, _words in {
-    "MRN": "mrn|mr#|mr #|medical record|medical record number|med rec|medrec|chart|chart number|hospital number|"
+    "MRN": "mrn|mr|mr#|mr #|medical record|medical record number|med rec|medrec|chart|chart number|hospital number|"
     "patient id|pt id|patient number|unit number|ehr id|emr id|record number",
     "HEALTH_PLAN_ID": "member id|member|member number|insurance id|insurance|insurance number|policy|policy number|"
     "subscriber id|subscriber|medicaid|medicaid id|medicaid number|medicare|medicare id|medicare number|mbi|"
@@ -293,7 +293,7 @@ _DIGIT_BRANCHES: list[tuple[str, str]] = [
     ("card", r"\d(?<![\d-]\d)(?:[ -]?\d){12,18}(?![\d-])"),
     ("ssn", r"(?P<ssn_a>\d(?<![\d-]\d)\d\d)(?P<ssn_sep>[- .])(?P<ssn_g>\d{2})(?P=ssn_sep)(?P<ssn_s>\d{4})(?![\d-])"),
     ("phone", r"(?<![\w+])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\d)(?:\s*(?:x|ext\.?)\s*\d{1,5})?"),
-    ("ipv4", rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.]|\.\d)"),
+    ("ipv4", rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\d|\.\d)"),
     ("date0", rf"(?<![\d/.-]){MON_NUM}(?P<d0>[/.-]){DAY}(?P=d0)(?:{YEAR4}|\d\d)(?![\d/]|\.\d)"),
     ("date1", rf"(?<![\d/.-]){DAY}(?P<d1>[/.-]){MON_NUM}(?P=d1){YEAR4}(?![\d/]|\.\d)"),
     ("date2", rf"(?<![\d/.-]){YEAR4}(?P<d2>[/.-])(?:0?[1-9]|1[0-2])(?P=d2){DAY}(?![\d/]|\.\d)"),
