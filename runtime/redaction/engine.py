@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -54,6 +55,30 @@ def _label_beats_checksum(hits: list[Hit]) -> list[Hit]:
         h for h in hits
         if h[4] not in _CHANCE_CHECKSUMS or labelled.get((h[1], h[2]), h[0]) == _CHANCE_CHECKSUMS[h[4]]
     ]
+
+
+def _in_marker(start: int, end: int, marks: list[tuple[int, int]], mark_starts: list[int]) -> bool:
+    """Does [start, end) overlap one of the (sorted, disjoint) marker spans? O(log n)."""
+    i = bisect.bisect_left(mark_starts, end)
+    return i > 0 and marks[i - 1][1] > start
+
+
+def _union_same_category(findings: list[Finding]) -> list[Finding]:
+    """Overlapping findings of one category become one finding over their union.
+
+    Detectors see pieces of one value (a street, then its city/state/ZIP tail; a phone number's
+    national part, then its country code); keeping only the most confident piece would leave the
+    rest of the value in the text.
+    """
+    if len(findings) < 2:
+        return findings
+    by_cat: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_cat.setdefault(f.category, []).append(f)
+    out: list[Finding] = []
+    for group in by_cat.values():
+        out.extend(_merge(group) if len(group) > 1 else group)
+    return out
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:
@@ -226,7 +251,8 @@ class Engine:
         if "[" in text:
             marks = [(m.start(), m.end()) for m in _MARKER.finditer(text)]
             if marks:
-                hits = [h for h in hits if not any(h[1] < e and s < h[2] for s, e in marks)]
+                mark_starts = [s for s, _ in marks]
+                hits = [h for h in hits if not _in_marker(h[1], h[2], marks, mark_starts)]
         out: list[Finding] = []
         for pol in self._policies:
             mapped = [
@@ -241,7 +267,7 @@ class Engine:
                         for m in rx.finditer(text)
                         if m.end() > m.start()
                     )
-            out.extend(resolve_overlaps(mapped))
+            out.extend(resolve_overlaps(_union_same_category(mapped)))
         out.sort(key=lambda f: (f.start, f.end, f.policy, f.category))
         return out
 
