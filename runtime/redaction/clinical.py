@@ -84,6 +84,47 @@ _CITY_ZIP = re.compile(
 )
 
 
+# A time written right after a date is part of the date element: 1970-09-24 09:34:31, 3/4/2019 14:05.
+_DATE_TIME = re.compile(
+    r"(?<![\d/.\-])(?:(?:19|20)\d\d-\d\d-\d\d|\d{1,2}/\d{1,2}/(?:\d{4}|\d\d))(?:T|[ \t]{1,2}|[ \t]*@[ \t]*)"
+    r"\d{1,2}:\d\d(?::\d\d(?:\.\d{1,6})?)?(?:[ \t]?[AaPp]\.?[Mm]\.?)?(?:Z|[+-]\d\d:?\d\d)?(?![\d:])"
+)
+# Phone numbers as the world writes them: +41 (0)62 585 51 90, 0494 92 82 32, 516 466 638, 001-518-640-0854.
+_PHONE_INTL = re.compile(
+    r"(?<![\w+.\-/])(?:\+|00)?\d{1,5}(?:[ \t.\-]?\(\d{1,4}\))?(?:[ .\-]\d{2,5}){2,5}(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?"
+    r"(?![\w]|[.\-/:]\d)"
+)
+_PHONE_PLUS = re.compile(r"(?<![\w+])\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,5}(?:[ .\-]?\d{2,5}){1,4}(?![\w]|[.\-/]\d)")
+# Postal codes with a label, and the national shapes that cannot be anything else.
+_POSTAL_LABEL = re.compile(
+    r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|postleitzahl|cap|plz)\b[ \t]*(?:is|:|#)?[ \t]*:?[ \t]*"
+    r"((?=[A-Z0-9 \-]{0,10}\d)[A-Z0-9]{2,6}(?:[ \-][A-Z0-9]{2,4})?)(?![\w\-*])", I
+)
+_POSTAL_CA_UK = re.compile(r"(?<![\w])(?:[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z][ ]?\d[A-CEGHJ-NPR-TV-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2})(?![\w])")
+# Military and diplomatic mail: Unit 4719 Box 7394 DPO AP 70942; USNS Saibara FPO AP 12428; PSC 1234, Box 5678.
+_MILITARY = re.compile(
+    r"(?<![\w])(?:(?:Unit|PSC|CMR)[ \t]+\d{1,5},?[ \t]+Box[ \t]+\d{1,5}|(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][\w'\-]*(?:[ \t]+[A-Z][\w'\-]*)?)"
+    r"(?:[ \t]*[,\n][ \t\n]*|[ \t]+)(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?(?!\d)"
+)
+# Streets as other countries write them: a street word with a house number after it (Friedhofstrasse 33,
+# Via delle Coste 41, ul. Grochowa 80, Rue de Kairouan 12), with an optional number in front.
+_STREET_INTL = re.compile(
+    r"(?<![\w])(?:\d{1,6}[ \t]+)?(?:"
+    r"(?:Via|Viale|Piazza|Corso|Rue|Avenue|Av\.|Avda\.?|Calle|Carrer|Rua|Travessa|Ul\.|ul\.|Aleja|al\.|Plac|"
+    r"Chemin|Boulevard|Bd|Place|Allee|Strada|Calea|Ulica|Camino|Paseo|Praça|Largo)"
+    r"(?:[ \t]+(?:de|del|della|delle|dei|di|da|do|dos|das|du|des|la|le|les|van|von|der|den)){0,2}"
+    r"(?:[ \t]+[A-Z\u00c0-\u024f][\w'\-.]*){1,3}"
+    r"|[A-Z\u00c0-\u024f][\w'\-]*(?:strasse|stra\u00dfe|str\.|weg|gasse|platz|allee|ring|damm|vej|gade|gata|gatan|vegen|veien|"
+    r"v\u00e4gen|v\u00e4g|katu|tie|polku|kuja|laan|straat|gracht|plein|kade|dreef|steeg|utca|\u00fat|ulice|n\u00e1m\u011bst\u00ed|"
+    r"t\u00e9r|korut|vei|stien|tee|iela|gatve)"
+    r"(?:[ \t]+[A-Z][\w'\-]*)?)"
+    r"[ \t]+\d{1,5}[A-Za-z]?(?![\w])"
+)
+# A bare five-digit number: in a note, most likely a ZIP code (or a pager, an account); a unit after
+# it or a decimal point makes it a quantity.
+_FIVE = re.compile(r"(?<![\w.,\-/$#])\d{5}(?![\w]|[.,]\d|[\-/]\d)")
+
+
 def scan_clinical(text: str) -> Iterator[Hit]:
     """Candidates from the recall-first detectors (spans only)."""
     has_digit = any(c in text for c in "0123456789")
@@ -116,6 +157,24 @@ def scan_clinical(text: str) -> Iterator[Hit]:
                 yield ("ACCOUNT_NUMBER", m.start(), m.end(), 0.9, "iban")
         for m in _CITY_ZIP.finditer(text):
             yield ("LOCATION", m.start(), m.end(), 0.85, "city-state-zip")
+        for m in _DATE_TIME.finditer(text):
+            yield ("DATE", m.start(), m.end(), 0.96, "date-time")
+        for rx in (_PHONE_INTL, _PHONE_PLUS):
+            for m in rx.finditer(text):
+                nd = sum(c.isdigit() for c in m.group())
+                if 8 <= nd <= 15 and not _UNIT_AFTER.match(text, m.end()):
+                    yield ("PHONE", m.start(), m.end(), 0.55, "phone-intl")
+        for m in _POSTAL_LABEL.finditer(text):
+            yield ("LOCATION", m.start(1), m.end(1), 0.9, "postal-label")
+        for m in _POSTAL_CA_UK.finditer(text):
+            yield ("LOCATION", m.start(), m.end(), 0.8, "postal-code")
+        for m in _MILITARY.finditer(text):
+            yield ("LOCATION", m.start(), m.end(), 0.9, "military-address")
+        for m in _STREET_INTL.finditer(text):
+            yield ("LOCATION", m.start(), m.end(), 0.7, "street-address")
+        for m in _FIVE.finditer(text):
+            if not _UNIT_AFTER.match(text, m.end()):
+                yield ("LOCATION", m.start(), m.end(), 0.4, "five-digits")
     for m in _MONTH_ALONE.finditer(text):
         yield ("DATE", m.start(), m.end(), 0.6, "month")
     for m in _MONTH_CUED.finditer(text):

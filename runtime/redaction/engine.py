@@ -174,9 +174,9 @@ class Engine:
     def raw_hits(self, text: str) -> list[Hit]:
         """Every candidate from every built-in detector, before policies and overlaps."""
         hits = list(scan_structured(text))
+        hits.extend(scan_clinical(text))
         if any(h[4] == "street-address" for h in hits):
             hits.extend(address_tails(text, hits))
-        hits.extend(scan_clinical(text))
         if any(h[4] in _MENTION_DETECTORS for h in hits):
             hits = _drop_labels(hits)
         if any(h[4] in _CHANCE_CHECKSUMS for h in hits):

@@ -105,6 +105,7 @@ _FUNCTION = frozenset(
 )
 _CONNECT = frozenset("de del la las los of on upon el san santa st".split())
 _SENTENCE_END = frozenset(".!?:;\n•*-#>|")
+_ABBREV_TITLES = frozenset("mr mrs ms mx dr prof rev sr np pa rn".split())
 _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
 _APOS_NAME = re.compile(r"(?:o|d|l|mc|mac|di|da)'[a-z]{2,}\Z")
 
@@ -277,6 +278,11 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             namey(i + 1) or (cap(i + 1) and lows[i + 1] not in _NEVER)
         ) and (
             cap(i + 1) or w not in ("pa", "np", "rn", "sr", "miss")
+        ) and (
+            # a title spelled as a word ("professor", "miss") may end a sentence, and in lower case
+            # it is as often a noun: then only a census name or a capital in the same sentence follows
+            w in _ABBREV_TITLES or ("." not in gap(i + 1) and (
+                cap(i + 1) if words[i][0].islower() and lows[i + 1] not in lex.first_any else True))
         ):
             j1 = extend(i + 1, allow_lower=not cap(i + 1))
             s, e = span(i + 1, j1)
@@ -291,7 +297,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
                 k += 1
             lexical = lows[k] in first or (lows[k] in lex.first_any and lows[k] not in _FUNCTION)
-            unknown_lower = (w in FAMILY_ROLES or strong) and not cap(k) and _lower_surname(lows[k])
+            # a lower-case word after a relative is a name when a census list knows it; after "named"
+            # or "name:" any name-shaped word is
+            unknown_lower = not cap(k) and _lower_surname(lows[k]) and (
+                strong or (w in FAMILY_ROLES and (lows[k] in lex.first_any or lows[k] in lex.last_any)))
             if (namey(k) or (lexical and lows[k] not in _NEVER)) and (
                 cap(k) or lexical or unknown_lower
             ):
