@@ -68,6 +68,11 @@ _NAME_BEFORE = re.compile(
 )
 # Social handles: @name not part of an e-mail address.
 _HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z_][A-Za-z0-9_]{1,30}\b(?!\.\w|@)")
+_MONTH_CUE_BEFORE = re.compile(
+    r"\b(?:since|in|during|until|till|by|from|of|last|next|this|early|late|mid|through|before|after|around)"
+    r"[ \t]+(?:early[ \t]+|late[ \t]+|mid-?)?\Z"
+)
+_MY_BEFORE = re.compile(rf"(?<![\w]){MONTHS}[-/.]?'?\Z", I)
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 # After a street: ", City, ST 12345" / "\nCity\n, ST\n Country 12345" / "City ST 12345-1234".
 _TERRITORIES = "AS|FM|GU|MH|MP|PW|VI|AA|AE|AP"
@@ -125,76 +130,202 @@ _STREET_INTL = re.compile(
 _FIVE = re.compile(r"(?<![\w.,\-/$#])\d{5}(?![\w]|[.,]\d|[\-/]\d)")
 
 
-def scan_clinical(text: str) -> Iterator[Hit]:
-    """Candidates from the recall-first detectors (spans only)."""
-    has_digit = any(c in text for c in "0123456789")
-    if has_digit:
-        for m in _LONG_RUN.finditer(text):
-            if _UNIT_AFTER.match(text, m.end()):
-                continue
-            yield ("OTHER_ID", m.start(), m.end(), 0.5, "digit-run")
-        for m in _GROUPED.finditer(text):
-            v = m.group()
-            if sum(c.isdigit() for c in v) >= 7 and not _UNIT_AFTER.match(text, m.end()):
-                yield ("OTHER_ID", m.start(), m.end(), 0.45, "grouped-id")
-        for m in _SPACED.finditer(text):
-            yield ("OTHER_ID", m.start(), m.end(), 0.55, "spaced-digits")
-        for m in _DMY_WORD.finditer(text):
-            yield ("DATE", m.start(), m.end(), 0.92, "date-word")
-        for m in _MY_WORD.finditer(text):
-            yield ("DATE", m.start(), m.end(), 0.88, "date-word")
-        for m in _COMPACT.finditer(text):
-            yield ("DATE", m.start(), m.end(), 0.85, "date-compact")
-        for m in _MONTH_YEAR.finditer(text):
-            denom = m.group().split("/", 1)[1]
-            if denom in _SCORE_DENOM and not _DATE_CUE_BEFORE.search(text, max(0, m.start() - 48), m.start()):
-                continue
-            yield ("DATE", m.start(), m.end(), 0.7, "date-month-year")
-        for m in _PAGER.finditer(text):
-            yield ("PHONE", m.start(1), m.end(1), 0.8, "pager")
-        for m in _IBAN.finditer(text):
-            if sum(c.isdigit() for c in m.group()) >= 8:
-                yield ("ACCOUNT_NUMBER", m.start(), m.end(), 0.9, "iban")
-        for m in _CITY_ZIP.finditer(text):
-            yield ("LOCATION", m.start(), m.end(), 0.85, "city-state-zip")
-        for m in _DATE_TIME.finditer(text):
-            yield ("DATE", m.start(), m.end(), 0.96, "date-time")
-        for rx in (_PHONE_INTL, _PHONE_PLUS):
-            for m in rx.finditer(text):
-                nd = sum(c.isdigit() for c in m.group())
-                if 8 <= nd <= 15 and not _UNIT_AFTER.match(text, m.end()):
-                    yield ("PHONE", m.start(), m.end(), 0.55, "phone-intl")
-        for m in _POSTAL_LABEL.finditer(text):
-            yield ("LOCATION", m.start(1), m.end(1), 0.9, "postal-label")
-        for m in _POSTAL_CA_UK.finditer(text):
-            yield ("LOCATION", m.start(), m.end(), 0.8, "postal-code")
-        for m in _MILITARY.finditer(text):
-            yield ("LOCATION", m.start(), m.end(), 0.9, "military-address")
-        for m in _STREET_INTL.finditer(text):
-            yield ("LOCATION", m.start(), m.end(), 0.7, "street-address")
-        for m in _FIVE.finditer(text):
-            if not _UNIT_AFTER.match(text, m.end()):
-                yield ("LOCATION", m.start(), m.end(), 0.4, "five-digits")
-    for m in _MONTH_ALONE.finditer(text):
-        yield ("DATE", m.start(), m.end(), 0.6, "month")
-    for m in _MONTH_CUED.finditer(text):
-        yield ("DATE", m.start(1), m.end(), 0.6, "month")
-    for m in _HOLIDAY.finditer(text):
-        yield ("DATE", m.start(), m.end(), 0.6, "holiday")
-    if "@" in text:
-        for m in _HANDLE.finditer(text):
+_RUN = re.compile(r"\d+")
+_LOW_WORD = re.compile(r"[a-z]+")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_CODE_BEFORE = re.compile(r"(?:cpt|code|codes|icd|icd-?\d{1,2}|hcpcs|loinc|snomed|ndc|drg|rxnorm|lot|#)[\s:#]*\Z", I)
+_PAGER_WORDS = frozenset("pager beeper pgr page bleep ext extension".split())
+_POSTAL_WORDS = frozenset("zip zipcode postal postcode post postleitzahl cap plz".split())
+_MILITARY_WORDS = frozenset("unit psc cmr usns usnv uss uscgc".split())
+_MONTH_WORDS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec janurary".split()
+)
+_MONTH_ALONE_WORDS = frozenset("january february april june july september october november december sept janurary".split())
+_MONTH_CUED_WORDS = frozenset("may march august jan feb mar apr jun jul aug sep oct nov dec".split())
+_HOLIDAY_WORDS = frozenset("christmas thanksgiving easter halloween new fourth memorial labor independence".split())
+_CREDENTIAL_WORDS = frozenset(
+    "md do rn np pa mbbs phd dds dmd pharmd fnp anp aprn crna cnm lcsw lpn dpm od facp facs faap mph msn bsn cnp dnp".split()
+)
+_STREET_KEYWORDS = frozenset(
+    "via viale piazza corso rue avenue avda calle carrer rua travessa ul aleja plac chemin boulevard "
+    "allee strada calea ulica camino paseo pra largo".split()
+)
+_STREET_SUFFIXES = (
+    "strasse", "stra\u00dfe", "weg", "gasse", "platz", "allee", "damm", "vej", "gade", "gata", "gatan", "vegen",
+    "veien", "katu", "tie", "polku", "kuja", "laan", "straat", "gracht", "plein", "kade", "dreef", "steeg", "utca",
+    "ulice", "korut", "stien", "iela", "gatve",
+)
+
+
+def scan_clinical(text: str, words: set[str] | None = None) -> Iterator[Hit]:
+    """Candidates from the recall-first detectors (spans only).
+
+    Digit-led patterns are tried only at the digit runs whose shape fits them, word-led ones only
+    when their trigger word is in the text (`words`: the set of lower-case ASCII words, if the
+    caller has it), so a 2 KB note costs a few hundred cheap checks, not a pass per pattern.
+    """
+    n = len(text)
+    if words is None:
+        words = set(_LOW_WORD.findall(text.lower()))
+    if any(c in text for c in "0123456789"):
+        yield from _digit_led(text, n)
+        if not _PAGER_WORDS.isdisjoint(words):
+            for m in _PAGER.finditer(text):
+                yield ("PHONE", m.start(1), m.end(1), 0.8, "pager")
+        if not _POSTAL_WORDS.isdisjoint(words):
+            for m in _POSTAL_LABEL.finditer(text):
+                yield ("LOCATION", m.start(1), m.end(1), 0.9, "postal-label")
+        if not _MILITARY_WORDS.isdisjoint(words):
+            for m in _MILITARY.finditer(text):
+                yield ("LOCATION", m.start(), m.end(), 0.9, "military-address")
+        if not _STREET_KEYWORDS.isdisjoint(words) or any(w.endswith(_STREET_SUFFIXES) for w in words if len(w) > 3):
+            for m in _STREET_INTL.finditer(text):
+                yield ("LOCATION", m.start(), m.end(), 0.7, "street-address")
+    if not _MONTH_ALONE_WORDS.isdisjoint(words):
+        for m in _MONTH_ALONE.finditer(text):
+            yield ("DATE", m.start(), m.end(), 0.6, "month")
+    for w in _MONTH_CUED_WORDS.intersection(words):
+        cw = w.capitalize()
+        pos = text.find(cw)
+        while pos >= 0:
+            end = pos + len(cw)
+            if (end == len(text) or not text[end].isalnum()) and (pos == 0 or not text[pos - 1].isalnum()) and \
+                    _MONTH_CUE_BEFORE.search(text, max(0, pos - 24), pos):
+                if end < len(text) and text[end] == ".":
+                    end += 1
+                yield ("DATE", pos, end, 0.6, "month")
+            pos = text.find(cw, end)
+    if not _HOLIDAY_WORDS.isdisjoint(words):
+        for m in _HOLIDAY.finditer(text):
+            yield ("DATE", m.start(), m.end(), 0.6, "holiday")
+    pos = text.find("@")
+    while pos >= 0:
+        m = _HANDLE.match(text, pos)
+        if m is not None:
             yield ("OTHER_ID", m.start(), m.end(), 0.8, "handle")
+        pos = text.find("@", pos + 1)
     if ":" in text or "/" in text:
         for m in _SIGNOFF.finditer(text):
-            words = re.split(r"[:/][ \t]?", m.group(1))[1:]
-            if any(w in _SIGNOFF_WORDS for w in words):
+            parts = re.split(r"[:/][ \t]?", m.group(1))[1:]
+            if any(w in _SIGNOFF_WORDS for w in parts):
                 continue
             yield ("NAME", m.start(1), m.end(1), 0.75, "signoff")
-    for m in _CREDENTIAL.finditer(text):
-        k = m.start()
-        nm = _NAME_BEFORE.search(text, max(0, k - 80), k)
-        if nm is not None and nm.end() == k:
-            yield ("NAME", nm.start(), nm.end(), 0.8, "name-credential")
+    if not _CREDENTIAL_WORDS.isdisjoint(words):
+        for m in _CREDENTIAL.finditer(text):
+            k = m.start()
+            nm = _NAME_BEFORE.search(text, max(0, k - 80), k)
+            if nm is not None and nm.end() == k:
+                yield ("NAME", nm.start(), nm.end(), 0.8, "name-credential")
+
+
+_DOTTED = re.compile(r"[\d.]+")
+_MONTH_INITIALS = frozenset("JFMASONDjfmasond")
+
+
+def _digit_led(text: str, n: int) -> Iterator[Hit]:
+    """Every digit-led pattern, tried at the start of each digit run that its shape allows."""
+    wc = _WORD_CHARS
+    done = -1  # end of the last spaced-digits match: runs inside it are not tried again
+    for r in _RUN.finditer(text):
+        s, e = r.span()
+        if s < done:
+            continue
+        ln = e - s
+        nxt = text[e] if e < n else " "
+        prev = text[s - 1] if s else " "
+        if ln <= 4 and nxt in " \n\t,;)" and prev not in "+(":
+            # the common case (a dose, a count, a year): only "1 2 3 ..." spaced digits start here
+            if ln == 1 and nxt == " " and e + 1 < n and text[e + 1].isdigit():
+                m = _SPACED.match(text, s)
+                if m is not None:
+                    yield ("OTHER_ID", m.start(), m.end(), 0.55, "spaced-digits")
+                    done = m.end()
+                    continue
+            if ln <= 2 and nxt == " ":
+                m = _DMY_WORD.match(text, s)
+                if m is not None:
+                    yield ("DATE", m.start(), m.end(), 0.92, "date-word")
+            if ln == 3 or ln == 4:
+                yield from _phone_at(text, s, prev)
+            continue
+        nxt2 = text[e + 1] if e + 1 < n else ""
+        if ln <= 2 and prev.isupper():
+            for k in (s - 2, s - 1):
+                m = _POSTAL_CA_UK.match(text, k) if k >= 0 else None
+                if m is not None:
+                    yield ("LOCATION", m.start(), m.end(), 0.8, "postal-code")
+                    break
+        if (ln == 2 or ln == 4) and (prev.isalpha() or prev in "-/.'") and nxt not in wc:
+            m = _MY_BEFORE.search(text, max(0, s - 11), s)
+            if m is not None and _MY_WORD.match(text, m.start()):
+                yield ("DATE", m.start(), e, 0.88, "date-word")
+        if ln <= 4 and nxt == "." and nxt2.isdigit():
+            tok = _DOTTED.match(text, s).group()  # type: ignore[union-attr]
+            if tok.count(".") < 2 and len(tok) < 8:
+                continue  # a decimal: 3.2, 98.6, F32.1
+        elif ln <= 4 and nxt.isalpha() and nxt not in _MONTH_INITIALS:
+            continue  # 3x, 45yo, 5mg
+        elif ln <= 3 and nxt in "%'\"":
+            continue
+        if ln >= 6:
+            if not _UNIT_AFTER.match(text, e):
+                yield ("OTHER_ID", s, e, 0.5, "digit-run")
+            if ln == 8 and _COMPACT.match(text, s):
+                yield ("DATE", s, e, 0.85, "date-compact")
+        elif ln == 5 and prev not in wc and prev not in ".,-/$#" and nxt not in wc and not (
+            nxt in ".,-/" and nxt2.isdigit()
+        ) and not _UNIT_AFTER.match(text, e) and not _CODE_BEFORE.search(text, max(0, s - 16), s):
+            yield ("LOCATION", s, e, 0.4, "five-digits")
+            if prev in " \t,\n":
+                m = _CITY_ZIP.search(text, max(0, s - 80), min(n, e + 5))
+                if m is not None and m.end() >= e:
+                    yield ("LOCATION", m.start(), m.end(), 0.85, "city-state-zip")
+        if nxt in "-/." and nxt2.isalnum():
+            k = s
+            while k > 0 and s - k < 4 and text[k - 1].isascii() and text[k - 1].isalpha():
+                k -= 1
+            m = _GROUPED.match(text, k)
+            if m is not None and sum(c.isdigit() for c in m.group()) >= 7 and not _UNIT_AFTER.match(text, m.end()):
+                yield ("OTHER_ID", m.start(), m.end(), 0.45, "grouped-id")
+            if (ln == 4 and nxt == "-") or (ln <= 2 and nxt == "/"):
+                m = _DATE_TIME.match(text, s)
+                if m is not None:
+                    yield ("DATE", m.start(), m.end(), 0.96, "date-time")
+            if ln <= 2 and nxt == "/":
+                m = _MONTH_YEAR.match(text, s)
+                if m is not None:
+                    denom = m.group().split("/", 1)[1]
+                    if denom not in _SCORE_DENOM or _DATE_CUE_BEFORE.search(text, max(0, s - 48), s):
+                        yield ("DATE", m.start(), m.end(), 0.7, "date-month-year")
+        if ln == 1 and nxt in " .-" and nxt2.isdigit():
+            m = _SPACED.match(text, s)
+            if m is not None:
+                yield ("OTHER_ID", m.start(), m.end(), 0.55, "spaced-digits")
+                done = m.end()
+                continue
+        if ln <= 2 and (nxt.isalpha() or nxt in "-/. "):
+            m = _DMY_WORD.match(text, s)
+            if m is not None:
+                yield ("DATE", m.start(), m.end(), 0.92, "date-word")
+        if nxt in " .-(" or prev in "+(":
+            yield from _phone_at(text, s, prev)
+        if ln == 2 and s >= 2 and text[s - 2:s].isupper() and text[s - 2:s].isalpha():
+            m = _IBAN.match(text, s - 2)
+            if m is not None and sum(c.isdigit() for c in m.group()) >= 8:
+                yield ("ACCOUNT_NUMBER", m.start(), m.end(), 0.9, "iban")
+
+
+def _phone_at(text: str, s: int, prev: str) -> Iterator[Hit]:
+    for rx, at in ((_PHONE_PLUS, s - 1), (_PHONE_INTL, s - 2 if text[max(0, s - 2):s] == "00" else s)):
+        if at < 0 or (rx is _PHONE_PLUS and prev != "+"):
+            continue
+        m = rx.match(text, at)
+        if m is not None:
+            nd = sum(c.isdigit() for c in m.group())
+            if 8 <= nd <= 15 and not _UNIT_AFTER.match(text, m.end()):
+                yield ("PHONE", m.start(), m.end(), 0.55, "phone-intl")
+                return
 
 
 def address_tails(text: str, hits: list[Hit]) -> list[Hit]:

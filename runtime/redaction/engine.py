@@ -16,7 +16,7 @@ from .findings import HIPAA, PII, Finding, count, resolve_overlaps
 from .markers import RedactionSession, render
 from .names import scan_names
 from .normalise import normalise
-from .patterns import Hit, scan_structured
+from .patterns import Hit, lower_and_words, scan_structured
 
 # Markers this engine writes (`[NAME]`, `[NAME_1]`, preserve-length `[NAME____]`, `[CUSTOM_X]`): never
 # scanned again, so redaction is idempotent. Only the categories the engine itself writes: a value
@@ -63,21 +63,25 @@ def _in_marker(start: int, end: int, marks: list[tuple[int, int]], mark_starts: 
     return i > 0 and marks[i - 1][1] > start
 
 
-def _union_same_category(findings: list[Finding]) -> list[Finding]:
-    """Overlapping findings of one category become one finding over their union.
+def _union_same_category(hits: list[Hit]) -> list[Hit]:
+    """Overlapping hits of one category become one hit over their union.
 
     Detectors see pieces of one value (a street, then its city/state/ZIP tail; a phone number's
     national part, then its country code); keeping only the most confident piece would leave the
-    rest of the value in the text.
+    rest of the value in the text. The union keeps the most confident piece's confidence and detector.
     """
-    if len(findings) < 2:
-        return findings
-    by_cat: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_cat.setdefault(f.category, []).append(f)
-    out: list[Finding] = []
-    for group in by_cat.values():
-        out.extend(_merge(group) if len(group) > 1 else group)
+    if len(hits) < 2:
+        return hits
+    hits = sorted(hits, key=lambda h: (h[0], h[1], -h[2]))
+    out: list[Hit] = [hits[0]]
+    for h in hits[1:]:
+        last = out[-1]
+        if h[0] == last[0] and h[1] < last[2]:
+            if h[2] > last[2] or h[3] > last[3]:
+                lead = h if h[3] > last[3] else last
+                out[-1] = (last[0], last[1], max(last[2], h[2]), lead[3], lead[4])
+        else:
+            out.append(h)
     return out
 
 
@@ -173,8 +177,9 @@ class Engine:
 
     def raw_hits(self, text: str) -> list[Hit]:
         """Every candidate from every built-in detector, before policies and overlaps."""
-        hits = list(scan_structured(text))
-        hits.extend(scan_clinical(text))
+        low, words = lower_and_words(text)
+        hits = list(scan_structured(text, low, words))
+        hits.extend(scan_clinical(text, words))
         if any(h[4] == "street-address" for h in hits):
             hits.extend(address_tails(text, hits))
         if any(h[4] in _MENTION_DETECTORS for h in hits):
@@ -247,7 +252,7 @@ class Engine:
         return out
 
     def _scan_folded(self, text: str) -> list[Finding]:
-        hits = self.raw_hits(text)
+        hits = _union_same_category(self.raw_hits(text))
         if "[" in text:
             marks = [(m.start(), m.end()) for m in _MARKER.finditer(text)]
             if marks:
@@ -267,7 +272,7 @@ class Engine:
                         for m in rx.finditer(text)
                         if m.end() > m.start()
                     )
-            out.extend(resolve_overlaps(_union_same_category(mapped)))
+            out.extend(resolve_overlaps(mapped))
         out.sort(key=lambda f: (f.start, f.end, f.policy, f.category))
         return out
 

@@ -105,6 +105,13 @@ _FUNCTION = frozenset(
 )
 _CONNECT = frozenset("de del la las los of on upon el san santa st".split())
 _SENTENCE_END = frozenset(".!?:;\n•*-#>|")
+# Endings of English nouns, adjectives and adverbs that given names rarely have: after "daughter", an
+# unknown lower-case "responsibility" or "market" is a word, "amrita" or "alessio" a name.
+_ENGLISH_SUFFIX = re.compile(
+    r"(?:ity|ant|ent|ee|al|ance|ence|ism|ist|ize|ise|ure|age|ary|ery|ic|ward|wise|ship|hood|dom|ular|ket|eak|"
+    r"ear|ead|ind|ont|ack|ake|ook|oor|ould|ight|ther|ther|out|own|ime|ine|ise|ave|ove|ome|ate|ide|ody|ain|ish|"
+    r"ble|ple|tle|ge|ce|ck|ss|nk|ng|ft|pt|ct|xt|rd|rt|rk|rm|rn|mp|nt|nd)\Z"
+)
 _ABBREV_TITLES = frozenset("mr mrs ms mx dr prof rev sr np pa rn".split())
 _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
 _APOS_NAME = re.compile(r"(?:o|d|l|mc|mac|di|da)'[a-z]{2,}\Z")
@@ -300,7 +307,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             # a lower-case word after a relative is a name when a census list knows it; after "named"
             # or "name:" any name-shaped word is
             unknown_lower = not cap(k) and _lower_surname(lows[k]) and (
-                strong or (w in FAMILY_ROLES and (lows[k] in lex.first_any or lows[k] in lex.last_any)))
+                strong or (w in FAMILY_ROLES and (
+                    lows[k] in lex.first_any or lows[k] in lex.last_any or not _ENGLISH_SUFFIX.search(lows[k]))))
             if (namey(k) or (lexical and lows[k] not in _NEVER)) and (
                 cap(k) or lexical or unknown_lower
             ):

@@ -476,16 +476,22 @@ _URL_AT = re.compile(r"(?:https?://|www\.)(?<![\w@]https://)(?<![\w@]http://)(?<
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
-def scan_structured(text: str, low: str | None = None) -> Iterator[Hit]:
+def lower_and_words(text: str) -> tuple[str, set[str]]:
+    """`text` lower-cased with offsets kept, and the set of its lower-case ASCII words."""
+    low = text.lower()
+    if len(low) != len(text):  # a few characters lower-case to two: keep offsets exact
+        low = text.translate(_ASCII_LOWER)
+    return low, set(_LOW_WORD.findall(low))
+
+
+def scan_structured(text: str, low: str | None = None, words: set[str] | None = None) -> Iterator[Hit]:
     """Every structured candidate in `text`; overlaps are settled later by the engine.
 
-    `low` is `text.lower()` when the caller has it (same length as `text`).
+    `low` and `words` are `lower_and_words(text)` when the caller has them.
     """
-    if low is None or len(low) != len(text):
-        low = text.lower()
-        if len(low) != len(text):  # a few characters lower-case to two: keep offsets exact
-            low = text.translate(_ASCII_LOWER)
-    present = _TRIGGER_SET.intersection(_LOW_WORD.findall(low))
+    if low is None or len(low) != len(text) or words is None:
+        low, words = lower_and_words(text)
+    present = _TRIGGER_SET.intersection(words)
     for word in present:
         rules = _TRIGGERS[word]
         for wm in _WORD_AT[word].finditer(low):
