@@ -25,7 +25,7 @@ _UNIT_AFTER = re.compile(
     r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cells|copies|/u?l|/mm3|/hpf|cfu|%|x|k)\b", I
 )
 # Tokens of digit groups joined by - / . (`731-22-41-9`, `QK114/20391`, `123.45.6789`) with 7+ digits.
-_GROUPED = re.compile(r"(?<![\w.\-/])[A-Za-z]{0,4}\d{1,12}(?:[-/.][A-Za-z]{0,4}\d{1,12}[A-Za-z]{0,2}){1,6}(?![\w/]|[-.]\w)")
+_GROUPED = re.compile(r"(?<![\w.\-/])[A-Za-z]{0,4}+\d{1,12}+(?:[-/.][A-Za-z]{0,4}+\d{1,12}+[A-Za-z]{0,2}+){1,6}+(?![\w/]|[-.]\w)")
 # Single digits spaced out: `1 2 3 4 5 6 7 8 9`, `6 6 2 0 1 9 4` (seven or more).
 _SPACED = re.compile(r"(?<![\w.])\d(?:[ .\-]\d){6,}(?![\w])")
 # Day month-word year, with or without separators: 03-Mar-1951, 04MAR1951, 4 March 51, 03/Mar/1951.
@@ -219,7 +219,7 @@ def scan_clinical(text: str, words: set[str] | None = None) -> Iterator[Hit]:
                 yield ("NAME", nm.start(), nm.end(), 0.8, "name-credential")
 
 
-_DOTTED = re.compile(r"[\d.]+")
+_DOTTED = re.compile(r"[\d.]{1,9}")
 _MONTH_INITIALS = frozenset("JFMASONDjfmasond")
 
 
@@ -286,7 +286,7 @@ def _digit_led(text: str, n: int) -> Iterator[Hit]:
             while k > 0 and s - k < 4 and text[k - 1].isascii() and text[k - 1].isalpha():
                 k -= 1
             m = _GROUPED.match(text, k)
-            if m is not None and sum(c.isdigit() for c in m.group()) >= 7 and not _UNIT_AFTER.match(text, m.end()):
+            if m is not None and sum(map(str.isdigit, m.group())) >= 7 and not _UNIT_AFTER.match(text, m.end()):
                 yield ("OTHER_ID", m.start(), m.end(), 0.45, "grouped-id")
             if (ln == 4 and nxt == "-") or (ln <= 2 and nxt == "/"):
                 m = _DATE_TIME.match(text, s)
@@ -312,7 +312,7 @@ def _digit_led(text: str, n: int) -> Iterator[Hit]:
             yield from _phone_at(text, s, prev)
         if ln == 2 and s >= 2 and text[s - 2:s].isupper() and text[s - 2:s].isalpha():
             m = _IBAN.match(text, s - 2)
-            if m is not None and sum(c.isdigit() for c in m.group()) >= 8:
+            if m is not None and sum(map(str.isdigit, m.group())) >= 8:
                 yield ("ACCOUNT_NUMBER", m.start(), m.end(), 0.9, "iban")
 
 
@@ -322,7 +322,7 @@ def _phone_at(text: str, s: int, prev: str) -> Iterator[Hit]:
             continue
         m = rx.match(text, at)
         if m is not None:
-            nd = sum(c.isdigit() for c in m.group())
+            nd = sum(map(str.isdigit, m.group()))
             if 8 <= nd <= 15 and not _UNIT_AFTER.match(text, m.end()):
                 yield ("PHONE", m.start(), m.end(), 0.55, "phone-intl")
                 return

@@ -32,6 +32,24 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     Higher confidence wins, then the longer span, then the earlier start, then category name, so
     the same input always yields the same output whatever order detectors ran in.
     """
+    by_start = sorted(findings, key=lambda f: (f.start, f.end, f.category))
+    # Settle each cluster of mutually overlapping findings on its own: most findings overlap nothing,
+    # and the ranked pass below is quadratic in the worst case (list inserts) on one huge cluster.
+    out: list[Finding] = []
+    cluster: list[Finding] = []
+    reach = -1
+    for f in by_start:
+        if cluster and f.start >= reach:
+            out.extend(cluster if len(cluster) == 1 else _resolve_cluster(cluster))
+            cluster = []
+        cluster.append(f)
+        reach = max(reach, f.end) if len(cluster) > 1 else f.end
+    if cluster:
+        out.extend(cluster if len(cluster) == 1 else _resolve_cluster(cluster))
+    return out
+
+
+def _resolve_cluster(findings: list[Finding]) -> list[Finding]:
     ranked = sorted(findings, key=lambda f: (-f.confidence, -(f.end - f.start), f.start, f.category))
     kept: list[Finding] = []
     starts: list[int] = []  # kept spans never overlap, so sorting by start also sorts ends

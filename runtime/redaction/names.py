@@ -289,7 +289,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             # a title spelled as a word ("professor", "miss") may end a sentence, and in lower case
             # it is as often a noun: then only a census name or a capital in the same sentence follows
             w in _ABBREV_TITLES or ("." not in gap(i + 1) and (
-                cap(i + 1) if words[i][0].islower() and lows[i + 1] not in lex.first_any else True))
+                cap(i + 1) if words[i][0].islower() and lows[i + 1] not in first else True))
         ):
             j1 = extend(i + 1, allow_lower=not cap(i + 1))
             s, e = span(i + 1, j1)
@@ -303,7 +303,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k = i + 1
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
                 k += 1
-            lexical = lows[k] in first or (lows[k] in lex.first_any and lows[k] not in _FUNCTION)
+            # a census first name that is also a word ("guy", "star") counts only when capitalised
+            lexical = lows[k] in first or (cap(k) and lows[k] in lex.first_any and lows[k] not in _FUNCTION)
             # a lower-case word after a relative is a name when a census list knows it; after "named"
             # or "name:" any name-shaped word is
             unknown_lower = not cap(k) and _lower_surname(lows[k]) and (

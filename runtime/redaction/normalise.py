@@ -99,10 +99,45 @@ def _fold_run(run: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_COMBINING_CACHE: dict[str, bool] = {}
+
+
 def normalise(text: str) -> tuple[str, Offsets]:
-    """(folded text, offsets back to `text`). Linear in len(text); ASCII in, the same string out."""
+    """(folded text, offsets back to `text`). Linear in len(text); ASCII in, the same string out.
+
+    Each distinct character is folded once (a table over `set(text)`), and the text is rewritten
+    with `str.translate`; only text with combining marks takes the per-cluster path.
+    """
     if text.isascii():
         return text, Offsets(None, None, len(text))
+    folds: dict[str, str] = {}
+    combining = False
+    for c in set(text):
+        if c > "\x7f":
+            if unicodedata.combining(c):
+                combining = True
+                break
+            folds[c] = _fold_cluster(c) if len(folds) < 65536 else _fold_cluster.__wrapped__(c)
+    if combining:
+        return _normalise_clusters(text)
+    changed = {c: v for c, v in folds.items() if v != c}
+    if not changed:
+        return text, Offsets(None, None, len(text))
+    table = {ord(c): v for c, v in changed.items()}
+    folded = text.translate(table)
+    if all(len(v) == 1 for v in changed.values()):
+        return folded, Offsets(None, None, len(text))  # one for one: offsets are the identity
+    if all(len(v) <= 1 for v in changed.values()):  # deletions only (zero-width, soft hyphen)
+        dropped = frozenset(c for c, v in changed.items() if not v)
+        keep = [i for i, c in enumerate(text) if c not in dropped]
+        return folded, Offsets(keep, [i + 1 for i in keep], len(text))
+    lens = {c: len(v) for c, v in changed.items()}
+    start = [i for i, c in enumerate(text) for _ in range(lens.get(c, 1))]
+    return folded, Offsets(start, [i + 1 for i in start], len(text))
+
+
+def _normalise_clusters(text: str) -> tuple[str, Offsets]:
+    """The general path: base characters with their combining marks folded together (NFKC composes)."""
     pieces: list[str] = []
     start: list[int] = []
     end: list[int] = []
