@@ -15,7 +15,8 @@ are out of scope (`OUT`): their spans are neither counted as gold nor held again
 overlaps them (a redactor that also hides an organisation name is not wrong, nor right).
 
 Scores: recall = gold spans whose every letter and digit is covered by some prediction (any category:
-what matters is whether the value leaks); precision = predictions that overlap an in-scope gold span
+what matters is whether the value leaks; an honorific or credential inside a name span, "Mrs." or
+"MD", need not be covered: packgate keeps those on purpose); precision = predictions that overlap an in-scope gold span
 (predictions overlapping only out-of-scope spans are not counted); leak-free = documents with at least
 one in-scope span in which no in-scope span leaks.
 """
@@ -180,7 +181,24 @@ class LeakScore:
         return self.correct / self.pred if self.pred else 1.0
 
 
+# Honorifics and professional credentials inside a gold name span ("Mrs. Renee Hoover MD") are not
+# identifiers, and packgate keeps them on purpose ("Dr." stays, issue 9): they need no covering.
+_HONORIFIC = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sir|Madam)\.?\s+)+", re.I)
+_CREDENTIALS = re.compile(r"(?:,?\s+(?:MD|M\.D\.|DDS|DVM|PhD|Ph\.D\.|RN|DO|NP|PA-C))+\.?$")
+
+
+def _required(text: str, s: int, e: int) -> tuple[int, int]:
+    m = _HONORIFIC.match(text, s, e)
+    if m is not None and m.end() < e:
+        s = m.end()
+    m = _CREDENTIALS.search(text, s, e)
+    if m is not None and m.start() > s:
+        e = m.start()
+    return s, e
+
+
 def _covered(text: str, s: int, e: int, preds: Iterable[Pred]) -> bool:
+    s, e = _required(text, s, e)
     need = {i for i in range(s, e) if text[i].isalnum()}
     for ps, pe, _ in preds:
         if ps < e and s < pe:

@@ -76,14 +76,24 @@ _MY_BEFORE = re.compile(rf"(?<![\w]){MONTHS}[-/.]?'?\Z", I)
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 # After a street: ", City, ST 12345" / "\nCity\n, ST\n Country 12345" / "City ST 12345-1234".
 _TERRITORIES = "AS|FM|GU|MH|MP|PW|VI|AA|AE|AP"
-_ADDRESS_TAIL = re.compile(
-    rf"(?:[ \t]*[,\n][ \t\n]*|[ \t]+)"
-    rf"(?:(?:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*#?[ \t]*[A-Za-z0-9-]{{1,6}}(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?"
-    rf"(?:[A-Z][\w'\-.]*(?:[ \t]+[A-Z][\w'\-.]*){{0,3}}[ \t]*[,\n]?[ \t\n]*,?[ \t]*)?"
-    rf"(?:(?:{_STATE_ABBR}|{_TERRITORIES})\.?(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?"
-    rf"(?:[A-Z][\w'\-.]*(?:[ \t]+[A-Z][\w'\-.]*){{0,2}}[ \t]+)?"
-    r"\d{3,5}(?:-\d{3,4})?(?![\w-])"
-)
+
+
+def _address_tail(cap: str, states: str) -> re.Pattern[str]:
+    word = rf"{cap}[\w'\-.]*"
+    return re.compile(
+        rf"(?:[ \t]*[,\n][ \t\n]*|[ \t]+)"
+        rf"(?:(?i:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*#?[ \t]*[A-Za-z0-9-]{{1,6}}(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?"
+        rf"(?:{word}(?:[ \t]+{word}){{0,3}}[ \t]*[,\n]?[ \t\n]*,?[ \t]*)?"
+        rf"(?:(?:{states})\.?(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?"
+        rf"(?:{word}(?:[ \t]+{word}){{0,2}}[ \t]+)?"
+        r"\d{3,5}(?:-\d{3,4})?(?![\w-])"
+    )
+
+
+# After a street: ", City, ST 12345" / "\nCity\n, ST\n Country 12345" / "City ST 12345-1234"; the lower-case
+# form only after a lower-case street ("845 zachary orchard\nsouth michaelview ma 07926").
+_ADDRESS_TAIL = _address_tail("[A-Z]", f"{_STATE_ABBR}|{_TERRITORIES}")
+_ADDRESS_TAIL_LOWER = _address_tail("[a-z]", f"{_STATE_ABBR}|{_TERRITORIES}".lower())
 _CITY_ZIP = re.compile(
     rf"(?<![\w])([A-Z][a-z][\w'\-.]*(?:[ \t]+[A-Z][\w'\-.]*){{0,3}}),?[ \t]+(?:{_STATE_ABBR}|{_TERRITORIES})\.?,?[ \t]+\d{{5}}(?:-\d{{4}})?(?![\w-])"
 )
@@ -108,8 +118,9 @@ _POSTAL_LABEL = re.compile(
 _POSTAL_CA_UK = re.compile(r"(?<![\w])(?:[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z][ ]?\d[A-CEGHJ-NPR-TV-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2})(?![\w])")
 # Military and diplomatic mail: Unit 4719 Box 7394 DPO AP 70942; USNS Saibara FPO AP 12428; PSC 1234, Box 5678.
 _MILITARY = re.compile(
-    r"(?<![\w])(?:(?:Unit|PSC|CMR)[ \t]+\d{1,5},?[ \t]+Box[ \t]+\d{1,5}|(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][\w'\-]*(?:[ \t]+[A-Z][\w'\-]*)?)"
-    r"(?:[ \t]*[,\n][ \t\n]*|[ \t]+)(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?(?!\d)"
+    r"(?<![\w])(?:(?:Unit|PSC|CMR)[ \t]+\d{1,5}(?:,?[ \t]+|[ \t]*\n[ \t]*)Box[ \t]+\d{1,5}|(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][\w'\-]*(?:[ \t]+[A-Z][\w'\-]*)?)"
+    r"(?:[ \t]*[,\n][ \t\n]*|[ \t]+)(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}(?:-\d{4})?(?!\d)",
+    I,
 )
 # Streets as other countries write them: a street word with a house number after it (Friedhofstrasse 33,
 # Via delle Coste 41, ul. Grochowa 80, Rue de Kairouan 12), with an optional number in front.
@@ -336,6 +347,8 @@ def address_tails(text: str, hits: list[Hit]) -> list[Hit]:
     for h in hits:
         if h[4] == "street-address":
             m = _ADDRESS_TAIL.match(text, h[2])
+            if m is None and text[h[1]:h[2]].islower():
+                m = _ADDRESS_TAIL_LOWER.match(text, h[2])
             if m is not None:
                 s = h[2]
                 while s < m.end() and not text[s].isalnum():

@@ -322,6 +322,14 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     continue
         if not cap(i):
             continue
+        # "Mark Lopez", "Jack Deleon": a first name that is also a word, then a surname that is not
+        if (w in COMMON and w in lex.first_any and w not in _NEVER and not words[i].isupper() and i + 1 < n
+                and _SPACE_GAP.match(gap(i + 1)) and cap(i + 1) and lows[i + 1] in last and not words[i + 1].isupper()):
+            j1 = extend(i + 1, allow_lower=False)
+            s, e = span(i, j1)
+            yield ("NAME", s, e, 0.8, "name-lexicon")
+            consumed_until = j1
+            continue
         # "Grant, Hollis": a surname that is also a word, a comma, then a census first name
         if (w in COMMON and w in lex.last_any and w not in _NEVER and i + 1 < n and _COMMA_GAP.match(gap(i + 1))
                 and cap(i + 1) and lows[i + 1] in first

@@ -180,7 +180,7 @@ _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS), key=len, reverse=True)) + 
 _STREET_NUM = r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?"
 _DIRECTION = r"(?:[NSEW]|N[EW]|S[EW]|North|South|East|West|Northeast|Northwest|Southeast|Southwest)"
 _STREET_WORD = r"(?:[A-Z][A-Za-z'\u2019.-]*|\d{1,3}(?:st|nd|rd|th)|de|del|la|las|los|of|the|van|von)"
-_UNIT = (r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor|Bldg|Building|Lot|Trlr|Spc|Space|Dept)"
+_UNIT = (r"(?:,?\s+(?i:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor|Bldg|Building|Lot|Trlr|Spc|Space|Dept)"
          r"\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w-]))?")
 _STREET_BODY = (
     rf"(?<![\w-]){_STREET_NUM}\s+(?:{_DIRECTION}\.?\s+)?(?:{_STREET_WORD}\s+){{1,4}}{_SUFFIX}\b\.?"
@@ -189,6 +189,8 @@ _STREET_BODY = (
 _STREET_LOWER_BODY = rf"(?<![\w-])\d{{1,6}}\s+(?:[a-z][a-z'-]*\s+){{1,3}}{_SUFFIX.lower()}\b\.?{_UNIT}"
 _STREET = re.compile(rf"(?=\d){_STREET_BODY}")
 _STREET_LOWER = re.compile(rf"(?=\d){_STREET_LOWER_BODY}")
+# The same in capitals, as exports and envelopes write it: 1199 BRADLEY RUE APT. 284.
+_STREET_UPPER_BODY = rf"(?<![\w-])\d{{1,6}}\s+(?:[A-Z][A-Z'-]*\s+){{1,3}}{_SUFFIX.upper()}\b\.?{_UNIT}"
 _POBOX = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|POB)\s*#?\s*\d{1,6}\b", I)
 # After an address label, a line that starts with a number is an address even when its street
 # word is not a USPS suffix ("Address: 12 Calle Sol, ..."): up to the first comma, semicolon or line end.
@@ -306,6 +308,7 @@ _DIGIT_BRANCHES: list[tuple[str, str]] = [
     ("age3", r"(?<![\d.])(?P<agev3>9\d|1[0-2]\d)(?![\d+])\s*(?:M|F|yo[mf]|y/o [mf])\b"),
     ("street", _STREET_BODY),
     ("streetlow", _STREET_LOWER_BODY),
+    ("streetup", _STREET_UPPER_BODY),
     ("monthday", rf"(?<![\d/.-])(?P<md>{MON_NUM}/{DAY})(?![\d/])"),
 ]
 _DIGIT_RX = {name: re.compile(body) for name, body in _DIGIT_BRANCHES}
@@ -347,7 +350,7 @@ def _digit_hit(text: str, name: str, m: re.Match[str]) -> Hit | None:
     if name == "age0" or name == "age3":
         a, b = m.span("agev" + name[3])
         return ("AGE_OVER_89", a, b, 0.9, "age")
-    if name == "street" or name == "streetlow":
+    if name == "street" or name == "streetlow" or name == "streetup":
         return ("LOCATION", s, e, 0.9, "street-address")
     if name == "monthday":
         if _DATE_CTX_BEFORE.search(text, max(0, s - 48), s):
@@ -384,7 +387,7 @@ def _relevant(name: str, run: int, nxt: str) -> bool:
         return run <= 2 and nxt in " a"
     if name in ("age0", "age3"):
         return 2 <= run <= 3 and nxt in " a-"
-    if name in ("street", "streetlow"):
+    if name in ("street", "streetlow", "streetup"):
         return run <= 6 and nxt in " a-"
     if name == "monthday":
         return run <= 2 and nxt == "/"
