@@ -112,6 +112,14 @@ _ENGLISH_SUFFIX = re.compile(
     r"ear|ead|ind|ont|ack|ake|ook|oor|ould|ight|ther|ther|out|own|ime|ine|ise|ave|ove|ome|ate|ide|ody|ain|ish|"
     r"ble|ple|tle|ge|ce|ck|ss|nk|ng|ft|pt|ct|xt|rd|rt|rk|rm|rn|mp|nt|nd)\Z"
 )
+# Stems of generic drug names and clinical terms a dictionary of 1934 does not list (USAN stems).
+_DRUG_STEM = re.compile(
+    r"(?:pril|olol|sartan|statin|mab|nib|azole|cillin|mycin|cycline|floxacin|dipine|prazole|tidine|setron|triptan|"
+    r"afil|gliptin|glitazone|parin|xaban|gatran|lukast|terol|sone|olone|semide|thiazide|formin|glipizide|lamide|"
+    r"barbital|azepam|zolam|oxetine|aline|triptyline|apine|idone|peridol|profen|coxib|vir|navir|tegravir|"
+    r"caine|curium|fentanil|morphone|codone|tropin|mide|zide|osin|ase|emia|itis|osis|ectomy|otomy|plasty|"
+    r"scopy|gram|graphy|pathy|algia|ology|ologist|uria|penia|cytosis|oma|ectasis|megaly)\Z"
+)
 _ABBREV_TITLES = frozenset("mr mrs ms mx dr prof rev sr np pa rn".split())
 _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
 _APOS_NAME = re.compile(r"(?:o|d|l|mc|mac|di|da)'[a-z]{2,}\Z")
@@ -247,6 +255,22 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 return None
             k += 1
         return None
+
+    english = lex.english
+
+    def unknown(j: int) -> bool:
+        """A capitalised word that no dictionary, census or gazetteer list knows and that is no acronym."""
+        wd = words[j]
+        lw = lows[j]
+        return (
+            len(lw) > 2 and wd[0].isupper() and not (wd.isupper() and len(wd) <= 5) and lw not in english
+            and lw not in COMMON and lw not in _NEVER and lw not in first and lw not in lex.first_any
+            and "'" not in lw and not _DRUG_STEM.search(lw) and bool(english)
+            and not (lw.endswith("s") and lw[:-1] in english)
+            # written like a name: "Kadiev", "SUWALKI", "McAdoo"; not "NaCl", "SpO2", "pH"
+            and (wd[1:].islower() or wd.isupper() or wd.startswith(("Mc", "Mac")))
+            and not (ends[j] < len(text) and text[ends[j]].isdigit())
+        )
 
     def span(j0: int, j1: int) -> tuple[int, int]:
         s, e = starts[j0], ends[j1]
@@ -491,6 +515,18 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 consumed_until = j1
                 continue
         if w in last and namey(i):
-            if w in common_last and len(w) > 2 and not words[i].isupper() and not sentence_start(i):
+            if w in common_last and len(w) > 2 and not words[i].isupper() and not sentence_start(i) and w not in english:
                 s, e = span(i, i)
                 yield ("NAME", s, e, 0.55, "surname-lexicon")
+                continue
+        # 8. capitalised words no dictionary lists ("Mashuu Samurakami", "Suwałki"): a name or a place.
+        # Alone at a sentence start only when another such word follows; never an acronym or a drug stem.
+        if unknown(i):
+            j1 = i
+            while j1 + 1 < n and j1 - i < 3 and _SPACE_GAP.match(gap(j1 + 1)) and (
+                    unknown(j1 + 1) or (cap(j1 + 1) and namey(j1 + 1) and (lows[j1 + 1] in last or lows[j1 + 1] in first))):
+                j1 += 1
+            if j1 > i or not sentence_start(i):
+                s, e = span(i, j1)
+                yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
+                consumed_until = j1
