@@ -203,7 +203,7 @@ def scan_clinical(text: str, words: set[str] | None = None) -> Iterator[Hit]:
             end = pos + len(cw)
             if (end == len(text) or not text[end].isalnum()) and (pos == 0 or not text[pos - 1].isalnum()) and \
                     _MONTH_CUE_BEFORE.search(text, max(0, pos - 24), pos):
-                if end < len(text) and text[end] == ".":
+                if end < len(text) and text[end] == "." and len(cw) == 3:  # "Mar.", not the full stop
                     end += 1
                 yield ("DATE", pos, end, 0.6, "month")
             pos = text.find(cw, end)

@@ -120,6 +120,7 @@ _DRUG_STEM = re.compile(
     r"caine|curium|fentanil|morphone|codone|tropin|mide|zide|osin|ase|emia|itis|osis|ectomy|otomy|plasty|"
     r"scopy|gram|graphy|pathy|algia|ology|ologist|uria|penia|cytosis|oma|ectasis|megaly)\Z"
 )
+_UNKNOWN_CUES = frozenset("in at from near visiting outside born lives resides".split())
 _ABBREV_TITLES = frozenset("mr mrs ms mx dr prof rev sr np pa rn".split())
 _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
 _APOS_NAME = re.compile(r"(?:o|d|l|mc|mac|di|da)'[a-z]{2,}\Z")
@@ -526,7 +527,12 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             while j1 + 1 < n and j1 - i < 3 and _SPACE_GAP.match(gap(j1 + 1)) and (
                     unknown(j1 + 1) or (cap(j1 + 1) and namey(j1 + 1) and (lows[j1 + 1] in last or lows[j1 + 1] in first))):
                 j1 += 1
-            if j1 > i or not sentence_start(i):
+            # alone, only where a place or a person is expected: drug brands and eponyms ("Plavix",
+            # "Raynaud") are capitalised unknown words too, and they come alone
+            before = lows[i - 1] if i > 0 and _SPACE_GAP.match(gap(i)) else ""
+            after_and = (i + 2 < n and lows[i + 1] == "and" and cap(i + 2)
+                         and (lows[i + 2] in last or lows[i + 2] in first) and _SPACE_GAP.match(gap(i + 1)))
+            if j1 > i or before in _UNKNOWN_CUES or after_and:
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
                 consumed_until = j1

@@ -110,6 +110,16 @@ def test_clinical_words_stay(engine):
     text = ("HISTORY OF PRESENT ILLNESS: 64 yo with CHF on lisinopril 10 mg daily and metoprolol.\n"
             "ASSESSMENT AND PLAN: Continue furosemide 40 mg PO BID. Pain 3/10. Strength 4/5. BP 120/80.")
     assert redacted(engine, text) == text
+    # brand names and eponyms are capitalised words no dictionary lists, like foreign names: they stay
+    meds = ("MEDICATIONS: Eliquis 5 mg BID, Jardiance 10 mg daily, Entresto 24/26 mg BID, Spiriva, Symbicort, "
+            "Xarelto, Plavix, Norvasc, Synthroid 75 mcg. Switched to Xarelto. Raynaud phenomenon, Hashimoto "
+            "thyroiditis, Takotsubo pattern on echo; Type 2 Diabetes Mellitus on Lantus. SpO2 97%, NaCl 0.9%.")
+    assert redacted(engine, meds) == meds
+
+
+def test_unknown_names_in_context(engine):
+    out = redacted(engine, "Producer Mashuu Samurakami flew in from Pelhrimov; Kadiev and Adams agreed.")
+    assert_gone(out, "Mashuu", "Samurakami", "Pelhrimov", "Kadiev")
 
 
 def test_engine_markers_are_skipped_but_lookalikes_are_not(engine):
