@@ -245,6 +245,12 @@ def _digit_led(text: str, n: int) -> Iterator[Hit]:
         ln = e - s
         nxt = text[e] if e < n else " "
         prev = text[s - 1] if s else " "
+        if ln == 2 and s >= 2 and prev.isupper() and text[s - 2].isupper() and (s == 2 or not text[s - 3].isalnum()):
+            m = _IBAN.match(text, s - 2)
+            if m is not None and sum(map(str.isdigit, m.group())) >= 8:
+                yield ("ACCOUNT_NUMBER", m.start(), m.end(), 0.9, "iban")
+                done = m.end()
+                continue
         if ln <= 4 and nxt in " \n\t,;)" and prev not in "+(":
             # the common case (a dose, a count, a year): only "1 2 3 ..." spaced digits start here
             if ln == 1 and nxt == " " and e + 1 < n and text[e + 1].isdigit():
@@ -321,10 +327,6 @@ def _digit_led(text: str, n: int) -> Iterator[Hit]:
                 yield ("DATE", m.start(), m.end(), 0.92, "date-word")
         if nxt in " .-(" or prev in "+(":
             yield from _phone_at(text, s, prev)
-        if ln == 2 and s >= 2 and text[s - 2:s].isupper() and text[s - 2:s].isalpha():
-            m = _IBAN.match(text, s - 2)
-            if m is not None and sum(map(str.isdigit, m.group())) >= 8:
-                yield ("ACCOUNT_NUMBER", m.start(), m.end(), 0.9, "iban")
 
 
 def _phone_at(text: str, s: int, prev: str) -> Iterator[Hit]:

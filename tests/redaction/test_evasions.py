@@ -89,6 +89,8 @@ CASES = [
     ("exported chartMRN03391842 row", ["03391842"]),
     ("Voiceprint ID VP-210C on file.", ["vp210c"]),
     ("ID [M448812] attached", ["448812"]),
+    ("My IBAN is GB90YNTU67299444055881", ["67299444055881", "ynt"]),
+    ("IBAN DE89 3704 0044 0532 0130 00 for refunds", ["0532", "013000"]),
 ]
 
 
