@@ -112,7 +112,7 @@ _PHONE_INTL = re.compile(
 _PHONE_PLUS = re.compile(r"(?<![\w+])\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,5}(?:[ .\-]?\d{2,5}){1,4}(?![\w]|[.\-/]\d)")
 # Postal codes with a label, and the national shapes that cannot be anything else.
 _POSTAL_LABEL = re.compile(
-    r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|postleitzahl|cap|plz)\b[ \t]*(?:is|:|#)?[ \t]*:?[ \t]*"
+    r"\b(?:zip code|zipcode|zip|postal code|postcode|post code|postleitzahl|plz)\b[ \t]*(?:is|:|#)?[ \t]*:?[ \t]*"
     r"((?=[A-Z0-9 \-]{0,10}\d)[A-Z0-9]{2,6}(?:[ \-][A-Z0-9]{2,4})?)(?![\w\-*])", I
 )
 _POSTAL_CA_UK = re.compile(r"(?<![\w])(?:[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z][ ]?\d[A-CEGHJ-NPR-TV-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2})(?![\w])")
@@ -146,7 +146,16 @@ _LOW_WORD = re.compile(r"[a-z]+")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _CODE_BEFORE = re.compile(r"(?:cpt|code|codes|icd|icd-?\d{1,2}|hcpcs|loinc|snomed|ndc|drg|rxnorm|lot|#)[\s:#]*\Z", I)
 _PAGER_WORDS = frozenset("pager beeper pgr page bleep ext extension".split())
-_POSTAL_WORDS = frozenset("zip zipcode postal postcode post postleitzahl cap plz".split())
+_POSTAL_WORDS = frozenset("zip zipcode postal postcode post postleitzahl plz".split())
+# A phone number after a word that says so, in any grouping: "Phone: 72 128 827", "call me on 9472 7916".
+_PHONE_WORDS = frozenset("phone telephone tel mobile cell desk office fax call answering reach registered contact".split())
+_PHONE_CUE = re.compile(
+    r"\b(?:phone|telephone|tel|mobile|cell|desk|office|fax|call(?:ed)?(?: me)?(?: on| at)?|answering at|reach(?: me)? at|"
+    r"registered|contact)\b[^\d\n]{0,12}?([+(]?\d[\d ()\-.]{4,18}\d)(?![\d])", I
+)
+# A line that is only an apartment or suite: part of an address block.
+_UNIT_LINE = re.compile(r"(?im)^[ \t>?]*((?:apt|apartment|suite|ste|unit)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?)[ \t]*$")
+_UNIT_WORDS = frozenset("apt apartment suite ste unit".split())
 _MILITARY_WORDS = frozenset("unit psc cmr usns usnv uss uscgc".split())
 _MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december "
@@ -187,6 +196,13 @@ def scan_clinical(text: str, words: set[str] | None = None) -> Iterator[Hit]:
         if not _POSTAL_WORDS.isdisjoint(words):
             for m in _POSTAL_LABEL.finditer(text):
                 yield ("LOCATION", m.start(1), m.end(1), 0.9, "postal-label")
+        if not _PHONE_WORDS.isdisjoint(words):
+            for m in _PHONE_CUE.finditer(text):
+                if sum(map(str.isdigit, m.group(1))) >= 6:
+                    yield ("PHONE", m.start(1), m.end(1), 0.7, "phone-cue")
+        if not _UNIT_WORDS.isdisjoint(words):
+            for m in _UNIT_LINE.finditer(text):
+                yield ("LOCATION", m.start(1), m.end(1), 0.7, "unit-line")
         if not _MILITARY_WORDS.isdisjoint(words):
             for m in _MILITARY.finditer(text):
                 yield ("LOCATION", m.start(), m.end(), 0.9, "military-address")

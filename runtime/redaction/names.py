@@ -120,6 +120,9 @@ _DRUG_STEM = re.compile(
     r"caine|curium|fentanil|morphone|codone|tropin|mide|zide|osin|ase|emia|itis|osis|ectomy|otomy|plasty|"
     r"scopy|gram|graphy|pathy|algia|ology|ologist|uria|penia|cytosis|oma|ectasis|megaly)\Z"
 )
+# After an unknown capitalised word, verbs that a person (not a drug) does: "Jouko lives", "Mehrudin shouted".
+_PERSON_VERBS = frozenset("lives lived said says shouted told tells wrote writes asked asks works worked moved flew is".split())
+_MOVE_VERBS = frozenset("flew fly flying moved move moving travelled traveled travel drove went go going relocated returned".split())
 _UNKNOWN_CUES = frozenset("in at from near visiting outside born lives resides".split())
 _ABBREV_TITLES = frozenset("mr mrs ms mx dr prof rev sr np pa rn".split())
 _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
@@ -532,7 +535,11 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             before = lows[i - 1] if i > 0 and _SPACE_GAP.match(gap(i)) else ""
             after_and = (i + 2 < n and lows[i + 1] == "and" and cap(i + 2)
                          and (lows[i + 2] in last or lows[i + 2] in first) and _SPACE_GAP.match(gap(i + 1)))
-            if j1 > i or before in _UNKNOWN_CUES or after_and:
+            before2 = lows[i - 2] if i > 1 and before else ""
+            verb_after = (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS
+                          and not (lows[j1 + 1] == "is" and not (j1 + 2 < n and lows[j1 + 2] in ("from", "very", "my"))))
+            if (j1 > i or before in _UNKNOWN_CUES or after_and or verb_after
+                    or (before in ("to", "into") and before2 in _MOVE_VERBS)):
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
                 consumed_until = j1

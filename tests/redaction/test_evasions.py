@@ -122,6 +122,10 @@ def test_clinical_words_stay(engine):
 def test_unknown_names_in_context(engine):
     out = redacted(engine, "Producer Mashuu Samurakami flew in from Pelhrimov; Kadiev and Adams agreed.")
     assert_gone(out, "Mashuu", "Samurakami", "Pelhrimov", "Kadiev")
+    out = redacted(engine, "Phone: 72 128 827. Jouko lives nearby. Ms. Austin flew to RYSSBY on Sunday.\nApt. 030")
+    assert_gone(out, "72128827", "Jouko", "RYSSBY", "030")
+    keep = "Plavix is a blood thinner. Switched to Xarelto. Lasix was held."
+    assert redacted(engine, keep) == keep
 
 
 def test_engine_markers_are_skipped_but_lookalikes_are_not(engine):
