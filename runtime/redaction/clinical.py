@@ -155,6 +155,13 @@ _PHONE_CUE = re.compile(
 )
 # A line that is only an apartment or suite: part of an address block.
 _UNIT_LINE = re.compile(r"(?im)^[ \t>?]*((?:apt|apartment|suite|ste|unit)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?)[ \t]*$")
+# House number first, then a street name, then a number (as generators and many countries write it):
+# "692 Kuuse 53", "077 Příční 1429", "353 Buerlia 227".
+_NUM_NAME_NUM = re.compile(
+    r"\d{2,6}[ \t]+([A-Z\u00c0-\u024f][\w'\-]+(?:[ \t]+[A-Z\u00c0-\u024f][\w'\-]+){0,2})[ \t]+\d{1,5}[A-Za-z]?(?![\w]|[.,]\d)"
+)
+_NOT_STREET = frozenset("bed beds room rooms floor ward bay mg mcg units tablets tabs caps capsules times days weeks hours "
+                        "minutes years months puffs drops sprays patches am pm bp hr rr".split())
 _UNIT_WORDS = frozenset("apt apartment suite ste unit".split())
 _MILITARY_WORDS = frozenset("unit psc cmr usns usnv uss uscgc".split())
 _MONTH_WORDS = frozenset(
@@ -282,6 +289,11 @@ def _digit_led(text: str, n: int) -> Iterator[Hit]:
                     yield ("DATE", m.start(), m.end(), 0.92, "date-word")
             if ln == 3 or ln == 4:
                 yield from _phone_at(text, s, prev)
+            if ln >= 2 and nxt == " " and e + 1 < n and text[e + 1].isupper() and prev not in wc:
+                m = _NUM_NAME_NUM.match(text, s)
+                if m is not None and not _UNIT_AFTER.match(text, m.end()) and not any(
+                        w.lower() in _NOT_STREET for w in m.group(1).split()):
+                    yield ("LOCATION", m.start(), m.end(), 0.6, "street-address")
             continue
         nxt2 = text[e + 1] if e + 1 < n else ""
         if ln <= 2 and prev.isupper():

@@ -527,8 +527,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # Alone at a sentence start only when another such word follows; never an acronym or a drug stem.
         if unknown(i):
             j1 = i
-            while j1 + 1 < n and j1 - i < 3 and _SPACE_GAP.match(gap(j1 + 1)) and (
-                    unknown(j1 + 1) or (cap(j1 + 1) and namey(j1 + 1) and (lows[j1 + 1] in last or lows[j1 + 1] in first))):
+            while j1 + 1 < n and j1 - i < 3 and (
+                    _SPACE_GAP.match(gap(j1 + 1)) or (len(words[j1]) == 1 and _INITIAL_GAP.match(gap(j1 + 1)))) and (
+                    unknown(j1 + 1) or (cap(j1 + 1) and namey(j1 + 1) and (lows[j1 + 1] in last or lows[j1 + 1] in first))
+                    or (len(words[j1 + 1]) == 1 and words[j1 + 1].isupper() and j1 + 2 < n and unknown(j1 + 2))):
                 j1 += 1
             # alone, only where a place or a person is expected: drug brands and eponyms ("Plavix",
             # "Raynaud") are capitalised unknown words too, and they come alone
