@@ -316,7 +316,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         ) and (
             # a title spelled as a word ("professor", "miss") may end a sentence, and in lower case
             # it is as often a noun: then only a census name or a capital in the same sentence follows
-            w in _ABBREV_TITLES or ("." not in gap(i + 1) and (
+            (w in _ABBREV_TITLES and (cap(i + 1) or lows[i + 1] not in lex.english or lows[i + 1] in first))
+            or ("." not in gap(i + 1) and (
                 cap(i + 1) if words[i][0].islower() and lows[i + 1] not in first else True))
         ):
             j1 = extend(i + 1, allow_lower=not cap(i + 1))
@@ -337,7 +338,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             # or "name:" any name-shaped word is
             unknown_lower = not cap(k) and _lower_surname(lows[k]) and (
                 strong or (w in FAMILY_ROLES and (
-                    lows[k] in lex.first_any or lows[k] in lex.last_any or not _ENGLISH_SUFFIX.search(lows[k]))))
+                    lows[k] in lex.first_any or lows[k] in lex.last_any
+                    or (not _ENGLISH_SUFFIX.search(lows[k]) and lows[k] not in lex.english))))
             if (namey(k) or (lexical and lows[k] not in _NEVER)) and (
                 cap(k) or lexical or unknown_lower
             ):
@@ -396,7 +398,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                         break
                     after = _STATE_AFTER.match(text, e)
                     before = lows[i - 1] if i > 0 else ""
-                    ambiguous = size == 1 and (w in first or w in last)
+                    ambiguous = size == 1 and (w in first or w in last or (w in lex.english and sentence_start(i)))
                     if after:
                         conf = 0.95
                     elif before in PLACE_CUES:
