@@ -18,9 +18,8 @@ from .patterns import _STATE_ABBR, DATE_CONTEXT, MONTHS, Hit
 
 I = re.IGNORECASE
 
-# Digit runs of 6+ (an identifier in a note, whatever its label: MRNs, accession numbers, phone
-# numbers run together, `chartMRN03391842`); a unit after it means a quantity ("250000 units").
-_LONG_RUN = re.compile(r"\d{6,}")
+# After a digit run of 6+ (an identifier in a note, whatever its label: MRNs, accession numbers, phone
+# numbers run together, `chartMRN03391842`) or of 5 (a ZIP, a pager), a unit means a quantity.
 _UNIT_AFTER = re.compile(
     r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cells|copies|/u?l|/mm3|/hpf|cfu|%|x|k)\b", I
 )
@@ -43,10 +42,6 @@ _DATE_CUE_BEFORE = re.compile(rf"\b{DATE_CONTEXT}\s*[:\-]?\s*\Z", I)
 _MONTH_ALONE = re.compile(
     r"\b(?:January|February|April|June|July|September|October|November|December|Sept|Janurary)\b"
 )
-_MONTH_CUED = re.compile(
-    r"\b(?:since|in|during|until|till|by|from|of|last|next|this|early|late|mid|through|before|after|around)"
-    r"[ \t]+(?:early[ \t]+|late[ \t]+|mid-?)?(May|March|August|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b\.?"
-)
 # Holidays a date can be told by.
 _HOLIDAY = re.compile(r"\b(?:Christmas(?: Eve| Day)?|Thanksgiving|Easter|Halloween|New Year's(?: Eve| Day)?|Fourth of July|Memorial Day|Labor Day|Independence Day)\b")
 # Pager, beeper, extension: short numbers that reach one person.
@@ -57,7 +52,6 @@ _SIGNOFF_WORDS = frozenset(
     "po iv im sq sc pr prn od os ou ad as au np pa md rn bid tid qid qd hs ac pc mg ml kg hr min sec neg "
     "pos yes no na nd wnl and or with without left right bilat bilateral pending done ok none normal".split()
 )
-_INITIALS_LINE = re.compile(r"(?m)^[ \t]*(?:dd|dt|d|t|tr|cc|jj)[ \t]*:[ \t]*(.{1,40}?)[ \t]*$", I)
 # Names with a credential after them, any case: HOLLIS GRANT, M.D.; Ana Ruiz RN; J. Smith, MD, PhD.
 _CREDENTIAL = re.compile(
     r",?[ \t]+(?:M\.D\.|MD|D\.O\.|DO|R\.N\.|RN|NP|N\.P\.|PA-C|P\.A\.|MBBS|Ph\.D\.|PhD|DDS|DMD|PharmD|FNP|ANP|"
@@ -136,9 +130,6 @@ _STREET_INTL = re.compile(
     r"(?:[ \t]+[A-Z][\w'\-]*)?)"
     r"[ \t]+\d{1,5}[A-Za-z]?(?![\w])"
 )
-# A bare five-digit number: in a note, most likely a ZIP code (or a pager, an account); a unit after
-# it or a decimal point makes it a quantity.
-_FIVE = re.compile(r"(?<![\w.,\-/$#])\d{5}(?![\w]|[.,]\d|[\-/]\d)")
 
 
 _RUN = re.compile(r"\d+")
@@ -164,10 +155,6 @@ _NOT_STREET = frozenset("bed beds room rooms floor ward bay mg mcg units tablets
                         "minutes years months puffs drops sprays patches am pm bp hr rr".split())
 _UNIT_WORDS = frozenset("apt apartment suite ste unit".split())
 _MILITARY_WORDS = frozenset("unit psc cmr usns usnv uss uscgc".split())
-_MONTH_WORDS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec janurary".split()
-)
 _MONTH_ALONE_WORDS = frozenset("january february april june july september october november december sept janurary".split())
 _MONTH_CUED_WORDS = frozenset("may march august jan feb mar apr jun jul aug sep oct nov dec".split())
 _HOLIDAY_WORDS = frozenset("christmas thanksgiving easter halloween new fourth memorial labor independence".split())
