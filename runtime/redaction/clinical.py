@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .patterns import _STATE_ABBR, DATE_CONTEXT, MONTHS, Hit
+from .patterns import _STATE_ABBR, MONTHS, Hit, date_cue_before
 
 I = re.IGNORECASE
 
@@ -36,7 +36,6 @@ _COMPACT = re.compile(r"(?<!\d)(?:19\d\d|20\d\d)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\
 # Month/year: 4/81, 11/04, 04/2019. A /10 or /5 denominator is a score (pain 3/10, strength 4/5).
 _MONTH_YEAR = re.compile(r"(?<![\w/.\-])(?:0?[1-9]|1[0-2])/(?:\d\d|1[89]\d\d|20\d\d)(?![\w/]|\.\d|-\d)")
 _SCORE_DENOM = frozenset({"10", "5", "4"})
-_DATE_CUE_BEFORE = re.compile(rf"\b{DATE_CONTEXT}\s*[:\-]?\s*\Z", I)
 # A month named alone: full capitalised names anywhere except the ones that are also words or names
 # (May, March, August), which need a time cue in front ("since May", "in early March").
 _MONTH_ALONE = re.compile(
@@ -329,7 +328,7 @@ def _digit_led(text: str, n: int) -> Iterator[Hit]:
                 m = _MONTH_YEAR.match(text, s)
                 if m is not None:
                     denom = m.group().split("/", 1)[1]
-                    if denom not in _SCORE_DENOM or _DATE_CUE_BEFORE.search(text, max(0, s - 48), s):
+                    if denom not in _SCORE_DENOM or date_cue_before(text, s):
                         yield ("DATE", m.start(), m.end(), 0.7, "date-month-year")
         if ln == 1 and nxt in " .-" and nxt2.isdigit():
             m = _SPACED.match(text, s)

@@ -314,6 +314,19 @@ _DIGIT_BRANCHES: list[tuple[str, str]] = [
 _DIGIT_RX = {name: re.compile(body) for name, body in _DIGIT_BRANCHES}
 _DIGITS = re.compile("|".join(f"(?P<{name}>{body})" for name, body in _DIGIT_BRANCHES))
 _DATE_CTX_BEFORE = re.compile(rf"\b{DATE_CONTEXT}\s*[:\-]?\s*\Z", I)
+# The last words DATE_CONTEXT can end on: a cheap ends-with test before the regex confirms the boundary.
+_DATE_CUE_ENDS = tuple(
+    "dob d.o.b d.o.b. birth birthdate date born on admitted admission discharged discharge visit dated died "
+    "death dod doa since from until through by".split()
+)
+
+
+def date_cue_before(text: str, s: int) -> bool:
+    """Is there a date cue word ("DOB", "admitted on", "since") right before position s?"""
+    tail = text[max(0, s - 48):s].rstrip(" \t\n:-").lower()
+    if not tail.endswith(_DATE_CUE_ENDS):
+        return False
+    return _DATE_CTX_BEFORE.search(text, max(0, s - 48), s) is not None
 _THE_BEFORE = re.compile(r"\bthe\s+\Z", I)
 _DIGIT_OR_CAP = re.compile(r"[0-9A-Z(+]")
 
@@ -353,7 +366,7 @@ def _digit_hit(text: str, name: str, m: re.Match[str]) -> Hit | None:
     if name == "street" or name == "streetlow" or name == "streetup":
         return ("LOCATION", s, e, 0.9, "street-address")
     if name == "monthday":
-        if _DATE_CTX_BEFORE.search(text, max(0, s - 48), s):
+        if date_cue_before(text, s):
             return ("DATE", s, e, 0.8, "date-context")
         return None
     return None
@@ -447,21 +460,23 @@ def _scan_digits(text: str) -> Iterator[Hit]:
             name = m.lastgroup
             hit = _digit_hit(text, name, m)  # type: ignore[arg-type]
             if hit is None:
-                hit = _retry(text, name, st)  # type: ignore[arg-type]
+                shape_key = (min(e - s, 20), _next_class(text[e]) if e < n else "?") if st == s else None
+                hit = _retry(text, name, st, shape_key)  # type: ignore[arg-type]
             if hit is not None:
                 yield hit
                 done = max(done, m.end(), hit[2])
                 break
 
 
-def _retry(text: str, name: str, st: int) -> Hit | None:
-    """The first branch was refused (checksum, context): every later branch gets its chance."""
+def _retry(text: str, name: str, st: int, shape_key: tuple[int, str] | None = None) -> Hit | None:
+    """The first branch was refused (checksum, context): every later branch that fits the run's
+    shape gets its chance (all of them when the anchor is not a digit run's start)."""
     later = False
     for other, _ in _DIGIT_BRANCHES:
         if other == name:
             later = True
             continue
-        if later:
+        if later and (shape_key is None or _relevant(other, shape_key[0], shape_key[1])):
             m2 = _DIGIT_RX[other].match(text, st)
             if m2 is not None:
                 hit = _digit_hit(text, other, m2)
