@@ -416,9 +416,11 @@ def _next_class(ch: str) -> str:
 
 
 _SHAPE_RX: dict[tuple[int, str], re.Pattern[str] | None] = {}
+_SHAPE_NAMES: dict[tuple[int, str], frozenset[str]] = {}
 for _run in range(1, 21):
     for _nxt in " a-./(?":
         _names = [nm for nm, _ in _DIGIT_BRANCHES if _relevant(nm, _run, _nxt)]
+        _SHAPE_NAMES[(_run, _nxt)] = frozenset(_names)
         _SHAPE_RX[(_run, _nxt)] = (
             re.compile("|".join(f"(?P<{nm}>{body})" for nm, body in _DIGIT_BRANCHES if nm in _names))
             if _names else None
@@ -476,7 +478,7 @@ def _retry(text: str, name: str, st: int, shape_key: tuple[int, str] | None = No
         if other == name:
             later = True
             continue
-        if later and (shape_key is None or _relevant(other, shape_key[0], shape_key[1])):
+        if later and (shape_key is None or other in _SHAPE_NAMES[shape_key]):
             m2 = _DIGIT_RX[other].match(text, st)
             if m2 is not None:
                 hit = _digit_hit(text, other, m2)
