@@ -189,10 +189,21 @@ def scan_clinical(text: str, words: set[str] | None = None) -> Iterator[Hit]:
         if not _POSTAL_WORDS.isdisjoint(words):
             for m in _POSTAL_LABEL.finditer(text):
                 yield ("LOCATION", m.start(1), m.end(1), 0.9, "postal-label")
-        if not _PHONE_WORDS.isdisjoint(words):
-            for m in _PHONE_CUE.finditer(text):
-                if sum(map(str.isdigit, m.group(1))) >= 6:
-                    yield ("PHONE", m.start(1), m.end(1), 0.7, "phone-cue")
+        cues = _PHONE_WORDS.intersection(words)
+        if cues:
+            low = text.lower()
+            if len(low) != n:  # a character that lower-cases to two: keep offsets, search case-sensitively
+                low = text
+            seen: set[int] = set()
+            for cue in cues:  # the regex is tried only where a cue word starts, not at every character
+                pos = low.find(cue)
+                while pos >= 0:
+                    if pos not in seen and (pos == 0 or not low[pos - 1].isalnum()):
+                        seen.add(pos)
+                        m = _PHONE_CUE.match(text, pos)
+                        if m is not None and sum(map(str.isdigit, m.group(1))) >= 6:
+                            yield ("PHONE", m.start(1), m.end(1), 0.7, "phone-cue")
+                    pos = low.find(cue, pos + 1)
         if not _UNIT_WORDS.isdisjoint(words):
             for m in _UNIT_LINE.finditer(text):
                 yield ("LOCATION", m.start(1), m.end(1), 0.7, "unit-line")
