@@ -316,7 +316,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         ) and (
             # a title spelled as a word ("professor", "miss") may end a sentence, and in lower case
             # it is as often a noun: then only a census name or a capital in the same sentence follows
-            (w in _ABBREV_TITLES and (cap(i + 1) or lows[i + 1] not in lex.english or lows[i + 1] in first))
+            (w in _ABBREV_TITLES and (cap(i + 1) or "." in gap(i + 1) or lows[i + 1] not in lex.english
+                                      or lows[i + 1] in first))
             or ("." not in gap(i + 1) and (
                 cap(i + 1) if words[i][0].islower() and lows[i + 1] not in first else True))
         ):
@@ -339,7 +340,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             unknown_lower = not cap(k) and _lower_surname(lows[k]) and (
                 strong or (w in FAMILY_ROLES and (
                     lows[k] in lex.first_any or lows[k] in lex.last_any
-                    or (not _ENGLISH_SUFFIX.search(lows[k]) and lows[k] not in lex.english))))
+                    or (not _ENGLISH_SUFFIX.search(lows[k]) and (
+                        lows[k] not in lex.english
+                        # "husband amrita spence": a dictionary word, but a census surname follows
+                        or (k + 1 < n and _SPACE_GAP.match(gap(k + 1)) and not cap(k + 1) and lows[k + 1] in last))))))
             if (namey(k) or (lexical and lows[k] not in _NEVER)) and (
                 cap(k) or lexical or unknown_lower
             ):
