@@ -54,7 +54,7 @@ miniaudio_header() {
   sdist="$tmp/miniaudio-$MINIAUDIO_VERSION.tar.gz"
   echo "$MINIAUDIO_SHA256  $sdist" | sha256sum --check --quiet -
   mkdir -p "$inc/miniaudio"
-  tar -xzf "$sdist" -C "$tmp" "miniaudio-$MINIAUDIO_VERSION/miniaudio/miniaudio.h"
+  tar --no-same-owner -xzf "$sdist" -C "$tmp" "miniaudio-$MINIAUDIO_VERSION/miniaudio/miniaudio.h"
   mv "$tmp/miniaudio-$MINIAUDIO_VERSION/miniaudio/miniaudio.h" "$inc/miniaudio/miniaudio.h"
 }
 

@@ -109,6 +109,7 @@ class OllamaServer:
             "OLLAMA_NUM_PARALLEL": "1",
             "OLLAMA_CONTEXT_LENGTH": str(tinymodel.N_CTX),
             "OLLAMA_NOPRUNE": "1",
+            "GIN_MODE": "release",             # no route table in the log
         })
         return env
 
