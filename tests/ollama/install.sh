@@ -9,8 +9,9 @@
 #
 # The module zip of github.com/ollama/ollama leaves out three third-party headers its cgo
 # code includes; they come from Debian (nlohmann-json3-dev, libstb-dev, installed when
-# missing) and from the sdist of PyPI's miniaudio (header only, sha256-checked), and go on
-# the include path through CGO_CPPFLAGS. No prebuilt binary is downloaded.
+# missing) and from the sdist of PyPI's miniaudio (header only, sha256-checked, kept in a
+# user cache dir), and go on the include path through CGO_CPPFLAGS. No prebuilt binary is
+# downloaded.
 set -euo pipefail
 
 OLLAMA_VERSION="0.17.4"
@@ -19,7 +20,10 @@ MINIAUDIO_SHA256="ff51e2887bb673e2e757752b586b3dc924d59aa5fbcae9bbc45f4a111bd326
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="$root/.tools/bin"
-inc="$root/.tools/ollama-include"
+# The extra include dir sits outside the checkout, at a path that depends only on the pinned
+# version: CGO_CPPFLAGS is part of the Go build cache key of every cgo package, so a path inside
+# the checkout would make each clone (CI's fresh one included) recompile llama.cpp from scratch.
+inc="${PACKGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/packgate}/ollama-include/miniaudio-$MINIAUDIO_VERSION"
 models="$root/.tools/ollama-models"
 py="${PYTHON:-$root/.venv/bin/python}"
 mkdir -p "$bin"
@@ -39,8 +43,8 @@ debian_headers() {
   [ ${#missing[@]} -eq 0 ] && return
   echo "ollama: installing ${missing[*]} (headers the Go module zip leaves out)"
   command -v apt-get >/dev/null || { echo "ollama: needs ${missing[*]} (Debian packages)" >&2; exit 1; }
-  as_root apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null \
-    || { as_root apt-get update -qq && as_root apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null \
+    || { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
 }
 
 miniaudio_header() {
@@ -55,7 +59,8 @@ miniaudio_header() {
   echo "$MINIAUDIO_SHA256  $sdist" | sha256sum --check --quiet -
   mkdir -p "$inc/miniaudio"
   tar --no-same-owner -xzf "$sdist" -C "$tmp" "miniaudio-$MINIAUDIO_VERSION/miniaudio/miniaudio.h"
-  mv "$tmp/miniaudio-$MINIAUDIO_VERSION/miniaudio/miniaudio.h" "$inc/miniaudio/miniaudio.h"
+  cp "$tmp/miniaudio-$MINIAUDIO_VERSION/miniaudio/miniaudio.h" "$inc/miniaudio/.miniaudio.h.$$"
+  mv -f "$inc/miniaudio/.miniaudio.h.$$" "$inc/miniaudio/miniaudio.h"   # atomic: clones may run this at once
 }
 
 install_ollama() {
