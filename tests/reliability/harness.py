@@ -110,7 +110,7 @@ class GatewayProc:
 
 
 def start_gateway(tmp: Path, opa_url: str, standin_url: str, *, packs=PACK_FILES,
-                  opa_timeout: float = 0.5) -> GatewayProc:
+                  opa_timeout: float = 0.5, args: tuple[str, ...] = ()) -> GatewayProc:
     tmp.mkdir(parents=True, exist_ok=True)
     port_file, db, log = tmp / "port", tmp / "audit.db", tmp / "gateway.log"
     env = {**os.environ, "PACKGATE_JWT_SECRET": JWT_SECRET, "PACKGATE_AUDIT_HMAC_KEY": "reliability-hmac",
@@ -119,6 +119,7 @@ def start_gateway(tmp: Path, opa_url: str, standin_url: str, *, packs=PACK_FILES
            "--audit-db", str(db), "--port-file", str(port_file), "--opa-timeout", str(opa_timeout)]
     for p in packs:
         cmd += ["--pack", str(p)]
+    cmd += args
     with open(log, "ab") as f:
         proc = subprocess.Popen(cmd, stdout=f, stderr=f, stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30

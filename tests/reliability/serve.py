@@ -22,6 +22,7 @@ from packgate.compiler.build import build_bundle
 from packgate.runtime.gateway.app import create_app
 from packgate.runtime.audit import AuditLog
 from packgate.runtime.gateway.config import GatewayConfig, Route
+from packgate.runtime.process.transport import uvicorn_config
 
 
 def main() -> None:
@@ -32,7 +33,10 @@ def main() -> None:
     p.add_argument("--audit-db", required=True)
     p.add_argument("--port-file", required=True)
     p.add_argument("--opa-timeout", type=float, default=0.5)
+    p.add_argument("--nofile", type=int, default=0, help="RLIMIT_NOFILE soft limit (the fd limit a flood meets)")
     args = p.parse_args()
+    if args.nofile:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (args.nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     # SIGUSR1: the "disk" fills (4 KiB file-size quota); SIGUSR2: space returns
@@ -50,8 +54,8 @@ def main() -> None:
     sock.bind(("127.0.0.1", 0))
     with open(args.port_file, "w") as f:
         f.write(str(sock.getsockname()[1]))
-    server = uvicorn.Server(uvicorn.Config(create_app(config), loop="uvloop", http="httptools", log_level="warning",
-                                           access_log=False, lifespan="on", timeout_graceful_shutdown=5,
+    # the production transport (header, connection and timeout limits: runtime/process/transport.py)
+    server = uvicorn.Server(uvicorn_config(create_app(config), lifespan="on", timeout_graceful_shutdown=5,
                                            backlog=1024, timeout_keep_alive=30))
     try:
         server.run(sockets=[sock])
