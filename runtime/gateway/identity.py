@@ -7,7 +7,8 @@ values are left missing: OPA's `deny_if_missing` decides what that means.
 With `rbac.require_auth: true`, client-sent identity headers and metadata are dropped and identity
 comes only from `Authorization: Bearer <jwt>`, verified with the pack's `rbac.jwt` algorithm
 (HS256: key in `PACKGATE_JWT_SECRET`; RS256: PEM public key in `PACKGATE_JWT_PUBLIC_KEY`). A token
-that is present but forged, expired, not yet valid, for another issuer/audience, unsigned
+that is present but forged, expired, not yet valid (`nbf`, or `iat` in the future), valid for longer
+than the pack's `rbac.jwt.max_lifetime_s` (24 h by default), for another issuer/audience, unsigned
 (`alg: none`) or signed with another algorithm is a 401 `invalid_token` here — it is not a fact
 to weigh but a credential that failed. No token at all is left to OPA (`unauthenticated`).
 """
@@ -15,6 +16,7 @@ to weigh but a credential that failed. No token at all is left to OPA (`unauthen
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -72,6 +74,21 @@ def _verification_key(cfg: Jwt) -> Any:
                            verdict="denied") from None
 
 
+TOO_LONG = "token lifetime exceeds the maximum"  # the reason for an over-long token
+
+
+def _lifetime_exceeded(claims: dict[str, Any], cfg: Jwt) -> bool:
+    """A token valid for longer than `max_lifetime_s` (from now, or from its `iat`), leeway aside.
+
+    A stolen token with `exp` in the year 5000 (or `1e20`) would otherwise never stop working.
+    PyJWT has checked that `exp` and any `iat` convert with `int()` (it compares them the same way),
+    and refused an `iat` in the future."""
+    longest = cfg.max_lifetime_s + cfg.leeway_s
+    exp = int(claims["exp"])
+    iat = int(claims["iat"]) if "iat" in claims else None
+    return exp - time.time() > longest or (iat is not None and exp - iat > longest)
+
+
 def verify_bearer(authorization: str, cfg: Jwt) -> tuple[str | None, str | None]:
     """(user, role) from a verified token, or 401 `invalid_token`."""
     scheme, _, token = authorization.strip().partition(" ")
@@ -90,6 +107,9 @@ def verify_bearer(authorization: str, cfg: Jwt) -> tuple[str | None, str | None]
         reason = "token expired" if isinstance(exc, jwt.ExpiredSignatureError) else "token rejected"
         raise GatewayError(401, "invalid_token", reason, param="authorization", policy="rbac",
                            verdict="denied") from None
+    if _lifetime_exceeded(claims, cfg):
+        raise GatewayError(401, "invalid_token", TOO_LONG, param="authorization", policy="rbac",
+                           verdict="denied")
     return _clean(claims.get(cfg.user_claim)), _clean(claims.get(cfg.role_claim))
 
 
