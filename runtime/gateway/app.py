@@ -16,6 +16,7 @@ from packgate.runtime.opa.client import OpaClient
 from packgate.runtime.upstream.client import Upstreams
 from packgate.runtime.wire.errors import GatewayError, error_response
 
+from .admission import Admission
 from .config import GatewayConfig, RouteTable
 from .outcome import Gateway, Outcome, finish
 from .pipeline import chat
@@ -91,7 +92,9 @@ def _endpoints() -> list[Endpoint]:
 def create_app(config: GatewayConfig) -> Starlette:
     """Build the gateway for `config`; `app.state.routes` holds the swappable RouteTable."""
     gw = Gateway(config=config, opa=OpaClient(config.opa_url, config.opa_timeout_s),
-                 upstreams=Upstreams(config.upstream_connect_timeout_s, config.standin_url))
+                 upstreams=Upstreams(config.upstream_connect_timeout_s, config.standin_url),
+                 admission=Admission(config.max_active_requests, config.max_queued_requests,
+                                     config.max_queue_wait_s))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]

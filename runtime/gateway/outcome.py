@@ -14,6 +14,7 @@ from packgate.runtime.opa.client import OpaClient
 from packgate.runtime.upstream.client import Upstreams
 from packgate.runtime.wire.errors import GatewayError
 
+from .admission import Admission
 from .config import GatewayConfig, Route
 from .metrics import Metrics
 
@@ -30,6 +31,7 @@ class Gateway:
     opa: OpaClient
     upstreams: Upstreams
     metrics: Metrics = field(default_factory=Metrics)
+    admission: Admission = field(default_factory=Admission)
 
 
 def short(value: Any) -> Any:

@@ -110,6 +110,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     tools = identity.tools_used(chat.tools, headers)
     sensitivity = identity.declared_sensitivity(headers, chat.metadata)
     out.tools, out.sensitivity = tools, sensitivity
+    await gw.admission.admit()  # a slot before anything costly (scan, OPA, upstream), else 503 overloaded
 
     # 3. pre-scan: findings per text slot; only counts leave this step
     texts = list(chat.texts())
