@@ -21,8 +21,13 @@ OPA, 3,000 interleaved calls: client CPU per decision 275 -> 125 us, p50 0.84 ->
 569/577 -> 640/637 req/s. No retry-with-back-off on 502/503/504 — a failing OPA must fail closed
 at once, not after seconds of sleeps. We retry exactly once, at once, on a connection error (a
 decision is a pure read, and a pooled connection to an OPA that has been restarted fails on first
-use); timeouts are never retried, and a connection that timed out or was cancelled mid-request is
-closed, never reused.
+use), and once on a fresh connection after a timeout: on a saturated machine an OPA answer can
+miss the deadline because the gateway's own event loop was late to read it (21 of 3,000 requests
+got a spurious 503 beside two CPU-bound processes), so one late answer is not "OPA is down"; two
+are (a frozen OPA fails closed after twice the deadline). The deadline counts from when the
+request is written (connecting has its own), and an answer already in the socket buffer when it
+fires is still taken. A connection that timed out or was cancelled mid-request is closed, never
+reused.
 
 Fail closed: a refused connection, a timeout, a non-200 answer, a body that is not JSON, or an
 undefined result (`{}` without `result`) all raise `OpaUnavailable`; the caller answers 503.
@@ -60,6 +65,29 @@ class Decision:
     seconds: float
 
 
+
+
+async def _answer(answer: asyncio.Future[tuple[int, bytes]], timeout: float) -> tuple[int, bytes]:
+    """`answer` within `timeout`, counted fairly when the gateway itself is slow.
+
+    A busy event loop runs due timers before it reads sockets: an answer OPA sent in time can sit
+    unread in the socket buffer when the deadline fires. Before giving up, let the loop poll once
+    more (two turns) and take the answer if it has arrived; the future itself is never cancelled
+    by the deadline (`shield`), so that answer is not lost.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            return await asyncio.shield(answer)
+    except TimeoutError:
+        for _ in range(2):
+            await asyncio.sleep(0)
+        if answer.done() and not answer.cancelled():
+            return answer.result()  # ConnectionLost propagates as itself
+        answer.cancel()
+        raise
+    except BaseException:
+        answer.cancel()  # cancelled mid-request: nobody will read this answer
+        raise
 
 
 def _dumps(obj: Any) -> str:
@@ -123,14 +151,17 @@ class OpaClient:
             conn = None
             try:
                 async with asyncio.timeout(self._timeout):
-                    conn = self._pool.pooled()
+                    conn = self._pool.pooled() if attempt == 0 else None
                     if conn is None:
                         conn = await self._pool.connect()
-                    status, raw = await conn.send(head, payload)
+                answer = conn.send(head, payload)  # the deadline counts from here: OPA's time, not ours
+                status, raw = await _answer(answer, self._timeout)
             except (asyncio.TimeoutError, TimeoutError):
                 if conn is not None:
                     conn.fail()  # an answer may still arrive on it: never reuse
-                raise OpaUnavailable("timeout") from None
+                if attempt:
+                    raise OpaUnavailable("timeout") from None
+                continue  # once more on a fresh connection before calling OPA unavailable
             except (ConnectionLost, OSError):
                 if attempt:
                     raise OpaUnavailable("unreachable") from None
