@@ -34,6 +34,8 @@ def main() -> None:
     p.add_argument("--port-file", required=True)
     p.add_argument("--opa-timeout", type=float, default=0.5)
     p.add_argument("--nofile", type=int, default=0, help="RLIMIT_NOFILE soft limit (the fd limit a flood meets)")
+    p.add_argument("--max-active", type=int, default=GatewayConfig.max_active_requests)
+    p.add_argument("--max-queued", type=int, default=GatewayConfig.max_queued_requests)
     args = p.parse_args()
     if args.nofile:
         resource.setrlimit(resource.RLIMIT_NOFILE, (args.nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
@@ -48,7 +50,8 @@ def main() -> None:
     audit = AuditLog.open(args.audit_db, busy_ms=50, retry_max_s=0.1)
     config = GatewayConfig(routes=[Route.from_built(b) for b in built.packs], opa_url=args.opa_url,
                            bundle_revision=built.revision, audit=audit, opa_timeout_s=args.opa_timeout,
-                           standin_url=args.standin_url, max_body_bytes=1024 * 1024)
+                           standin_url=args.standin_url, max_body_bytes=1024 * 1024,
+                           max_active_requests=args.max_active, max_queued_requests=args.max_queued)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
