@@ -7,7 +7,10 @@ that finds the queue full, or waits longer than that, is refused with 503 `overl
 `Retry-After` header (one audit event, verdict `overloaded`): an explicit "come back later" instead
 of every request slowing down until OPA deadlines fire and look like an OPA outage.
 
-A slot is held until the request's task ends (the answer written), however it ends.
+A slot is for the work the gateway's own event loop does: it is given back while the request waits
+on the model (that costs the loop nothing, and a slow model must not starve the queue) and taken
+again, ahead of new arrivals and never refused, for the response decision; it is released for good
+when the request's task ends (the answer written), however it ends.
 """
 
 from __future__ import annotations
@@ -25,6 +28,26 @@ def overloaded(why: str) -> GatewayError:
                         verdict="overloaded", headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+class Slot:
+    """One request's claim on a slot; released when its task ends, however it ends."""
+
+    def __init__(self, admission: Admission) -> None:
+        self._admission = admission
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self._admission._release()
+
+    async def reacquire(self) -> None:
+        """Back from waiting on the model: a slot again, ahead of new arrivals and never refused
+        (the upstream has already done its work; shedding now would waste it)."""
+        if not self.held:
+            await self._admission._acquire(front=True)
+            self.held = True
+
+
 class Admission:
     """A bounded FIFO of waiting requests in front of `max_active` slots (one per event loop)."""
 
@@ -37,30 +60,42 @@ class Admission:
     def queued(self) -> int:
         return len(self._waiters)
 
-    async def admit(self) -> None:
-        """Take a slot (waiting in line if need be) for the current task, or raise 503 `overloaded`."""
+    async def admit(self) -> Slot:
+        """A slot (waiting in line if need be) for the current task, or 503 `overloaded`."""
         task = asyncio.current_task()
         assert task is not None
-        if self.active < self.max_active and not self._waiters:
+        if not self._free() and len(self._waiters) >= self.max_queued:
+            raise overloaded("queue full")
+        try:
+            async with asyncio.timeout(self.max_wait_s):
+                await self._acquire(front=False)
+        except TimeoutError:
+            raise overloaded("waited too long") from None
+        slot = Slot(self)
+        task.add_done_callback(lambda _task: slot.release())
+        return slot
+
+    def _free(self) -> bool:
+        return self.active < self.max_active and not self._waiters
+
+    async def _acquire(self, *, front: bool) -> None:
+        if self._free():
             self.active += 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        if front:
+            self._waiters.appendleft(turn)
         else:
-            if len(self._waiters) >= self.max_queued:
-                raise overloaded("queue full")
-            turn = asyncio.get_running_loop().create_future()
             self._waiters.append(turn)
-            try:
-                async with asyncio.timeout(self.max_wait_s):
-                    await turn  # `_release` hands its slot straight to us
-            except BaseException as exc:
-                if turn.done() and not turn.cancelled():
-                    self._release()  # the slot arrived as we gave up: pass it on
-                else:
-                    turn.cancel()
-                    self._waiters.remove(turn)
-                if isinstance(exc, TimeoutError):
-                    raise overloaded("waited too long") from None
-                raise
-        task.add_done_callback(lambda _task: self._release())
+        try:
+            await turn  # `_release` hands its slot straight to us
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._release()  # the slot arrived as we gave up: pass it on
+            else:
+                turn.cancel()
+                self._waiters.remove(turn)
+            raise
 
     def _release(self) -> None:
         while self._waiters:

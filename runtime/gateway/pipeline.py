@@ -110,7 +110,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     tools = identity.tools_used(chat.tools, headers)
     sensitivity = identity.declared_sensitivity(headers, chat.metadata)
     out.tools, out.sensitivity = tools, sensitivity
-    await gw.admission.admit()  # a slot before anything costly (scan, OPA, upstream), else 503 overloaded
+    slot = await gw.admission.admit()  # a slot before anything costly (scan, OPA), else 503 overloaded
 
     # 3. pre-scan: findings per text slot; only counts leave this step
     texts = list(chat.texts())
@@ -142,7 +142,9 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     if any(t.get("action") == "redact" for t in transforms):
         _redact_slots(route, chat, texts, slot_findings, transforms, session, out)
     order = _failover_order(req, route, out)
+    slot.release()  # waiting on the model costs the event loop nothing
     completion, target = await _forward(gw, route, chat, order, out)
+    await slot.reacquire()
     out.target = target
 
     # 6. OPA response decision on the whole answer
