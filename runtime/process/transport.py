@@ -171,8 +171,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._unset_keepalive_if_required()
         while data:
             if self._in_head:
-                if self._head_bytes == 0 and (self.cycle is None or self.cycle.response_complete):
-                    self._arm(self.limits.header_timeout_s)  # a new request starts with this byte
+                if self._deadline is None and (self.cycle is None or self.cycle.response_complete):
+                    self._arm(self.limits.header_timeout_s)  # a keep-alive request starts with this byte
                 room = self.limits.max_header_bytes + 1 - self._head_bytes
                 chunk, data = data[:room], data[room:]
                 self._head_bytes += len(chunk)
