@@ -214,8 +214,8 @@ class Engine:
         """Findings per text, scanning the texts as one: a value split across two messages or two
         content parts (`123-45` | `-6789`) is found, and each part gets the findings for its fragment.
 
-        Parts are joined as they are, with a space only between two letters ("Jane" | "Doe"), so split
-        digits and separators run on. Each part is also scanned on its own (a join can hide a value at
+        Parts are joined as they are, with a space where a letter meets the boundary ("Jane" | "Doe",
+        "00483921" | "type"), so split digits and separators run on. Each part is also scanned on its own (a join can hide a value at
         a boundary) and the two views are merged: then `redact(texts[i], result[i], ...)` per part.
         """
         texts = list(texts)
@@ -227,7 +227,9 @@ class Engine:
         for i, t in enumerate(texts):
             if i:
                 prev = texts[i - 1]
-                letters = bool(prev) and bool(t) and prev[-1].isalpha() and t[0].isalpha()
+                # run digits and separators on (`123-45` | `-6789`); a letter on either side starts a
+                # new word, so `MRN 00483921` | `type` is not one identifier `00483921type`
+                letters = bool(prev) and bool(t) and (prev[-1].isalpha() or t[0].isalpha())
                 sep = " " if letters else ""
                 pieces.append(sep)
                 pos += len(sep)
