@@ -39,6 +39,7 @@ def requests_planting(phi: str) -> list[tuple[str, dict, dict]]:
                   "X-Request-ID": phi, "Referer": phi}
     metadata = {"user_id": phi, "user_role": phi, "tool": phi, "data_sensitivity": phi, "note": phi}
     msgs = [{"role": "user", "content": f"hello {phi}", "name": "n"}]
+    ollama_msgs = [{"role": "user", "content": f"hello {phi}"}]  # Ollama messages have no `name`
     clin = {"X-User-ID": "u-1", "X-User-Role": "clinician"}
     officer = {"X-User-ID": "u-2", "X-User-Role": "privacy-officer"}
     chat = "/v1/chat/completions"
@@ -53,8 +54,8 @@ def requests_planting(phi: str) -> list[tuple[str, dict, dict]]:
         (chat, {**officer}, {"model": phi, "messages": msgs, "stream": True,
                              "tools": [{"type": "custom", "custom": {"name": phi}}]}),
         (chat, {**clin}, {"model": phi, "messages": msgs, "tools": [{"function": {"name": phi}}]}),
-        ("/api/chat", {"X-User-ID": phi, "X-User-Role": "clinician"}, {"model": phi, "messages": msgs}),
-        ("/api/chat", {**officer, "X-Tool": phi}, {"model": phi, "messages": msgs, "stream": False}),
+        ("/api/chat", {"X-User-ID": phi, "X-User-Role": "clinician"}, {"model": phi, "messages": ollama_msgs}),
+        ("/api/chat", {**officer, "X-Tool": phi}, {"model": phi, "messages": ollama_msgs, "stream": False}),
         (chat, {"X-User-Role": "clinician"}, {"model": phi, "messages": msgs, "metadata": {"user_id": phi}}),
         (chat, {**clin}, {"model": phi, "messages": msgs, "n": phi}),
         (chat, {**clin}, {"model": phi, "messages": [{"role": phi, "content": phi}]}),

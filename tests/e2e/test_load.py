@@ -26,10 +26,17 @@ FD_TOLERANCE = 32
 
 
 def assert_flat(rep) -> None:
-    base_rss, base_fds = rep.samples[1][1], rep.samples[1][2]
-    for n, rss, fds in rep.samples[2:]:
+    """No growth with the request count. Descriptors follow the pools (64 client connections, the
+    upstream and OPA keep-alive pools, the scan worker's pipes), which fill up over the first half of
+    a run on a busy machine: the second half may not rise above the first half's peak. A leak of one
+    descriptor per request would add ~1,500 here."""
+    base_rss = rep.samples[1][1]
+    for n, rss, _ in rep.samples[2:]:
         assert rss - base_rss <= RSS_TOLERANCE_KIB, f"RSS grew {(rss - base_rss) // 1024} MiB by request {n}: {rep.samples}"
-        assert fds - base_fds <= FD_TOLERANCE, f"fds {base_fds} -> {fds} by request {n}: {rep.samples}"
+    half = max(2, len(rep.samples) // 2)
+    peak = max(fds for _, _, fds in rep.samples[1:half])
+    for n, _, fds in rep.samples[half:]:
+        assert fds - peak <= FD_TOLERANCE, f"fds rose from a peak of {peak} to {fds} by request {n}: {rep.samples}"
 
 
 def test_mixed_load_64_clients(live, rel_standin) -> None:
