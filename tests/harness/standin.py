@@ -40,10 +40,16 @@ def is_serving(model: StandinModel) -> bool:
 
 
 def forwarded_ids(model: StandinModel) -> Counter[str]:
-    """Request ids (`req <id> ` in the prompt) the stand-in received, one count per upstream call."""
-    ids: Counter[str] = Counter()
+    """Request ids (`req <id> ` in the prompt) the stand-in received: for each id, the most calls any
+    one target (the body's `model`) got. A request sent once to each target of OPA's failover order
+    (the first timed out on a starved machine) counts 1; the same request sent twice to one target
+    (a re-send) counts 2."""
+    calls: Counter[tuple[str, str]] = Counter()
     for r in model.received:
         m = ID_RE.search(orjson.dumps(r.body).decode())
         if m:
-            ids[m.group(1)] += 1
+            calls[(m.group(1), str(r.body.get("model")))] += 1
+    ids: Counter[str] = Counter()
+    for (rid, _), n in calls.items():
+        ids[rid] = max(ids[rid], n)
     return ids
