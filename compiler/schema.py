@@ -79,6 +79,10 @@ class Target(Strict):
 
 class Providers(Strict):
     targets: list[Target] = Field(min_length=1)
+    ca_bundle: str | None = Field(
+        None, min_length=2, max_length=4096,
+        description="Absolute path of a PEM CA bundle that https:// targets are verified against instead of the system trust store.",
+    )
 
 
 class Chain(Strict):

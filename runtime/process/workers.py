@@ -86,7 +86,7 @@ def run_workers(opts: GatewayOptions, on_ready: Callable[[Supervisor], None] | N
         config = uvicorn.Config("packgate.runtime.process.workers:worker_app", factory=True,
                                 host=opts.host, port=opts.port, workers=opts.workers,
                                 loop="uvloop", http="httptools", log_level="warning",
-                                access_log=False, server_header=False)
+                                access_log=False, server_header=False, **opts.tls())
         sock = config.bind_socket()
         sup.bound_port = int(sock.getsockname()[1])
         stop = threading.Event()
