@@ -71,7 +71,7 @@ def record_crisis(app: Starlette, route: Route, crisis: dict[str, Any], out: Out
             "type": crisis["code"], "priority": crisis.get("priority"), "event_id": out.id, "route": route.name,
             "action": crisis["action"], "categories": [c for c in crisis["categories"] if isinstance(c, str)],
             "escalation_id": escalation_id,
-        })
+        }, route.pack.providers.ca_bundle)
 
 
 def notifier(app: Starlette) -> Notifier:

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import os
+import ssl
 import time
 from typing import Any
 
@@ -37,18 +38,21 @@ def sign(secret: bytes, timestamp: str, body: bytes) -> str:
 class Notifier:
     """Sends urgent notifications in the background; `sent`/`failed` count outcomes."""
 
-    def __init__(self, *, attempts: int = 3, timeout_s: float = 5.0, verify: Any = True) -> None:
-        self.attempts, self.timeout_s, self.verify = attempts, timeout_s, verify
+    def __init__(self, *, attempts: int = 3, timeout_s: float = 5.0) -> None:
+        self.attempts, self.timeout_s = attempts, timeout_s
         self.sent = 0
         self.failed = 0
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def notify(self, url: str, secret_env: str | None, payload: dict[str, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(self._send(url, secret_env or DEFAULT_SECRET_ENV, payload))
+    def notify(self, url: str, secret_env: str | None, payload: dict[str, Any], ca_bundle: str | None = None) -> None:
+        """Send in the background. An https:// receiver is verified like a target: the system trust
+        store, or the pack's CA bundle."""
+        task = asyncio.get_running_loop().create_task(
+            self._send(url, secret_env or DEFAULT_SECRET_ENV, payload, ca_bundle))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _send(self, url: str, secret_env: str, payload: dict[str, Any]) -> None:
+    async def _send(self, url: str, secret_env: str, payload: dict[str, Any], ca_bundle: str | None) -> None:
         secret = os.environ.get(secret_env, "")
         if not secret:
             self.failed += 1
@@ -58,7 +62,13 @@ class Notifier:
         stamp = str(int(time.time()))
         headers = {"content-type": "application/json", TIMESTAMP_HEADER: stamp,
                    SIGNATURE_HEADER: sign(secret.encode(), stamp, body)}
-        async with httpx.AsyncClient(timeout=self.timeout_s, verify=self.verify) as client:
+        try:
+            verify = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
+        except (OSError, ssl.SSLError):
+            self.failed += 1
+            log.error("urgent notification for event %s not sent: the CA bundle cannot be read", payload.get("event_id"))
+            return
+        async with httpx.AsyncClient(timeout=self.timeout_s, verify=verify, trust_env=False) as client:
             for attempt in range(self.attempts):
                 try:
                     r = await client.post(url, content=body, headers=headers)

@@ -95,3 +95,16 @@ def test_denies_si_on_a_patient_route_pages_no_one(gw: Gw) -> None:
     assert r.choices[0].message.content != RESOURCES
     assert len(gw.standin.received) == 1
     assert gw.receiver.wait(1, timeout=1.0) == []
+
+
+def test_crisis_wording_in_the_model_answer_is_replaced_on_an_output_scoped_route(gw: Gw) -> None:
+    from packgate.runtime.demo.standin import Reply
+
+    gw.standin.script(Reply(text="Honestly, you should just kill yourself. I want to end my life too."))
+    mark = gw.mark()
+    r = ask(gw, "sg-respond", "Can you help me plan my week?", PATIENT)
+    assert r.choices[0].message.content == RESOURCES
+    assert len(gw.standin.received) == 1
+    [ev] = gw.events_after(mark)
+    assert ("crisis-detection", "crisis_indicator") in {(x["policy"], x["code"]) for x in ev["reasons"]}
+    assert "kill" not in json.dumps(ev)
