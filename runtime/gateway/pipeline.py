@@ -199,7 +199,8 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     held_crisis = next((c for c in (crisis, out_crisis) if c is not None and c["action"] == "escalate"), None)
     if held_crisis is not None:
         out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id), short(who.role),
-                                                      held_crisis["policy"], held_crisis["code"]
+                                                      held_crisis["policy"], held_crisis["code"],
+                                                      priority=held_crisis.get("priority")
                                                       ) if cfg.audit else f"esc_{uuid.uuid4().hex}"
         safeguarding.record_crisis(request.app, route, held_crisis, out, out.escalation_id)
         out.verdict, out.status = held_crisis["verdict"], held_crisis["status"]

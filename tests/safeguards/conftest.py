@@ -147,6 +147,7 @@ def write_packs(directory: Path, notify_url: str) -> list[Path]:
         "sg-clinician": pack_yaml("sg-clinician", ["crisis-detection"], crisis_policy("respond", "clinician", notify_url)),
         "sg-guard": pack_yaml("sg-guard", ["prompt-guard"], guard_policy("refuse", "block")),
         "sg-replace": pack_yaml("sg-replace", ["prompt-guard"], guard_policy("replace", "flag")),
+        "sg-review": pack_yaml("sg-review", ["human-oversight"], "  human-oversight:\n    action: escalate\n"),
     }
     paths = []
     for name, text in packs.items():

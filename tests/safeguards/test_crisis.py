@@ -54,7 +54,11 @@ def test_respond_route_answers_an_ollama_client_in_its_own_format(gw: Gw) -> Non
     assert len(gw.receiver.wait(1)) == 1
 
 
-def test_escalate_route_holds_the_answer_as_an_urgent_escalation(gw: Gw) -> None:
+def test_escalate_route_holds_the_answer_as_an_urgent_escalation_on_top_of_the_queue(gw: Gw) -> None:
+    routine = httpx.post(gw.route("sg-review") + "/v1/chat/completions", headers=PATIENT, timeout=15,
+                         json={"model": "m", "messages": [{"role": "user", "content": "When is my appointment?"}]})
+    assert routine.status_code == 200 and routine.headers["x-packgate-escalation-id"]
+    gw.standin.reset()
     mark = gw.mark()
     r = httpx.post(gw.route("sg-escalate") + "/v1/chat/completions", headers=PATIENT, timeout=15,
                    json={"model": "m", "messages": [{"role": "user", "content": "I want to end my life"}]})
@@ -68,8 +72,10 @@ def test_escalate_route_holds_the_answer_as_an_urgent_escalation(gw: Gw) -> None
     [ev] = gw.events_after(mark)
     assert ev["verdict"] == "escalated" and ev["escalation_id"] == esc_id
     assert ("crisis-detection", "crisis_indicator") in {(x["policy"], x["code"]) for x in ev["reasons"]}
-    [esc] = [e for e in list_escalations(gw.audit.path, status="open") if e["id"] == esc_id]
-    assert (esc["policy"], esc["reason"]) == ("crisis-detection", "crisis_indicator")
+    queue = list_escalations(gw.audit.path, status="open")
+    assert queue[0]["id"] == esc_id  # opened after the routine one, reviewed before it
+    assert (queue[0]["policy"], queue[0]["reason"], queue[0]["priority"]) == ("crisis-detection", "crisis_indicator", "urgent")
+    assert routine.headers["x-packgate-escalation-id"] in [e["id"] for e in queue[1:]]
     [note] = gw.receiver.wait(1)
     assert json.loads(note.body)["escalation_id"] == esc_id
 
