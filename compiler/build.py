@@ -101,7 +101,8 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
             {**context, "name": name, "ident": rego_literal.identifier(name),
              "config": config.model_dump(mode="json", by_alias=True, exclude_none=True)},
         )
-    files[f"{base}/generated_test.rego"] = testgen.render_generated(TEMPLATES, package, loaded)
+    for name, text in testgen.render_generated(TEMPLATES, package, loaded).items():
+        files[f"{base}/{name}"] = text
     if pack.tests:
         files[f"{base}/pack_test.rego"] = testgen.render_pack_tests(TEMPLATES, package, loaded)
     for extra in sorted(loaded.path.parent.glob(f"{loaded.path.stem}*_test.rego")):

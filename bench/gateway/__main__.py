@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.gateway.procs import free_port, wait_http
+from tests.harness import free_port, wait_http
 
 from .prompt import HEADERS, ollama_body
 
@@ -190,9 +190,9 @@ def main() -> None:
 
         def start_gateway(workers: int) -> tuple[subprocess.Popen, int]:
             port = free_port()
-            p = procs.start([PY, "-m", "bench.gateway.gateway_proc", "--port", str(port), "--opa-url", opa_url,
-                             "--upstream", up_url, "--audit-db", str(work / f"audit-{workers}-{port}.db"),
-                             "--workers", str(workers), str(SEED), str(VARIANT)],
+            p = procs.start([PY, "-m", "tests.harness.serve", "--port", str(port), "--opa-url", opa_url,
+                             "--standin-url", up_url, "--audit-db", str(work / f"audit-{workers}-{port}.db"),
+                             "--workers", str(workers), "--pack", str(SEED), "--pack", str(VARIANT)],
                             stdout=subprocess.DEVNULL)
             wait_up(f"http://127.0.0.1:{port}/health")
             return p, port

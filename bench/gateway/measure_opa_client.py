@@ -19,7 +19,7 @@ import uvloop
 from opa_client.opa_async import AsyncOpaClient
 
 from packgate.runtime.opa.client import OpaClient
-from tests.gateway.procs import start_opa
+from tests.harness import start_opa
 
 POLICY = """package packgate.packs.bench
 import rego.v1

@@ -39,9 +39,9 @@ def main() -> None:
         out = work / "prof.txt"
         spy = shutil.which("py-spy") or str(Path(PY).parent / "py-spy")
         g = procs.start([spy, "record", "--format", "raw", "-r", "1000", "-o", str(out), "--",
-                         PY, "-m", "bench.gateway.gateway_proc", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
-                         "--upstream", f"http://127.0.0.1:{up_port}", "--audit-db", str(work / "a.db"),
-                         str(SEED), str(VARIANT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         PY, "-m", "tests.harness.serve", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
+                         "--standin-url", f"http://127.0.0.1:{up_port}", "--audit-db", str(work / "a.db"),
+                         "--pack", str(SEED), "--pack", str(VARIANT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_up(f"http://127.0.0.1:{gp}/health")
         t = {"name": "packgate", "port": gp, "path": "/routes/bench-deliver-route/api/chat", "body": ollama_body(),
              "headers": HEADERS}

@@ -32,9 +32,9 @@ def main() -> None:
         upp = int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
         pp, gp = free_port(), free_port()
         procs.start([PY, "-m", "bench.gateway.proxy", "--port", str(pp), "--upstream", f"http://127.0.0.1:{upp}"])
-        procs.start([PY, "-m", "bench.gateway.gateway_proc", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
-                     "--upstream", f"http://127.0.0.1:{upp}", "--audit-db", str(work / "a.db"), "--workers", workers,
-                     str(SEED), str(VARIANT)], stdout=subprocess.DEVNULL)
+        procs.start([PY, "-m", "tests.harness.serve", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
+                     "--standin-url", f"http://127.0.0.1:{upp}", "--audit-db", str(work / "a.db"), "--workers", workers,
+                     "--pack", str(SEED), "--pack", str(VARIANT)], stdout=subprocess.DEVNULL)
         wait_up(f"http://127.0.0.1:{gp}/health")
         wait_up(f"http://127.0.0.1:{pp}/api/chat", method="POST")
         body = ollama_body()

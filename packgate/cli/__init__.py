@@ -1,46 +1,44 @@
-"""The `packgate` command: one Typer app; each area registers its own commands.
+"""The `packgate` command. The Typer app is `packgate.cli.app.app`; `main` runs it so that a user
+never sees a Python traceback: every failure is one `packgate: ...` line and an `ExitCode`.
 
-Commands live beside what they drive (`compiler/cli.py`, `runtime/*_cli.py`); this module only
-mounts them and makes sure a user never sees a Python traceback.
+The command modules (and through them the compiler, the gateway and the redaction engine) are
+imported when `main` runs, not when this package is imported, so a half-installed packgate (a file
+of the package or a dependency missing) stops with a clear message instead of a traceback.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import os
 import sys
 
-import typer
+from .errors import ExitCode
 
-app = typer.Typer(
-    name="packgate",
-    help="Policy packs for clinical AI: compile to OPA bundles, serve the gateway, read the audit log.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+__all__ = ["ExitCode", "main"]
 
-# Each module exposes `register(app: typer.Typer) -> None`.
-COMMAND_MODULES = (
-    "packgate.cli.build",
-    "packgate.cli.redact",
-    "packgate.cli.gateway",
-    "packgate.cli.events",
-)
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
+def _run() -> None:
+    from .app import app  # every command module, and everything they use
+
+    app()
 
 
 def main() -> None:
     try:
-        app()
+        _run()
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except SystemExit:
         raise
-    except Exception as exc:  # never a traceback; never the exception text (it may hold PHI)
-        typer.echo(f"packgate: internal error ({type(exc).__name__}); rerun with PACKGATE_DEBUG=1 for details", err=True)
-        if __import__("os").environ.get("PACKGATE_DEBUG") == "1":
+    except ImportError as exc:  # stop, naming what is missing; never run with a part of packgate absent
+        missing = exc.name or str(exc)
+        print(f"packgate: install incomplete: cannot import {missing}; reinstall packgate "
+              "(`make setup`, or pip install -e . in the source tree)", file=sys.stderr)
+        if os.environ.get("PACKGATE_DEBUG") == "1":
             raise
-        sys.exit(70)
+        sys.exit(ExitCode.INCOMPLETE_INSTALL)
+    except Exception as exc:  # never a traceback; never the exception text (it may hold PHI)
+        print(f"packgate: internal error ({type(exc).__name__}); rerun with PACKGATE_DEBUG=1 for details",
+              file=sys.stderr)
+        if os.environ.get("PACKGATE_DEBUG") == "1":
+            raise
+        sys.exit(ExitCode.INTERNAL)

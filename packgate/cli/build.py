@@ -1,4 +1,4 @@
-"""`packgate lint`, `build`, `test` and `schema`: the compiler's commands."""
+"""`packgate lint`, `build`, `test` and `schema`: the compiler's commands (top level, no group name)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -16,47 +17,48 @@ from packgate.compiler.diagnostics import PackError, exit_code
 from packgate.compiler.schema import json_schema
 from packgate.compiler.toolchain import find_tool
 
+from .errors import fail, fail_diagnostics, print_diagnostics
+
+app = typer.Typer()
+
+Packs = Annotated[list[Path], typer.Argument(help="Pack files.")]
+
 
 def opa_binary() -> str:
     """The pinned opa from .tools/bin, else one on PATH."""
     found = find_tool("opa")
     if found is None:
-        typer.echo("packgate: opa not found; run `make setup` (builds the pinned opa into .tools/bin)", err=True)
-        raise typer.Exit(1)
+        fail("opa not found; run `make setup` (builds the pinned opa into .tools/bin)")
     return str(found)
 
 
-def _print_diagnostics(diags) -> None:
-    for d in diags:
-        typer.echo(str(d), err=True)
-
-
-def lint_cmd(packs: list[Path] = typer.Argument(..., help="Pack files.")) -> None:
+@app.command("lint")
+def lint_cmd(packs: Packs) -> None:
     """Check packs: schema, semantics, regexes. Exit 0 clean, 1 errors, 2 warnings only."""
     try:
         _, diags = load_all(packs)
     except PackError as exc:
         diags = exc.diagnostics
-    _print_diagnostics(diags)
+    print_diagnostics(diags)
     code = exit_code(diags)
     if code == 0:
         typer.echo(f"{len(packs)} pack(s) clean", err=True)
     raise typer.Exit(code)
 
 
+@app.command("build")
 def build_cmd(
-    packs: list[Path] = typer.Argument(..., help="Pack files; several build into one bundle."),
-    out: Path = typer.Option(..., "-o", "--out", help="Bundle directory to write."),
-    tar: bool = typer.Option(False, "--tar", help="Also write <out>.tar.gz for `opa run --bundle`."),
+    packs: Annotated[list[Path], typer.Argument(help="Pack files; several build into one bundle.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Bundle directory to write.")],
+    tar: Annotated[bool, typer.Option("--tar", help="Also write <out>.tar.gz for `opa run --bundle`.")] = False,
 ) -> None:
     """Compile packs into an OPA bundle directory (and optionally bundle.tar.gz)."""
     started = time.perf_counter()
     try:
         result = build_bundle(packs, out, tar=tar)
     except PackError as exc:
-        _print_diagnostics(exc.diagnostics)
-        raise typer.Exit(1)
-    _print_diagnostics(result.diagnostics)
+        fail_diagnostics(exc.diagnostics)
+    print_diagnostics(result.diagnostics)
     elapsed = (time.perf_counter() - started) * 1000
     for item in result.packs:
         typer.echo(f"{item.name} {item.version} -> data.{item.package} ({len(item.files)} files)")
@@ -65,10 +67,11 @@ def build_cmd(
         typer.echo(f"tarball {result.tar_path}")
 
 
+@app.command("test")
 def test_cmd(
-    packs: list[Path] = typer.Argument(..., help="Pack files."),
-    coverage: bool = typer.Option(False, "--coverage", help="Report coverage (opa test --coverage)."),
-    verbose: bool = typer.Option(False, "-v", "--verbose", help="List every test."),
+    packs: Packs,
+    coverage: Annotated[bool, typer.Option("--coverage", help="Report coverage (opa test --coverage).")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="List every test.")] = False,
 ) -> None:
     """Build the packs, then run the real `opa test` on the bundle; its output and exit code pass through."""
     opa = opa_binary()
@@ -76,8 +79,7 @@ def test_cmd(
         try:
             result = build_bundle(packs, Path(tmp) / "bundle")
         except PackError as exc:
-            _print_diagnostics(exc.diagnostics)
-            raise typer.Exit(1)
+            fail_diagnostics(exc.diagnostics)
         args = [opa, "test", str(result.bundle_dir)]
         if coverage:
             args += ["--coverage", "--format", "json"]
@@ -96,13 +98,7 @@ def test_cmd(
         raise typer.Exit(proc.returncode)
 
 
+@app.command("schema")
 def schema_cmd() -> None:
     """Print the JSON Schema of the pack format (for yaml-language-server and editors)."""
     typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("lint")(lint_cmd)
-    app.command("build")(build_cmd)
-    app.command("test")(test_cmd)
-    app.command("schema")(schema_cmd)

@@ -1,16 +1,15 @@
-"""`packgate gateway run` (production: the packs' own targets, never a stand-in) and `packgate demo`."""
+"""`packgate gateway run`: production, the packs' own targets, never a stand-in."""
 
 from __future__ import annotations
 
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
 from packgate.runtime.audit import DEFAULT_AUDIT_DB
-from packgate.runtime.demo import run_demo
 from packgate.runtime.process import (
     GatewayOptions,
     StartupError,
@@ -20,7 +19,11 @@ from packgate.runtime.process import (
     run_workers,
 )
 
+from .errors import fail, fail_diagnostics
+
 DEFAULT_PORT = 41002
+
+app = typer.Typer(name="gateway", help="Serve the policy gateway.", no_args_is_help=True)
 
 
 class DecisionLog(str, Enum):
@@ -28,10 +31,7 @@ class DecisionLog(str, Enum):
     console = "console"
 
 
-def fail(message: str, code: int = 1) -> None:
-    """Every error is one line (or one line per diagnostic) on stderr; never a traceback."""
-    typer.echo(f"packgate: {message}" if "\n" not in message else message, err=True)
-    raise typer.Exit(code)
+DecisionLogOption = Annotated[DecisionLog, typer.Option("--decision-log", help="OPA decision logs (masked) to the console.")]
 
 
 def _warn_external_opa(s: Supervisor) -> None:
@@ -59,50 +59,40 @@ def print_banner(s: Supervisor) -> None:
     sys.stdout.flush()
 
 
-def register(app: typer.Typer) -> None:
-    gateway = typer.Typer(help="Serve the policy gateway.", no_args_is_help=True)
-
-    @gateway.command("run")
-    def run(
-        pack: list[Path] = typer.Option(..., "--pack", help="Policy pack YAML (repeatable; the first is also served at /)."),
-        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-        port: int = typer.Option(DEFAULT_PORT, "--port", min=0, max=65535, help="Port (0: any free port)."),
-        opa_url: Optional[str] = typer.Option(None, "--opa-url", help="Use this OPA instead of an embedded one."),
-        audit_db: Path = typer.Option(Path(DEFAULT_AUDIT_DB), "--audit-db", help="Audit SQLite database."),
-        decision_log: DecisionLog = typer.Option(DecisionLog.off, "--decision-log", help="OPA decision logs (masked) to the console."),
-        workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
-        no_watch: bool = typer.Option(False, "--no-watch", help="Do not hot-reload on pack edits."),
-        tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="Serve HTTPS with this certificate (PEM chain)."),
-        tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="The certificate's private key (PEM)."),
-        verbose: bool = typer.Option(False, "--verbose", "-v"),
-    ) -> None:
-        """Compile the packs, start OPA, serve the gateway in front of the packs' own targets."""
-        configure_logging(verbose)
-        if opa_url is not None and not opa_url.startswith(("http://", "https://")):
-            fail(f"--opa-url must be an http(s) URL, got {opa_url!r}")
-        if decision_log is DecisionLog.console and opa_url is not None:
-            fail("--decision-log console configures the embedded OPA; configure your own OPA's logs")
-        opts = GatewayOptions(packs=pack, host=host, port=port, opa_url=opa_url, audit_db=audit_db,
-                              decision_log=decision_log is DecisionLog.console,
-                              watch=not no_watch, workers=workers, tls_cert=tls_cert, tls_key=tls_key)
-        try:
-            opts.tls()  # a missing or mismatched certificate/key stops here, before anything starts
-            if workers > 1:
-                run_workers(opts, on_ready=print_banner)
-            else:
-                run_gateway(opts, on_started=_warn_external_opa, on_ready=print_banner)
-        except StartupError as exc:
-            fail(str(exc))
-
-    app.add_typer(gateway, name="gateway")
-
-    @app.command("demo")
-    def demo(
-        port: int = typer.Option(DEFAULT_PORT, "--port", min=0, max=65535, help="Gateway port (0: any free port)."),
-        no_serve: bool = typer.Option(False, "--no-serve", help="Exit after the walkthrough (0 only if every scenario passed)."),
-        decision_log: DecisionLog = typer.Option(DecisionLog.off, "--decision-log", help="OPA decision logs (masked) to the console."),
-    ) -> None:
-        """The gateway on the seed pack, embedded OPA and a STAND-IN model; walks the scenarios."""
-        configure_logging(False)
-        raise typer.Exit(run_demo(port=port, serve=not no_serve,
-                                  decision_log=decision_log is DecisionLog.console))
+@app.command("run")
+def run(
+    pack: Annotated[list[Path], typer.Option(
+        "--pack", help="Policy pack YAML (repeatable; the first is also served at /).")],
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any free port).")] = DEFAULT_PORT,
+    opa_url: Annotated[Optional[str], typer.Option(
+        "--opa-url", help="Use this OPA instead of an embedded one.")] = None,
+    audit_db: Annotated[Path, typer.Option("--audit-db", help="Audit SQLite database.")] = Path(DEFAULT_AUDIT_DB),
+    decision_log: DecisionLogOption = DecisionLog.off,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
+    no_watch: Annotated[bool, typer.Option("--no-watch", help="Do not hot-reload on pack edits.")] = False,
+    tls_cert: Annotated[Optional[Path], typer.Option(
+        "--tls-cert", help="Serve HTTPS with this certificate (PEM chain).")] = None,
+    tls_key: Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Compile the packs, start OPA, serve the gateway in front of the packs' own targets."""
+    configure_logging(verbose)
+    if opa_url is not None and not opa_url.startswith(("http://", "https://")):
+        fail(f"--opa-url must be an http(s) URL, got {opa_url!r}")
+    if decision_log is DecisionLog.console and opa_url is not None:
+        fail("--decision-log console configures the embedded OPA; configure your own OPA's logs")
+    opts = GatewayOptions(packs=pack, host=host, port=port, opa_url=opa_url, audit_db=audit_db,
+                          decision_log=decision_log is DecisionLog.console,
+                          watch=not no_watch, workers=workers, tls_cert=tls_cert, tls_key=tls_key)
+    try:
+        opts.tls()  # a missing or mismatched certificate/key stops here, before anything starts
+        if workers > 1:
+            run_workers(opts, on_ready=print_banner)
+        else:
+            run_gateway(opts, on_started=_warn_external_opa, on_ready=print_banner)
+    except StartupError as exc:
+        message = str(exc)
+        if "\n" in message:  # the packs' compiler diagnostics, one file:line:col line each
+            fail_diagnostics(message.splitlines())
+        fail(message)

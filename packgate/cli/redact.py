@@ -12,11 +12,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
 from packgate.compiler.toolchain import REPO_ROOT
+
+from .errors import ExitCode, fail, fail_diagnostics
+
+app = typer.Typer()
 
 
 def _ner(name: Optional[str]):
@@ -26,17 +30,14 @@ def _ner(name: Optional[str]):
     from packgate.runtime.redaction.ner import BACKENDS, NerUnavailable, load
 
     if name not in BACKENDS:
-        typer.echo(f"packgate redact: unknown --ner {name!r}; known: none, {', '.join(BACKENDS)}", err=True)
-        raise typer.Exit(2)
+        fail(f"redact: unknown --ner {name!r}; known: none, {', '.join(BACKENDS)}", ExitCode.USAGE)
     try:
         return load(name)
     except NerUnavailable as exc:
-        typer.echo(f"packgate redact: --ner {name}: {exc}", err=True)
-        raise typer.Exit(2)
+        fail(f"redact: --ner {name}: {exc}", ExitCode.USAGE)
 
 
 SEED_PACK = REPO_ROOT / "packs" / "behavioral-health-review-route.yaml"
-EXIT_BLOCKED = 3
 
 
 def _engine(pack_path: Path, ner_name: Optional[str] = None):
@@ -49,17 +50,13 @@ def _engine(pack_path: Path, ner_name: Optional[str] = None):
     try:
         pack = loader.load_pack(pack_path).pack
     except PackError as exc:
-        for d in getattr(exc, "diagnostics", [exc]):
-            typer.echo(str(d), err=True)
-        raise typer.Exit(1)
+        fail_diagnostics(getattr(exc, "diagnostics", [exc]))
     except OSError as exc:
-        typer.echo(f"packgate redact: cannot read {pack_path}: {exc.strerror}", err=True)
-        raise typer.Exit(1)
+        fail(f"redact: cannot read {pack_path}: {exc.strerror}")
     try:
         return Engine.from_pack(pack, ner=ner)
     except PatternError as exc:
-        typer.echo(f"{pack_path}: {exc}", err=True)
-        raise typer.Exit(1)
+        fail_diagnostics([f"{pack_path}: {exc}"])
 
 
 def _decisions(pack_path: Path, counts: list[list[dict]]) -> list[dict]:
@@ -70,17 +67,13 @@ def _decisions(pack_path: Path, counts: list[list[dict]]) -> list[dict]:
     try:
         decisions = redaction_decisions(pack_path, counts)
     except PackError as exc:
-        for d in exc.diagnostics:
-            typer.echo(str(d), err=True)
-        raise typer.Exit(1)
+        fail_diagnostics(exc.diagnostics)
     except OpaError as exc:
-        typer.echo(f"packgate redact: no policy decision: {exc}", err=True)
-        raise typer.Exit(1)
+        fail(f"redact: no policy decision: {exc}")
     for d in decisions:
         if (not isinstance(d, dict) or not isinstance(d.get("allow"), bool) or not isinstance(d.get("transforms"), list)
                 or (d["allow"] is False and not isinstance(d.get("message"), str))):
-            typer.echo("packgate redact: no policy decision: OPA's redaction decision is malformed", err=True)
-            raise typer.Exit(1)
+            fail("redact: no policy decision: OPA's redaction decision is malformed")
     return decisions
 
 
@@ -96,13 +89,15 @@ def _finding_dicts(findings) -> list[dict]:
     ]
 
 
+@app.command("redact")
 def redact(
-    pack: Optional[Path] = typer.Option(None, "--pack", help="Policy pack YAML; default: the seed pack."),
-    as_json: bool = typer.Option(False, "--json", help="Print {text, findings, counts, metadata} as JSON."),
-    jsonl: bool = typer.Option(False, "--jsonl", help='Read {"id","text"} lines; write {"id","text","findings"} lines.'),
-    ner: Optional[str] = typer.Option(
-        None, "--ner", help="Add an NER backend to the rules: 'spacy' (needs pip install -e '.[eval]'). Default: rules only."
-    ),
+    pack: Annotated[Optional[Path], typer.Option("--pack", help="Policy pack YAML; default: the seed pack.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {text, findings, counts, metadata} as JSON.")] = False,
+    jsonl: Annotated[bool, typer.Option(
+        "--jsonl", help='Read {"id","text"} lines; write {"id","text","findings"} lines.')] = False,
+    ner: Annotated[Optional[str], typer.Option(
+        "--ner", help="Add an NER backend to the rules: 'spacy' (needs pip install -e '.[eval]'). Default: rules only."
+    )] = None,
 ) -> None:
     """Redact text on stdin as the pack's hipaa-phi-detector / pii-detector decide (exit 3 if one blocks)."""
     from packgate.runtime.redaction import Engine, RedactionSession
@@ -120,8 +115,7 @@ def redact(
                 if not isinstance(text, str):
                     raise TypeError
             except (ValueError, KeyError, TypeError):
-                typer.echo(f"packgate redact: line {n}: expected a JSON object with a string \"text\"", err=True)
-                raise typer.Exit(1)
+                fail(f"redact: line {n}: expected a JSON object with a string \"text\"")
             records.append((rec.get("id"), text, engine.scan(text)))
         decisions = _decisions(pack_path, [Engine.count(f) for _, _, f in records]) if records else []
         blocked = 0
@@ -134,8 +128,7 @@ def redact(
                 blocked += 1
             sys.stdout.write(json.dumps(out) + "\n")
         if blocked:
-            typer.echo(f"packgate redact: {blocked} record(s) blocked by the pack's detectors (text withheld)", err=True)
-            raise typer.Exit(EXIT_BLOCKED)
+            fail(f"redact: {blocked} record(s) blocked by the pack's detectors (text withheld)", ExitCode.BLOCKED)
         return
     text = sys.stdin.read()
     findings = engine.scan(text)
@@ -144,8 +137,7 @@ def redact(
         if as_json:
             typer.echo(json.dumps({"text": None, "blocked": _blocked(decision), "findings": _finding_dicts(findings),
                                    "counts": Engine.count(findings)}, indent=2))
-        typer.echo(f"packgate redact: blocked: {decision['message']} (text withheld)", err=True)
-        raise typer.Exit(EXIT_BLOCKED)
+        fail(f"redact: blocked: {decision['message']} (text withheld)", ExitCode.BLOCKED)
     result = engine.redact(text, findings, decision["transforms"], RedactionSession())
     if as_json:
         spans = _finding_dicts(findings)
@@ -153,7 +145,3 @@ def redact(
                                "metadata": result.metadata}, indent=2))
     else:
         sys.stdout.write(result.text)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("redact")(redact)

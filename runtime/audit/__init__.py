@@ -25,6 +25,7 @@ from .events import (
     utc_now,
     validate_event,
 )
+from .render import csv_cell, safe_json, safe_text
 from .queries import get_escalation, iter_events, list_escalations, query_events
 from .store import ESCALATION_COLUMNS, connect_readonly, init_db
 from .verify import VerifyResult, verify
@@ -49,6 +50,7 @@ __all__ = [
     "canonical_json",
     "chain_hash",
     "connect_readonly",
+    "csv_cell",
     "get_escalation",
     "init_db",
     "iter_events",
@@ -58,6 +60,8 @@ __all__ = [
     "purge",
     "query_events",
     "resolve_escalation",
+    "safe_json",
+    "safe_text",
     "ts_before",
     "utc_now",
     "validate_event",

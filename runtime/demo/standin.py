@@ -45,13 +45,15 @@ class Reply:
     """One scripted answer."""
 
     text: str | None = None  # None: echo the last user message
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{"name": ..., "arguments": {...}}]
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{"name": ..., "arguments": {...} or JSON text}]
     status: int = 200
     error: str = "stand-in error"
     delay_s: float = 0.0
     malformed: bool = False  # invalid JSON (or an invalid stream line)
     drop: bool = False  # close the connection part-way through the answer
     finish_reason: str = "stop"
+    refusal: str | None = None  # OpenAI message.refusal
+    extra_choices: list[str] = field(default_factory=list)  # OpenAI: more choices after the first (n>1)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ class StandinModel:
             return _json({"error": {"message": reply.error, "type": "standin_error"}}, reply.status)
         text = reply.text if reply.text is not None else ECHO_PREFIX + _last_user_text(body)
         calls = [{"id": f"call_{i}", "type": "function",
-                  "function": {"name": c["name"], "arguments": orjson.dumps(c.get("arguments", {})).decode()}}
+                  "function": {"name": c["name"], "arguments": _arguments_text(c.get("arguments", {}))}}
                  for i, c in enumerate(reply.tool_calls)]
         model = body.get("model", "standin")
         rid = f"chatcmpl-standin-{uuid.uuid4().hex[:8]}"
@@ -156,17 +158,25 @@ class StandinModel:
         message: dict[str, Any] = {"role": "assistant", "content": text}
         if calls:
             message["tool_calls"] = calls
+        if reply.refusal is not None:
+            message["refusal"] = reply.refusal
+        extra = [{"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": reply.finish_reason}
+                 for i, t in enumerate(reply.extra_choices, 1)]
         return _json({"id": rid, "object": "chat.completion", "created": int(time.time()), "model": model,
-                      "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+                      "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}, *extra],
                       "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
     async def _openai_stream(self, reply: Reply, text: str, calls: list[dict[str, Any]], model: str,
                              rid: str) -> AsyncIterator[bytes]:
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        def chunk(delta: dict[str, Any], finish: str | None = None, index: int = 0) -> bytes:
             return b"data: " + orjson.dumps({"id": rid, "object": "chat.completion.chunk", "created": 0,
-                                             "model": model, "choices": [{"index": 0, "delta": delta,
+                                             "model": model, "choices": [{"index": index, "delta": delta,
                                                                           "finish_reason": finish}]}) + b"\n\n"
         yield chunk({"role": "assistant", "content": ""})
+        for i, extra in enumerate(reply.extra_choices, 1):
+            yield chunk({"role": "assistant", "content": extra}, index=i)
+        if reply.refusal is not None:
+            yield chunk({"refusal": reply.refusal})
         words = text.split(" ")
         for i, word in enumerate(words):
             if reply.drop and i >= len(words) // 2:
@@ -260,6 +270,11 @@ class StandinModel:
             self.server.should_exit = True
         if self.thread is not None:
             self.thread.join(5)
+
+
+def _arguments_text(arguments: Any) -> str:
+    """OpenAI arguments: a string is sent as the JSON text it is (to script escapes), else JSON-encoded."""
+    return arguments if isinstance(arguments, str) else orjson.dumps(arguments).decode()
 
 
 async def _dropping(prefix: bytes) -> AsyncIterator[bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -69,6 +70,20 @@ async def _not_routed(request: Request, err: GatewayError) -> Response:
     return error_response(err)
 
 
+def record_rejection(app: Any, status: int = 400) -> None:
+    """One audit event for a request the HTTP server refused before the app saw it (a malformed
+    request line, a bad Content-Length, Transfer-Encoding with Content-Length). `app` is what the
+    server runs: the gateway app, possibly inside uvicorn's middleware wrappers."""
+    while app is not None and not hasattr(getattr(app, "state", None), "gateway"):
+        app = getattr(app, "app", None)
+    if app is None:
+        log.error("a rejected request could not be audited: no gateway app")
+        return
+    out = Outcome(endpoint="(rejected)", revision=app.state.routes.revision)
+    out.fail(GatewayError(status, "invalid_http", "invalid HTTP request", verdict="bad_request"))
+    finish(app.state.gateway, out)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
@@ -112,6 +127,7 @@ def create_app(config: GatewayConfig) -> Starlette:
 
     app = Starlette(routes=_endpoints(), lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error})
+    app.router.redirect_slashes = False  # a 307 would be a request without an event: answer 404 (audited)
     app.state.config = config
     app.state.gateway = gw
     app.state.routes = config.route_table()

@@ -14,6 +14,7 @@ from packgate.runtime.opa.client import OpaClient
 from packgate.runtime.upstream.client import Upstreams
 from packgate.runtime.wire.errors import GatewayError
 
+from . import recorded
 from .config import GatewayConfig, Route
 from .metrics import Metrics
 from .scanning import Scanner
@@ -73,16 +74,20 @@ class Outcome:
             self.reasons = [{"policy": err.policy, "code": err.code, "status": err.status, "param": err.param}]
 
     def event(self) -> dict[str, Any]:
+        """The audit event: client-supplied strings only as names the pack defines or keyed hashes."""
         self.latency["total"] = (time.perf_counter() - self.started) * 1000
+        names = recorded.vocabulary(self.route)
         ev: dict[str, Any] = {
             "id": self.id, "verdict": self.verdict, "status": self.status, "endpoint": self.endpoint,
-            "bundle_revision": self.revision, "decision_ids": self.decision_ids, "reasons": self.reasons,
-            "user_id": short(self.user_id), "role": short(self.role), "target": self.target,
-            "redactions": dict(self.redactions), "prompt_hmac": self.prompt_hmac,
+            "bundle_revision": self.revision, "decision_ids": self.decision_ids,
+            "reasons": names.reasons(self.reasons),
+            "user_id": short(self.user_id), "role": short(names.known(self.role, names.roles)),
+            "target": self.target, "redactions": dict(self.redactions), "prompt_hmac": self.prompt_hmac,
             "latency_ms": {k: round(v, 3) for k, v in self.latency.items()},
             "escalation_id": self.escalation_id, "error_code": self.error_code, "stream": self.stream,
-            "model": short(self.model), "tools": [short(t) for t in self.tools or []][:32],
-            "sensitivity": short(self.sensitivity), "output_hmac": self.output_hmac,
+            "model": short(names.known(self.model, names.models)),
+            "tools": [short(names.known(t, names.tools)) for t in self.tools or []][:32],
+            "sensitivity": short(names.known(self.sensitivity, recorded.TIERS)), "output_hmac": self.output_hmac,
         }
         if self.route is not None:
             ev.update(pack=self.route.name, pack_version=self.route.version, route=self.route.name)

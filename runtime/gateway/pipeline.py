@@ -19,6 +19,7 @@ released, and a blocked or failed stream is an ordinary JSON error before any by
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -33,12 +34,12 @@ from packgate.runtime.audit import prompt_hmac
 from packgate.runtime.opa.client import OpaUnavailable
 from packgate.runtime.redaction import RedactionSession
 from packgate.runtime.upstream.client import UpstreamFailed
-from packgate.runtime.wire import answer
+from packgate.runtime.wire import answer, normal
 from packgate.runtime.wire.answer import Completion
 from packgate.runtime.wire.chat import ParsedChat, Protocol, parse_chat
 from packgate.runtime.wire.errors import GatewayError, error_response
 
-from . import identity, parsing, safeguarding
+from . import identity, parsing, recorded, safeguarding
 from .config import GatewayConfig, Route, RouteTable
 from .outcome import MAX_AUDIT_STR, Gateway, Outcome, finish, short
 from .scanning import Scan
@@ -111,6 +112,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     headers = parsing.opa_headers(request, route.opa_header_names)
     who, headers = identity.resolve(headers, chat.metadata, route.pack.policy.rbac,
                                     request.headers.get("authorization"))
+    who = dataclasses.replace(who, user_id=recorded.user_id(who.user_id, route))  # OPA and the audit trail
     out.user_id, out.role = who.user_id, who.role
     tools = identity.tools_used(chat.tools, headers)
     sensitivity = identity.declared_sensitivity(headers, chat.metadata)
@@ -169,13 +171,20 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     completion, target = await _forward(gw, route, chat, order, out)
     out.target = target
 
-    # 6. OPA response decision on the whole answer
-    out_texts = [completion.text] + [c["arguments"] for c in completion.tool_calls]
+    # 6. OPA response decision on every string of the answer (content, refusal, tool-call names and
+    #    arguments), normalised: what is scanned and delivered is `clean`, what OPA matches is `fold`
+    try:
+        completion.normalise()
+    except ValueError:
+        raise GatewayError(502, "upstream_error", "the model's answer could not be checked",
+                           decision_id=out.decision_ids.get("request"), verdict="upstream_error") from None
+    out_texts = completion.strings()
     out_findings = [route.engine.scan(t) for t in out_texts]
     out.output_hmac = prompt_hmac(completion.text)
+    folded = [normal.fold(t) for t in out_texts]
     resp = await _decide(gw, route, "response", out, {
         "identity": who.as_input(), "target": target,
-        "output": {"text": completion.text, "tool_calls": completion.tool_names},
+        "output": {"text": folded[0], "strings": folded[1:], "tool_calls": completion.tool_names},
         "findings": route.engine.count([f for fs in out_findings for f in fs]),
         "safeguards": safeguarding.output_facts(route, out_texts),
     })
@@ -213,7 +222,9 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         if held is None or held.code is None or held.policy is None:
             raise _malformed(out, "escalation without status/code/policy/verdict")
         out.reasons.append({"policy": held.policy, "code": held.code, "status": held.status, "param": held.param})
-        out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id), short(who.role),
+        names = recorded.vocabulary(route)
+        out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id),
+                                                      short(names.known(who.role, names.roles)),
                                                       held.policy, held.code) if cfg.audit else f"esc_{uuid.uuid4().hex}"
         out.verdict, out.status = held.verdict, held.status
         extra["escalation_id"] = out.escalation_id
@@ -226,13 +237,11 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         raise _malformed(out, "delivery without status/code/policy/message/param/verdict")
     out_transforms = resp.get("transforms") or []
     _check_obligations(out_transforms, out)
-    text = completion.text
     if any(t.get("action") == "redact" for t in out_transforms):
-        text = _redact_output(route, completion, out_texts, out_findings, out_transforms, session, out)
+        _redact_output(route, completion, out_texts, out_findings, out_transforms, session, out)
     if any(t.get("restore_tokens") for t in transforms + out_transforms):
-        text = session.restore(text)
-        for call in completion.tool_calls:
-            call["arguments"] = session.restore(call["arguments"])
+        completion.replace_strings([session.restore(t) for t in completion.strings()])
+    text = completion.text
     disclaimers = [d for d in resp.get("disclaimers") or [] if isinstance(d, str)]
     if disclaimers:
         text = "\n\n".join([*disclaimers, text]) if text else "\n\n".join(disclaimers)
@@ -337,13 +346,12 @@ async def _redact_slots(gw: Gateway, route: Route, chat: ParsedChat, texts: list
 
 
 def _redact_output(route: Route, completion: Completion, texts: list[str], findings: list[list[Any]],
-                   transforms: list[dict[str, Any]], session: Any, out: Outcome) -> str:
+                   transforms: list[dict[str, Any]], session: Any, out: Outcome) -> None:
+    """Redact every string of the answer (`Completion.strings`) in place."""
     redacted = [route.engine.redact(t, f, transforms, session).text if f else t for t, f in zip(texts, findings)]
     for f in findings:
         _count_redactions(f, transforms, out)
-    for call, args in zip(completion.tool_calls, redacted[1:]):
-        call["arguments"] = args
-    return redacted[0]
+    completion.replace_strings(redacted)
 
 
 def _count_redactions(findings: list[Any], transforms: list[dict[str, Any]], out: Outcome) -> None:

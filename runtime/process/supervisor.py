@@ -158,8 +158,10 @@ class Supervisor:
         """uvicorn (uvloop + httptools) plus the pack watcher, until SIGINT/SIGTERM."""
         import uvicorn
 
+        from .http import AuditedHttpToolsProtocol
+
         config = uvicorn.Config(self.app, host=self.opts.host, port=self.opts.port, loop="uvloop",
-                                http="httptools", log_level="warning", access_log=False,
+                                http=AuditedHttpToolsProtocol, log_level="warning", access_log=False,
                                 lifespan="auto", server_header=False, timeout_graceful_shutdown=10,
                                 **self.opts.tls())
         server = self._server = uvicorn.Server(config)

@@ -24,6 +24,7 @@ from uvicorn.supervisors import Multiprocess
 from packgate.runtime.audit import AuditLog
 from packgate.runtime.opa.reload import Reloader
 
+from .http import AuditedHttpToolsProtocol
 from .supervisor import GatewayOptions, Supervisor, terminate_on_sigterm
 
 SPEC_ENV = "PACKGATE_WORKER_SPEC"
@@ -85,7 +86,7 @@ def run_workers(opts: GatewayOptions, on_ready: Callable[[Supervisor], None] | N
         })
         config = uvicorn.Config("packgate.runtime.process.workers:worker_app", factory=True,
                                 host=opts.host, port=opts.port, workers=opts.workers,
-                                loop="uvloop", http="httptools", log_level="warning",
+                                loop="uvloop", http=AuditedHttpToolsProtocol, log_level="warning",
                                 access_log=False, server_header=False, **opts.tls())
         sock = config.bind_socket()
         sup.bound_port = int(sock.getsockname()[1])

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from . import normal
+
 __all__ = ["Completion", "arguments_obj", "arguments_str", "openai_message", "ollama_message", "read_openai_stream", "read_ollama_stream",
            "openai_json", "openai_sse", "ollama_json", "ollama_ndjson", "pieces"]
 
@@ -38,26 +40,55 @@ class Completion:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)  # {"id", "name", "arguments"}
     finish_reason: str = "stop"
     usage: dict[str, Any] | None = None
+    refusal: str | None = None  # OpenAI `message.refusal`
 
     @property
     def tool_names(self) -> list[str]:
         return [c["name"] for c in self.tool_calls]
 
+    def strings(self) -> list[str]:
+        """Every string of the answer, in a fixed order: text, refusal, then each tool call's name and
+        arguments. The response decision and output redaction see exactly these."""
+        out = [self.text, self.refusal or ""]
+        for call in self.tool_calls:
+            out += [call["name"], call["arguments"]]
+        return out
+
+    def normalise(self) -> None:
+        """Every string as `normal.clean` makes it (arguments as `normal.clean_arguments`): what is
+        checked, scanned, redacted and delivered. ValueError if the arguments are too deep to check."""
+        self.text = normal.clean(self.text)
+        self.refusal = None if self.refusal is None else normal.clean(self.refusal)
+        for call in self.tool_calls:
+            call["name"], call["arguments"] = normal.clean(call["name"]), normal.clean_arguments(call["arguments"])
+
+    def replace_strings(self, strings: list[str]) -> None:
+        """Write back `strings()` after a transform (normalisation, redaction, token restore)."""
+        if len(strings) != 2 + 2 * len(self.tool_calls):
+            raise ValueError("strings do not match the answer")
+        self.text = strings[0]
+        self.refusal = strings[1] if self.refusal is not None else None
+        for i, call in enumerate(self.tool_calls):
+            call["name"], call["arguments"] = strings[2 + 2 * i], strings[3 + 2 * i]
 
 
 # --- reading upstream answers -----------------------------------------------------------------
 
 
 def openai_message(data: Any) -> Completion:
-    choice = data["choices"][0]
+    choices = data["choices"]
+    if not isinstance(choices, list) or len(choices) != 1:  # n>1 is refused on the way in; more is a fault
+        raise ValueError("an answer must hold exactly one choice")
+    choice = choices[0]
     msg = choice.get("message") or {}
     calls = [{"id": c.get("id") or f"call_{i}", "name": c["function"]["name"],
               "arguments": arguments_str(c["function"].get("arguments") or "{}")}
              for i, c in enumerate(msg.get("tool_calls") or [])]
     text = msg.get("content") or ""
-    if not isinstance(text, str):
+    refusal = msg.get("refusal")
+    if not isinstance(text, str) or not isinstance(refusal, (str, type(None))):
         raise ValueError("content is not text")
-    return Completion(text, calls, choice.get("finish_reason") or "stop", data.get("usage"))
+    return Completion(text, calls, choice.get("finish_reason") or "stop", data.get("usage"), refusal)
 
 
 def _ollama_calls(msg: dict[str, Any]) -> list[dict[str, Any]]:
@@ -90,6 +121,7 @@ async def _lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
 
 async def read_openai_stream(chunks: AsyncIterator[bytes]) -> Completion:
     parts: list[str] = []
+    refusal: list[str] | None = None
     calls: dict[int, dict[str, Any]] = {}
     finish, usage, done = None, None, False
     async for line in _lines(chunks):
@@ -102,9 +134,13 @@ async def read_openai_stream(chunks: AsyncIterator[bytes]) -> Completion:
         chunk = orjson.loads(payload)
         usage = chunk.get("usage") or usage
         for choice in chunk.get("choices") or []:
+            if choice.get("index", 0) != 0:  # a second choice: n>1 is refused on the way in
+                raise ValueError("an answer must hold exactly one choice")
             delta = choice.get("delta") or {}
             if delta.get("content"):
                 parts.append(delta["content"])
+            if delta.get("refusal") is not None:
+                refusal = [*(refusal or []), delta["refusal"]]
             for tc in delta.get("tool_calls") or []:
                 slot = calls.setdefault(tc.get("index", 0), {"id": None, "name": "", "arguments": ""})
                 slot["id"] = tc.get("id") or slot["id"]
@@ -116,7 +152,8 @@ async def read_openai_stream(chunks: AsyncIterator[bytes]) -> Completion:
         raise ValueError("stream ended early")
     tool_calls = [{"id": c["id"] or f"call_{i}", "name": c["name"], "arguments": c["arguments"] or "{}"}
                   for i, c in sorted(calls.items())]
-    return Completion("".join(parts), tool_calls, finish or "stop", usage)
+    return Completion("".join(parts), tool_calls, finish or "stop", usage,
+                      None if refusal is None else "".join(refusal))
 
 
 async def read_ollama_stream(chunks: AsyncIterator[bytes]) -> Completion:
@@ -152,6 +189,8 @@ def pieces(text: str) -> Iterator[str]:
 def openai_json(c: Completion | None, text: str | None, *, model: str, rid: str, finish: str,
                 extra: dict[str, Any]) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": text}
+    if c is not None and c.refusal is not None and text is not None:
+        message["refusal"] = c.refusal
     if c is not None and c.tool_calls and text is not None:
         message["tool_calls"] = [{"id": t["id"], "type": "function",
                                   "function": {"name": t["name"], "arguments": t["arguments"]}} for t in c.tool_calls]
@@ -178,6 +217,8 @@ def openai_sse(c: Completion | None, text: str | None, *, model: str, rid: str, 
         yield chunk({"role": "assistant", "content": ""})
         for piece in pieces(text):
             yield chunk({"content": piece})
+        if c is not None and c.refusal is not None:
+            yield chunk({"refusal": c.refusal})
         if c is not None and c.tool_calls:
             yield chunk({"tool_calls": [{"index": i, "id": t["id"], "type": "function",
                                          "function": {"name": t["name"], "arguments": t["arguments"]}}

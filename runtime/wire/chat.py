@@ -452,8 +452,8 @@ def _openai_fields(body: dict[str, Any], req: Request, slots: _Slots) -> None:
     for key, kind in OPENAI_NUMBERS.items():
         if body.get(key) is not None:
             req.openai_extra[key] = _number(body[key], key, "invalid_parameter", kind)
-    if req.openai_extra.get("n", 1) != 1:
-        raise bad(422, "invalid_parameter", "n must be 1 (the gateway checks one answer)", "n")
+    if req.openai_extra.get("n", 1) != 1:  # one answer per request: the response decision checks exactly one
+        raise bad(422, "unsupported_parameter", "n must be 1: packgate checks and delivers one choice", "n")
     req.openai_extra.pop("n", None)
     limit = req.openai_extra.pop("max_completion_tokens", None)
     if limit is not None or "max_tokens" in req.openai_extra:
@@ -538,6 +538,9 @@ def parse_chat(body: dict[str, Any], protocol: Protocol) -> ParsedChat:
         _openai_fields(body, req, slots)
     else:
         _ollama_fields(body, req, slots)
+    if isinstance(req.tool_choice, Text) and slots.texts[req.tool_choice.index] not in names:
+        # rbac sees the tools in `tools[]`: a tool named only by tool_choice would escape it
+        raise bad(422, "invalid_tool_choice", "tool_choice must name a tool in 'tools'", "tool_choice.function.name")
     model = body.get("model")
     if model is not None and not isinstance(model, str):
         raise bad(422, "invalid_model", "model must be a string", "model")

@@ -1,17 +1,14 @@
-"""Helpers: a populated audit db and a way to run the real `packgate` CLI."""
+"""Helpers: a populated audit db; the CLI (`run_cli`, in-process) comes from the shared harness."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from packgate.runtime import audit
 
+from tests.harness import run_cli
 
-def run_cli(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a child process, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "packgate", *args], capture_output=True, text=True, timeout=timeout)
+__all__ = ["make_db", "run_cli", "sample_event"]
 
 
 def sample_event(i: int, **extra) -> dict:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import CliResult, run_cli
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".tools" / "bin"
 PACKS = sorted((ROOT / "packs").glob("*.yaml"))
@@ -28,8 +30,11 @@ def run(args: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, **kw)
 
 
-def packgate(*args: str, **kw) -> subprocess.CompletedProcess:
-    return run([sys.executable, "-m", "packgate", *args], **kw)
+def packgate(*args: str, **kw) -> subprocess.CompletedProcess | CliResult:
+    """The CLI in-process (CliRunner); `packgate test` in a child, since `opa test` writes to its stdout."""
+    if args[:1] == ("test",) or kw:
+        return run([sys.executable, "-m", "packgate", *args], **kw)
+    return run_cli(*args)
 
 
 def opa_eval(bundle: Path, query: str, doc: dict) -> object:

@@ -12,7 +12,7 @@ import httpx
 import jwt
 import orjson
 
-from .conftest import CLINICIAN, JWT_SECRET, GatewayServer
+from tests.harness import CLINICIAN, JWT_SECRET, GatewayServer
 
 SSN = "123-45-6789"
 JSON = {"content-type": "application/json"}

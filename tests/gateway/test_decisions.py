@@ -18,7 +18,7 @@ import httpx
 import jwt
 import pytest
 
-from .conftest import CLINICIAN, JWT_SECRET, GatewayServer
+from tests.harness import CLINICIAN, JWT_SECRET, GatewayServer
 
 Mutate = Callable[[dict[str, Any]], None]
 ESCALATING = "/routes/behavioral-health-review-route/v1/chat/completions"

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from packgate.runtime.demo.standin import Reply
 
-from .conftest import CLINICIAN, GatewayServer
+from tests.harness import CLINICIAN, GatewayServer
 
 NAME, SSN, MRN = "Maria Gonzalez", "123-45-6789", "00483921"
 PHI = f"{NAME}, SSN {SSN}, MRN {MRN}"

@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from packgate.compiler.schema import Jwt, Rbac
-from packgate.runtime.gateway import identity, parsing
+from packgate.runtime.gateway import identity
 from packgate.runtime.wire import chat as wire_chat
 from packgate.runtime.wire.errors import GatewayError
 

@@ -13,7 +13,7 @@ import pytest
 
 from packgate.runtime.demo.standin import ECHO_PREFIX, Reply
 
-from .conftest import CLINICIAN, JWT_SECRET, GatewayServer
+from tests.harness import CLINICIAN, JWT_SECRET, GatewayServer
 
 SSN = "123-45-6789"
 EMAIL = "jane.roe@example.org"

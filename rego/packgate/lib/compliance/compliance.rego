@@ -2,7 +2,7 @@
 # title: healthcare-compliance
 # description: |
 #   Output governance: blocked_patterns are RE2 regular expressions matched case-insensitively
-#   against the model's output (409 output_blocked); required_disclaimers are injected into
+#   against every string of the model's output (409 output_blocked); required_disclaimers are injected into
 #   delivered output by the gateway.
 package packgate.lib.compliance
 
@@ -12,6 +12,20 @@ output_violations(config, text) := {violation(index) |
 	some index, pattern in object.get(config, "blocked_patterns", [])
 	blocks(concat("", ["(?i)", pattern]), text)
 }
+
+# METADATA
+# description: |
+#   One violation per blocked pattern any string of the answer matches: output.text (the content)
+#   and output.strings (refusal, tool-call names and arguments). The gateway sends both normalised
+#   (NFKC, format characters removed, homoglyphs folded to Latin).
+answer_violations(config, output) := {v |
+	some text in answer_strings(output)
+	some v in output_violations(config, text)
+}
+
+# METADATA
+# description: Every string of the answer, content first.
+answer_strings(output) := array.concat([object.get(output, "text", "")], object.get(output, "strings", []))
 
 # METADATA
 # scope: document

@@ -75,3 +75,16 @@ test_disclaimers_in_pack_order if {
 test_disclaimers_none_configured if {
 	compliance.disclaimers({"blocked_patterns": ["prescribe"]}) == []
 }
+
+test_answer_violations_check_every_string_of_the_answer if {
+	output := {"text": "a clean summary", "strings": ["", "summarize", `{"note": "we prescribe it"}`]}
+	params(compliance.answer_violations(config, output)) == {"blocked_patterns[0]"}
+}
+
+test_answer_violations_text_alone_still_checked if {
+	params(compliance.answer_violations(config, {"text": "Increase the dose"})) == {"blocked_patterns[1]"}
+}
+
+test_answer_violations_none_for_clean_answer if {
+	compliance.answer_violations(config, {"text": "fine", "strings": ["summarize", "{}"]}) == set()
+}

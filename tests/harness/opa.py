@@ -1,51 +1,26 @@
-"""Real processes for gateway tests: an `opa run --server` child and free loopback ports."""
+"""A real `opa run --server` child on a fixed loopback port (stop, then start again on the same port)."""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+from .net import ROOT, free_port, wait_http
 
-ROOT = Path(__file__).resolve().parents[2]
 OPA_BIN = os.environ.get("PACKGATE_OPA", str(ROOT / ".tools" / "bin" / "opa"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 15.0, method: str = "GET",
-              ready: Callable[[int], bool] = lambda status: status == 200) -> None:
-    """Poll `url` until its status satisfies `ready` (default: 200)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if ready(httpx.request(method, url, timeout=1.0).status_code):
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not come up")
-        time.sleep(0.05)
 
 
 @dataclass
 class OpaProcess:
-    """`opa run --server` on a fixed loopback port; `stop()` then `start()` reuses the port."""
+    """`opa run --server` on `port`; `stop()` then `start()` reuses the port (clients keep their URL)."""
 
     path: Path
     port: int
     bundle: bool = True
     log_path: Path | None = None
-    proc: subprocess.Popen | None = field(default=None, repr=False)
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:

@@ -1,21 +1,21 @@
-"""`packgate redact` end to end: plain, --json, --jsonl, a bad pack, and no raw values in findings."""
+"""`packgate redact` (in-process through CliRunner): plain, --json, --jsonl, a bad pack, and no raw values
+in findings."""
 
 from __future__ import annotations
 
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.harness import PACKGATE, ROOT, CliResult, run_cli
+
 NOTE = "Pt Maria Lopez, DOB 03/04/1951, SSN 123-45-6789, mrn 2280, seen by Dr. holmes."
 RAW = ("Maria Lopez", "03/04/1951", "123-45-6789", "2280", "holmes")
 
 
-def run(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "packgate", "redact", *args], input=stdin, capture_output=True,
-                          text=True, cwd=ROOT, timeout=120)
+def run(*args: str, stdin: str) -> CliResult:
+    return run_cli("redact", *args, input=stdin)
 
 
 def test_plain_redacts_stdin():
@@ -72,7 +72,7 @@ def test_ner_spacy_without_spacy_is_a_clean_error(tmp_path):
     # spaCy hidden from the child process: the flag must fail with the install hint, not a traceback.
     (tmp_path / "spacy.py").write_text("raise ModuleNotFoundError('hidden for this test', name='spacy')\n")
     env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
-    p = subprocess.run([sys.executable, "-m", "packgate", "redact", "--ner", "spacy"], input=NOTE,
+    p = subprocess.run([*PACKGATE, "redact", "--ner", "spacy"], input=NOTE,
                        capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
     assert p.returncode == 2
     assert "pip install" in p.stderr and "Traceback" not in p.stderr

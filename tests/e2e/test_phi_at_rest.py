@@ -10,11 +10,7 @@ in the audit db and in OPA's decision log.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -22,11 +18,8 @@ import httpx
 
 from packgate.runtime.demo.standin import StandinModel
 
-from tests.gateway.conftest import PACKS_DIR, SEED_PACK
-from tests.gateway.procs import ROOT, wait_http
 from bench.redaction.corpus import build
-
-from .harness import start_standin
+from tests.harness import PACKS_DIR, SEED_PACK, GatewayProc, start_standin, wait_http
 
 
 def planted(examples) -> set[str]:
@@ -49,18 +42,11 @@ def test_no_planted_identifier_at_rest(tmp_path: Path) -> None:
         (tmp_path / "deliver.yaml").write_text(deliver)
         (tmp_path / "seed.yaml").write_text(seed)
         db, out_log, err_log = tmp_path / "audit.db", tmp_path / "stdout.log", tmp_path / "stderr.log"
-        env = {**os.environ, "PACKGATE_AUDIT_HMAC_KEY": "phi-at-rest", "PYTHONPATH": str(ROOT)}
-        with open(out_log, "wb") as o, open(err_log, "wb") as e:
-            proc = subprocess.Popen([sys.executable, "-m", "packgate", "gateway", "run", "--pack",
-                                     str(tmp_path / "deliver.yaml"), "--pack", str(tmp_path / "seed.yaml"),
-                                     "--port", "0", "--audit-db", str(db), "--decision-log", "console",
-                                     "--no-watch"], stdout=o, stderr=e, cwd=tmp_path, env=env)
+        gw = GatewayProc.cli("--pack", str(tmp_path / "deliver.yaml"), "--pack", str(tmp_path / "seed.yaml"),
+                             "--audit-db", str(db), "--decision-log", "console", "--no-watch",
+                             env={"PACKGATE_AUDIT_HMAC_KEY": "phi-at-rest"}, cwd=tmp_path, logs=tmp_path)
         try:
-            deadline = time.monotonic() + 60
-            while not (m := re.search(r"listening on (http://\S+)", out_log.read_text())):
-                assert proc.poll() is None and time.monotonic() < deadline, err_log.read_text()
-                time.sleep(0.1)
-            url = m.group(1)
+            url = gw.url
             wait_http(f"{url}/health", 30)
             examples = [ex for ex in build(per_template=3, notes=12) if ex.spans]
             marker = "ctl-" + uuid.uuid4().hex
@@ -76,9 +62,8 @@ def test_no_planted_identifier_at_rest(tmp_path: Path) -> None:
             assert set(statuses) <= {200, 403, 409}, statuses
             assert statuses.get(200, 0) >= len(examples) // 2
         finally:
-            proc.terminate()
-            proc.wait(30)
-        assert proc.returncode == 0, err_log.read_text()[-2000:]
+            code = gw.stop()
+        assert code == 0, gw.err.text()[-2000:]
     finally:
         standin.stop()
     files = [p for p in tmp_path.iterdir() if p.is_file() and p.suffix != ".yaml"]

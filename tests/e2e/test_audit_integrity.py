@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.audit.helpers import run_cli
+from tests.harness import run_cli
 
-from .harness import KINDS, burst, head_seq, snapshot_db, wait_events
+from .load import KINDS, burst, head_seq, snapshot_db, wait_events
 
 
 def _modify(c: sqlite3.Connection) -> int:

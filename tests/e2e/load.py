@@ -1,19 +1,13 @@
-"""Shared machinery for the reliability suites: a gateway in its own process, a stand-in model on a
-fixed port that can be stopped and restarted, and a load driver whose every request carries an id
-(`X-User-ID: <id>` → the audit event's `user_id`; `req <id> ` in the prompt → what the stand-in
-received), so each request can be followed from client to upstream to audit log.
+"""The load driver of the e2e suites: every request carries an id (`X-User-ID: <id>` → the audit
+event's `user_id`; `req <id> ` in the prompt → what the stand-in received, see
+`tests.harness.forwarded_ids`), so each request can be followed from client to upstream to audit log.
+The gateway process, OPA and the stand-in come from `tests.harness`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import re
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -23,111 +17,14 @@ from typing import Any
 
 import httpx
 import orjson
-import uvicorn
 
 from packgate.runtime.audit import query_events
-from packgate.runtime.demo.standin import StandinModel
 
-from tests.gateway.conftest import CLINICIAN, JWT_SECRET, PACK_FILES
-from tests.gateway.procs import ROOT, wait_http
 from tests.gateway.test_policies import DISCLAIMER, SSN
+from tests.harness import CLINICIAN
 
 SEED_ROUTE = "/routes/behavioral-health-review-route"
-ID_RE = re.compile(r"req (\S+) ")
 KINDS = ("allowed", "denied", "redacted", "escalated", "streamed")
-
-
-# --- the stand-in on a port that survives stop/start ------------------------------------------
-
-
-def start_standin(model: StandinModel, port: int = 0) -> StandinModel:
-    """`StandinModel.start`, but with SO_REUSEADDR so a restart can take the same port back at once."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    model.port = sock.getsockname()[1]
-    model.server = uvicorn.Server(uvicorn.Config(model.app, log_level="critical", access_log=False,
-                                                 lifespan="off", timeout_graceful_shutdown=1, backlog=1024))
-    model.thread = threading.Thread(target=model.server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                    name="reliability-standin")
-    model.thread.start()
-    deadline = time.monotonic() + 10
-    while not model.server.started:
-        assert model.thread.is_alive() and time.monotonic() < deadline, "stand-in did not start"
-        time.sleep(0.01)
-    return model
-
-
-def forwarded_ids(model: StandinModel) -> Counter[str]:
-    """Request ids the stand-in received (one count per upstream call)."""
-    ids: Counter[str] = Counter()
-    for r in model.received:
-        m = ID_RE.search(orjson.dumps(r.body).decode())
-        if m:
-            ids[m.group(1)] += 1
-    return ids
-
-
-# --- the gateway process -----------------------------------------------------------------------
-
-
-@dataclass
-class GatewayProc:
-    proc: subprocess.Popen
-    url: str
-    db: Path
-    log: Path
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def rss_kb(self) -> int:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise AssertionError("no VmRSS")
-
-    def fds(self) -> int:
-        return len(os.listdir(f"/proc/{self.pid}/fd"))
-
-    def disk_full(self) -> None:
-        """The gateway's file-size quota drops to 4 KiB: every audit write now fails with EFBIG."""
-        os.kill(self.pid, signal.SIGUSR1)
-
-    def disk_freed(self) -> None:
-        os.kill(self.pid, signal.SIGUSR2)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
-
-
-def start_gateway(tmp: Path, opa_url: str, standin_url: str, *, packs=PACK_FILES,
-                  opa_timeout: float = 0.5) -> GatewayProc:
-    tmp.mkdir(parents=True, exist_ok=True)
-    port_file, db, log = tmp / "port", tmp / "audit.db", tmp / "gateway.log"
-    env = {**os.environ, "PACKGATE_JWT_SECRET": JWT_SECRET, "PACKGATE_AUDIT_HMAC_KEY": "reliability-hmac",
-           "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "tests.reliability.serve", "--opa-url", opa_url, "--standin-url", standin_url,
-           "--audit-db", str(db), "--port-file", str(port_file), "--opa-timeout", str(opa_timeout)]
-    for p in packs:
-        cmd += ["--pack", str(p)]
-    with open(log, "ab") as f:
-        proc = subprocess.Popen(cmd, stdout=f, stderr=f, stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while not (port_file.exists() and port_file.read_text().strip()):
-        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port_file.read_text().strip()}"
-    wait_http(f"{url}/health", 30)
-    return GatewayProc(proc, url, db, log)
 
 
 def all_events(db: Path, after_seq: int = 0) -> list[dict[str, Any]]:

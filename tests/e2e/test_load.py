@@ -16,7 +16,7 @@ import pytest
 
 from packgate.runtime.audit import verify
 
-from .harness import start_gateway
+from .conftest import serve
 from .loadrun import run_load
 
 RSS_TOLERANCE_KIB = 24 * 1024
@@ -42,12 +42,12 @@ def test_mixed_load_64_clients(live, rel_standin) -> None:
 
 @pytest.fixture()
 def soak_gw(rel_opa, rel_standin, tmp_path_factory):
-    """A gateway with the production OPA timeout (1 s): the fault suite's 0.5 s is for fast SIGSTOP tests,
-    and under a long run on 2 shared cores an OPA answer can legitimately take longer than that."""
+    """A gateway of the soak's own, with the production OPA timeout (1 s, as the shared one: under load on
+    2 shared cores an OPA answer can legitimately take longer than 0.5 s)."""
     if rel_opa.proc is None:
         rel_opa.start()
     rel_standin.reset()
-    proc = start_gateway(tmp_path_factory.mktemp("soak-gw"), rel_opa.url, rel_standin.url, opa_timeout=1.0)
+    proc = serve(tmp_path_factory.mktemp("soak-gw"), rel_opa, rel_standin, opa_timeout=1.0)
     yield proc
     proc.stop()
 

@@ -14,14 +14,15 @@ import sqlite3
 import time
 from collections import Counter
 
+import httpx
 import pytest
 
 from packgate.runtime.audit import verify
 from packgate.runtime.demo.standin import Reply
 
-from .harness import (
-    Result, SteadyLoad, burst, check_policy_outcome, forwarded_ids, head_seq, start_standin, wait_events,
-)
+from tests.harness import forwarded_ids, start_standin
+
+from .load import Result, SteadyLoad, burst, check_policy_outcome, head_seq, wait_events
 
 HOLD_S = 1.5  # how long each fault is held once clients see it
 
@@ -49,8 +50,9 @@ def assert_one_event_per_request(db, mark: int, results: list[Result], *, anonym
 SETTLE_S = 0.25
 
 
-def phase(load: SteadyLoad, standin, fault, heal, want_code: str, report: dict, name: str) -> None:
-    """Apply `fault`; once a client sees `want_code`, hold it and prove nothing was forwarded; `heal`; recover."""
+def phase(load: SteadyLoad, standin, fault, heal, want_code: str, report: dict, name: str, during=None) -> None:
+    """Apply `fault`; once a client sees `want_code`, hold it and prove nothing was forwarded (and
+    `during()` holds); `heal`; recover."""
     t_fault = time.monotonic()
     fault()
     first = load.wait_for(lambda r: r.code == want_code, after=t_fault)
@@ -61,6 +63,8 @@ def phase(load: SteadyLoad, standin, fault, heal, want_code: str, report: dict, 
     time.sleep(SETTLE_S)
     before = len(standin.received)
     time.sleep(HOLD_S)
+    if during is not None:
+        during()
     held = time.monotonic()
     after = len(standin.received)
     assert after == before, f"{name}: {after - before} requests forwarded while the fault held"
@@ -75,12 +79,22 @@ def phase(load: SteadyLoad, standin, fault, heal, want_code: str, report: dict, 
     report[name] = {"refused_while_held": len(inside), "recovered_after_s": round(rec.t1 - t_heal, 3)}
 
 
+def _health(url: str) -> int:
+    return httpx.get(f"{url}/health", timeout=10).status_code
+
+
 def test_opa_killed_frozen_restarted_under_load(live, rel_opa, rel_standin) -> None:
+    """Streamed requests fail closed like the others; /health says 503 while OPA is gone and 200 after."""
     mark = head_seq(live.db)
     report: dict = {}
-    with SteadyLoad(live.url, "opa", concurrency=16, pause_s=0.01, kinds=("allowed", "denied")) as load:
+    with SteadyLoad(live.url, "opa", concurrency=16, pause_s=0.01, kinds=("allowed", "denied", "streamed")) as load:
         load.wait_for(ok)
-        phase(load, rel_standin, rel_opa.stop, rel_opa.start, "policy_engine_unavailable", report, "kill")
+
+        def unhealthy() -> None:
+            assert _health(live.url) == 503
+
+        phase(load, rel_standin, rel_opa.stop, rel_opa.start, "policy_engine_unavailable", report, "kill", unhealthy)
+        assert _health(live.url) == 200
         pid = rel_opa.proc.pid
         phase(load, rel_standin, lambda: os.kill(pid, signal.SIGSTOP), lambda: os.kill(pid, signal.SIGCONT),
               "policy_engine_unavailable", report, "sigstop")
@@ -103,6 +117,9 @@ def test_opa_killed_frozen_restarted_under_load(live, rel_opa, rel_standin) -> N
         else:
             assert check_policy_outcome(r, forwarded) is None, check_policy_outcome(r, forwarded)
     assert all(n == 1 for n in forwarded.values())
+    refused = [e for e in events if e.get("error_code") == "policy_engine_unavailable"]
+    assert refused and {e["verdict"] for e in refused} == {"policy_unavailable"}
+    assert any(r.kind == "streamed" and r.code == "policy_engine_unavailable" for r in results)
     print(f"\nOPA faults: {len(results)} requests, {len(events)} events, statuses {dict(statuses)}, {report}")
 
 

@@ -7,7 +7,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .harness import KINDS, Result, check_policy_outcome, client, forwarded_ids, head_seq, run_batch, wait_events
+from tests.harness import forwarded_ids
+
+from .load import KINDS, Result, check_policy_outcome, client, head_seq, run_batch, wait_events
 
 CONCURRENCY = 64
 

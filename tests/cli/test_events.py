@@ -1,4 +1,4 @@
-"""The `events` and `escalations` commands, run as a user runs them."""
+"""The `events` and `escalations` commands, in-process through CliRunner (`--follow` as a subprocess)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 
 from packgate.runtime import audit
 
-from .helpers import run_cli, sample_event
+from tests.audit.helpers import sample_event
+from tests.harness import PACKGATE, run_cli
 
 
 def _stored(db: Path) -> list[dict]:
@@ -84,7 +85,7 @@ def test_tail_follow_prints_new_events(tmp_path: Path) -> None:
     log = audit.AuditLog.open(db)
     log.record(sample_event(0))
     assert log.flush(5)
-    proc = subprocess.Popen([sys.executable, "-m", "packgate", "events", "tail", "--follow", "--json",
+    proc = subprocess.Popen([*PACKGATE, "events", "tail", "--follow", "--json",
                              "--poll", "0.05", "--audit-db", str(db)], stdout=subprocess.PIPE, text=True)
     try:
         first = json.loads(proc.stdout.readline())
@@ -198,3 +199,73 @@ def test_library_escalation_methods_see_unflushed_rows(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         log.resolve("esc_missing", "approve", "ok", "rev")
     log.close()
+
+
+
+HOSTILE_USER = "u-1\x1b[2J\x1b[31mFORGED\r\n99  2026-01-01  allowed\u202e\x9b2K\x07"
+ESCAPED_USER = "u-1\\x1b[2J\\x1b[31mFORGED\\r\\n99  2026-01-01  allowed\\u202e\\x9b2K\\x07"
+MARKUP_ROLE = "[bold red]X[/bold red]"
+MARKUP_TARGET = "[link=http://e.x]y[/link]"
+
+
+def _hostile_db(tmp_path: Path) -> Path:
+    db = tmp_path / "hostile.db"
+    log = audit.AuditLog.open(db)
+    log.record(sample_event(0, user_id=HOSTILE_USER, role=MARKUP_ROLE, target=MARKUP_TARGET))
+    log.record(sample_event(1, user_id="=HYPERLINK(\"http://evil.example\",\"x\")", role="+1+cmd|' /C calc'!A0",
+                            target="-2+3", escalation_id="@SUM(1+1)"))
+    log.record(sample_event(2, user_id="\tleading-tab", role="\r=cr"))
+    assert log.close() == 0
+    return db
+
+
+def _no_raw_controls(text: str) -> None:
+    body = text.replace("\n", "")  # the command's own line ends
+    assert not any(ch in body for ch in "\x1b\r\x07\x9b\u202e"), repr(text)
+
+
+@pytest.mark.parametrize("mode", [["--json"], ["--json", "--follow"], ["--follow"]])
+def test_tail_lines_escape_control_characters(tmp_path: Path, mode: list[str]) -> None:
+    db = _hostile_db(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "packgate", "events", "tail", *mode, "--poll", "0.05",
+                             "--audit-db", str(db)], stdout=subprocess.PIPE)
+    try:
+        lines = [proc.stdout.readline().decode() for _ in range(3)]
+    finally:
+        proc.terminate()
+        proc.wait(5)
+    assert all(line.endswith("\n") and line.count("\n") == 1 for line in lines), lines
+    _no_raw_controls("".join(lines))
+    if "--json" in mode:
+        first = json.loads(lines[0])
+        assert (first["user_id"], first["role"]) == (HOSTILE_USER, MARKUP_ROLE)  # escaped, not altered
+    else:
+        assert ESCAPED_USER in lines[0]
+
+
+def test_tail_table_escapes_controls_and_shows_markup_as_text(tmp_path: Path) -> None:
+    db = _hostile_db(tmp_path)
+    cp = subprocess.run([sys.executable, "-m", "packgate", "events", "tail", "--audit-db", str(db)],
+                        capture_output=True, timeout=20)
+    assert cp.returncode == 0, cp.stderr
+    out = cp.stdout.decode()
+    _no_raw_controls(out)
+    assert MARKUP_ROLE in out and MARKUP_TARGET in out  # shown literally, not interpreted
+    assert "\\x1b[2J" in out
+
+
+def test_csv_export_neutralises_formula_cells(tmp_path: Path) -> None:
+    db = _hostile_db(tmp_path)
+    cp = subprocess.run([sys.executable, "-m", "packgate", "events", "export", "--format", "csv", "--audit-db", str(db)],
+                        capture_output=True, timeout=20)
+    assert cp.returncode == 0, cp.stderr
+    rows = list(csv.DictReader(io.StringIO(cp.stdout.decode(), newline="")))
+    assert len(rows) == 3
+    for row in rows:
+        for col, cell in row.items():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (col, cell)
+    assert rows[1]["user_id"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    assert rows[1]["role"] == "'+1+cmd|' /C calc'!A0"
+    assert rows[1]["target"] == "'-2+3" and rows[1]["escalation_id"] == "'@SUM(1+1)"
+    assert (rows[2]["user_id"], rows[2]["role"]) == ("'\tleading-tab", "'\r=cr")
+    assert json.loads(rows[1]["body"])["user_id"] == "=HYPERLINK(\"http://evil.example\",\"x\")"  # body verifies

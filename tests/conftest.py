@@ -1,0 +1,3 @@
+"""The shared harness's fixtures (tests/harness/fixtures.py) for every test folder."""
+
+pytest_plugins = ["tests.harness.fixtures"]
