@@ -6,10 +6,16 @@ nothing here keeps, logs or sends the text it reads — findings are categories 
 
 from __future__ import annotations
 
+from . import crisis as _crisis, injection as _injection
 from .crisis import CrisisFinding
 from .facts import SafeguardFacts, pin_system_prompt, request_facts
 from .injection import InjectionFinding
 from .notify import Notifier, sign
 
-__all__ = ["CrisisFinding", "InjectionFinding", "Notifier", "SafeguardFacts", "pin_system_prompt",
+# The reason params the safeguard policies give (finding categories and where they were found): names
+# packgate defines, so the audit trail may hold them as they are.
+SAFEGUARD_PARAMS = frozenset([*_crisis.CATEGORIES, "messages",
+                              *(f"{c} in {s}" for c in _injection.CATEGORIES for s in ("user", "tool"))])
+
+__all__ = ["SAFEGUARD_PARAMS", "CrisisFinding", "InjectionFinding", "Notifier", "SafeguardFacts", "pin_system_prompt",
            "request_facts", "sign"]

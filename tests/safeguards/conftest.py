@@ -24,7 +24,8 @@ from packgate.runtime.demo.standin import StandinModel
 from packgate.runtime.gateway.app import create_app
 from packgate.runtime.gateway.config import GatewayConfig, Route
 
-from ..gateway.procs import OpaProcess, free_port, wait_http
+from ..harness.net import free_port, wait_http
+from ..harness.opa import OpaProcess
 
 NOTIFY_SECRET = "safeguard-tests-notify-secret"
 PATIENT = {"X-User-ID": "p-1", "X-User-Role": "patient"}
