@@ -42,7 +42,8 @@ _SELF = r"(?:myself|my ?self|my own life|my life)"
 # (pattern, base confidence) per category; first-person wording is in the patterns themselves
 _RULES: dict[str, list[tuple[re.Pattern[str], float]]] = {
     "suicidal_ideation": [
-        (_rx(r"kill(?:ing)? " + _SELF, r"end(?:ing)? " + _SELF, r"take " + r"my (?:own )?life",
+        (_rx(r"kill(?:ing)? (?:himself|herself|themselves|themself)", r"end(?:ing)? (?:his|her|their) (?:own )?life",
+             r"kill(?:ing)? " + _SELF, r"end(?:ing)? " + _SELF, r"take " + r"my (?:own )?life",
              r"hang(?:ing)? myself", r"shoot(?:ing)? myself", r"commit(?:ting)? suicide",
              r"suicide (?:plan|note|attempt)", r"(?:am|feel|feeling|been|i'm|im) (?:really |so |very )?suicidal",
              r"suicidal (?:thoughts|ideation|feelings)", r"thoughts? (?:of|about) (?:suicide|killing myself|dying|death)"),
@@ -52,8 +53,17 @@ _RULES: dict[str, list[tuple[re.Pattern[str], float]]] = {
              r"do not want to (?:be alive|live|exist|wake up|be here|go on)",
              r"(?:better off|be better) (?:dead|without me)", r"no (?:reason|point) (?:to|in) (?:live|living|going on)",
              r"can'?t (?:go on|keep going|do this anymore|take (?:it|this) anymore)",
-             r"wish i (?:was|were|wasn'?t|weren'?t|had never been) (?:dead|born|alive|here)",
-             r"wish i could (?:die|disappear|go to sleep (?:and|&) never wake up)",
+             r"wish(?:ing|ed)? i (?:was|were|wasn'?t|weren'?t|had never been) (?:dead|born|alive|here)",
+             r"wish(?:ing|ed)? i could (?:just )?(?:die|disappear|(?:go to |fall a?)sleep (?:and|&) (?:never|not) wake up)",
+             r"(?:thinking|thought|thoughts) (?:about|of) (?:ending (?:it|things|my life)|jumping|hanging|overdosing|dying)",
+             r"plan(?:ning)? to (?:end (?:it|things|my life)|die|kill)", r"(?:act|acting) on (?:these|those|the|my) (?:thoughts|urges)",
+             r"(?:i'm|i am|im|feel like i'm|feel like a) (?:nothing but )?(?:a )?burden to", r"(?:no ?one|nobody) would (?:miss|care) (?:me )?if i (?:was|were|am|died|disappeared)",
+             r"(?:done|finished) with (?:life|living|being alive)", r"(?:want|wanna) to stop (?:existing|living|being alive)",
+             r"feel like (?:ending|taking) my (?:own )?life",
+             r"(?:painless|easiest|quickest|best|surest|fastest) way to (?:die|kill myself|end (?:it|my life)|commit suicide)",
+             r"(?:would it take|does it take|do i need) to (?:die|kill myself|not wake up|overdose)",
+             r"(?:tie|make) a noose", r"(?:lethal|deadly|fatal) (?:if|when) i (?:drink|take|swallow|eat)",
+             r"won'?t (?:be )?need(?:ing)? (?:it|them|this|my \w+)(?: anymore)?",
              r"won'?t (?:be (?:here|around|alive)) (?:tomorrow|much longer|anymore|by)",
              r"not (?:be|being) (?:here|around|alive) (?:tomorrow|anymore|much longer)",
              r"(?:life|living) (?:is(?:n'?t| not) worth|has no (?:point|meaning))",
@@ -69,7 +79,10 @@ _RULES: dict[str, list[tuple[re.Pattern[str], float]]] = {
              r"self[- ]?harm(?:ing)?", r"slit(?:ting)? my wrists?", r"(?:overdose|od) on", r"take (?:all|a bunch|a lot) of (?:my |the )?(?:pills|meds|medication|tablets)",
              r"(?:took|swallowed|taking|swallow) (?:all|a bunch|a lot|a handful|the rest) of (?:my |the )?(?:pills|meds|medication|tablets)",
              r"(?:stockpil|sav|hoard)(?:e|ed|es|ing) (?:up )?(?:my |the )?(?:pills|meds|medication|tablets)",
-             r"jump (?:off|in front of)", r"(?:drive|crash) (?:my car )?into"),
+             r"jump(?:ing)? (?:off|in front of)", r"(?:drive|crash) (?:my car )?into",
+             r"took (?:too many|a lot of|an overdose of|all (?:of )?(?:my|the)) (?:pills|meds|medication|tablets)",
+             r"take (?:every|all (?:of )?(?:my|the)|all the) (?:pills?|meds|medication|tablets)(?: i have)?",
+             r"(?:stockpil|sav|hoard)(?:e|ed|es|ing) (?:up )?(?:my |the )?(?:pills|meds|medications?|tablets)"),
          0.85),
         (_rx(r"overdos(?:e|ed|ing)", r"(?:razor|blade)s?"), 0.5),
     ],
@@ -77,7 +90,9 @@ _RULES: dict[str, list[tuple[re.Pattern[str], float]]] = {
         (_rx(r"(?:kill|hurt|shoot|stab|strangle|murder|beat up|attack) (?:him|her|them|someone|somebody|people|everyone|everybody|my (?:\w+ ){0,2}?(?:wife|husband|partner|boss|mom|mother|dad|father|son|daughter|kids?|children|baby|neighbou?r|coworkers?|teacher|roommate|brother|sister|boyfriend|girlfriend|ex))",
              r"(?:make|making) (?:him|her|them|everyone) pay", r"homicidal (?:thoughts|ideation|urges)",
              r"(?:am|feel|feeling|i'm|im) homicidal", r"(?:endorses|reports|positive for|\+) ?(?:hi|homicidal ideation)\b",
-             r"bring (?:a|my) (?:gun|knife|weapon) to"),
+             r"bring (?:a|my) (?:gun|knife|weapon) to",
+             r"(?:thinking|thoughts?) (?:about|of) (?:killing|hurting|shooting|stabbing) (?:him|her|them|someone|somebody|people|my \w+)",
+             r"(?:could|might|will|going to|gonna) (?:really )?(?:hurt|kill) (?:someone|somebody|him|her|them)"),
          0.8),
     ],
     "abuse_disclosure": [
@@ -85,7 +100,7 @@ _RULES: dict[str, list[tuple[re.Pattern[str], float]]] = {
              r" (?:hits|hit|beats|beat|chokes|choked|hurts|hurt|kicks|kicked|slaps|slapped|touches|touched|rapes|raped|abuses|abused|threatens|threatened|locks|locked|forces|forced) me",
              r"(?:i am|i'm|im|i was|i've been|i have been|been|being) (?:sexually |physically )?(?:abused|raped|molested|assaulted|beaten|trafficked|hit)",
              r"(?:afraid|scared|not safe) to go home", r"(?:don'?t|do not) feel safe (?:at home|with (?:him|her|them|my))",
-             r"not safe at home", r"(?:forced|made) me (?:to )?have sex"),
+             r"not safe at home", r"(?:forced|made) me (?:to )?have sex", r"(?:was|got|been) (?:sexually )?(?:assaulted|raped|abused)"),
          0.8),
     ],
 }
@@ -100,7 +115,8 @@ _REPORTED = _rx(r"patient", r"pt", r"client", r"he", r"she", r"they", r"his", r"
                 r"(?:says|said|reports|reported|states|stated|told me|endorses)")
 _FIRST = _rx(r"i", r"i'm", r"im", r"i've", r"i'll", r"i'd", r"me", r"my", r"myself")
 _IDIOMS = _rx(r"dying to", r"to die for", r"dead tired", r"kill(?:ing)? (?:it|time|the (?:process|lights|engine|job))",
-              r"(?:killing|kills) me", r"kill for (?:a|some)", r"laugh(?:ing)?", r"could just die of", r"die of embarrassment")
+              r"(?:killing|kills) me", r"kill for (?:a|some)", r"laugh(?:ing)?", r"could (?:just )?die,? (?:of|that|it|this)",
+              r"die of embarrassment", r"embarrass(?:ed|ing)")
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+")
 
 
