@@ -9,7 +9,7 @@ export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: setup run test test-rego bench soak clean
 
-setup: $(VENV)/.installed $(BIN)/.opa-ready
+setup: $(VENV)/.installed $(BIN)/.opa-ready $(BIN)/.ollama-ready
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ $(VENV)/.installed: pyproject.toml
 
 $(BIN)/.opa-ready: opa/install.sh opa/regal/go.mod
 	bash opa/install.sh
+	touch $@
+
+# A real Ollama (built from the Go module proxy, CPU only) and the tiny model the client tests serve.
+$(BIN)/.ollama-ready: tests/ollama/install.sh tests/ollama/tinymodel.py $(VENV)/.installed
+	bash tests/ollama/install.sh
 	touch $@
 
 run: setup

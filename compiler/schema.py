@@ -113,6 +113,10 @@ class Jwt(Strict):
     user_claim: str = "sub"
     role_claim: str = "role"
     leeway_s: int = Field(30, ge=0, le=600)
+    max_lifetime_s: int = Field(
+        86400, ge=60, le=31 * 86400,
+        description="Longest accepted token validity (exp - now, and exp - iat); longer: 401 invalid_token.",
+    )
 
 
 class Rbac(Strict):

@@ -31,6 +31,13 @@ def predictor() -> Callable[[str], list[tuple[int, int, str]]]:
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    # Presidio's e-mail check calls tldextract, which tries to download the public suffix list on
+    # first use (no network here: every call then waited on a failed lookup). Use its bundled snapshot.
+    import tldextract
+
+    offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    tldextract.extract = offline  # type: ignore[assignment]
+    tldextract.tldextract.extract = offline  # type: ignore[attr-defined]
     nlp = NlpEngineProvider(nlp_configuration={
         "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": MODEL}],
     }).create_engine()

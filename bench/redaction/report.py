@@ -1,6 +1,8 @@
 """Recall and precision per category on the corpus, engines side by side in one run.
 
     python -m bench.redaction.report [--presidio] [--ner spacy] [--split all|dev|holdout]
+    python -m bench.redaction.report --outside [--presidio] [--markdown FILE]   # corpora others wrote
+
 
 `packgate` is the default engine (rules only); `--ner spacy` adds `packgate+spacy` (the same rules plus
 the optional spaCy NER backend); `--presidio` adds Microsoft Presidio with the same spaCy model.
@@ -51,12 +53,45 @@ def _without_towns():
     return engine
 
 
+def _outside(args: argparse.Namespace) -> int:
+    from . import outside
+
+    engines = {"packgate": ours()}
+    if args.ner:
+        from packgate.runtime.redaction import Engine
+
+        engines[f"packgate+{args.ner}"] = ours(Engine(hipaa=True, pii=True, healthcare_mode=True, pci_mode=True, ner=args.ner))
+    if args.presidio:
+        if presidio_backend.available():
+            engines["presidio"] = presidio_backend.predictor()
+        else:
+            print("presidio: not installed (pip install -e '.[eval]'); skipped", file=sys.stderr)
+    results: dict = {}
+    for corpus, load in outside.CORPORA.items():
+        docs = load()
+        for name, predict in engines.items():
+            predict(docs[0].text)  # warm up outside the timed run
+            results.setdefault(corpus, {})[name] = {
+                split: outside.score([d for d in docs if d.split == split], predict) for split in ("dev", "test")
+            }
+    md = outside.markdown(results)
+    print(md)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(md + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--presidio", action="store_true", help="score Microsoft Presidio side by side")
     ap.add_argument("--ner", choices=["spacy"], help="also score the rules plus this NER backend")
     ap.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
+    ap.add_argument("--outside", action="store_true", help="score the outside corpora (bench/redaction/outside.py)")
+    ap.add_argument("--markdown", metavar="FILE", help="with --outside: also write the markdown table here")
     args = ap.parse_args(argv)
+    if args.outside:
+        return _outside(args)
     corpus = [e for e in build() if args.split == "all" or e.split in (args.split, "negative")]
     scores = {"packgate": score(corpus, ours())}
     if args.ner:

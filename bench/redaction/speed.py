@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.redaction.speed                 # this tree
     .venv/bin/python -m bench.redaction.speed --against HEAD~3  # this tree vs a git ref, same process
+    .venv/bin/python -m bench.redaction.speed --adversarial     # 1 MiB adversarial inputs, each <= 1 s
 
 With `--against REF`, the engine package as it was at REF is extracted (git archive) into a temporary
 directory, imported under another name, and both engines are timed interleaved, round after round, in
@@ -97,11 +98,62 @@ def compare(ref: str, rounds: int) -> None:
               f"long notes scan {statistics.median(mbs[name]):.2f} MB/s (CPU time, {rounds} interleaved rounds)")
 
 
+MIB = 1 << 20
+
+
+def adversarial_inputs() -> dict[str, str]:
+    """1 MiB inputs shaped to hit each detector's worst case (issue 9: each must scan in <= 1 s)."""
+    import random
+
+    r = random.Random(9)
+
+    def fill(unit: str) -> str:
+        return (unit * (MIB // len(unit) + 1))[:MIB]
+
+    caps = ["Hollis", "Grant", "Maria", "Cedar", "Valley", "Smith", "John", "Paris", "Anna", "Lee", "Dr.", "County"]
+    return {
+        "spaced digits": fill("1 2 3 4 5 6 7 8 9 0 "),
+        "capitalised words": " ".join(r.choice(caps) for _ in range(MIB // 6))[:MIB],
+        "digit run": "7" * MIB,
+        "dash run": "-" * MIB,
+        "en-dash digits": fill("12\u201334\u2013"),
+        "dotted digits": fill("12.34."),
+        "mixed ids": fill("AB12-34/56 "),
+        "zero-width digits": fill("1\u200b2\u200b3\u200b-"),
+        "fullwidth digits": fill("\uff11\uff12\uff13 "),
+        "combining marks": fill("Jose\u0301 "),
+        "ligatures": fill("\ufb01\u00bd"),
+        "markers and names": fill("[NAME] John [NAME_1] "),
+        "at signs": fill("a@b "),
+        "street-like": fill("12 Main St, "),
+        "month words": fill("since October 4/81 "),
+    }
+
+
+def adversarial(limit_s: float = 1.0) -> bool:
+    """Scan each adversarial input once (after a warm-up); print the time; False if any is over `limit_s`."""
+    engine = Engine.default()
+    engine.scan("warm up: Patient Jane Doe, MRN 1234567.")
+    ok = True
+    for name, text in adversarial_inputs().items():
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        engine.scan(text)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        flag = "" if cpu <= limit_s else "  OVER"
+        ok = ok and cpu <= limit_s
+        print(f"1 MiB {name:18}: {cpu:.2f} s CPU ({wall:.2f} s wall), {MIB / max(cpu, 1e-9) / 1e6:.2f} MB/s{flag}")
+    return ok
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--against", metavar="REF", help="also time the engine at this git ref, interleaved")
     ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--adversarial", action="store_true", help="time the 1 MiB adversarial inputs (each <= 1 s)")
     args = ap.parse_args()
+    if args.adversarial:
+        raise SystemExit(0 if adversarial() else 1)
     if args.against:
         compare(args.against, args.rounds)
     else:

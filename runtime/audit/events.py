@@ -34,7 +34,7 @@ HMAC_ENV = "PACKGATE_AUDIT_HMAC_KEY"
 VERDICTS = frozenset(
     {
         "allowed", "denied", "blocked", "escalated", "upstream_error", "policy_unavailable",
-        "bad_request", "audit_unavailable", "internal_error",
+        "bad_request", "audit_unavailable", "internal_error", "overloaded",
         "escalation_resolved", "retention_purge",
     }
 )

@@ -17,6 +17,7 @@ from packgate.runtime.opa.client import OpaClient
 from packgate.runtime.upstream.client import Upstreams
 from packgate.runtime.wire.errors import GatewayError, error_response
 
+from .admission import Admission
 from .config import GatewayConfig, RouteTable
 from .outcome import Gateway, Outcome, finish
 from .pipeline import chat
@@ -70,17 +71,18 @@ async def _not_routed(request: Request, err: GatewayError) -> Response:
     return error_response(err)
 
 
-def record_rejection(app: Any, status: int = 400) -> None:
+def record_rejection(app: Any, status: int = 400, code: str = "invalid_http") -> None:
     """One audit event for a request the HTTP server refused before the app saw it (a malformed
-    request line, a bad Content-Length, Transfer-Encoding with Content-Length). `app` is what the
-    server runs: the gateway app, possibly inside uvicorn's middleware wrappers."""
+    request line, a bad Content-Length, Transfer-Encoding with Content-Length; headers too large or
+    too slow). `app` is what the server runs: the gateway app, possibly inside uvicorn's middleware
+    wrappers."""
     while app is not None and not hasattr(getattr(app, "state", None), "gateway"):
         app = getattr(app, "app", None)
     if app is None:
         log.error("a rejected request could not be audited: no gateway app")
         return
     out = Outcome(endpoint="(rejected)", revision=app.state.routes.revision)
-    out.fail(GatewayError(status, "invalid_http", "invalid HTTP request", verdict="bad_request"))
+    out.fail(GatewayError(status, code, "invalid HTTP request", verdict="bad_request"))
     finish(app.state.gateway, out)
 
 
@@ -108,7 +110,9 @@ def create_app(config: GatewayConfig) -> Starlette:
     """Build the gateway for `config`; `app.state.routes` holds the swappable RouteTable."""
     gw = Gateway(config=config, opa=OpaClient(config.opa_url, config.opa_timeout_s),
                  upstreams=Upstreams(config.upstream_connect_timeout_s, config.standin_url),
-                 scanner=Scanner(config.scan_workers, config.scan_inline_chars))
+                 scanner=Scanner(config.scan_workers, config.scan_inline_chars),
+                 admission=Admission(config.max_active_requests, config.max_queued_requests,
+                                     config.max_queue_wait_s))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]

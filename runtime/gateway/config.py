@@ -120,6 +120,9 @@ class GatewayConfig:
     upstream_connect_timeout_s: float = 5.0  # read timeout comes from each target's `timeout_s`
     max_body_bytes: int = 1 * MiB        # larger: 413
     max_header_count: int = 100          # more: 400 (hostile input)
+    max_active_requests: int = 32        # chat requests worked on at once (admission.py)
+    max_queued_requests: int = 512       # more waiting: 503 overloaded
+    max_queue_wait_s: float = 10.0       # waited longer: 503 overloaded
     standin_url: str | None = None       # tests/demo only: send every target here instead
     scan_workers: int = 1                # processes that scan big requests off the event loop (scanning.py)
     scan_inline_chars: int = 4096        # requests with more text than this are scanned in a worker

@@ -12,11 +12,15 @@ invalid token's `token_error` says why as a code (`malformed`, `expired`, `not_y
 `bad_signature`, `wrong_algorithm`, `wrong_issuer`, `wrong_audience`, `missing_claim`, `rejected`),
 never the token. The rbac library turns "invalid" into 401 `invalid_token` and no token into 401
 `unauthenticated`. Without `require_auth` the header is not read (`token: "unchecked"`).
+`nbf`/`iat` in the future count as `not_yet_valid`; a token valid for longer than the pack's
+`rbac.jwt.max_lifetime_s` (24 h by default, from now or from its `iat`) is `lifetime_exceeded`: a
+stolen token with `exp` in the year 5000 would otherwise never stop working.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -103,6 +107,18 @@ def _token_error(exc: Exception) -> str:
     return next((code for kind, code in _TOKEN_ERRORS if isinstance(exc, kind)), "rejected")
 
 
+def _lifetime_exceeded(claims: dict[str, Any], cfg: Jwt) -> bool:
+    """A token valid for longer than `max_lifetime_s` (from now, or from its `iat`), leeway aside.
+
+    A stolen token with `exp` in the year 5000 (or `1e20`) would otherwise never stop working.
+    PyJWT has checked that `exp` and any `iat` convert with `int()` (it compares them the same way),
+    and refused an `iat` in the future."""
+    longest = cfg.max_lifetime_s + cfg.leeway_s
+    exp = int(claims["exp"])
+    iat = int(claims["iat"]) if "iat" in claims else None
+    return exp - time.time() > longest or (iat is not None and exp - iat > longest)
+
+
 def verify_bearer(authorization: str, cfg: Jwt) -> TokenCheck:
     """Verify `Authorization: Bearer <jwt>`: the token's (user, role), or the reason it failed."""
     scheme, _, token = authorization.strip().partition(" ")
@@ -118,6 +134,8 @@ def verify_bearer(authorization: str, cfg: Jwt) -> TokenCheck:
         )
     except jwt.PyJWTError as exc:
         return TokenCheck(error=_token_error(exc))
+    if _lifetime_exceeded(claims, cfg):
+        return TokenCheck(error="lifetime_exceeded")
     return TokenCheck(_clean(claims.get(cfg.user_claim)), _clean(claims.get(cfg.role_claim)))
 
 

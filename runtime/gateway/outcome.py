@@ -15,6 +15,7 @@ from packgate.runtime.upstream.client import Upstreams
 from packgate.runtime.wire.errors import GatewayError
 
 from . import recorded
+from .admission import Admission
 from .config import GatewayConfig, Route
 from .metrics import Metrics
 from .scanning import Scanner
@@ -33,6 +34,7 @@ class Gateway:
     upstreams: Upstreams
     metrics: Metrics = field(default_factory=Metrics)
     scanner: Scanner = field(default_factory=Scanner)
+    admission: Admission = field(default_factory=Admission)
 
 
 def short(value: Any) -> Any:

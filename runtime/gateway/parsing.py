@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from packgate.runtime.wire.errors import bad
 
@@ -58,11 +58,14 @@ async def read_json(request: Request, max_bytes: int) -> dict[str, Any]:
             raise bad(400, "invalid_content_length", "Content-Length is not a number") from None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise bad(413, "request_too_large", f"request body exceeds {max_bytes} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise bad(413, "request_too_large", f"request body exceeds {max_bytes} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client left, or the server's body deadline closed the connection
+        raise bad(400, "incomplete_body", "the request body did not arrive complete") from None
     try:
         body = orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError:

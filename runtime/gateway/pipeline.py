@@ -117,6 +117,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     tools = identity.tools_used(chat.tools, headers)
     sensitivity = identity.declared_sensitivity(headers, chat.metadata)
     out.tools, out.sensitivity = tools, sensitivity
+    slot = await gw.admission.admit()  # a slot before anything costly (scan, OPA), else 503 overloaded
 
     # 3. pre-scan: findings per text slot (off the event loop when big); only counts leave this step
     texts = list(chat.texts())
@@ -168,7 +169,9 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     if any(t.get("action") == "redact" for t in transforms):
         session = await _redact_slots(gw, route, chat, texts, scan, transforms, session, out)
     order = _failover_order(req, route, out)
+    slot.release()  # waiting on the model costs the event loop nothing
     completion, target = await _forward(gw, route, chat, order, out)
+    await slot.reacquire()
     out.target = target
 
     # 6. OPA response decision on every string of the answer (content, refusal, tool-call names and

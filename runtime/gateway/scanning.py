@@ -67,9 +67,9 @@ class Scan:
 
 def scan_slots(engine: Engine, texts: Sequence[str]) -> tuple[list[list[Found]], list[dict[str, object]]]:
     """Findings for every slot string of a request, in slot order, and their counts for OPA."""
-    # >>> THE per-slot scan: the one call site. Swap it for the engine's "scan several strings as one"
-    # >>> API (detection across message and part boundaries) when it lands; it must return per-slot findings.
-    per_slot = [engine.scan(t) for t in texts]
+    # The slots are scanned as one text (a value split across two messages or two content parts is
+    # found) and each slot gets the findings for its own fragment.
+    per_slot = engine.scan_many(texts)
     counts = engine.count(f for fs in per_slot for f in fs)
     return [[(f.policy, f.category, f.start, f.end, f.confidence, f.detector) for f in fs] for fs in per_slot], counts
 

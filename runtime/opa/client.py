@@ -21,7 +21,14 @@ OPA, 3,000 interleaved calls: client CPU per decision 275 -> 125 us, p50 0.84 ->
 569/577 -> 640/637 req/s. No retry-with-back-off on 502/503/504 — a failing OPA must fail closed
 at once, not after seconds of sleeps. We retry exactly once, at once, on a connection error (a
 decision is a pure read, and a pooled connection to an OPA that has been restarted fails on first
-use); timeouts are never retried, and a connection that timed out or was cancelled mid-request is
+use), and once on a fresh connection after a timeout. The deadline (1 s) asks "is OPA alive?", not "is
+it fast?": on a saturated 2-core machine an answer could miss it because the gateway's own loop was
+late to read it, or because OPA was working through 64 requests' decisions with a fraction of a core
+(21 of 3,000 requests got a spurious 503 beside two CPU-bound processes). So the deadline counts from
+when the request is written; when it passes, an answer already in the socket buffer is still taken;
+and if OPA answered *other* decisions meanwhile, it is alive and we wait another deadline, up to
+`MAX_DEADLINES` in all. An OPA that answers nothing for a whole deadline (frozen, hung) fails closed
+after at most two deadlines (the retry). A connection that timed out or was cancelled mid-request is
 closed, never reused.
 
 Fail closed: a refused connection, a timeout, a non-200 answer, a body that is not JSON, or an
@@ -43,6 +50,9 @@ import orjson
 from opa_client.opa_async import AsyncOpaClient
 
 from packgate.runtime.net.pool import ConnectionLost, Pool
+
+
+MAX_DEADLINES = 5  # a decision never waits longer than this many `timeout_s`, however busy OPA is
 
 
 class OpaUnavailable(Exception):
@@ -93,6 +103,7 @@ class OpaClient:
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._ssl = _ssl.create_default_context() if parts.scheme == "https" else None
         self._timeout = timeout_s
+        self._last_heard = 0.0  # monotonic time OPA last answered any decision
         self._pool = Pool(self._host, self._port, self._ssl)
         self._heads: dict[str, bytes] = {}
         self._prefix = (urlsplit(self._opa.root_url).path.rstrip("/") or "/v1") + "/data/"
@@ -117,20 +128,25 @@ class OpaClient:
         CPU for three HTTP calls per request.
         """
         start = time.perf_counter()
+        give_up = time.monotonic() + self._timeout * MAX_DEADLINES
         payload = orjson.dumps({"input": input})
         head = self._head(path, len(payload))
         for attempt in (0, 1):
             conn = None
             try:
                 async with asyncio.timeout(self._timeout):
-                    conn = self._pool.pooled()
+                    conn = self._pool.pooled() if attempt == 0 else None
                     if conn is None:
                         conn = await self._pool.connect()
-                    status, raw = await conn.send(head, payload)
+                answer = conn.send(head, payload)  # the deadline counts from here: OPA's time, not ours
+                answer.add_done_callback(self._heard)
+                status, raw = await self._answer(answer, give_up)
             except (asyncio.TimeoutError, TimeoutError):
                 if conn is not None:
                     conn.fail()  # an answer may still arrive on it: never reuse
-                raise OpaUnavailable("timeout") from None
+                if attempt or time.monotonic() >= give_up:
+                    raise OpaUnavailable("timeout") from None
+                continue  # once more on a fresh connection before calling OPA unavailable
             except (ConnectionLost, OSError):
                 if attempt:
                     raise OpaUnavailable("unreachable") from None
@@ -151,6 +167,40 @@ class OpaClient:
         if not isinstance(result, dict):
             raise OpaUnavailable("undefined result")
         return Decision(result, body.get("decision_id"), time.perf_counter() - start)
+
+    def _heard(self, answer: asyncio.Future[tuple[int, bytes]]) -> None:
+        if not answer.cancelled() and answer.exception() is None:
+            self._last_heard = time.monotonic()
+
+    async def _answer(self, answer: asyncio.Future[tuple[int, bytes]], give_up: float) -> tuple[int, bytes]:
+        """`answer`, unless OPA stops answering: the deadline is about OPA being alive, not fast.
+
+        Each time the deadline (`timeout_s`) passes without this answer: let the event loop read
+        its sockets first (a busy loop runs due timers before reading, so an answer sent in time
+        can sit unread), and take the answer if it is there; else, if OPA answered any other
+        decision in the meantime it is working through a queue on a busy machine, so wait another
+        deadline, up to `give_up`; if it answered nothing, it is frozen or gone. The future is never
+        cancelled by the deadline itself (`shield`), so a late answer is not lost.
+        """
+        window = time.monotonic()
+        while True:
+            try:
+                async with asyncio.timeout(max(0.0, min(self._timeout, give_up - time.monotonic()))):
+                    return await asyncio.shield(answer)
+            except TimeoutError:
+                for _ in range(2):
+                    await asyncio.sleep(0)
+                if answer.done() and not answer.cancelled():
+                    return answer.result()  # ConnectionLost propagates as itself
+                now = time.monotonic()
+                if self._last_heard > window and now < give_up:
+                    window = now
+                    continue
+                answer.cancel()
+                raise
+            except BaseException:
+                answer.cancel()  # cancelled mid-request: nobody will read this answer
+                raise
 
     async def bundles_ready(self) -> bool:
         """OPA answers and every configured bundle is activated (`/health?bundles`)."""

@@ -15,25 +15,26 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from packgate.runtime.gateway import record_rejection
 
-__all__ = ["AuditedH11Protocol", "AuditedHttpToolsProtocol"]
+__all__ = ["AuditedH11Protocol", "AuditedHttpToolsProtocol", "record"]
 
 log = logging.getLogger("packgate.gateway")
 
 
-def _record(app: object) -> None:
+def record(app: object, status: int = 400, code: str = "invalid_http") -> None:
+    """The audit event of a request the server refused; a failure here never stops the refusal."""
     try:
-        record_rejection(app)
+        record_rejection(app, status, code)
     except Exception:  # never let auditing stop the 400 itself
         log.exception("a rejected request could not be audited")
 
 
 class AuditedHttpToolsProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
-        _record(self.app)
+        record(self.app)
         super().send_400_response(msg)
 
 
 class AuditedH11Protocol(H11Protocol):
     def send_400_response(self, msg: str) -> None:
-        _record(self.app)
+        record(self.app)
         super().send_400_response(msg)

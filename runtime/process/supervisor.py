@@ -28,6 +28,8 @@ from packgate.runtime.opa.bundle_server import BundleServer
 from packgate.runtime.opa.reload import Reloader
 from packgate.runtime.opa.server import EmbeddedOpa, OpaError, active_revision, check_external
 
+from .transport import TransportLimits, uvicorn_config
+
 log = logging.getLogger("packgate.gateway")
 
 
@@ -42,6 +44,7 @@ class GatewayOptions:
     standin_url: str | None = None      # demo/tests only; `gateway run` never sets it
     watch: bool = True
     workers: int = 1
+    transport: TransportLimits = field(default_factory=TransportLimits)  # header, connection limits
     extra: dict[str, Any] = field(default_factory=dict)
     tls_cert: Path | None = None        # serve HTTPS (uvicorn ssl_certfile), with tls_key
     tls_key: Path | None = None
@@ -155,15 +158,11 @@ class Supervisor:
     # --- serving -------------------------------------------------------------------------------
 
     async def serve(self, on_ready: Callable[[Supervisor], None] | None = None) -> None:
-        """uvicorn (uvloop + httptools) plus the pack watcher, until SIGINT/SIGTERM."""
+        """uvicorn (uvloop + httptools, with `transport`'s limits) plus the pack watcher, until SIGINT/SIGTERM."""
         import uvicorn
 
-        from .http import AuditedHttpToolsProtocol
-
-        config = uvicorn.Config(self.app, host=self.opts.host, port=self.opts.port, loop="uvloop",
-                                http=AuditedHttpToolsProtocol, log_level="warning", access_log=False,
-                                lifespan="auto", server_header=False, timeout_graceful_shutdown=10,
-                                **self.opts.tls())
+        config = uvicorn_config(self.app, self.opts.transport, host=self.opts.host, port=self.opts.port,
+                                lifespan="auto", timeout_graceful_shutdown=10, **self.opts.tls())
         server = self._server = uvicorn.Server(config)
         sock = _listen(self.opts.host, self.opts.port)  # our error, not uvicorn's sys.exit(3)
         stop = asyncio.Event()

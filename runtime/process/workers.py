@@ -18,14 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from packgate.runtime.audit import AuditLog
 from packgate.runtime.opa.reload import Reloader
 
-from .http import AuditedHttpToolsProtocol
 from .supervisor import GatewayOptions, Supervisor, terminate_on_sigterm
+from .transport import uvicorn_config
 
 SPEC_ENV = "PACKGATE_WORKER_SPEC"
 
@@ -84,10 +83,8 @@ def run_workers(opts: GatewayOptions, on_ready: Callable[[Supervisor], None] | N
             "audit_db": str(Path(opts.audit_db).resolve()) if opts.audit_db else None,
             "standin_url": opts.standin_url, "watch": opts.watch and opts.opa_url is None,
         })
-        config = uvicorn.Config("packgate.runtime.process.workers:worker_app", factory=True,
-                                host=opts.host, port=opts.port, workers=opts.workers,
-                                loop="uvloop", http=AuditedHttpToolsProtocol, log_level="warning",
-                                access_log=False, server_header=False, **opts.tls())
+        config = uvicorn_config("packgate.runtime.process.workers:worker_app", opts.transport, factory=True,
+                                host=opts.host, port=opts.port, workers=opts.workers, **opts.tls())
         sock = config.bind_socket()
         sup.bound_port = int(sock.getsockname()[1])
         stop = threading.Event()

@@ -6,6 +6,8 @@ The gateway's interface (stable)::
 
     engine = Engine.from_pack(pack)        # compile every regex and lexicon once, per pack
     findings = engine.scan(text)           # list[Finding]: policy, category, start, end, confidence, detector
+    per_part = engine.scan_many(parts)     # list[list[Finding]]: parts scanned as one (values split across parts)
+    folded, offsets = normalise(text)      # NFKC, zero-width removed, dashes/digits folded; offsets.span(s, e)
     counts = Engine.count(findings)        # [{"policy", "category", "count"}], sorted: OPA input `findings`
     session = RedactionSession()           # one per request: `[NAME_1]` means the same person in every message
     result = engine.redact(text, findings, transforms, session)   # transforms: OPA's `transforms` list
@@ -22,5 +24,6 @@ Python `re` and are written to be linear; a pack's `detect_patterns` run on RE2 
 from .engine import Engine, PatternError, RedactResult
 from .findings import Finding
 from .markers import RedactionSession
+from .normalise import Offsets, normalise
 
-__all__ = ["Engine", "Finding", "PatternError", "RedactResult", "RedactionSession"]
+__all__ = ["Engine", "Finding", "Offsets", "PatternError", "RedactResult", "RedactionSession", "normalise"]

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from packgate.compiler.lint import compile_re2
 
 from . import lexicons
-from .categories import category_map
+from .categories import HIPAA_CATEGORIES, category_map
+from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, count, resolve_overlaps
 from .markers import RedactionSession, render
 from .names import scan_names
-from .patterns import Hit, scan_structured
+from .normalise import normalise
+from .patterns import Hit, lower_and_words, scan_structured
 
-# Markers this engine writes: never scanned again, so redaction is idempotent.
-_MARKER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
+# Markers this engine writes (`[NAME]`, `[NAME_1]`, preserve-length `[NAME____]`, `[CUSTOM_X]`): never
+# scanned again, so redaction is idempotent. Only the categories the engine itself writes: a value
+# dressed as a marker (`[M448812]`, `[MRN 1234567]`) is scanned like any other text.
+_CATEGORY_NAMES = sorted(set(HIPAA_CATEGORIES) | {"NPI", "DEA", "CREDIT_CARD", "CVV", "PHONE"}, key=len, reverse=True)
+_MARKER = re.compile(r"\[(?:" + "|".join(_CATEGORY_NAMES) + r"|CUSTOM_[A-Za-z0-9_]{1,64}?)(?:_\d{1,6})?_*\]")
 
 
 # "Fingerprint", "full-face photograph": a mention of biometric data or of a photo is reported on its
@@ -49,6 +55,49 @@ def _label_beats_checksum(hits: list[Hit]) -> list[Hit]:
         h for h in hits
         if h[4] not in _CHANCE_CHECKSUMS or labelled.get((h[1], h[2]), h[0]) == _CHANCE_CHECKSUMS[h[4]]
     ]
+
+
+def _in_marker(start: int, end: int, marks: list[tuple[int, int]], mark_starts: list[int]) -> bool:
+    """Does [start, end) overlap one of the (sorted, disjoint) marker spans? O(log n)."""
+    i = bisect.bisect_left(mark_starts, end)
+    return i > 0 and marks[i - 1][1] > start
+
+
+def _union_same_category(hits: list[Hit]) -> list[Hit]:
+    """Overlapping hits of one category become one hit over their union.
+
+    Detectors see pieces of one value (a street, then its city/state/ZIP tail; a phone number's
+    national part, then its country code); keeping only the most confident piece would leave the
+    rest of the value in the text. The union keeps the most confident piece's confidence and detector.
+    """
+    if len(hits) < 2:
+        return hits
+    hits = sorted(hits, key=lambda h: (h[0], h[1], -h[2]))
+    out: list[Hit] = [hits[0]]
+    for h in hits[1:]:
+        last = out[-1]
+        if h[0] == last[0] and h[1] < last[2]:
+            if h[2] > last[2] or h[3] > last[3]:
+                lead = h if h[3] > last[3] else last
+                out[-1] = (last[0], last[1], max(last[2], h[2]), lead[3], lead[4])
+        else:
+            out.append(h)
+    return out
+
+
+def _merge(findings: list[Finding]) -> list[Finding]:
+    """Union of overlapping findings of one policy: one finding per overlapping group, covering all of
+    it, labelled as its most confident member (so nothing either view found is left out)."""
+    findings = sorted(findings, key=lambda f: (f.start, -f.end))
+    out: list[Finding] = []
+    for f in findings:
+        if out and f.start < out[-1].end:
+            last = out[-1]
+            lead = last if last.confidence >= f.confidence else f
+            out[-1] = Finding(lead.policy, lead.category, last.start, max(last.end, f.end), lead.confidence, lead.detector)
+        else:
+            out.append(f)
+    return out
 
 
 class PatternError(ValueError):
@@ -128,7 +177,11 @@ class Engine:
 
     def raw_hits(self, text: str) -> list[Hit]:
         """Every candidate from every built-in detector, before policies and overlaps."""
-        hits = list(scan_structured(text))
+        low, words = lower_and_words(text)
+        hits = list(scan_structured(text, low, words))
+        hits.extend(scan_clinical(text, words))
+        if any(h[4] == "street-address" for h in hits):
+            hits.extend(address_tails(text, hits))
         if any(h[4] in _MENTION_DETECTORS for h in hits):
             hits = _drop_labels(hits)
         if any(h[4] in _CHANCE_CHECKSUMS for h in hits):
@@ -140,14 +193,71 @@ class Engine:
         return hits
 
     def scan(self, text: str) -> list[Finding]:
-        """Findings for each configured policy, non-overlapping within a policy, sorted by position."""
+        """Findings for each configured policy, non-overlapping within a policy, sorted by position.
+
+        Detection runs on `normalise(text)` (zero-width characters dropped, dashes, digits and
+        fullwidth forms folded); spans are mapped back, so they cover the original characters.
+        """
         if not self._policies or not text:
             return []
-        hits = self.raw_hits(text)
+        folded, offsets = normalise(text)
+        found = self._scan_folded(folded)
+        if offsets.identity:
+            return found
+        out = []
+        for f in found:
+            s, e = offsets.span(f.start, f.end)
+            out.append(Finding(f.policy, f.category, s, e, f.confidence, f.detector))
+        return out
+
+    def scan_many(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """Findings per text, scanning the texts as one: a value split across two messages or two
+        content parts (`123-45` | `-6789`) is found, and each part gets the findings for its fragment.
+
+        Parts are joined as they are, with a space only between two letters ("Jane" | "Doe"), so split
+        digits and separators run on. Each part is also scanned on its own (a join can hide a value at
+        a boundary) and the two views are merged: then `redact(texts[i], result[i], ...)` per part.
+        """
+        texts = list(texts)
+        if len(texts) <= 1:
+            return [self.scan(t) for t in texts]
+        pieces: list[str] = []
+        bases: list[int] = []
+        pos = 0
+        for i, t in enumerate(texts):
+            if i:
+                prev = texts[i - 1]
+                letters = bool(prev) and bool(t) and prev[-1].isalpha() and t[0].isalpha()
+                sep = " " if letters else ""
+                pieces.append(sep)
+                pos += len(sep)
+            bases.append(pos)
+            pieces.append(t)
+            pos += len(t)
+        joined = "".join(pieces)
+        across = self.scan(joined)
+        out: list[list[Finding]] = []
+        for i, t in enumerate(texts):
+            base, end = bases[i], bases[i] + len(t)
+            own = self.scan(t)
+            for f in across:
+                if f.start < end and base < f.end:
+                    own.append(Finding(f.policy, f.category, max(f.start, base) - base, min(f.end, end) - base,
+                                       f.confidence, f.detector))
+            merged: list[Finding] = []
+            for pol in {f.policy for f in own}:
+                merged.extend(_merge([f for f in own if f.policy == pol]))
+            merged.sort(key=lambda f: (f.start, f.end, f.policy, f.category))
+            out.append(merged)
+        return out
+
+    def _scan_folded(self, text: str) -> list[Finding]:
+        hits = _union_same_category(self.raw_hits(text))
         if "[" in text:
             marks = [(m.start(), m.end()) for m in _MARKER.finditer(text)]
             if marks:
-                hits = [h for h in hits if not any(h[1] < e and s < h[2] for s, e in marks)]
+                mark_starts = [s for s, _ in marks]
+                hits = [h for h in hits if not _in_marker(h[1], h[2], marks, mark_starts)]
         out: list[Finding] = []
         for pol in self._policies:
             mapped = [

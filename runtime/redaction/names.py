@@ -83,7 +83,8 @@ FAMILY_ROLES = frozenset(
     stepfather sibling children kids sons daughters parents siblings brothers sisters grandchildren""".split()
 )
 _FACILITY_HEADS = frozenset(
-    "hospital hospitals clinic clinics infirmary hospice sanatorium sanitarium".split()
+    "hospital hospitals clinic clinics infirmary hospice sanatorium sanitarium dept department pharmacy "
+    "laboratory laboratories healthcare physicians associates".split()
 )
 _FACILITY_PAIRS_SRC = (
     """medical center|health center|care center|nursing home|rehabilitation center|rehab center|
@@ -104,6 +105,36 @@ _FUNCTION = frozenset(
 )
 _CONNECT = frozenset("de del la las los of on upon el san santa st".split())
 _SENTENCE_END = frozenset(".!?:;\n•*-#>|")
+# Endings of English nouns, adjectives and adverbs that given names rarely have: after "daughter", an
+# unknown lower-case "responsibility" or "market" is a word, "amrita" or "alessio" a name.
+_ENGLISH_SUFFIX = re.compile(
+    r"(?:ity|ant|ent|ee|al|ance|ence|ism|ist|ize|ise|ure|age|ary|ery|ic|ward|wise|ship|hood|dom|ular|ket|eak|"
+    r"ear|ead|ind|ont|ack|ake|ook|oor|ould|ight|ther|ther|out|own|ime|ine|ise|ave|ove|ome|ate|ide|ody|ain|ish|"
+    r"ble|ple|tle|ge|ce|ck|ss|nk|ng|ft|pt|ct|xt|rd|rt|rk|rm|rn|mp|nt|nd)\Z"
+)
+# Stems of generic drug names and clinical terms a dictionary of 1934 does not list (USAN stems).
+_DRUG_STEM = re.compile(
+    r"(?:pril|olol|sartan|statin|mab|nib|azole|cillin|mycin|cycline|floxacin|dipine|prazole|tidine|setron|triptan|"
+    r"afil|gliptin|glitazone|parin|xaban|gatran|lukast|terol|sone|olone|semide|thiazide|formin|glipizide|lamide|"
+    r"barbital|azepam|zolam|oxetine|aline|triptyline|apine|idone|peridol|profen|coxib|vir|navir|tegravir|"
+    r"caine|curium|fentanil|morphone|codone|tropin|mide|zide|osin|ase|emia|itis|osis|ectomy|otomy|plasty|"
+    r"scopy|gram|graphy|pathy|algia|ology|ologist|uria|penia|cytosis|oma|ectasis|megaly)\Z"
+)
+# After an unknown capitalised word, verbs that a person (not a drug) does: "Jouko lives", "Mehrudin shouted".
+_PERSON_VERBS = frozenset("lives lived said says shouted told tells wrote writes asked asks works worked moved flew is".split())
+_MOVE_VERBS = frozenset("flew fly flying moved move moving travelled traveled travel drove went go going relocated returned".split())
+_UNKNOWN_CUES = frozenset("in at from near visiting outside born lives resides".split())
+_ABBREV_TITLES = frozenset("mr mrs ms mx dr prof rev sr np pa rn".split())
+_NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
+_APOS_NAME = re.compile(r"(?:o|d|l|mc|mac|di|da)'[a-z]{2,}\Z")
+
+
+def _caseless(word: str) -> bool:
+    """A word of letters that have no case (CJK, Arabic, Hebrew, Thai, Devanagari ...)."""
+    c = word[0]
+    return c.isalpha() and not c.isupper() and not c.islower()
+
+
 _SPLIT = re.compile(f"({TOKEN.pattern})")
 _SPLIT_ASCII = re.compile(r"([A-Za-z][A-Za-z']*(?:-[A-Za-z][A-Za-z']*)*)")  # TOKEN on ASCII text, 5x faster
 # Lower-case words that can start a name by cue (titles, roles, "named", the last word of a bigram).
@@ -142,7 +173,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         return parts[2 * j]
 
     def cap(j: int) -> bool:
-        return words[j][0].isupper()
+        c = words[j][0]
+        return c.isupper() or (not c.islower() and not c.isascii())  # scripts without case count as capitalised
 
     def namey(j: int) -> bool:
         w = lows[j]
@@ -160,11 +192,12 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         k = j + 1
         while k < n and k - j < 3:
             g = gap(k)
-            if not (_SPACE_GAP.match(g) or (len(words[k - 1]) == 1 and _INITIAL_GAP.match(g))):
+            if not (_SPACE_GAP.match(g) or (len(words[k - 1]) == 1 and _INITIAL_GAP.match(g))
+                    or (cap(k) and _NICK_GAP.match(g))):
                 break
             if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER):
                 break
-            if cap(k) or (allow_lower and lows[k] in last):
+            if cap(k) or (allow_lower and (lows[k] in last or _APOS_NAME.match(lows[k]))):
                 end = k
                 k += 1
                 continue
@@ -196,8 +229,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     def _lower_surname(w: str) -> bool:
         return (
             len(w) > 1 and w not in COMMON and w not in _NEVER and w not in _FUNCTION and w not in PLACE_CUES
-            and w not in SUBJECT_VERBS and w not in _LOWER_STOP and not _VERBISH.search(w) and "'" not in w
-            and w.isalpha()
+            and w not in SUBJECT_VERBS and w not in _LOWER_STOP
+            and ((not _VERBISH.search(w) and "'" not in w and w.isalpha()) or bool(_APOS_NAME.match(w)))
         )
 
     def place_run_start_ok(i: int) -> bool:
@@ -227,6 +260,22 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return None
 
+    english = lex.english
+
+    def unknown(j: int) -> bool:
+        """A capitalised word that no dictionary, census or gazetteer list knows and that is no acronym."""
+        wd = words[j]
+        lw = lows[j]
+        return (
+            len(lw) > 2 and wd[0].isupper() and not (wd.isupper() and len(wd) <= 5) and lw not in english
+            and lw not in COMMON and lw not in _NEVER and lw not in first and lw not in lex.first_any
+            and "'" not in lw and not _DRUG_STEM.search(lw) and bool(english)
+            and not (lw.endswith("s") and lw[:-1] in english)
+            # written like a name: "Kadiev", "SUWALKI", "McAdoo"; not "NaCl", "SpO2", "pH"
+            and (wd[1:].islower() or wd.isupper() or wd.startswith(("Mc", "Mac")))
+            and not (ends[j] < len(text) and text[ends[j]].isdigit())
+        )
+
     def span(j0: int, j1: int) -> tuple[int, int]:
         s, e = starts[j0], ends[j1]
         if text[e - 2 : e] in ("'s", "\u2019s"):
@@ -255,7 +304,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return k - i
 
-    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any]:
+    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any or not w.isascii()]:
         w = lows[i]
         if i <= consumed_until:
             continue
@@ -264,6 +313,13 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             namey(i + 1) or (cap(i + 1) and lows[i + 1] not in _NEVER)
         ) and (
             cap(i + 1) or w not in ("pa", "np", "rn", "sr", "miss")
+        ) and (
+            # a title spelled as a word ("professor", "miss") may end a sentence, and in lower case
+            # it is as often a noun: then only a census name or a capital in the same sentence follows
+            (w in _ABBREV_TITLES and (cap(i + 1) or "." in gap(i + 1) or lows[i + 1] not in lex.english
+                                      or lows[i + 1] in first))
+            or ("." not in gap(i + 1) and (
+                cap(i + 1) if words[i][0].islower() and lows[i + 1] not in first else True))
         ):
             j1 = extend(i + 1, allow_lower=not cap(i + 1))
             s, e = span(i + 1, j1)
@@ -277,8 +333,17 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k = i + 1
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
                 k += 1
-            lexical = lows[k] in first or (lows[k] in lex.first_any and lows[k] not in _FUNCTION)
-            unknown_lower = (w in FAMILY_ROLES or strong) and not cap(k) and _lower_surname(lows[k])
+            # a census first name that is also a word ("guy", "star") counts only when capitalised
+            lexical = lows[k] in first or (cap(k) and lows[k] in lex.first_any and lows[k] not in _FUNCTION)
+            # a lower-case word after a relative is a name when a census list knows it; after "named"
+            # or "name:" any name-shaped word is
+            unknown_lower = not cap(k) and _lower_surname(lows[k]) and (
+                strong or (w in FAMILY_ROLES and (
+                    lows[k] in lex.first_any or lows[k] in lex.last_any
+                    or (not _ENGLISH_SUFFIX.search(lows[k]) and (
+                        lows[k] not in lex.english
+                        # "husband amrita spence": a dictionary word, but a census surname follows
+                        or (k + 1 < n and _SPACE_GAP.match(gap(k + 1)) and not cap(k + 1) and lows[k + 1] in last))))))
             if (namey(k) or (lexical and lows[k] not in _NEVER)) and (
                 cap(k) or lexical or unknown_lower
             ):
@@ -290,6 +355,31 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     yield from list_items(j1)
                     continue
         if not cap(i):
+            continue
+        # "Mark Lopez", "Jack Deleon": a first name that is also a word, then a surname that is not
+        if (w in COMMON and w in lex.first_any and w not in _NEVER and not words[i].isupper() and i + 1 < n
+                and _SPACE_GAP.match(gap(i + 1)) and cap(i + 1) and lows[i + 1] in last and not words[i + 1].isupper()):
+            j1 = extend(i + 1, allow_lower=False)
+            s, e = span(i, j1)
+            yield ("NAME", s, e, 0.8, "name-lexicon")
+            consumed_until = j1
+            continue
+        # "Grant, Hollis": a surname that is also a word, a comma, then a census first name
+        if (w in COMMON and w in lex.last_any and w not in _NEVER and i + 1 < n and _COMMA_GAP.match(gap(i + 1))
+                and cap(i + 1) and lows[i + 1] in first
+                and not _STATE_AFTER.match(text, ends[i + 1])):
+            j1 = extend(i + 1, allow_lower=False)
+            s, e = span(i, j1)
+            yield ("NAME", s, e, 0.8, "name-lexicon")
+            consumed_until = j1
+            continue
+        # a word in a script without case (CJK, Arabic, Hebrew, Devanagari...) in Latin text: a name
+        if not words[i][0].isupper() and lows[i] not in first and text.isascii() is False and _caseless(words[i]):
+            j1 = i
+            while j1 + 1 < n and j1 - i < 3 and _SPACE_GAP.match(gap(j1 + 1)) and _caseless(words[j1 + 1]):
+                j1 += 1
+            yield ("NAME", starts[i], ends[j1], 0.65, "name-script")
+            consumed_until = j1
             continue
         near_state = False
         if n_state:
@@ -312,7 +402,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                         break
                     after = _STATE_AFTER.match(text, e)
                     before = lows[i - 1] if i > 0 else ""
-                    ambiguous = size == 1 and (w in first or w in last)
+                    ambiguous = size == 1 and (w in first or w in last or (w in lex.english and sentence_start(i)))
                     if after:
                         conf = 0.95
                     elif before in PLACE_CUES:
@@ -435,6 +525,29 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 consumed_until = j1
                 continue
         if w in last and namey(i):
-            if w in common_last and len(w) > 2 and not words[i].isupper() and not sentence_start(i):
+            if w in common_last and len(w) > 2 and not words[i].isupper() and not sentence_start(i) and w not in english:
                 s, e = span(i, i)
                 yield ("NAME", s, e, 0.55, "surname-lexicon")
+                continue
+        # 8. capitalised words no dictionary lists ("Mashuu Samurakami", "Suwałki"): a name or a place.
+        # Alone at a sentence start only when another such word follows; never an acronym or a drug stem.
+        if unknown(i):
+            j1 = i
+            while j1 + 1 < n and j1 - i < 3 and (
+                    _SPACE_GAP.match(gap(j1 + 1)) or (len(words[j1]) == 1 and _INITIAL_GAP.match(gap(j1 + 1)))) and (
+                    unknown(j1 + 1) or (cap(j1 + 1) and namey(j1 + 1) and (lows[j1 + 1] in last or lows[j1 + 1] in first))
+                    or (len(words[j1 + 1]) == 1 and words[j1 + 1].isupper() and j1 + 2 < n and unknown(j1 + 2))):
+                j1 += 1
+            # alone, only where a place or a person is expected: drug brands and eponyms ("Plavix",
+            # "Raynaud") are capitalised unknown words too, and they come alone
+            before = lows[i - 1] if i > 0 and _SPACE_GAP.match(gap(i)) else ""
+            after_and = (i + 2 < n and lows[i + 1] == "and" and cap(i + 2)
+                         and (lows[i + 2] in last or lows[i + 2] in first) and _SPACE_GAP.match(gap(i + 1)))
+            before2 = lows[i - 2] if i > 1 and before else ""
+            verb_after = (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS
+                          and not (lows[j1 + 1] == "is" and not (j1 + 2 < n and lows[j1 + 2] in ("from", "very", "my"))))
+            if (j1 > i or before in _UNKNOWN_CUES or after_and or verb_after
+                    or (before in ("to", "into") and before2 in _MOVE_VERBS)):
+                s, e = span(i, j1)
+                yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
+                consumed_until = j1

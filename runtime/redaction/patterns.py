@@ -84,7 +84,7 @@ _BARE_DOMAIN = re.compile(
     r"(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|io|us|info|health|care|me|co)\b(?:/[^\s<>\"')\]]*)?", I
 )
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"(?=\d)(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.]|\.\d)")
+_IPV4 = re.compile(rf"(?=\d)(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\d|\.\d)")
 _IPV6 = re.compile(
     r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}|"
     r"(?:[0-9a-f]{1,4}:){1,7}:|::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})(?![\w:])", I
@@ -101,7 +101,7 @@ _MBI = re.compile(
 # Identifiers known by the word in front of them: one pass, the label says the category.
 _LABELS: dict[str, str] = {}
 for _cat, _words in {
-    "MRN": "mrn|mr#|mr #|medical record|medical record number|med rec|medrec|chart|chart number|hospital number|"
+    "MRN": "mrn|mr|mr#|mr #|medical record|medical record number|med rec|medrec|chart|chart number|hospital number|"
     "patient id|pt id|patient number|unit number|ehr id|emr id|record number",
     "HEALTH_PLAN_ID": "member id|member|member number|insurance id|insurance|insurance number|policy|policy number|"
     "subscriber id|subscriber|medicaid|medicaid id|medicaid number|medicare|medicare id|medicare number|mbi|"
@@ -180,7 +180,7 @@ _SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS), key=len, reverse=True)) + 
 _STREET_NUM = r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?"
 _DIRECTION = r"(?:[NSEW]|N[EW]|S[EW]|North|South|East|West|Northeast|Northwest|Southeast|Southwest)"
 _STREET_WORD = r"(?:[A-Z][A-Za-z'\u2019.-]*|\d{1,3}(?:st|nd|rd|th)|de|del|la|las|los|of|the|van|von)"
-_UNIT = (r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor|Bldg|Building|Lot|Trlr|Spc|Space|Dept)"
+_UNIT = (r"(?:,?\s+(?i:Apt|Apartment|Suite|Ste|Unit|#|Rm|Room|Fl|Floor|Bldg|Building|Lot|Trlr|Spc|Space|Dept)"
          r"\.?\s*#?\s*[A-Za-z0-9-]{1,6}(?![\w-]))?")
 _STREET_BODY = (
     rf"(?<![\w-]){_STREET_NUM}\s+(?:{_DIRECTION}\.?\s+)?(?:{_STREET_WORD}\s+){{1,4}}{_SUFFIX}\b\.?"
@@ -189,6 +189,8 @@ _STREET_BODY = (
 _STREET_LOWER_BODY = rf"(?<![\w-])\d{{1,6}}\s+(?:[a-z][a-z'-]*\s+){{1,3}}{_SUFFIX.lower()}\b\.?{_UNIT}"
 _STREET = re.compile(rf"(?=\d){_STREET_BODY}")
 _STREET_LOWER = re.compile(rf"(?=\d){_STREET_LOWER_BODY}")
+# The same in capitals, as exports and envelopes write it: 1199 BRADLEY RUE APT. 284.
+_STREET_UPPER_BODY = rf"(?<![\w-])\d{{1,6}}\s+(?:[A-Z][A-Z'-]*\s+){{1,3}}{_SUFFIX.upper()}\b\.?{_UNIT}"
 _POBOX = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|POB)\s*#?\s*\d{1,6}\b", I)
 # After an address label, a line that starts with a number is an address even when its street
 # word is not a USPS suffix ("Address: 12 Calle Sol, ..."): up to the first comma, semicolon or line end.
@@ -293,7 +295,7 @@ _DIGIT_BRANCHES: list[tuple[str, str]] = [
     ("card", r"\d(?<![\d-]\d)(?:[ -]?\d){12,18}(?![\d-])"),
     ("ssn", r"(?P<ssn_a>\d(?<![\d-]\d)\d\d)(?P<ssn_sep>[- .])(?P<ssn_g>\d{2})(?P=ssn_sep)(?P<ssn_s>\d{4})(?![\d-])"),
     ("phone", r"(?<![\w+])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\d)(?:\s*(?:x|ext\.?)\s*\d{1,5})?"),
-    ("ipv4", rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.]|\.\d)"),
+    ("ipv4", rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\d|\.\d)"),
     ("date0", rf"(?<![\d/.-]){MON_NUM}(?P<d0>[/.-]){DAY}(?P=d0)(?:{YEAR4}|\d\d)(?![\d/]|\.\d)"),
     ("date1", rf"(?<![\d/.-]){DAY}(?P<d1>[/.-]){MON_NUM}(?P=d1){YEAR4}(?![\d/]|\.\d)"),
     ("date2", rf"(?<![\d/.-]){YEAR4}(?P<d2>[/.-])(?:0?[1-9]|1[0-2])(?P=d2){DAY}(?![\d/]|\.\d)"),
@@ -306,11 +308,25 @@ _DIGIT_BRANCHES: list[tuple[str, str]] = [
     ("age3", r"(?<![\d.])(?P<agev3>9\d|1[0-2]\d)(?![\d+])\s*(?:M|F|yo[mf]|y/o [mf])\b"),
     ("street", _STREET_BODY),
     ("streetlow", _STREET_LOWER_BODY),
+    ("streetup", _STREET_UPPER_BODY),
     ("monthday", rf"(?<![\d/.-])(?P<md>{MON_NUM}/{DAY})(?![\d/])"),
 ]
 _DIGIT_RX = {name: re.compile(body) for name, body in _DIGIT_BRANCHES}
 _DIGITS = re.compile("|".join(f"(?P<{name}>{body})" for name, body in _DIGIT_BRANCHES))
 _DATE_CTX_BEFORE = re.compile(rf"\b{DATE_CONTEXT}\s*[:\-]?\s*\Z", I)
+# The last words DATE_CONTEXT can end on: a cheap ends-with test before the regex confirms the boundary.
+_DATE_CUE_ENDS = tuple(
+    "dob d.o.b d.o.b. birth birthdate date born on admitted admission discharged discharge visit dated died "
+    "death dod doa since from until through by".split()
+)
+
+
+def date_cue_before(text: str, s: int) -> bool:
+    """Is there a date cue word ("DOB", "admitted on", "since") right before position s?"""
+    tail = text[max(0, s - 48):s].rstrip(" \t\n:-").lower()
+    if not tail.endswith(_DATE_CUE_ENDS):
+        return False
+    return _DATE_CTX_BEFORE.search(text, max(0, s - 48), s) is not None
 _THE_BEFORE = re.compile(r"\bthe\s+\Z", I)
 _DIGIT_OR_CAP = re.compile(r"[0-9A-Z(+]")
 
@@ -347,10 +363,10 @@ def _digit_hit(text: str, name: str, m: re.Match[str]) -> Hit | None:
     if name == "age0" or name == "age3":
         a, b = m.span("agev" + name[3])
         return ("AGE_OVER_89", a, b, 0.9, "age")
-    if name == "street" or name == "streetlow":
+    if name == "street" or name == "streetlow" or name == "streetup":
         return ("LOCATION", s, e, 0.9, "street-address")
     if name == "monthday":
-        if _DATE_CTX_BEFORE.search(text, max(0, s - 48), s):
+        if date_cue_before(text, s):
             return ("DATE", s, e, 0.8, "date-context")
         return None
     return None
@@ -384,7 +400,7 @@ def _relevant(name: str, run: int, nxt: str) -> bool:
         return run <= 2 and nxt in " a"
     if name in ("age0", "age3"):
         return 2 <= run <= 3 and nxt in " a-"
-    if name in ("street", "streetlow"):
+    if name in ("street", "streetlow", "streetup"):
         return run <= 6 and nxt in " a-"
     if name == "monthday":
         return run <= 2 and nxt == "/"
@@ -400,9 +416,11 @@ def _next_class(ch: str) -> str:
 
 
 _SHAPE_RX: dict[tuple[int, str], re.Pattern[str] | None] = {}
+_SHAPE_NAMES: dict[tuple[int, str], frozenset[str]] = {}
 for _run in range(1, 21):
     for _nxt in " a-./(?":
         _names = [nm for nm, _ in _DIGIT_BRANCHES if _relevant(nm, _run, _nxt)]
+        _SHAPE_NAMES[(_run, _nxt)] = frozenset(_names)
         _SHAPE_RX[(_run, _nxt)] = (
             re.compile("|".join(f"(?P<{nm}>{body})" for nm, body in _DIGIT_BRANCHES if nm in _names))
             if _names else None
@@ -444,21 +462,23 @@ def _scan_digits(text: str) -> Iterator[Hit]:
             name = m.lastgroup
             hit = _digit_hit(text, name, m)  # type: ignore[arg-type]
             if hit is None:
-                hit = _retry(text, name, st)  # type: ignore[arg-type]
+                shape_key = (min(e - s, 20), _next_class(text[e]) if e < n else "?") if st == s else None
+                hit = _retry(text, name, st, shape_key)  # type: ignore[arg-type]
             if hit is not None:
                 yield hit
                 done = max(done, m.end(), hit[2])
                 break
 
 
-def _retry(text: str, name: str, st: int) -> Hit | None:
-    """The first branch was refused (checksum, context): every later branch gets its chance."""
+def _retry(text: str, name: str, st: int, shape_key: tuple[int, str] | None = None) -> Hit | None:
+    """The first branch was refused (checksum, context): every later branch that fits the run's
+    shape gets its chance (all of them when the anchor is not a digit run's start)."""
     later = False
     for other, _ in _DIGIT_BRANCHES:
         if other == name:
             later = True
             continue
-        if later:
+        if later and (shape_key is None or other in _SHAPE_NAMES[shape_key]):
             m2 = _DIGIT_RX[other].match(text, st)
             if m2 is not None:
                 hit = _digit_hit(text, other, m2)
@@ -476,16 +496,22 @@ _URL_AT = re.compile(r"(?:https?://|www\.)(?<![\w@]https://)(?<![\w@]http://)(?<
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
-def scan_structured(text: str, low: str | None = None) -> Iterator[Hit]:
+def lower_and_words(text: str) -> tuple[str, set[str]]:
+    """`text` lower-cased with offsets kept, and the set of its lower-case ASCII words."""
+    low = text.lower()
+    if len(low) != len(text):  # a few characters lower-case to two: keep offsets exact
+        low = text.translate(_ASCII_LOWER)
+    return low, set(_LOW_WORD.findall(low))
+
+
+def scan_structured(text: str, low: str | None = None, words: set[str] | None = None) -> Iterator[Hit]:
     """Every structured candidate in `text`; overlaps are settled later by the engine.
 
-    `low` is `text.lower()` when the caller has it (same length as `text`).
+    `low` and `words` are `lower_and_words(text)` when the caller has them.
     """
-    if low is None or len(low) != len(text):
-        low = text.lower()
-        if len(low) != len(text):  # a few characters lower-case to two: keep offsets exact
-            low = text.translate(_ASCII_LOWER)
-    present = _TRIGGER_SET.intersection(_LOW_WORD.findall(low))
+    if low is None or len(low) != len(text) or words is None:
+        low, words = lower_and_words(text)
+    present = _TRIGGER_SET.intersection(words)
     for word in present:
         rules = _TRIGGERS[word]
         for wm in _WORD_AT[word].finditer(low):

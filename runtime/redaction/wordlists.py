@@ -69,6 +69,7 @@ COMMON = frozenset(
     english spanish french german chinese korean japanese vietnamese arabic russian
     american african asian hispanic latino latina caucasian white european
     max min
+    dob dod doa mrn ssn pcp npi dea dx hx rx tx sx fx pmh psh fh sh cc acct dl lmp edd ega
     """.split()
 )
 

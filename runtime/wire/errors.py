@@ -18,10 +18,12 @@ ERROR_TYPES: dict[int, str] = {
     403: "permission_error",
     404: "not_found_error",
     405: "invalid_request_error",
+    408: "invalid_request_error",
     409: "policy_violation",
     413: "invalid_request_error",
     415: "invalid_request_error",
     422: "invalid_request_error",
+    431: "invalid_request_error",
     502: "upstream_error",
     503: "service_unavailable",
 }
@@ -31,7 +33,8 @@ class GatewayError(Exception):
     """A request that ends here with `status` and `code`; raised anywhere on the request path."""
 
     def __init__(self, status: int, code: str, message: str, *, verdict: str, param: str | None = None,
-                 policy: str | None = None, decision_id: str | None = None):
+                 policy: str | None = None, decision_id: str | None = None,
+                 headers: Mapping[str, str] | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
@@ -40,6 +43,7 @@ class GatewayError(Exception):
         self.policy = policy
         self.decision_id = decision_id
         self.verdict = verdict  # the audit verdict: OPA's for its decisions, named at the raise site otherwise
+        self.headers = headers  # e.g. Retry-After on 503 overloaded
 
 
 def error_body(status: int, code: str, message: str, *, param: str | None = None,
@@ -57,7 +61,8 @@ def error_body(status: int, code: str, message: str, *, param: str | None = None
 def error_response(err: GatewayError, headers: Mapping[str, str] | None = None) -> Response:
     body = error_body(err.status, err.code, err.message, param=err.param, policy=err.policy,
                       decision_id=err.decision_id)
-    return Response(body, status_code=err.status, media_type="application/json", headers=headers)
+    return Response(body, status_code=err.status, media_type="application/json",
+                    headers=headers if headers is not None else err.headers)
 
 
 def bad(status: int, code: str, message: str, param: str | None = None) -> GatewayError:

@@ -11,6 +11,8 @@ shows as a climb past that band; over 3,000 requests a one-fd-per-request leak w
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -62,3 +64,26 @@ def test_soak(soak_gw, rel_standin) -> None:
     assert rep.events == rep.sent == total
     assert_flat(rep)
     assert verify(soak_gw.db).ok
+
+
+@pytest.fixture()
+def cpu_burners():
+    """Two CPU-bound processes (as many as this machine's cores) for the length of one test."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(2)]
+    yield procs
+    for p in procs:
+        p.kill()
+        p.wait(10)
+
+
+def test_mixed_load_with_the_machine_saturated(live, rel_standin, cpu_burners) -> None:
+    """The mixed load with two CPU burners beside it: OPA is healthy throughout, so not one request may
+    get `policy_engine_unavailable` (21 of 3,000 did before admission control and a fair OPA deadline);
+    each gets its policy outcome or an explicit 503 `overloaded` with nothing forwarded; one event each."""
+    rep = run_load(live, rel_standin, 2000, "busy", warmup=400, overloaded_ok=True)
+    print("\nload beside 2 CPU burners:", rep.summary())
+    assert all(p.poll() is None for p in cpu_burners)  # they burned for the whole run
+    assert [p for p in rep.problems if "policy_engine_unavailable" in p] == []
+    assert rep.problems == []  # every 503 left is `overloaded`, never forwarded
+    assert rep.events == rep.sent == 2000
+    assert verify(live.db).ok

@@ -235,6 +235,28 @@ def test_forged_expired_and_unsigned_tokens_401(gw, http, auth: str) -> None:
             AUTH_PATH)
 
 
+NOW = int(time.time())
+
+
+@pytest.mark.parametrize("claims", [
+    {"exp": 1e20},                                    # the reported token: valid until the heat death
+    {"exp": NOW + 25 * 3600},                         # 25 h from now, default maximum 24 h
+    {"iat": NOW - 3600, "exp": NOW + 24 * 3600},      # issued an hour ago for 25 h
+    {"iat": NOW + 3600, "exp": NOW + 7200},           # issued in the future
+])
+def test_over_long_token_lifetime_401(gw, http, claims: dict) -> None:
+    """A correctly signed token valid for longer than the pack's `max_lifetime_s` (24 h) is refused."""
+    err = refused(gw, http, chat("hi", model="auth-model"), {**JSON, "Authorization": f"Bearer {_tok(claims)}"},
+                  401, "invalid_token", AUTH_PATH)
+    assert err["param"] == "authorization"
+
+
+def test_token_at_the_maximum_lifetime_is_accepted(gw, http) -> None:
+    tok = _tok({"iat": NOW, "exp": NOW + 24 * 3600})
+    r = post(http, chat("hi", model="auth-model"), {**JSON, "Authorization": f"Bearer {tok}"}, AUTH_PATH)
+    assert r.status_code == 200 and len(gw.standin.received) == 1
+
+
 def test_duplicate_authorization_header_400(gw, http) -> None:
     refused(gw, http, chat("hi", model="auth-model"),
             [*JSON.items(), ("Authorization", f"Bearer {GOOD}"), ("authorization", f"Bearer {NONE_TOKEN}")],

@@ -104,7 +104,7 @@ class GatewayProc:
     @classmethod
     def serve(cls, work: Path, opa_url: str, standin_url: str, packs: Sequence[Path], *,
               env: dict[str, str] | None = None, opa_timeout: float | None = None,
-              fast_audit: bool = True) -> GatewayProc:
+              fast_audit: bool = True, args: Sequence[str] = ()) -> GatewayProc:
         """`tests.harness.serve`: the packs against `opa_url`, every target sent to `standin_url`, a
         real audit log in `work/audit.db`, output in `work/stdout.log` and `work/stderr.log`."""
         db = work / "audit.db"
@@ -116,6 +116,7 @@ class GatewayProc:
             cmd.append("--fast-audit")
         for p in packs:
             cmd += ["--pack", str(p)]
+        cmd += list(args)
         gw = cls(cmd, env=env, cwd=ROOT, logs=work, db=db)
         wait_http(f"{gw.url}/health", 30)
         return gw

@@ -26,6 +26,7 @@ from packgate.compiler.build import build_bundle
 from packgate.runtime.audit import AuditLog
 from packgate.runtime.gateway import GatewayConfig, Route, create_app
 from packgate.runtime.process import GatewayOptions, configure_logging, run_workers, terminate_on_sigterm
+from packgate.runtime.process.transport import uvicorn_config
 
 
 def _quota_signals() -> None:
@@ -45,7 +46,12 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--opa-timeout", type=float, default=None, help="default: the gateway's own")
     p.add_argument("--fast-audit", action="store_true", help="notice a failing audit store within 0.1 s")
+    p.add_argument("--nofile", type=int, default=0, help="RLIMIT_NOFILE soft limit (the fd limit a flood meets)")
+    p.add_argument("--max-active", type=int, default=GatewayConfig.max_active_requests)
+    p.add_argument("--max-queued", type=int, default=GatewayConfig.max_queued_requests)
     args = p.parse_args()
+    if args.nofile:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (args.nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     configure_logging(False)
     logging.getLogger("packgate").setLevel(logging.ERROR)  # the stand-in warning on every start
     if args.workers > 1:
@@ -60,16 +66,17 @@ def main() -> None:
     audit = AuditLog.open(args.audit_db, **({"busy_ms": 50, "retry_max_s": 0.1} if args.fast_audit else {}))
     timeout = {} if args.opa_timeout is None else {"opa_timeout_s": args.opa_timeout}
     config = GatewayConfig(routes=[Route.from_built(b) for b in built.packs], opa_url=args.opa_url,
-                           bundle_revision=built.revision, audit=audit, standin_url=args.standin_url, **timeout)
+                           bundle_revision=built.revision, audit=audit, standin_url=args.standin_url,
+                           max_active_requests=args.max_active, max_queued_requests=args.max_queued, **timeout)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
     sock.listen(1024)
     print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    # as `Supervisor.serve` configures uvicorn for `gateway run`
-    server = uvicorn.Server(uvicorn.Config(create_app(config), loop="uvloop", http="httptools", log_level="warning",
-                                           access_log=False, lifespan="on", server_header=False,
-                                           timeout_graceful_shutdown=5, backlog=1024, timeout_keep_alive=30))
+    # the production transport, as `Supervisor.serve` configures it for `gateway run` (header,
+    # connection and timeout limits: runtime/process/transport.py)
+    server = uvicorn.Server(uvicorn_config(create_app(config), lifespan="on", timeout_graceful_shutdown=5,
+                                           backlog=1024, timeout_keep_alive=30))
     try:
         server.run(sockets=[sock])
     except (KeyboardInterrupt, SystemExit):

@@ -30,7 +30,8 @@ def found(text: str, category: str) -> list[str]:
     ("Address: 1538 Pearson Mills, Cameron Park, CA 09364.", "Cameron Park"),
 ])
 def test_places(text, value):
-    assert value in found(text, "LOCATION")
+    # inside a LOCATION finding: a street's city/state/ZIP tail is one finding with it
+    assert any(value in f for f in found(text, "LOCATION"))
 
 
 @pytest.mark.parametrize("text,value", [

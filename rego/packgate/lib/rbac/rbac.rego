@@ -103,6 +103,7 @@ token_errors := {
 	"wrong_issuer": "token issuer is not accepted on this route",
 	"wrong_audience": "token audience is not accepted on this route",
 	"missing_claim": "token lacks a required claim",
+	"lifetime_exceeded": "token lifetime exceeds the maximum",
 }
 
 # METADATA
