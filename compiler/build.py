@@ -45,6 +45,8 @@ POLICY_TEMPLATES = {
     "healthcare-compliance": "healthcare_compliance.rego.j2",
     "human-oversight": "human_oversight.rego.j2",
     "audit-logger": "audit_logger.rego.j2",
+    "crisis-detection": "crisis_detection.rego.j2",
+    "prompt-guard": "prompt_guard.rego.j2",
 }
 
 

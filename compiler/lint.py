@@ -49,9 +49,15 @@ def lint(loaded: LoadedPack) -> list[Diagnostic]:
             out.append(src.at(loc + ("id",), "error", f"duplicate target id {target.id!r} (first at targets[{ids[target.id]}])"))
         ids.setdefault(target.id, i)
         dp = target.data_policy
+        out.extend(_check_transport(src, loc + ("base_url",), target.base_url, bool(dp.local_only_processing)))
         if dp.local_only_processing or dp.allow_internet_egress is False:
             claim = "local_only_processing" if dp.local_only_processing else "allow_internet_egress: false"
             out.extend(_check_local(src, loc + ("base_url",), target.base_url, claim))
+
+    ca = pack.providers.ca_bundle
+    if ca is not None and not ca.startswith("/"):
+        out.append(src.at(("providers", "ca_bundle"), "error", "ca_bundle must be an absolute path"))
+    out.extend(_check_safeguards(pack, src))
 
     compliance = pack.policy.healthcare_compliance
     if compliance is not None:
@@ -89,6 +95,50 @@ def lint(loaded: LoadedPack) -> list[Diagnostic]:
                                       "'public' and its PHI requests are denied; add data_access."
                                       f"{role}.max_sensitivity"))
     return sorted(out)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_transport(src, loc, url: str, local_only: bool) -> list[Diagnostic]:
+    """Encryption in transit: https:// everywhere, except plain HTTP to loopback. Loopback over plain
+    HTTP is an error-free choice only for a target that declares local_only_processing."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return []
+    host = (parts.hostname or "").lower()
+    if not _is_loopback(host):
+        return [src.at(loc, "error", f"plain http:// to {host} sends clinical text unencrypted; use https:// "
+                                     "(plain HTTP is allowed only on loopback)")]
+    if not local_only:
+        return [src.at(loc, "warning", "plain http:// on loopback: declare data_policy.local_only_processing: true "
+                                       "for a local model, or use https://")]
+    return []
+
+
+def _check_safeguards(pack, src) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    crisis = pack.policy.crisis_detection
+    if crisis is not None and crisis.notify_url is not None:
+        out.extend(_check_transport(src, ("policy", "crisis-detection", "notify_url"), crisis.notify_url, True))
+        if crisis.action == "flag":
+            out.append(src.at(("policy", "crisis-detection", "notify_url"), "warning",
+                              "action flag sends no notification; notify_url has no effect"))
+    if crisis is not None and crisis.action == "respond" and crisis.audience == "clinician":
+        out.append(src.at(("policy", "crisis-detection", "action"), "warning",
+                          "a clinician route that answers with crisis resources replaces a clinician's draft; "
+                          "consider flag or escalate"))
+    guard = pack.policy.prompt_guard
+    if guard is not None and guard.client_system_messages == "replace" and guard.system_prompt is None:
+        out.append(src.at(("policy", "prompt-guard", "client_system_messages"), "error",
+                          "replace needs a system_prompt to put in their place"))
+    return out
 
 
 def _check_local(src, loc, url: str, claim: str) -> list[Diagnostic]:

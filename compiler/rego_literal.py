@@ -70,6 +70,7 @@ def mark_overlong(text: str) -> str:
         indent = lines[index][: len(lines[index]) - len(lines[index].lstrip("\t"))]
         lines.insert(index, f"{indent}# regal ignore:line-length")
         before = lines[index - 1].strip() if index else ""
-        if before and before[-1] not in "{[(" and not before.startswith("#"):
+        inside_literal = lines[index + 1].lstrip("\t").startswith('"')  # an element of an object or array
+        if before and before[-1] not in "{[(" and not before.startswith("#") and not inside_literal:
             lines.insert(index, "")  # opa fmt sets a comment inside a body off with a blank line
     return "\n".join(lines)

@@ -21,6 +21,8 @@ POLICY_NAMES: tuple[str, ...] = (
     "healthcare-compliance",
     "human-oversight",
     "audit-logger",
+    "crisis-detection",
+    "prompt-guard",
 )
 DETECTOR_POLICIES: tuple[str, ...] = ("hipaa-phi-detector", "pii-detector")
 SENSITIVITY_TIERS: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
@@ -77,6 +79,10 @@ class Target(Strict):
 
 class Providers(Strict):
     targets: list[Target] = Field(min_length=1)
+    ca_bundle: str | None = Field(
+        None, min_length=2, max_length=4096,
+        description="Absolute path of a PEM CA bundle that https:// targets are verified against instead of the system trust store.",
+    )
 
 
 class Chain(Strict):
@@ -176,6 +182,35 @@ class HumanOversight(Strict):
     action: Literal["escalate", "block"] = "escalate"
 
 
+class CrisisDetection(Strict):
+    """Crisis indicators (suicidal ideation, self-harm, harm to others, abuse disclosure) in user
+    messages (`input`) and model answers (`output`); see docs/safeguards.md."""
+
+    scope: list[Literal["input", "output"]] = Field(default_factory=lambda: ["input"], min_length=1)
+    audience: Literal["patient", "clinician"] = Field(
+        "patient", description="clinician: only the writer's own first-person statements count, never a note about a patient."
+    )
+    action: Literal["respond", "escalate", "flag"] = "respond"
+    response: str = Field(
+        "If you are in immediate danger, call or text 988 (Suicide & Crisis Lifeline) or 911.",
+        min_length=1, max_length=2000, description="The answer on a respond route (the model is not called).",
+    )
+    min_confidence: float = Field(0.6, ge=0, le=1, description="Findings below this confidence are ignored.")
+    notify_url: str | None = Field(
+        None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=2048,
+        description="Urgent, signed notification (no message text) on respond and escalate.",
+    )
+    notify_secret_env: str = Field("PACKGATE_NOTIFY_SECRET", pattern=r"^[A-Z_][A-Z0-9_]*$")
+
+
+class PromptGuard(Strict):
+    """A pinned system prompt, client system messages, and prompt-injection findings."""
+
+    system_prompt: str | None = Field(None, min_length=1, max_length=20000, description="Sent first on every request.")
+    client_system_messages: Literal["refuse", "replace", "keep"] = "refuse"
+    injection: Literal["block", "flag"] = "block"
+
+
 class AuditLogger(Strict):
     retention_days: int = Field(2190, ge=1, description="Default: six years (HIPAA).")
 
@@ -188,6 +223,8 @@ class Policies(Strict):
     healthcare_compliance: HealthcareCompliance | None = Field(None, alias="healthcare-compliance")
     human_oversight: HumanOversight | None = Field(None, alias="human-oversight")
     audit_logger: AuditLogger | None = Field(None, alias="audit-logger")
+    crisis_detection: CrisisDetection | None = Field(None, alias="crisis-detection")
+    prompt_guard: PromptGuard | None = Field(None, alias="prompt-guard")
 
     def get(self, name: str) -> Strict | None:
         """The configuration of the policy called `name` in YAML, or None."""

@@ -268,6 +268,8 @@ def cases(loaded: LoadedPack) -> list[Case]:
                             ["decision.allow == false", 'decision.code == "input_blocked"',
                              _violation("input_blocked", "SSN")]))
 
+    out += _safeguard_cases(pack, role)
+
     # delivery
     compliance = pack.policy.healthcare_compliance if "healthcare-compliance" in chain else None
     oversight = pack.policy.human_oversight if "human-oversight" in chain else None
@@ -299,6 +301,57 @@ def cases(loaded: LoadedPack) -> list[Case]:
                         _response(OUTSIDER_ROLE, clean, output={"text": clean, "tool_calls": [UNLISTED_TOOL]}),
                         ['decision.action == "block"', _violation("tool_not_allowed", UNLISTED_TOOL)]))
     return _name(out)
+
+
+def _safeguards(**facts: Any) -> dict[str, Any]:
+    return {"safeguards": {"crisis": [], "injection": [], "system_messages": 0, **facts}}
+
+
+def _safeguard_cases(pack: Pack, role: str) -> list[Case]:
+    """crisis-detection and prompt-guard, read from the YAML: which findings count and what follows."""
+    chain = pack.policies.chain
+    out: list[Case] = []
+    crisis = pack.policy.crisis_detection if "crisis-detection" in chain else None
+    if crisis is not None:
+        first = {"category": "suicidal_ideation", "person": "first", "context": "current", "plan": False, "confidence": 0.99}
+        reported = {**first, "person": "reported"}
+        negated = {**first, "context": "negated"}
+        counts = crisis.min_confidence <= first["confidence"]
+        notify = crisis.action in ("respond", "escalate") and crisis.notify_url is not None
+        acts = [f"decision.crisis.action == {lit(crisis.action)}", 'decision.crisis.code == "crisis_indicator"',
+                'decision.crisis.categories == ["suicidal_ideation"]', f"decision.crisis.notify == {lit(notify)}"]
+        if crisis.action == "respond":
+            acts.append(f"decision.crisis.message == {lit(crisis.response)}")
+        none = ['decision.crisis.action == "none"', "decision.crisis.notify == false"]
+        if "input" in crisis.scope:
+            out.append(Case("a first-person crisis statement gets the route's crisis action", "request",
+                            _request(pack, role, **_safeguards(crisis=[first])), acts if counts else none))
+            out.append(Case("a reported statement counts on a patient route, not on a clinician route", "request",
+                            _request(pack, role, **_safeguards(crisis=[reported])),
+                            acts if counts and crisis.audience == "patient" else none))
+        out.append(Case("a negated statement (denies SI) is not a crisis indicator", "request",
+                        _request(pack, role, **_safeguards(crisis=[negated])), none))
+        out.append(Case("crisis findings in the model's answer follow the route's scope", "response",
+                        _response(role, "ok", safeguards={"crisis": [first]}),
+                        acts if counts and "output" in crisis.scope else none))
+    guard = pack.policy.prompt_guard if "prompt-guard" in chain else None
+    if guard is not None:
+        refused = guard.client_system_messages == "refuse"
+        out.append(Case("a client system message follows client_system_messages", "request",
+                        _request(pack, role, **_safeguards(system_messages=1)),
+                        ["decision.allow == false", "decision.status == 422", _violation("system_message_not_allowed", "messages")]
+                        if refused else ['not testing.has_code(decision, "system_message_not_allowed")',
+                                         f"decision.guard.drop_client_system == {lit(guard.client_system_messages == 'replace')}"]))
+        found = [{"category": "instruction_override", "source": "tool"}]
+        out.append(Case("an injection in a tool result follows the injection setting", "request",
+                        _request(pack, role, **_safeguards(injection=found)),
+                        ["decision.allow == false", "decision.status == 409", _violation("prompt_injection", "messages")]
+                        if guard.injection == "block" else
+                        ['not testing.has_code(decision, "prompt_injection")',
+                         'decision.guard.flagged == ["instruction_override in tool"]']))
+        out.append(Case("the route's system prompt is pinned", "request", _request(pack, role),
+                        [f"decision.guard.system_prompt == {lit(guard.system_prompt)}"]))
+    return out
 
 
 def set_lit(values: list[str]) -> frozenset[str]:

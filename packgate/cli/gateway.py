@@ -54,7 +54,8 @@ def print_banner(s: Supervisor) -> None:
         typer.echo("decision log: console (masked by system.log.mask)")
     if s.opts.watch and s.opa is not None:
         typer.echo("hot reload: watching " + ", ".join(str(p) for p in s.opts.packs))
-    typer.echo(f"listening on http://{host}:{port} (OpenAI: /v1/chat/completions, Ollama: /api/chat)")
+    scheme = "https" if s.opts.tls_cert is not None else "http"
+    typer.echo(f"listening on {scheme}://{host}:{port} (OpenAI: /v1/chat/completions, Ollama: /api/chat)")
     sys.stdout.flush()
 
 
@@ -70,6 +71,9 @@ def run(
     decision_log: DecisionLogOption = DecisionLog.off,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Do not hot-reload on pack edits.")] = False,
+    tls_cert: Annotated[Optional[Path], typer.Option(
+        "--tls-cert", help="Serve HTTPS with this certificate (PEM chain).")] = None,
+    tls_key: Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Compile the packs, start OPA, serve the gateway in front of the packs' own targets."""
@@ -80,8 +84,9 @@ def run(
         fail("--decision-log console configures the embedded OPA; configure your own OPA's logs")
     opts = GatewayOptions(packs=pack, host=host, port=port, opa_url=opa_url, audit_db=audit_db,
                           decision_log=decision_log is DecisionLog.console,
-                          watch=not no_watch, workers=workers)
+                          watch=not no_watch, workers=workers, tls_cert=tls_cert, tls_key=tls_key)
     try:
+        opts.tls()  # a missing or mismatched certificate/key stops here, before anything starts
         if workers > 1:
             run_workers(opts, on_ready=print_banner)
         else:

@@ -12,7 +12,7 @@ from .store import ESCALATION_COLUMNS, connect_readonly, describe_error
 
 
 def list_escalations(db: str | Path, status: str | None = None) -> list[dict[str, Any]]:
-    """Escalations, oldest first, optionally filtered by status (open|approved|rejected)."""
+    """Escalations, urgent ones first, then oldest first, optionally filtered by status (open|approved|rejected)."""
     conn = connect_readonly(db)
     try:
         sql = f"SELECT {','.join(ESCALATION_COLUMNS)} FROM escalations"
@@ -20,7 +20,7 @@ def list_escalations(db: str | Path, status: str | None = None) -> list[dict[str
         if status:
             sql += " WHERE status=?"
             args = (status,)
-        return [dict(r) for r in conn.execute(sql + " ORDER BY ts, id", args)]
+        return [dict(r) for r in conn.execute(sql + " ORDER BY priority IS NOT 'urgent', ts, id", args)]
     except sqlite3.Error as exc:
         raise AuditError(f"cannot read audit database {db}: {describe_error(exc)}") from None
     finally:

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS escalations (
     status TEXT NOT NULL CHECK (status IN ('open', 'approved', 'rejected')),
     resolved_by TEXT,
     resolved_at TEXT,
-    outcome_reason TEXT
+    outcome_reason TEXT,
+    priority TEXT
 );
 CREATE INDEX IF NOT EXISTS escalations_status ON escalations(status, ts);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,7 +51,7 @@ INSERT OR IGNORE INTO meta(key, value) VALUES
 """
 
 ESCALATION_COLUMNS = ("id", "event_id", "ts", "pack", "user_id", "role", "policy", "reason", "status",
-                      "resolved_by", "resolved_at", "outcome_reason")
+                      "resolved_by", "resolved_at", "outcome_reason", "priority")
 
 
 def connect(path: str | Path, *, busy_ms: int = 250) -> sqlite3.Connection:
@@ -141,5 +142,8 @@ def init_db(path: str | Path) -> None:
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(_SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(escalations)")}
+        if "priority" not in columns:  # a log created before escalations had a priority (OPA's, e.g. urgent)
+            conn.execute("ALTER TABLE escalations ADD COLUMN priority TEXT")
     finally:
         conn.close()

@@ -143,14 +143,14 @@ class AuditLog:
         return event["id"]
 
     def open_escalation(self, event_id: str, pack: str | None, user_id: str | None, role: str | None,
-                        policy: str | None, reason: str | None) -> str:
+                        policy: str | None, reason: str | None, priority: str | None = None) -> str:
         """Queue a new open escalation for `event_id`; returns its id (``esc_<hex>``). Non-blocking.
 
         `reason` is a reason code / policy message, never model output. The row is written by the
         writer thread in order with events, so it becomes visible after the next flush.
         """
         row = {"event_id": event_id, "pack": pack, "user_id": user_id, "role": role, "policy": policy,
-               "reason": reason}
+               "reason": reason, "priority": priority}
         check_value("escalation", row)
         esc_id = "esc_" + uuid.uuid4().hex
         self._enqueue(("escalation", {**row, "id": esc_id, "ts": utc_now(), "status": "open"}))

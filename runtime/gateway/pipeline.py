@@ -39,7 +39,7 @@ from packgate.runtime.wire.answer import Completion
 from packgate.runtime.wire.chat import ParsedChat, Protocol, parse_chat
 from packgate.runtime.wire.errors import GatewayError, error_response
 
-from . import identity, parsing, recorded
+from . import identity, parsing, recorded, safeguarding
 from .config import GatewayConfig, Route, RouteTable
 from .outcome import MAX_AUDIT_STR, Gateway, Outcome, finish, short
 from .scanning import Scan
@@ -130,8 +130,11 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     scan = await gw.scanner.scan(route, texts)
     out.latency["scan"] = (time.perf_counter() - t0) * 1000
 
+    # 3a. safeguard facts: crisis and injection findings, client system messages (categories only)
+    guard_facts = safeguarding.facts(route, chat)
+
     # 4. OPA request decision
-    req = await _decide(gw, route, "request", out, {**facts, "findings": scan.counts})
+    req = await _decide(gw, route, "request", out, {**facts, "findings": scan.counts, "safeguards": guard_facts})
     audit = req.get("audit")
     if not isinstance(audit, dict) or not isinstance(audit.get("log_provider_selection"), bool):
         raise _malformed(out, "request decision has no 'audit.log_provider_selection'")
@@ -141,11 +144,23 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     effective = (req.get("sensitivity") or {}).get("effective") if isinstance(req.get("sensitivity"), dict) else None
     if isinstance(effective, str):
         out.sensitivity = effective  # the tier OPA enforced (declared or inferred from findings, the higher)
+    # 4a. crisis-detection: a respond route answers with the pack's resources; the model is not called
+    crisis = safeguarding.crisis_of(req, route)
+    if crisis is not None and crisis["action"] == "respond":
+        safeguarding.record_crisis(request.app, route, crisis, out)
+        out.verdict, out.status = crisis["verdict"], crisis["status"]
+        return _deliver(chat, None, crisis["message"], chat.model or route.name, "stop",
+                        {"decision_id": out.decision_ids.get("request"), "safeguard": crisis["code"]}, {})
     allow = req.get("allow")
     if allow is not True:
         if allow is not False:
             raise _malformed(out, "request decision has no boolean 'allow'")
         raise _denial(req, out, phase="request")
+    if crisis is not None and crisis["action"] == "flag":
+        safeguarding.record_crisis(request.app, route, crisis, out)
+
+    # 4b. prompt-guard: the pinned system prompt first, client system messages as OPA says
+    safeguarding.apply_guard(req, route, chat, out)
 
     # 5. redact per transforms (obligations), then forward along OPA's targets
     transforms = req.get("transforms") or []
@@ -174,6 +189,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         "identity": who.as_input(), "target": target,
         "output": {"text": folded[0], "strings": folded[1:], "tool_calls": completion.tool_names},
         "findings": route.engine.count([f for fs in out_findings for f in fs]),
+        "safeguards": safeguarding.output_facts(route, out_texts),
     })
     action = resp.get("action")
     if action not in RESPONSE_ACTIONS:
@@ -183,6 +199,26 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     extra = {"decision_id": out.decision_ids.get("response"), "request_decision_id": out.decision_ids.get("request")}
     if action == "block":
         raise _denial(resp, out, phase="response")
+
+    # 6a. crisis-detection: an escalate route holds the answer (urgent); output in scope is checked too
+    out_crisis = safeguarding.crisis_of(resp, route)
+    if out_crisis is not None and out_crisis["action"] == "respond":
+        safeguarding.record_crisis(request.app, route, out_crisis, out)
+        out.verdict, out.status = out_crisis["verdict"], out_crisis["status"]
+        return _deliver(chat, None, out_crisis["message"], model, "stop", {**extra, "safeguard": out_crisis["code"]}, {})
+    if out_crisis is not None and out_crisis["action"] == "flag":
+        safeguarding.record_crisis(request.app, route, out_crisis, out)
+    held_crisis = next((c for c in (crisis, out_crisis) if c is not None and c["action"] == "escalate"), None)
+    if held_crisis is not None:
+        out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id), short(who.role),
+                                                      held_crisis["policy"], held_crisis["code"],
+                                                      priority=held_crisis.get("priority")
+                                                      ) if cfg.audit else f"esc_{uuid.uuid4().hex}"
+        safeguarding.record_crisis(request.app, route, held_crisis, out, out.escalation_id)
+        out.verdict, out.status = held_crisis["verdict"], held_crisis["status"]
+        extra.update(escalation_id=out.escalation_id, priority=held_crisis.get("priority"))
+        return _deliver(chat, None, None, model, "escalated", extra, {ESCALATION_HEADER: out.escalation_id},
+                        status=held_crisis["status"])
 
     if action == "escalate":
         held = _outcome(resp, range(200, 300))
@@ -341,7 +377,7 @@ async def _forward(gw: Gateway, route: Route, chat: ParsedChat, order: list[str]
     for target_id in order:
         t0 = time.perf_counter()
         try:
-            completion = await gw.upstreams.complete(route.targets[target_id], chat)
+            completion = await gw.upstreams.complete(route.targets[target_id], chat, route.pack.providers.ca_bundle)
         except UpstreamFailed as exc:
             log.warning("upstream %s failed: %s", target_id, exc.reason)
             gw.metrics.child("upstream", target_id, "error").observe(time.perf_counter() - t0)

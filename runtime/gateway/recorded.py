@@ -21,6 +21,7 @@ from typing import Any
 
 from packgate.runtime.audit import prompt_hmac
 from packgate.runtime.redaction.categories import HIPAA_CATEGORIES, PII_BASE, PII_HEALTHCARE, PII_PCI
+from packgate.runtime.safeguards import SAFEGUARD_PARAMS
 
 from .config import Route
 
@@ -89,7 +90,7 @@ def vocabulary(route: Route | None) -> Vocabulary:
     custom = {f"CUSTOM_{p.name}" for p in pii.detect_patterns} if pii is not None else set()
     return Vocabulary(
         roles=frozenset(roles), tools=frozenset(tools), models=frozenset(models),
-        params=frozenset(roles | tools | headers | patterns) | GATEWAY_PARAMS | TIERS,
+        params=frozenset(roles | tools | headers | patterns) | GATEWAY_PARAMS | TIERS | SAFEGUARD_PARAMS,
         categories=_CATEGORIES | frozenset(custom),
     )
 

@@ -46,6 +46,22 @@ class GatewayOptions:
     workers: int = 1
     transport: TransportLimits = field(default_factory=TransportLimits)  # header, connection limits
     extra: dict[str, Any] = field(default_factory=dict)
+    tls_cert: Path | None = None        # serve HTTPS (uvicorn ssl_certfile), with tls_key
+    tls_key: Path | None = None
+
+    def tls(self) -> dict[str, str]:
+        """uvicorn's ssl_certfile/ssl_keyfile, checked: both or neither, and a loadable pair."""
+        if self.tls_cert is None and self.tls_key is None:
+            return {}
+        if self.tls_cert is None or self.tls_key is None:
+            raise StartupError("--tls-cert and --tls-key go together")
+        import ssl
+
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(str(self.tls_cert), str(self.tls_key))
+        except (OSError, ssl.SSLError) as exc:
+            raise StartupError(f"cannot use the TLS certificate/key: {type(exc).__name__}") from None
+        return {"ssl_certfile": str(self.tls_cert), "ssl_keyfile": str(self.tls_key)}
 
 
 class StartupError(RuntimeError):
@@ -146,7 +162,7 @@ class Supervisor:
         import uvicorn
 
         config = uvicorn_config(self.app, self.opts.transport, host=self.opts.host, port=self.opts.port,
-                                lifespan="auto", timeout_graceful_shutdown=10)
+                                lifespan="auto", timeout_graceful_shutdown=10, **self.opts.tls())
         server = self._server = uvicorn.Server(config)
         sock = _listen(self.opts.host, self.opts.port)  # our error, not uvicorn's sys.exit(3)
         stop = asyncio.Event()

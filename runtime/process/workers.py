@@ -84,7 +84,7 @@ def run_workers(opts: GatewayOptions, on_ready: Callable[[Supervisor], None] | N
             "standin_url": opts.standin_url, "watch": opts.watch and opts.opa_url is None,
         })
         config = uvicorn_config("packgate.runtime.process.workers:worker_app", opts.transport, factory=True,
-                                host=opts.host, port=opts.port, workers=opts.workers)
+                                host=opts.host, port=opts.port, workers=opts.workers, **opts.tls())
         sock = config.bind_socket()
         sup.bound_port = int(sock.getsockname()[1])
         stop = threading.Event()

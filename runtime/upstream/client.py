@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -73,6 +74,7 @@ class Upstreams:
         self._client: aiohttp.ClientSession | None = None
         self._pools: dict[tuple[str, int], Pool] = {}
         self._heads: dict[tuple[str, str], tuple[Pool, bytes] | None] = {}
+        self._tls_contexts: dict[str | None, ssl.SSLContext] = {}
 
     async def start(self) -> None:
         self._client = aiohttp.ClientSession(
@@ -106,7 +108,17 @@ class Upstreams:
             self._heads[key] = entry
         return self._heads[key]
 
-    async def complete(self, target: Target, chat: ParsedChat) -> Completion:
+    def _tls(self, ca_bundle: str | None) -> ssl.SSLContext:
+        """Verification for `https://` targets: the system trust store, or the pack's CA bundle
+        (then only that bundle). Hostname checking stays on; a wrong certificate fails the handshake,
+        before any byte of the request is sent."""
+        ctx = self._tls_contexts.get(ca_bundle)
+        if ctx is None:
+            ctx = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
+            self._tls_contexts[ca_bundle] = ctx
+        return ctx
+
+    async def complete(self, target: Target, chat: ParsedChat, ca_bundle: str | None = None) -> Completion:
         """The target's whole answer to `chat` (streamed upstream if the client streams)."""
         assert self._client is not None, "Upstreams.start() not awaited"
         stream = chat.stream
@@ -126,7 +138,8 @@ class Upstreams:
         try:
             async with asyncio.timeout(target.timeout_s):
                 async with self._client.post(url, data=orjson.dumps(body),
-                                             headers=headers, timeout=timeout, allow_redirects=False) as resp:
+                                             headers=headers, timeout=timeout, allow_redirects=False,
+                                             ssl=self._tls(ca_bundle)) as resp:
                     if resp.status >= 300:
                         raise UpstreamFailed(target.id, f"http {resp.status}")
                     if stream:
@@ -139,6 +152,8 @@ class Upstreams:
             raise
         except (TimeoutError, asyncio.TimeoutError):  # aiohttp's timeouts subclass asyncio.TimeoutError
             raise UpstreamFailed(target.id, "timeout") from None
+        except (OSError, ssl.SSLError) as exc:  # an unreadable CA bundle fails closed like a bad certificate
+            raise UpstreamFailed(target.id, type(exc).__name__) from None
         except aiohttp.ClientError as exc:
             raise UpstreamFailed(target.id, type(exc).__name__) from None
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):

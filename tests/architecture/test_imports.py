@@ -22,6 +22,7 @@ LAYERS = [
     ("packgate.runtime.process", 5),
     ("packgate.runtime.gateway", 4),
     ("packgate.runtime.opa", 3), ("packgate.runtime.upstream", 3), ("packgate.runtime.redaction", 3),
+    ("packgate.runtime.safeguards", 3),
     ("packgate.runtime.audit", 3),
     ("packgate.runtime.wire", 2), ("packgate.runtime.net", 2),
     ("packgate.runtime", 1),
