@@ -13,6 +13,7 @@ from packgate.compiler.lint import compile_re2
 
 from . import lexicons
 from .categories import HIPAA_CATEGORIES, category_map
+from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, count, resolve_overlaps
 from .markers import RedactionSession, render
@@ -239,6 +240,7 @@ class Engine:
         low, words = lower_and_words(digits_text)
         hits.extend(scan_structured(digits_text, low, words))
         hits.extend(scan_clinical(digits_text, words))
+        hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset()))
         if any(h[4] == "street-address" for h in hits):
             hits.extend(address_tails(text, hits))
         if any(h[4] in _MENTION_DETECTORS for h in hits):
