@@ -560,7 +560,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     # a word in another alphabet's spelling (Šušulić, Ásgeirsdóttir), not a known eponym
                     or (not words[i].isascii() and lows[i] not in _EPONYMS)
                     # a speaker at a line's start ("Halldór: What a wife.")
-                    or ((i == 0 or "\n" in gap(i)) and _SPEAKER_GAP.match(after_gap) is not None)
+                    or ((i == 0 or "\n" in gap(i)) and _SPEAKER_GAP.match(text, ends[i]) is not None)
                     # in a list with a census name ("Monjeau, Graves and Reed")
                     or (i + 2 < n and after_gap.strip() == "," and cap(i + 2)
                         and (lows[i + 2] in last or lows[i + 2] in first))
