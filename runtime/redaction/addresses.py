@@ -98,8 +98,8 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
             if not words:
                 break
         elif c.isupper() or (c.isalpha() and not c.islower() and not c.isascii()):
-            if low in _STOP or low in _NOT_STREET:
-                break
+            if (low in _STOP or low in _NOT_STREET) and not (bare.isupper() and len(bare) <= 3):
+                break  # "ON", "IN" in capitals are a province or state
             words += 1
             odd += not _known(low, english) and not (bare.isupper() and len(bare) <= 5)
         elif low in _CONNECTORS or (tok.endswith(".") and len(bare) <= 3 and c.isalpha()):
@@ -116,7 +116,7 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
         end = m.end()
         if tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit()):
             nxt = text[end:end + 3]
-            if not (bare[-1].isdigit() and nxt[:1] == "\n" and nxt[1:2] in (" ", ">", "\t")):
+            if not (bare[-1].isdigit() and nxt[:1] == "\n" and nxt[1:2] not in ("\n", "")):
                 end -= 1  # a full stop, not an abbreviation: the sentence ends here
                 break
     if not words:
