@@ -16,7 +16,9 @@ from typing import Iterator
 from .patterns import Hit
 
 # A house number: a 1-6 digit token, then (optionally a second number, "935 69 Gordon Terrace") a word.
-_HOUSE = re.compile(r"(?<![\w.,/\-:+$#])\d{1,6}(?=[ \t]+(?:\d{1,5}[ \t]+)?[^\W\d_])")
+# (The digit comes first and the look-behind after it, so `re` can skip to digits with its fast
+# character-set scan instead of trying the look-behind at every character.)
+_HOUSE = re.compile(r"\d(?<![\w.,/\-:+$#]\d)\d{0,5}(?=[ \t]+(?:\d{1,5}[ \t]+)?[^\W\d_])")
 # One token after a separator: spaces, a comma, up to two line breaks (block lines, quoted with ">").
 _TOKEN = re.compile(
     r"(?P<sep>[ \t]*,?[ \t]*(?:\n[ \t>]*){0,2},?[ \t]*)"
@@ -128,7 +130,7 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
     return end, words, nums, lines, odd
 
 
-def scan_addresses(text: str, english: frozenset[str] = frozenset()) -> Iterator[Hit]:
+def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | None = None) -> Iterator[Hit]:
     """LOCATION candidates: house-number blocks and cue-led street lines (spans only)."""
     done = -1
     for h in _HOUSE.finditer(text):
@@ -155,7 +157,8 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset()) -> Iterator
             yield ("LOCATION", s, end, 0.55, "address-block")
             done = end
     # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
-    low = text.lower()
+    if low is None or len(low) != len(text):
+        low = text.lower() if len(text.lower()) == len(text) else text
     n = len(text)
     for cue in _CUE_WORDS:
         pos = low.find(cue)

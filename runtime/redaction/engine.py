@@ -108,7 +108,7 @@ def _merge(findings: list[Finding]) -> list[Finding]:
 # next. No note writes a number that way; an adversary does, to make every digit detector run at every
 # run. The whole region is one OTHER_ID finding (fail closed: nothing in it reaches the model) and the
 # digit-led detectors see it blanked out, so their cost no longer grows with the runs inside it.
-_DENSE = re.compile(r"(?<!\d)\d++(?:[^\d\n]{1,3}+\d++){63,}+")
+_DENSE = re.compile(r"\d(?<!\d\d)\d*+(?:[^\d\n]{1,3}+\d++){63,}+")
 _DENSE_MIN = 64 * 2  # shorter texts cannot hold a region
 
 
@@ -240,7 +240,7 @@ class Engine:
         low, words = lower_and_words(digits_text)
         hits.extend(scan_structured(digits_text, low, words))
         hits.extend(scan_clinical(digits_text, words))
-        hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset()))
+        hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low))
         if any(h[4] == "street-address" for h in hits):
             hits.extend(address_tails(text, hits))
         if any(h[4] in _MENTION_DETECTORS for h in hits):
