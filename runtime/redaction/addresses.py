@@ -19,9 +19,10 @@ from .patterns import Hit
 # (The digit comes first and the look-behind after it, so `re` can skip to digits with its fast
 # character-set scan instead of trying the look-behind at every character.)
 _HOUSE = re.compile(r"\d(?<![\w.,/\-:+$#]\d)\d{0,5}(?=[ \t]+(?:\d{1,5}[ \t]+)?[^\W\d_])")
-# One token after a separator: spaces, a comma, up to two line breaks (block lines, quoted with ">").
+# One token after a separator: spaces, a comma, up to two line breaks (block lines, quoted with ">",
+# bulleted, or prefixed with the "???" a lost encoding leaves).
 _TOKEN = re.compile(
-    r"(?P<sep>[ \t]*,?[ \t]*(?:\n[ \t>]*){0,2},?[ \t]*)"
+    r"(?P<sep>[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*){0,2},?[ \t]*)"
     r"(?P<tok>\([^()\n]{1,24}\)|\d{1,6}(?:-\d{1,4})?[A-Za-z]?\.?(?![\w/])|[^\W\d_][\w'\-\u2206]{0,40}\.?)"
 )
 _CUE = re.compile(

@@ -128,6 +128,7 @@ _EPONYMS = frozenset(
     "schonlein henoch durer gaucher dejerine roussy tourette tietze loffler kohler gorlin".split()
 )
 _SPEAKER_GAP = re.compile(r"[ \t]*:[ \t]*[\"\u201c]?[A-Z]")
+_PLACE_HEADS = frozenset("university city town village province republic kingdom municipality".split())
 _SAY_CUES = frozenset("says said asked told me kid hi dear".split())
 _PERSON_VERBS_MORE = frozenset("began begins spent had just speak speaks sings sang".split())
 _UNKNOWN_CUES = frozenset("in at from near visiting outside born lives resides".split())
@@ -565,6 +566,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (i + 2 < n and after_gap.strip() == "," and cap(i + 2)
                         and (lows[i + 2] in last or lows[i + 2] in first))
                     or before in _SAY_CUES
+                    or (before == "of" and before2 in _PLACE_HEADS)
                     or (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS_MORE)):
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
