@@ -47,7 +47,7 @@ _NOT_STREET = frozenset(
     "jun jul aug sep sept oct nov dec".split()
 )
 _UNIT_AFTER = re.compile(r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cm|mm|%|x|hrs?|min|days?|weeks?)\b", re.I)
-_MAX_TOKENS = 16
+_MAX_TOKENS = 12
 _AND_STREET = re.compile(r"[ \t]+and[ \t]+(?:\d{1,6}[ \t]+)?[A-Z\u00c0-\u024f][\w'\-]*(?:[ \t]+[A-Z\u00c0-\u024f][\w'\-]*\.?){0,3}")
 _CUE_WORDS = ("lives at", "located at", "address is", "address:", "sent to", "it's in", "is at", "meet you at",
               "send it to", "resides at", "address with", "corner of", "return to", "sent to the", "located on")
@@ -134,9 +134,11 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
 def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | None = None) -> Iterator[Hit]:
     """LOCATION candidates: house-number blocks and cue-led street lines (spans only)."""
     done = -1
+    scanned = -1  # end of the last extension that was not an address: a start inside it is a suffix of
+    # the same tokens (no more words, numbers or lines), so it cannot be one either
     for h in _HOUSE.finditer(text):
         s = h.start()
-        if s < done:
+        if s < done or s < scanned:
             continue
         first = _TOKEN.match(text, h.end())
         if first is None:
@@ -151,12 +153,12 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
         if got is None:
             continue
         end, words, nums, lines, odd = got
-        cue = _CUE.search(text, max(0, s - 40), s) is not None
-        # a number after the street words (`Allika 46`), a next line, or a cue in front
-        cue = _CUE.search(text, max(0, s - 40), s) is not None
-        if (nums and odd) or (lines and (odd or nums)) or cue:
-            yield ("LOCATION", s, end, 0.55, "address-block")
-            done = end
+        # a number after the street words (`Allika 46`), or a next line (cue-led streets: below)
+        if not ((nums and odd) or (lines and (odd or nums))):
+            scanned = max(scanned, end)
+            continue
+        yield ("LOCATION", s, end, 0.55, "address-block")
+        done = end
     # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
     if low is None or len(low) != len(text):
         low = text.lower() if len(text.lower()) == len(text) else text
