@@ -241,11 +241,12 @@ class Engine:
         hits.extend(scan_structured(digits_text, low, words))
         hits.extend(scan_clinical(digits_text, words))
         hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low))
-        if any(h[4] == "street-address" for h in hits):
+        dets = {h[4] for h in hits}  # one pass, then set tests (three any() scans were 5% on dense text)
+        if "street-address" in dets:
             hits.extend(address_tails(text, hits))
-        if any(h[4] in _MENTION_DETECTORS for h in hits):
+        if not _MENTION_DETECTORS.isdisjoint(dets):
             hits = _drop_labels(hits)
-        if any(h[4] in _CHANCE_CHECKSUMS for h in hits):
+        if not dets.isdisjoint(_CHANCE_CHECKSUMS):
             hits = _label_beats_checksum(hits)
         assert self._lex is not None
         hits.extend(scan_names(text, self._lex))
