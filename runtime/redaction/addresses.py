@@ -119,7 +119,7 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
         end = m.end()
         if tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit()):
             nxt = text[end:end + 3]
-            if not (bare[-1].isdigit() and nxt[:1] == "\n" and nxt[1:2] not in ("\n", "")):
+            if not (bare[-1].isdigit() and (nxt[:1] == "," or (nxt[:1] == "\n" and nxt[1:2] not in ("\n", "")))):
                 end -= 1  # a full stop, not an abbreviation: the sentence ends here
                 break
     if not words:
