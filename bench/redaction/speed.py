@@ -114,6 +114,7 @@ def adversarial_inputs() -> dict[str, str]:
     return {
         "spaced digits": fill("1 2 3 4 5 6 7 8 9 0 "),
         "capitalised words": " ".join(r.choice(caps) for _ in range(MIB // 6))[:MIB],
+        "digit groups": fill("123 "),
         "digit run": "7" * MIB,
         "dash run": "-" * MIB,
         "en-dash digits": fill("12\u201334\u2013"),

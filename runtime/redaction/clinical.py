@@ -141,7 +141,7 @@ _POSTAL_WORDS = frozenset("zip zipcode postal postcode post postleitzahl plz".sp
 _PHONE_WORDS = frozenset("phone telephone tel mobile cell desk office fax call answering reach registered contact".split())
 _PHONE_CUE = re.compile(
     r"\b(?:phone|telephone|tel|mobile|cell|desk|office|fax|call(?:ed)?(?: me)?(?: on| at)?|answering at|reach(?: me)? at|"
-    r"registered|contact)\b[^\d\n]{0,12}?([+(]?\d[\d ()\-.]{4,18}\d)(?![\d])", I
+    r"registered|contact)\b[^\d]{0,12}?([+(]?\d[\d ()\-.]{4,18}\d)(?![\d])", I
 )
 # A line that is only an apartment or suite: part of an address block.
 _UNIT_LINE = re.compile(r"(?im)^[ \t>?]*((?:apt|apartment|suite|ste|unit)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?)[ \t]*$")

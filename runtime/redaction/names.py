@@ -123,6 +123,14 @@ _DRUG_STEM = re.compile(
 # After an unknown capitalised word, verbs that a person (not a drug) does: "Jouko lives", "Mehrudin shouted".
 _PERSON_VERBS = frozenset("lives lived said says shouted told tells wrote writes asked asks works worked moved flew is".split())
 _MOVE_VERBS = frozenset("flew fly flying moved move moving travelled traveled travel drove went go going relocated returned".split())
+_EPONYMS = frozenset(
+    "sjogren meniere behcet barre guillain bechterew kussmaul graefe gruneisen hunner lowenstein muller "
+    "schonlein henoch durer gaucher dejerine roussy tourette tietze loffler kohler gorlin".split()
+)
+_SPEAKER_GAP = re.compile(r"[ \t]*:[ \t]*[\"\u201c]?[A-Z]")
+_PLACE_HEADS = frozenset("university city town village province republic kingdom municipality".split())
+_SAY_CUES = frozenset("says said asked told me kid hi dear".split())
+_PERSON_VERBS_MORE = frozenset("began begins spent had just speak speaks sings sang".split())
 _UNKNOWN_CUES = frozenset("in at from near visiting outside born lives resides".split())
 _ABBREV_TITLES = frozenset("mr mrs ms mx dr prof rev sr np pa rn".split())
 _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
@@ -546,8 +554,20 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             before2 = lows[i - 2] if i > 1 and before else ""
             verb_after = (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS
                           and not (lows[j1 + 1] == "is" and not (j1 + 2 < n and lows[j1 + 2] in ("from", "very", "my"))))
+            after_gap = gap(i + 1) if i + 1 < n else ""
             if (j1 > i or before in _UNKNOWN_CUES or after_and or verb_after
-                    or (before in ("to", "into") and before2 in _MOVE_VERBS)):
+                    or (before in ("to", "into") and before2 in _MOVE_VERBS)
+                    # recall first, where a drug brand or an eponym is unlikely:
+                    # a word in another alphabet's spelling (Šušulić, Ásgeirsdóttir), not a known eponym
+                    or (not words[i].isascii() and lows[i] not in _EPONYMS)
+                    # a speaker at a line's start ("Halldór: What a wife.")
+                    or ((i == 0 or "\n" in gap(i)) and _SPEAKER_GAP.match(text, ends[i]) is not None)
+                    # in a list with a census name ("Monjeau, Graves and Reed")
+                    or (i + 2 < n and after_gap.strip() == "," and cap(i + 2)
+                        and (lows[i + 2] in last or lows[i + 2] in first))
+                    or before in _SAY_CUES
+                    or (before == "of" and before2 in _PLACE_HEADS)
+                    or (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS_MORE)):
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
                 consumed_until = j1

@@ -1,0 +1,183 @@
+"""Address blocks as the world writes them, recall first: a house number, the street's words in any
+script, a number after them (`20789 Allika 46`, `233 Erzsébet tér 19.`, `10252 Μεγάλη Άμμος 184`), and
+the lines that follow (`Suite 501`, a town, `Estonia 62488`), or the same after a cue that says an
+address follows ("lives at", "sent to", "address is").
+
+The US forms with a street-type word (`12 Main St`) are in `patterns.py`; this module takes what has
+no street word to anchor on. One token scan per candidate house number, forward only, bounded by a
+token and line budget, so the cost is linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from .patterns import Hit
+
+# A house number: a 1-6 digit token, then (optionally a second number, "935 69 Gordon Terrace") a word.
+# (The digit comes first and the look-behind after it, so `re` can skip to digits with its fast
+# character-set scan instead of trying the look-behind at every character.)
+_HOUSE = re.compile(r"\d(?<![\w.,/\-:+$#]\d)\d{0,5}(?=[ \t]+(?:\d{1,5}[ \t]+)?[^\W\d_])")
+# One token after a separator: spaces, a comma, up to two line breaks (block lines, quoted with ">",
+# bulleted, or prefixed with the "???" a lost encoding leaves).
+_TOKEN = re.compile(
+    r"(?P<sep>[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*){0,2},?[ \t]*)"
+    r"(?P<tok>\([^()\n]{1,24}\)|\d{1,6}(?:-\d{1,4})?[A-Za-z]?\.?(?![\w/])|[^\W\d_][\w'\-\u2206]{0,40}\.?)"
+)
+_CUE = re.compile(
+    r"\b(?:lives|live|living|located|resides|reside|residing|arrived|is|are|office is|offices are|meet you|"
+    r"drops you off|deliver(?:ed)?|sent|send(?: it| them| a new one| this)?|mail(?:ed)?(?: it)?|ship(?:ped)?(?: it)?"
+    r"|address(?: is)?|address:|address with|it's|it is)[ \t]+(?:at|to|in|on)?[ \t]*\Z|address(?: is)?:?[ \t]*\Z",
+    re.I,
+)
+_CONNECTORS = frozenset(
+    "de del della delle dei di da do dos das du des la le les van von der den ten ter al el bin ben da "
+    "y e i u ul al str".split()
+)
+_STOP = frozenset(
+    "the a an and or but for with please i we he she it they you this that my our his her their if when "
+    "who what which after before last next since until on at in to of by from is was are were".split()
+)
+_NOT_STREET = frozenset(
+    "bed beds room rooms floor ward bay mg mcg units unit tablets tabs tablet caps capsules capsule times days day "
+    "weeks week hours hour minutes minute years year months month puffs puff drops sprays patches am pm bp hr "
+    "rr doses dose pills pill cm mm kg lbs ml mmhg grade stage type level levels episodes visits cycles "
+    "january february march april may june july august september october november december jan feb mar apr "
+    "jun jul aug sep sept oct nov dec".split()
+)
+_UNIT_AFTER = re.compile(r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cm|mm|%|x|hrs?|min|days?|weeks?)\b", re.I)
+_MAX_TOKENS = 12
+_AND_STREET = re.compile(r"[ \t]+and[ \t]+(?:\d{1,6}[ \t]+)?[A-Z\u00c0-\u024f][\w'\-]*(?:[ \t]+[A-Z\u00c0-\u024f][\w'\-]*\.?){0,3}")
+_CUE_WORDS = ("lives at", "located at", "address is", "address:", "sent to", "it's in", "is at", "meet you at",
+              "send it to", "resides at", "address with", "corner of", "return to", "sent to the", "located on")
+
+
+def _known(low: str, english: frozenset[str]) -> bool:
+    """A dictionary word, or its plural / past / -ing form."""
+    if low in english:
+        return True
+    for suf in ("s", "es", "ed", "d", "ing"):
+        if low.endswith(suf) and low[: -len(suf)] in english:
+            return True
+    return False
+
+
+def _number_follows(text: str, pos: int, english: frozenset[str]) -> bool:
+    """Is the next token (or the one after a second lower-case word) a number on the same line?"""
+    for _ in range(2):
+        m = _TOKEN.match(text, pos)
+        if m is None or "\n" in m.group("sep"):
+            return False
+        tok = m.group("tok")
+        if tok[0].isdigit():
+            return not _UNIT_AFTER.match(text, m.end())
+        if not tok[0].isalpha() or tok.rstrip(".").lower() in _STOP or _known(tok.rstrip(".").lower(), english):
+            return False
+        pos = m.end()
+    return False
+
+
+def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> tuple[int, int, int, int, int] | None:
+    """From `pos`, take address tokens; (end, words, numbers, lines) or None when nothing fits."""
+    end = pos
+    words = nums = lines = odd = 0  # odd: street words no dictionary lists (or in another script)
+    for _ in range(_MAX_TOKENS):
+        m = _TOKEN.match(text, end)
+        if m is None:
+            break
+        sep, tok = m.group("sep"), m.group("tok")
+        nl = sep.count("\n")
+        if nl and (lines + nl > 5 or not (words or nums)):
+            break
+        c = tok[0]
+        bare = tok.rstrip(".")
+        low = bare.lower()
+        if c.isdigit():
+            if _UNIT_AFTER.match(text, m.end()):
+                break
+            nums += 1
+        elif tok.startswith("("):
+            if not words:
+                break
+        elif c.isupper() or (c.isalpha() and not c.islower() and not c.isascii()):
+            if (low in _STOP or low in _NOT_STREET) and not (bare.isupper() and len(bare) <= 3):
+                break  # "ON", "IN" in capitals are a province or state
+            words += 1
+            odd += not _known(low, english) and not (bare.isupper() and len(bare) <= 5)
+        elif low in _CONNECTORS or (tok.endswith(".") and len(bare) <= 3 and c.isalpha()):
+            pass
+        elif not c.isascii() and c.isalpha():
+            odd += 1
+        elif (words or nums) and low not in _STOP and low not in _NOT_STREET and not _known(low, english) and \
+                _number_follows(text, m.end(), english):
+            odd += 1
+            pass  # a lower-case street word before its number: "tér 19.", "gate 232", "midtvollen 130"
+        else:
+            break
+        lines += nl
+        end = m.end()
+        if tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit()):
+            nxt = text[end:end + 3]
+            if not (bare[-1].isdigit() and (nxt[:1] == "," or (nxt[:1] == "\n" and nxt[1:2] not in ("\n", "")))):
+                end -= 1  # a full stop, not an abbreviation: the sentence ends here
+                break
+    if not words:
+        return None
+    if need_number and not nums:
+        return None
+    while end > pos and text[end - 1] in ",.":
+        end -= 1
+    return end, words, nums, lines, odd
+
+
+def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | None = None) -> Iterator[Hit]:
+    """LOCATION candidates: house-number blocks and cue-led street lines (spans only)."""
+    done = -1
+    scanned = -1  # end of the last extension that was not an address: a start inside it is a suffix of
+    # the same tokens (no more words, numbers or lines), so it cannot be one either
+    for h in _HOUSE.finditer(text):
+        s = h.start()
+        if s < done or s < scanned:
+            continue
+        first = _TOKEN.match(text, h.end())
+        if first is None:
+            continue
+        tok = first.group("tok")
+        if tok[0].isdigit():
+            second = _TOKEN.match(text, first.end())
+            tok = second.group("tok") if second is not None else ""
+        if not tok or tok.rstrip(".").lower() in _NOT_STREET:
+            continue
+        got = _extend(text, h.end(), need_number=False, english=english)
+        if got is None:
+            continue
+        end, words, nums, lines, odd = got
+        # a number after the street words (`Allika 46`), or a next line (cue-led streets: below)
+        if not ((nums and odd) or (lines and (odd or nums))):
+            scanned = max(scanned, end)
+            continue
+        yield ("LOCATION", s, end, 0.55, "address-block")
+        done = end
+    # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
+    if low is None or len(low) != len(text):
+        low = text.lower() if len(text.lower()) == len(text) else text
+    n = len(text)
+    for cue in _CUE_WORDS:
+        pos = low.find(cue)
+        while pos >= 0:
+            start = pos + len(cue)
+            while start < n and text[start] in " \t:":
+                start += 1
+            if start > done and start < n and (pos == 0 or not low[pos - 1].isalnum()) and (
+                    text[start].isupper() or (text[start].isalpha() and not text[start].isascii())):
+                got = _extend(text, start, need_number=True, english=english)
+                if got is not None:
+                    end = got[0]
+                    if cue == "corner of":  # "the corner of Dalbraut 99 and Frederikke Coves"
+                        m = _AND_STREET.match(text, end)
+                        if m is not None:
+                            end = m.end()
+                    yield ("LOCATION", start, end, 0.5, "address-block")
+                    done = end
+            pos = low.find(cue, pos + 1)
