@@ -184,7 +184,7 @@ class HumanOversight(Strict):
 
 class CrisisDetection(Strict):
     """Crisis indicators (suicidal ideation, self-harm, harm to others, abuse disclosure) in user
-    messages (`input`) and model answers (`output`); see docs/safeguards.md."""
+    messages (`input`) and model answers (`output`); see the README (Safeguards)."""
 
     scope: list[Literal["input", "output"]] = Field(default_factory=lambda: ["input"], min_length=1)
     audience: Literal["patient", "clinician"] = Field(
