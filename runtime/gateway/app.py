@@ -67,7 +67,9 @@ async def _not_routed(request: Request, err: GatewayError) -> Response:
     out = Outcome(endpoint="(unmatched)", revision=request.app.state.routes.revision)
     out.fail(err)
     finish(gw, out)
-    return error_response(err)
+    path = request.url.path
+    ollama_path = path.startswith("/api/") or (path.startswith("/routes/") and "/api/" in path)
+    return error_response(err, protocol="ollama" if ollama_path else "openai")
 
 
 def record_rejection(app: Any, status: int = 400) -> None:

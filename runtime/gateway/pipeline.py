@@ -63,12 +63,12 @@ async def chat(request: Request, protocol: Protocol) -> Response:
         response = await _serve(request, gw, route, protocol, out)
     except GatewayError as err:
         out.fail(err)
-        response = error_response(err)
+        response = error_response(err, protocol=protocol)
     except Exception:  # never a traceback to the client, never request content in the log
         log.exception("internal error on %s (event %s)", out.endpoint, out.id)
         err = GatewayError(500, "internal_error", "internal error", verdict="internal_error")
         out.fail(err)
-        response = error_response(err)
+        response = error_response(err, protocol=protocol)
     finish(gw, out)
     if gw.upstreams.standin_url:
         response.headers[STANDIN_HEADER] = "true"
@@ -101,7 +101,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     cfg = gw.config
     # 1. parse + validate (no identity, no OPA, nothing forwarded if this fails)
     parsing.check_headers(request, cfg.max_header_count)
-    body = await parsing.read_json(request, cfg.max_body_bytes)
+    body = await parsing.read_json(request, cfg.max_body_bytes, any_content_type=protocol == "ollama")
     chat = parse_chat(body, protocol)
     out.stream, out.model = chat.stream, chat.model
     if cfg.audit is not None and not cfg.audit.healthy:
