@@ -255,3 +255,18 @@ def ollama_ndjson(c: Completion | None, text: str | None, *, model: str, finish:
                                 "message": {"role": "assistant", "content": piece}, "done": False}) + b"\n"
     final = ollama_json(c, None if text is None else "", model=model, finish=finish, extra=extra)
     yield orjson.dumps(final) + b"\n"
+
+
+def as_generate(chunk: dict[str, Any]) -> dict[str, Any]:
+    """An `/api/chat` answer object as Ollama's `/api/generate` one (`response` instead of `message`)."""
+    out = {k: v for k, v in chunk.items() if k != "message"}
+    message = chunk.get("message") or {}
+    out["response"] = message.get("content")
+    if message.get("tool_calls"):
+        out["tool_calls"] = message["tool_calls"]
+    return out
+
+
+def ollama_generate_ndjson(lines: Iterator[bytes]) -> Iterator[bytes]:
+    for line in lines:
+        yield orjson.dumps(as_generate(orjson.loads(line))) + b"\n"

@@ -308,7 +308,7 @@ def test_human_oversight_block_409(gw: GatewayServer) -> None:
 
 def test_models_health_metrics(gw: GatewayServer, http) -> None:  # type: ignore[no-untyped-def]
     ids = [m.id for m in sdk(gw, CLINICIAN).models.list()]
-    assert ids == ["local-primary", "local-backup", "cloud-gpt"]
+    assert ids == ["local-primary", "local-backup"]  # cloud-gpt is excluded by data-routing-policy: never listed
     assert [m.id for m in sdk(gw, CLINICIAN, "gw-block").models.list()] == ["local"]
     h = http.get("/health")
     assert h.status_code == 200 and h.json()["opa"] is True
