@@ -387,7 +387,9 @@ def _deliver(chat: ParsedChat, completion: Completion | None, text: str | None, 
              extra: dict[str, Any], headers: dict[str, str], *, status: int = 200, generate: bool = False) -> Response:
     """Render the approved answer (or the escalation marker) in the client's own format."""
     if chat.protocol == "openai":
-        rid = f"chatcmpl-{uuid.uuid4().hex}"
+        # An escalation's response id is its escalation id: the one field every OpenAI client keeps
+        # (LiteLLM maps the unknown finish_reason to "stop"; LangChain keeps finish_reason but not extras)
+        rid = extra.get("escalation_id") or f"chatcmpl-{uuid.uuid4().hex}"
         if chat.stream:
             return StreamingResponse(answer.openai_sse(completion, text, model=model, rid=rid, finish=finish, extra=extra),
                                      media_type="text/event-stream", headers={"cache-control": "no-cache", **headers},

@@ -235,7 +235,9 @@ def _ollama_tool_calls(c: Completion | None) -> list[dict[str, Any]]:
 
 def ollama_json(c: Completion | None, text: str | None, *, model: str, finish: str,
                 extra: dict[str, Any]) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": text}
+    # Ollama's content is always a string: a held answer is "" with done_reason "escalated" (a null
+    # breaks LiteLLM's ollama_chat/ and LangChain's ChatOllama)
+    message: dict[str, Any] = {"role": "assistant", "content": "" if text is None else text}
     calls = _ollama_tool_calls(c) if text is not None else []
     if calls:
         message["tool_calls"] = calls

@@ -85,15 +85,15 @@ def test_generate_goes_through_the_same_policy_path(backend: Backend) -> None:
 
 def test_escalation_is_not_an_answer(backend: Backend) -> None:
     """The client's models drop unknown fields: the marker it keeps is `done_reason == "escalated"`
-    with `content` None; the escalation id is in the body's `packgate` object and a header."""
+    with empty `content` (Ollama's content is always a string); the escalation id is in the body's `packgate` object and a header."""
     mark = backend.mark()
     c = client(backend, "cl-escalate")
     r = c.chat(model="local-ollama", messages=MSGS, stream=False)
-    assert r.message.content is None and r.done_reason == "escalated"
+    assert r.message.content == "" and r.done_reason == "escalated"
     last = list(c.chat(model="local-ollama", messages=MSGS, stream=True))[-1]
     assert last.done_reason == "escalated" and not last.message.content
     g = c.generate(model="local-ollama", prompt=ASK, stream=False)
-    assert g.response is None and g.done_reason == "escalated"
+    assert g.response == "" and g.done_reason == "escalated"
     sent, events = backend.since(mark)
     assert sent == 3 and [e["verdict"] for e in events] == ["escalated"] * 3
     assert all(e["escalation_id"].startswith("esc_") for e in events)

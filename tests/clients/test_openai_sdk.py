@@ -95,6 +95,7 @@ def test_escalation_is_not_an_answer(backend: Backend) -> None:
     esc = raw.headers["x-packgate-escalation-id"]
     assert r.choices[0].message.content is None and r.choices[0].finish_reason == "escalated"
     assert r.model_extra["packgate"]["escalation_id"] == esc and esc.startswith("esc_")
+    assert r.id == esc  # the marker every OpenAI client keeps
     chunks = list(ask(client(backend, "cl-escalate"), stream=True))
     assert chunks[-1].choices[0].finish_reason == "escalated"
     assert all(not (c.choices[0].delta.content or "") for c in chunks if c.choices)

@@ -295,7 +295,7 @@ def test_escalation_streaming_and_ollama(gw: GatewayServer) -> None:
     assert chunks[-1].choices[0].finish_reason == "escalated"
     oc = ollama.Client(host=gw.route("behavioral-health-review-route"), headers=CLINICIAN)
     r = oc.chat(model="llama3.1:70b", messages=[{"role": "user", "content": "x"}], stream=False)
-    assert r.message.content is None and r.done_reason == "escalated"
+    assert r.message.content == "" and r.done_reason == "escalated"
 
 
 def test_human_oversight_block_409(gw: GatewayServer) -> None:
