@@ -17,7 +17,7 @@ from packgate.runtime.opa.client import OpaClient
 from packgate.runtime.upstream.client import Upstreams
 from packgate.runtime.wire.errors import GatewayError, error_response
 
-from . import catalog
+from . import catalog, parsing
 from .config import GatewayConfig, RouteTable
 from .outcome import Gateway, Outcome, finish
 from .pipeline import chat
@@ -68,11 +68,8 @@ async def ps(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     async def render(req: Request, targets: list[Any]) -> dict[str, Any]:
-        try:
-            body = orjson.loads(await req.body())
-        except orjson.JSONDecodeError:
-            raise GatewayError(400, "invalid_json", "request body is not valid JSON", verdict="bad_request") from None
-        name = body.get("model", body.get("name")) if isinstance(body, dict) else None
+        body = await parsing.read_json(req, req.app.state.config.max_body_bytes, any_content_type=True)
+        name = body.get("model", body.get("name"))
         return catalog.ollama_show(targets, name)
     return await _listing(request, render, "ollama")
 
