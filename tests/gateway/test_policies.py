@@ -168,6 +168,9 @@ def test_failover_only_along_opa_targets_else_502(gw: GatewayServer) -> None:
 def test_unavailable_policy_engine_is_retried_after_retry_after(gw: GatewayServer) -> None:
     """503: the SDK retries (x-should-retry: true) after Retry-After; nothing reaches the model."""
     gw.opa.stop()  # the next test's fixture starts it again
+    with pytest.raises(ollama.ResponseError) as listing:  # model lists come from OPA too: fail closed
+        ollama.Client(host=gw.url).list()
+    assert listing.value.status_code == 503
     mark = gw.audit_mark()
     client = openai.OpenAI(base_url=gw.url + "/v1", api_key="unused", default_headers=CLINICIAN,
                            max_retries=1, timeout=30)
@@ -339,6 +342,7 @@ def test_human_oversight_block_409(gw: GatewayServer) -> None:
 def test_models_health_metrics(gw: GatewayServer, http) -> None:  # type: ignore[no-untyped-def]
     ids = [m.id for m in sdk(gw, CLINICIAN).models.list()]
     assert ids == ["local-primary", "local-backup"]  # cloud-gpt is excluded by data-routing-policy: never listed
+    assert [m.model for m in ollama.Client(host=gw.url).list().models] == ["local-primary", "local-backup"]
     assert [m.id for m in sdk(gw, CLINICIAN, "gw-block").models.list()] == ["local"]
     h = http.get("/health")
     assert h.status_code == 200 and h.json()["opa"] is True
