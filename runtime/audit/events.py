@@ -44,19 +44,21 @@ VERDICTS = frozenset(
 #   output_hmac                     HMAC of the delivered/held output (same key as prompt_hmac)
 #   outcome/related_event_id        on `escalation_resolved` events
 #   purge                           on `retention_purge` events {through_seq, count, anchor_hash, older_than_days}
+#   failed_targets                  targets tried before the one that answered (or all, on a 502): [{id, reason}]
 EVENT_KEYS = frozenset(
     {
         "id", "ts", "pack", "pack_version", "bundle_revision", "decision_ids", "verdict", "status",
         "reasons", "user_id", "role", "target", "excluded_targets", "redactions", "prompt_hmac",
         "latency_ms", "escalation_id",
         "route", "endpoint", "stream", "model", "tools", "sensitivity", "error_code",
-        "output_hmac", "outcome", "related_event_id", "purge",
+        "output_hmac", "outcome", "related_event_id", "purge", "failed_targets",
     }
 )
 _TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 _REASON_KEYS = frozenset({"policy", "code", "status", "param"})
 _EXCLUDED_KEYS = frozenset({"id", "reasons"})
 _EXCLUDED_REASON_KEYS = frozenset({"code", "message"})
+_FAILED_KEYS = frozenset({"id", "reason"})
 
 
 class AuditError(Exception):
@@ -203,6 +205,8 @@ def validate_event(event: dict[str, Any]) -> None:
         _check_dict_list("excluded_targets", event["excluded_targets"], _EXCLUDED_KEYS)
         for t in event["excluded_targets"]:
             _check_dict_list("excluded_targets[].reasons", t.get("reasons", []), _EXCLUDED_REASON_KEYS)
+    if "failed_targets" in event:
+        _check_dict_list("failed_targets", event["failed_targets"], _FAILED_KEYS)
     if "redactions" in event:
         r = event["redactions"]
         if not isinstance(r, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in r.values()):

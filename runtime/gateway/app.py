@@ -17,6 +17,7 @@ from packgate.runtime.opa.client import OpaClient
 from packgate.runtime.upstream.client import Upstreams
 from packgate.runtime.wire.errors import GatewayError, error_response
 
+from . import catalog, parsing
 from .admission import Admission
 from .config import GatewayConfig, RouteTable
 from .outcome import Gateway, Outcome, finish
@@ -34,16 +35,52 @@ async def chat_ollama(request: Request) -> Response:
     return await chat(request, "ollama")
 
 
-async def models(request: Request) -> Response:
+async def generate_ollama(request: Request) -> Response:
+    return await chat(request, "ollama", generate=True)
+
+
+async def _listing(request: Request, render: Any, protocol: str) -> Response:
+    """A model list or model facts: only targets OPA's routing can choose (see `catalog`)."""
     table: RouteTable = request.app.state.routes
     name = request.path_params.get("pack")
     route = table.default if name is None else table.get(name)
     if route is None:
         return await _not_routed(request, GatewayError(404, "unknown_route", "no pack is served under this route",
                                                        param="pack", verdict="bad_request"))
-    data = [{"id": t.id, "object": "model", "created": 0, "owned_by": t.provider,
-             "packgate": {"model": t.model, "provider": t.provider}} for t in route.pack.providers.targets]
-    return Response(orjson.dumps({"object": "list", "data": data}), media_type="application/json")
+    try:
+        targets = await catalog.routable(request.app.state.gateway, route)
+        body = await render(request, targets)
+    except GatewayError as err:
+        return error_response(err, protocol=protocol)
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+async def models(request: Request) -> Response:
+    return await _listing(request, lambda _r, ts: _value(catalog.openai_models(ts)), "openai")
+
+
+async def tags(request: Request) -> Response:
+    return await _listing(request, lambda _r, ts: _value(catalog.ollama_tags(ts)), "ollama")
+
+
+async def ps(request: Request) -> Response:
+    return await _listing(request, lambda _r, ts: _value(catalog.ollama_ps(ts)), "ollama")
+
+
+async def show(request: Request) -> Response:
+    async def render(req: Request, targets: list[Any]) -> dict[str, Any]:
+        body = await parsing.read_json(req, req.app.state.config.max_body_bytes, any_content_type=True)
+        name = body.get("model", body.get("name"))
+        return catalog.ollama_show(targets, name)
+    return await _listing(request, render, "ollama")
+
+
+async def version(request: Request) -> Response:
+    return Response(orjson.dumps({"version": catalog.OLLAMA_API_VERSION}), media_type="application/json")
+
+
+async def _value(v: Any) -> Any:
+    return v
 
 
 async def health(request: Request) -> Response:
@@ -68,7 +105,9 @@ async def _not_routed(request: Request, err: GatewayError) -> Response:
     out = Outcome(endpoint="(unmatched)", revision=request.app.state.routes.revision)
     out.fail(err)
     finish(gw, out)
-    return error_response(err)
+    path = request.url.path
+    ollama_path = path.startswith("/api/") or (path.startswith("/routes/") and "/api/" in path)
+    return error_response(err, protocol="ollama" if ollama_path else "openai")
 
 
 def record_rejection(app: Any, status: int = 400, code: str = "invalid_http") -> None:
@@ -98,7 +137,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def _endpoints() -> list[Endpoint]:
     paths = [("/v1/chat/completions", chat_openai, ["POST"]), ("/api/chat", chat_ollama, ["POST"]),
-             ("/v1/models", models, ["GET"])]
+             ("/api/generate", generate_ollama, ["POST"]), ("/v1/models", models, ["GET"]),
+             ("/api/tags", tags, ["GET"]), ("/api/ps", ps, ["GET"]), ("/api/show", show, ["POST"]),
+             ("/api/version", version, ["GET"])]
     eps = [Endpoint("/health", health, methods=["GET"]), Endpoint("/metrics", metrics, methods=["GET"])]
     for path, fn, methods in paths:
         eps.append(Endpoint(path, fn, methods=methods))

@@ -60,6 +60,7 @@ class Outcome:
     role: str | None = None
     target: str | None = None
     excluded: list[dict[str, Any]] | None = None
+    failed: list[dict[str, Any]] = field(default_factory=list)  # failover attempts that failed: {id, reason}
     redactions: Counter[str] = field(default_factory=Counter)
     prompt_hmac: str | None = None
     output_hmac: str | None = None
@@ -95,6 +96,8 @@ class Outcome:
             ev.update(pack=self.route.name, pack_version=self.route.version, route=self.route.name)
         if self.excluded is not None:
             ev["excluded_targets"] = self.excluded
+        if self.failed:
+            ev["failed_targets"] = [{"id": short(f["id"]), "reason": short(f["reason"])} for f in self.failed][:16]
         return ev
 
 

@@ -2,7 +2,8 @@
 
 Limits (documented in the README): bodies over `max_body_bytes` (1 MiB by default) → 413, by
 Content-Length before reading and by counting while reading; a content type other than
-`application/json` → 415; bytes that are not UTF-8 JSON (orjson: strict UTF-8, nesting bounded)
+`application/json` → 415 on OpenAI routes (Ollama routes read the body as JSON whatever the content
+type says, as Ollama does: its clients, LiteLLM's `ollama_chat/` among them, often send none); bytes that are not UTF-8 JSON (orjson: strict UTF-8, nesting bounded)
 → 400; a body that is not an object → 422; more than `max_header_count` headers, or a repeated
 identity header → 400. The chat body itself is validated by `packgate.runtime.wire.chat`.
 """
@@ -44,10 +45,10 @@ def opa_headers(request: Request, names: frozenset[str] | None = None) -> dict[s
     return out
 
 
-async def read_json(request: Request, max_bytes: int) -> dict[str, Any]:
-    """The body as a JSON object, enforcing size, content type and syntax."""
+async def read_json(request: Request, max_bytes: int, *, any_content_type: bool = False) -> dict[str, Any]:
+    """The body as a JSON object, enforcing size, content type (unless `any_content_type`) and syntax."""
     ctype = request.headers.get("content-type", "")
-    if ctype.split(";", 1)[0].strip().lower() != "application/json":
+    if not any_content_type and ctype.split(";", 1)[0].strip().lower() != "application/json":
         raise bad(415, "unsupported_media_type", "Content-Type must be application/json")
     declared = request.headers.get("content-length")
     if declared is not None:

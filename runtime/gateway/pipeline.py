@@ -36,7 +36,7 @@ from packgate.runtime.redaction import RedactionSession
 from packgate.runtime.upstream.client import UpstreamFailed
 from packgate.runtime.wire import answer, normal
 from packgate.runtime.wire.answer import Completion
-from packgate.runtime.wire.chat import ParsedChat, Protocol, parse_chat
+from packgate.runtime.wire.chat import ParsedChat, Protocol, generate_as_chat, parse_chat
 from packgate.runtime.wire.errors import GatewayError, error_response
 
 from . import identity, parsing, recorded, safeguarding
@@ -48,27 +48,29 @@ log = logging.getLogger("packgate.gateway")
 
 ESCALATION_HEADER = "X-Packgate-Escalation-Id"
 STANDIN_HEADER = "X-Packgate-Standin"
+TARGET_HEADER = "X-Packgate-Target"  # which target answered; the body's `packgate` says why (`routing`)
 RESPONSE_ACTIONS = ("deliver", "block", "escalate")
 DECISION_VERDICTS = frozenset({"allowed", "denied", "blocked", "escalated"})  # the audit verdicts OPA may give
 
 
-async def chat(request: Request, protocol: Protocol) -> Response:
-    """One chat request (OpenAI or Ollama format), from bytes in to one audit event out."""
+async def chat(request: Request, protocol: Protocol, *, generate: bool = False) -> Response:
+    """One chat request (OpenAI or Ollama format; Ollama's `/api/generate` as the chat it means),
+    from bytes in to one audit event out."""
     gw: Gateway = request.app.state.gateway
     table: RouteTable = request.app.state.routes  # read once: a hot reload never splits a request
     out = Outcome(endpoint=_endpoint(request), revision=table.revision)
     try:
         route = _route_for(request, table)
         out.route = route
-        response = await _serve(request, gw, route, protocol, out)
+        response = await _serve(request, gw, route, protocol, out, generate)
     except GatewayError as err:
         out.fail(err)
-        response = error_response(err)
+        response = error_response(err, protocol=protocol)
     except Exception:  # never a traceback to the client, never request content in the log
         log.exception("internal error on %s (event %s)", out.endpoint, out.id)
         err = GatewayError(500, "internal_error", "internal error", verdict="internal_error")
         out.fail(err)
-        response = error_response(err)
+        response = error_response(err, protocol=protocol)
     finish(gw, out)
     if gw.upstreams.standin_url:
         response.headers[STANDIN_HEADER] = "true"
@@ -97,12 +99,13 @@ def _route_for(request: Request, table: RouteTable) -> Route:
     return route
 
 
-async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol, out: Outcome) -> Response:
+async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol, out: Outcome,
+                 generate: bool = False) -> Response:
     cfg = gw.config
     # 1. parse + validate (no identity, no OPA, nothing forwarded if this fails)
     parsing.check_headers(request, cfg.max_header_count)
-    body = await parsing.read_json(request, cfg.max_body_bytes)
-    chat = parse_chat(body, protocol)
+    body = await parsing.read_json(request, cfg.max_body_bytes, any_content_type=protocol == "ollama")
+    chat = parse_chat(generate_as_chat(body) if generate else body, protocol)
     out.stream, out.model = chat.stream, chat.model
     if cfg.audit is not None and not cfg.audit.healthy:
         raise GatewayError(503, "audit_unavailable", "the audit log cannot be written; refusing unaudited traffic",
@@ -196,7 +199,9 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         raise _malformed(out, "response decision has no valid 'action'")
     out.reasons += _reasons(resp.get("violations"))
     model = _model_name(route, target, cfg)
-    extra = {"decision_id": out.decision_ids.get("response"), "request_decision_id": out.decision_ids.get("request")}
+    extra = {"decision_id": out.decision_ids.get("response"), "request_decision_id": out.decision_ids.get("request"),
+             "target": target, "routing": _why(route, chat.model, target, req, out)}
+    answered = {TARGET_HEADER: target}
     if action == "block":
         raise _denial(resp, out, phase="response")
 
@@ -231,8 +236,8 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
                                                       held.policy, held.code) if cfg.audit else f"esc_{uuid.uuid4().hex}"
         out.verdict, out.status = held.verdict, held.status
         extra["escalation_id"] = out.escalation_id
-        return _deliver(chat, None, None, model, "escalated", extra, {ESCALATION_HEADER: out.escalation_id},
-                        status=held.status)
+        return _deliver(chat, None, None, model, "escalated", extra, {ESCALATION_HEADER: out.escalation_id, **answered},
+                        status=held.status, generate=generate)
 
     # 7. deliver: redact output, restore tokens if asked, prepend disclaimers
     delivered = _outcome(resp, range(200, 300))
@@ -251,7 +256,8 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     if any(t.get("include_metadata") for t in transforms + out_transforms):
         extra["redactions"] = dict(out.redactions)
     out.verdict, out.status = delivered.verdict, delivered.status
-    return _deliver(chat, completion, text, model, completion.finish_reason, extra, {}, status=delivered.status)
+    return _deliver(chat, completion, text, model, completion.finish_reason, extra, answered,
+                    status=delivered.status, generate=generate)
 
 
 async def _decide(gw: Gateway, route: Route, phase: str, out: Outcome, input: dict[str, Any]) -> dict[str, Any]:
@@ -380,6 +386,7 @@ async def _forward(gw: Gateway, route: Route, chat: ParsedChat, order: list[str]
             completion = await gw.upstreams.complete(route.targets[target_id], chat, route.pack.providers.ca_bundle)
         except UpstreamFailed as exc:
             log.warning("upstream %s failed: %s", target_id, exc.reason)
+            out.failed.append({"id": target_id, "reason": exc.reason})
             gw.metrics.child("upstream", target_id, "error").observe(time.perf_counter() - t0)
             continue
         gw.metrics.child("upstream", target_id, "ok").observe(time.perf_counter() - t0)
@@ -391,15 +398,37 @@ async def _forward(gw: Gateway, route: Route, chat: ParsedChat, order: list[str]
                        verdict="upstream_error")
 
 
+def _why(route: Route, requested: str | None, target: str, decision: dict[str, Any], out: Outcome
+         ) -> dict[str, Any]:
+    """Why `target` answered: the client's `model` named it, or named a target OPA excluded (with
+    OPA's reasons) or one that failed, or named none (OPA's first choice). Facts, not a decision."""
+    named = [t.id for t in route.targets.values() if requested in (t.id, t.model)]
+    why: dict[str, Any] = {"requested": short(requested) if named else None, "failed": [f["id"] for f in out.failed]}
+    if not named or target in named:
+        why["reason"] = "requested" if named else "policy_order"
+        return why
+    excluded = {t.get("id"): t for t in decision.get("excluded_targets") or [] if isinstance(t, dict)}
+    hit = next((excluded[n] for n in named if n in excluded), None)
+    if hit is not None:
+        why["reason"] = "requested_target_excluded"
+        why["excluded"] = [{"code": r.get("code"), "message": r.get("message")} for r in hit.get("reasons") or []
+                           if isinstance(r, dict)]
+    else:
+        why["reason"] = "requested_target_failed"
+    return why
+
+
 def _model_name(route: Route, target: str, cfg: GatewayConfig) -> str:
     return route.targets[target].model
 
 
 def _deliver(chat: ParsedChat, completion: Completion | None, text: str | None, model: str, finish: str,
-             extra: dict[str, Any], headers: dict[str, str], *, status: int = 200) -> Response:
+             extra: dict[str, Any], headers: dict[str, str], *, status: int = 200, generate: bool = False) -> Response:
     """Render the approved answer (or the escalation marker) in the client's own format."""
     if chat.protocol == "openai":
-        rid = f"chatcmpl-{uuid.uuid4().hex}"
+        # An escalation's response id is its escalation id: the one field every OpenAI client keeps
+        # (LiteLLM maps the unknown finish_reason to "stop"; LangChain keeps finish_reason but not extras)
+        rid = extra.get("escalation_id") or f"chatcmpl-{uuid.uuid4().hex}"
         if chat.stream:
             return StreamingResponse(answer.openai_sse(completion, text, model=model, rid=rid, finish=finish, extra=extra),
                                      media_type="text/event-stream", headers={"cache-control": "no-cache", **headers},
@@ -407,7 +436,9 @@ def _deliver(chat: ParsedChat, completion: Completion | None, text: str | None, 
         body = answer.openai_json(completion, text, model=model, rid=rid, finish=finish, extra=extra)
     else:
         if chat.stream:
-            return StreamingResponse(answer.ollama_ndjson(completion, text, model=model, finish=finish, extra=extra),
+            lines = answer.ollama_ndjson(completion, text, model=model, finish=finish, extra=extra)
+            return StreamingResponse(answer.ollama_generate_ndjson(lines) if generate else lines,
                                      media_type="application/x-ndjson", headers=headers, status_code=status)
         body = answer.ollama_json(completion, text, model=model, finish=finish, extra=extra)
+        body = answer.as_generate(body) if generate else body
     return Response(orjson.dumps(body), media_type="application/json", headers=headers, status_code=status)

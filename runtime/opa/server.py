@@ -57,8 +57,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 def opa_config(bundle_url: str, token: str, *, decision_log: bool) -> dict[str, Any]:
     """The embedded OPA's configuration (also written to its run dir for operators to read).
 
-    Decision logs go to the console only when asked; `system.log.mask` (shipped in the bundle by the
-    compiler) erases prompt/output text from every logged decision.
+    Decision logging is always on, so every answer carries OPA's `decision_id` (the audit event and
+    the client's response quote it); the console sink is read by `EmbeddedOpa` (kept in the run dir's
+    `opa-decisions.log`, echoed to stdout when asked), never uploaded. `system.log.mask` (shipped in
+    the bundle by the compiler) erases prompt/output text from every logged decision.
     """
     cfg: dict[str, Any] = {
         "services": {"gateway": {"url": bundle_url, "credentials": {"bearer": {"token": token}}}},
@@ -72,10 +74,10 @@ def opa_config(bundle_url: str, token: str, *, decision_log: bool) -> dict[str, 
             }
         },
     }
-    if decision_log:
-        # Only when asked: with a `decision_logs` section but no console, OPA would upload decisions
-        # to its only service (our bundle server). `mask_decision` is OPA's default, stated for readers.
-        cfg["decision_logs"] = {"console": True, "mask_decision": "/system/log/mask"}
+    # Console only: with a `decision_logs` section but no console, OPA would upload decisions to its
+    # only service (our bundle server). `mask_decision` is OPA's default, stated for readers.
+    # `decision_log` only chooses whether the reader echoes them to stdout (see EmbeddedOpa).
+    cfg["decision_logs"] = {"console": True, "mask_decision": "/system/log/mask"}
     return cfg
 
 
@@ -153,7 +155,7 @@ class EmbeddedOpa:
         args = [
             str(self.binary), "run", "--server", "--addr", f"127.0.0.1:{self.port}",
             "--config-file", str(self.config_path), "--log-format", "json",
-            "--log-level", "info" if self.decision_log else "error",
+            "--log-level", "info",  # decision logs are info lines; other info lines stay out of the tail
             "--log-level-request", "error", "--skip-version-check", "--shutdown-grace-period", "1",
         ]
         self._tail.clear()
@@ -188,15 +190,30 @@ class EmbeddedOpa:
                 entry = {"msg": line}
             msg = str(entry.get("msg", ""))
             if msg == "Decision Log":
-                if self.decision_log:
-                    self._out.write(line + "\n")
-                    self._out.flush()
+                self._keep_decision(line)
+                continue
+            if entry.get("level") in ("info", "debug"):
                 continue
             self._tail.append(msg + (f": {entry['err']}" if "err" in entry else ""))
             if "bundle" in msg.lower() and entry.get("level") == "error" and not self._stopping:
                 if not self._bundle_errors or self._bundle_errors[-1] != msg:  # OPA retries
                     log.error("opa: %s", msg)
                 self._bundle_errors.append(msg)
+
+    @property
+    def decisions_path(self) -> Path:
+        """The masked decision log of this OPA (one JSON line per decision, with its `decision_id`)."""
+        return self.run_dir / "opa-decisions.log"
+
+    def _keep_decision(self, line: str) -> None:
+        try:
+            with open(self.decisions_path, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+        except OSError as exc:
+            log.warning("opa decision log not kept: %s", exc)
+        if self.decision_log:
+            self._out.write(line + "\n")
+            self._out.flush()
 
     def stderr_tail(self, n: int = 5) -> str:
         return " | ".join(list(self._tail)[-n:]) or "no output"

@@ -235,7 +235,9 @@ def _ollama_tool_calls(c: Completion | None) -> list[dict[str, Any]]:
 
 def ollama_json(c: Completion | None, text: str | None, *, model: str, finish: str,
                 extra: dict[str, Any]) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": text}
+    # Ollama's content is always a string: a held answer is "" with done_reason "escalated" (a null
+    # breaks LiteLLM's ollama_chat/ and LangChain's ChatOllama)
+    message: dict[str, Any] = {"role": "assistant", "content": "" if text is None else text}
     calls = _ollama_tool_calls(c) if text is not None else []
     if calls:
         message["tool_calls"] = calls
@@ -255,3 +257,18 @@ def ollama_ndjson(c: Completion | None, text: str | None, *, model: str, finish:
                                 "message": {"role": "assistant", "content": piece}, "done": False}) + b"\n"
     final = ollama_json(c, None if text is None else "", model=model, finish=finish, extra=extra)
     yield orjson.dumps(final) + b"\n"
+
+
+def as_generate(chunk: dict[str, Any]) -> dict[str, Any]:
+    """An `/api/chat` answer object as Ollama's `/api/generate` one (`response` instead of `message`)."""
+    out = {k: v for k, v in chunk.items() if k != "message"}
+    message = chunk.get("message") or {}
+    out["response"] = message.get("content")
+    if message.get("tool_calls"):
+        out["tool_calls"] = message["tool_calls"]
+    return out
+
+
+def ollama_generate_ndjson(lines: Iterator[bytes]) -> Iterator[bytes]:
+    for line in lines:
+        yield orjson.dumps(as_generate(orjson.loads(line))) + b"\n"

@@ -727,3 +727,25 @@ def ollama_body(chat: ParsedChat, model: str, stream: bool) -> dict[str, Any]:
     body["stream"] = stream
     _only_scanned_strings(body, r, model)
     return body
+
+
+GENERATE_FIELDS = frozenset({"model", "prompt", "system", "stream", "options", "format", "keep_alive", "think",
+                             "metadata"})
+
+
+def generate_as_chat(body: dict[str, Any]) -> dict[str, Any]:
+    """Ollama `/api/generate` as the `/api/chat` body it means (a system message, then the prompt as
+    the user's), so a generate request takes the same allow-list, scan, decisions and audit as chat.
+    `raw`, `template`, `context`, `suffix` and `images` would reach the model unscanned or unchecked:
+    422 `unsupported_field`."""
+    for key in body:
+        if key not in GENERATE_FIELDS:
+            raise bad(422, "unsupported_field", "field not supported by the gateway (it cannot be scanned)",
+                      _param("", key))
+    prompt, system = body.get("prompt"), body.get("system")
+    if not isinstance(prompt, str) or not prompt:
+        raise bad(422, "missing_messages", "'prompt' must be a non-empty string", "prompt")
+    if system is not None and not isinstance(system, str):
+        raise bad(422, "invalid_messages", "'system' must be a string", "system")
+    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+    return {**{k: v for k, v in body.items() if k not in ("prompt", "system")}, "messages": messages}

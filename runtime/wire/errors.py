@@ -1,8 +1,17 @@
-"""The one error shape clients see: OpenAI-style, with the policy and OPA decision that caused it.
+"""The error shapes clients see, with the policy and OPA decision that caused them.
 
-`{"error": {"message", "type", "code", "param", "policy", "decision_id"}}` — the OpenAI SDK turns it
-into `APIStatusError` with `.code`/`.param` intact; the Ollama client shows it as its error text.
+OpenAI routes: `{"error": {"message", "type", "code", "param", "policy", "decision_id"}}` — the OpenAI
+SDK turns it into `APIStatusError` with `.code`/`.param` intact. Ollama routes: `{"error": "<message>
+(code ..., policy ..., decision ...)"}` as Ollama itself answers, so the `ollama` client's
+`ResponseError.error` is readable text; the structured fields follow under `packgate`.
 Messages are fixed strings or OPA's message: never request content (it may hold PHI).
+
+Every error also says whether a retry can help, in the way clients honour: `x-should-retry`
+(read by the OpenAI SDKs before their status-based default, which retries 409 and 5xx) and
+`Retry-After` where a retry makes sense. A policy outcome (401/403/409) or a bad request is
+final: retrying would re-send the same request to the model and write another audit event.
+An unavailable policy engine or audit log (503) or a failed upstream (502) may answer later.
+The code and decision id are also in `X-Packgate-Error-Code` / `X-Packgate-Decision-Id`.
 """
 
 from __future__ import annotations
@@ -58,11 +67,36 @@ def error_body(status: int, code: str, message: str, *, param: str | None = None
     }})
 
 
-def error_response(err: GatewayError, headers: Mapping[str, str] | None = None) -> Response:
-    body = error_body(err.status, err.code, err.message, param=err.param, policy=err.policy,
-                      decision_id=err.decision_id)
+# statuses where the same request may succeed later, and how long a client should wait (seconds)
+RETRY_AFTER_S: dict[int, int] = {502: 2, 503: 2}
+
+
+def retry_headers(status: int) -> dict[str, str]:
+    """What a client should do about an error with `status`: retry later, or never."""
+    if status in RETRY_AFTER_S:
+        return {"x-should-retry": "true", "retry-after": str(RETRY_AFTER_S[status])}
+    return {"x-should-retry": "false"}
+
+
+def ollama_error_body(status: int, code: str, message: str, *, param: str | None = None,
+                      policy: str | None = None, decision_id: str | None = None) -> bytes:
+    """Ollama's own shape (`{"error": "text"}`), the code, policy and decision id inside the text."""
+    said = [f"code {code}"] + ([f"policy {policy}"] if policy else []) + ([f"param {param}"] if param else [])
+    said += [f"decision {decision_id}"] if decision_id else []
+    return orjson.dumps({"error": f"{message} ({', '.join(said)})",
+                         "packgate": {"code": code, "param": param, "policy": policy, "decision_id": decision_id}})
+
+
+def error_response(err: GatewayError, headers: Mapping[str, str] | None = None, *,
+                   protocol: str = "openai") -> Response:
+    render = ollama_error_body if protocol == "ollama" else error_body
+    body = render(err.status, err.code, err.message, param=err.param, policy=err.policy,
+                  decision_id=err.decision_id)
+    extra = {**retry_headers(err.status), "x-packgate-error-code": err.code}
+    if err.decision_id:
+        extra["x-packgate-decision-id"] = err.decision_id
     return Response(body, status_code=err.status, media_type="application/json",
-                    headers=headers if headers is not None else err.headers)
+                    headers={**extra, **(err.headers or {}), **(headers or {})})
 
 
 def bad(status: int, code: str, message: str, param: str | None = None) -> GatewayError:

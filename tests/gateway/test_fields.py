@@ -167,7 +167,7 @@ def test_planted_phi_in_every_field_never_reaches_the_model(gw: GatewayServer, c
         assert value not in seen, f"{value!r} from {field} reached the model"
     if expected == "refused":
         assert r.status_code == 422, r.text
-        assert r.json()["error"]["code"] in ("unsupported_field", "invalid_message", "invalid_tools",
+        assert r.headers["x-packgate-error-code"] in ("unsupported_field", "invalid_message", "invalid_tools",
                                              "invalid_tool_choice", "invalid_response_format", "invalid_format",
                                              "invalid_options", "invalid_parameter", "unsupported_content")
         assert gw.standin.received == []

@@ -40,7 +40,7 @@ def test_blocked_language_in_tool_call_arguments_never_delivered(gw: GatewayServ
     script_target(gw, target, Reply(text="", tool_calls=[{"name": "summarize", "arguments": {"note": PRESCRIBE}}]))
     r = chat(gw, {"stream": stream}, protocol)
     assert r.status_code == 409, r.text
-    assert r.json()["error"]["code"] == "output_blocked"
+    assert r.headers["x-packgate-error-code"] == "output_blocked"
     assert "fluoxetine" not in r.text
 
 
@@ -49,7 +49,7 @@ def test_blocked_language_behind_json_escapes_in_arguments_is_blocked(gw: Gatewa
     escaped = '{"note": "I will pres\\u0063ribe it", "n\\u200bote": "pre\\u00adscribe"}'
     script_target(gw, "openai-target", Reply(text="", tool_calls=[{"name": "summarize", "arguments": escaped}]))
     r = chat(gw, {}, protocol)
-    assert (r.status_code, r.json()["error"]["code"]) == (409, "output_blocked"), r.text
+    assert (r.status_code, r.headers["x-packgate-error-code"]) == (409, "output_blocked"), r.text
 
 
 def test_phi_behind_json_escapes_in_arguments_is_redacted(gw: GatewayServer) -> None:
@@ -77,16 +77,16 @@ def test_unicode_variants_of_blocked_patterns_are_blocked(gw: GatewayServer, var
     gw.standin.script(Reply(text=variant))
     r = chat(gw, {})
     assert r.status_code == 409, r.text
-    assert r.json()["error"]["code"] == "output_blocked"
+    assert r.headers["x-packgate-error-code"] == "output_blocked"
 
 
 def test_blocked_language_in_a_tool_name_or_refusal_is_blocked(gw: GatewayServer) -> None:
     script_target(gw, "openai-target", Reply(text="ok", refusal="I cannot, but you could prescribe it yourself."))
     r = chat(gw, {})
-    assert (r.status_code, r.json()["error"]["code"]) == (409, "output_blocked"), r.text
+    assert (r.status_code, r.headers["x-packgate-error-code"]) == (409, "output_blocked"), r.text
     gw.standin.script(Reply(text="", tool_calls=[{"name": "prescribe_now", "arguments": {}}]))
     r = chat(gw, {}, headers={"X-User-ID": "u-1", "X-User-Role": "privacy-officer"})
-    assert (r.status_code, r.json()["error"]["code"]) == (409, "output_blocked"), r.text
+    assert (r.status_code, r.headers["x-packgate-error-code"]) == (409, "output_blocked"), r.text
 
 
 def test_clean_refusal_is_delivered(gw: GatewayServer) -> None:
@@ -109,7 +109,7 @@ def test_output_phi_with_zero_width_characters_is_redacted(gw: GatewayServer) ->
 
 def test_n_above_1_refused_and_never_forwarded(gw: GatewayServer) -> None:
     r = chat(gw, {"n": 2})
-    assert (r.status_code, r.json()["error"]["code"]) == (422, "unsupported_parameter")
+    assert (r.status_code, r.headers["x-packgate-error-code"]) == (422, "unsupported_parameter")
     assert gw.standin.received == []
 
 
@@ -137,7 +137,7 @@ def test_every_way_of_naming_a_tool_is_checked_by_rbac_or_refused(gw: GatewaySer
     """A tool rbac does not see is never forwarded: rbac denies it, or the form is refused."""
     mark = gw.audit_mark()
     r = chat(gw, body)
-    assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
+    assert (r.status_code, r.headers["x-packgate-error-code"]) == (status, code), r.text
     assert gw.standin.received == []
     assert gw.events_after(mark)[0]["verdict"] == ("denied" if status == 403 else "bad_request")
 
@@ -155,5 +155,5 @@ def test_legacy_and_custom_tool_forms_are_refused_even_when_allowed(gw: GatewayS
 def test_a_tool_with_two_names_is_refused(gw: GatewayServer) -> None:
     tool = {"type": "custom", "custom": {"name": "summarize"}, "function": {"name": "delete_chart"}}
     r = chat(gw, {"tools": [tool]})
-    assert (r.status_code, r.json()["error"]["code"]) == (422, "unsupported_field")
+    assert (r.status_code, r.headers["x-packgate-error-code"]) == (422, "unsupported_field")
     assert gw.standin.received == []

@@ -118,8 +118,16 @@ def test_rbac_require_auth_with_verified_jwt(gw: GatewayServer) -> None:
 
 def test_routing_excludes_noncompliant_target_and_logs_selection(gw: GatewayServer) -> None:
     mark = gw.audit_mark()
-    r = ask(sdk(gw, CLINICIAN), "hello", model="cloud-model")  # asks for the excluded target
+    raw = sdk(gw, CLINICIAN).chat.completions.with_raw_response.create(  # asks for the excluded target
+        model="cloud-model", messages=[{"role": "user", "content": "hello"}])
+    r = raw.parse()
     assert r.model == "primary-model"
+    # which target answered and why, where the client sees it
+    assert raw.headers["x-packgate-target"] == "local-primary"
+    routing = r.model_extra["packgate"]["routing"]
+    assert r.model_extra["packgate"]["target"] == "local-primary"
+    assert routing["reason"] == "requested_target_excluded" and routing["requested"] == "cloud-model"
+    assert "zero_data_retention_required" in {x["code"] for x in routing["excluded"]}
     assert [x.body["model"] for x in gw.standin.received] == ["primary-model"]
     ev = one_event(gw, mark)
     assert ev["target"] == "local-primary"
@@ -136,10 +144,15 @@ def test_routing_no_compliant_provider_409(gw: GatewayServer) -> None:
 
 
 def test_failover_only_along_opa_targets_else_502(gw: GatewayServer) -> None:
+    mark = gw.audit_mark()
     gw.standin.script(Reply(status=500), model="primary-model")
-    r = ask(sdk(gw, CLINICIAN), "hello")
+    r = ask(sdk(gw, CLINICIAN), "hello", model="local-primary")
     assert r.model == "backup-model"
     assert [x.body["model"] for x in gw.standin.received] == ["primary-model", "backup-model"]
+    routing = r.model_extra["packgate"]["routing"]
+    assert routing["reason"] == "requested_target_failed" and routing["failed"] == ["local-primary"]
+    ev = one_event(gw, mark)  # the failed attempt is in the audit event, not only on stderr
+    assert ev["target"] == "local-backup" and [f["id"] for f in ev["failed_targets"]] == ["local-primary"]
     gw.standin.reset()
     mark = gw.audit_mark()
     gw.standin.script(Reply(malformed=True), model="primary-model")
@@ -147,7 +160,27 @@ def test_failover_only_along_opa_targets_else_502(gw: GatewayServer) -> None:
     err = status_error(lambda: ask(sdk(gw, CLINICIAN), "hello"))
     assert (err.status_code, err.body["code"]) == (502, "upstream_error")
     assert "cloud-model" not in everything_received(gw)
-    assert one_event(gw, mark)["verdict"] == "upstream_error"
+    ev = one_event(gw, mark)
+    assert ev["verdict"] == "upstream_error"
+    assert [f["id"] for f in ev["failed_targets"]] == ["local-primary", "local-backup"]
+
+
+def test_unavailable_policy_engine_is_retried_after_retry_after(gw: GatewayServer) -> None:
+    """503: the SDK retries (x-should-retry: true) after Retry-After; nothing reaches the model."""
+    gw.opa.stop()  # the next test's fixture starts it again
+    with pytest.raises(ollama.ResponseError) as listing:  # model lists come from OPA too: fail closed
+        ollama.Client(host=gw.url).list()
+    assert listing.value.status_code == 503
+    mark = gw.audit_mark()
+    client = openai.OpenAI(base_url=gw.url + "/v1", api_key="unused", default_headers=CLINICIAN,
+                           max_retries=1, timeout=30)
+    started = time.monotonic()
+    err = status_error(lambda: ask(client, "hello"))
+    assert (err.status_code, err.body["code"]) == (503, "policy_engine_unavailable")
+    assert err.response.headers["retry-after"] == "2" and err.response.headers["x-should-retry"] == "true"
+    assert time.monotonic() - started >= 2  # waited as told before the one retry
+    assert gw.standin.received == []
+    assert [e["verdict"] for e in gw.events_after(mark)] == ["policy_unavailable"] * 2
 
 
 def test_upstream_timeout_fails_over(gw: GatewayServer) -> None:
@@ -295,7 +328,7 @@ def test_escalation_streaming_and_ollama(gw: GatewayServer) -> None:
     assert chunks[-1].choices[0].finish_reason == "escalated"
     oc = ollama.Client(host=gw.route("behavioral-health-review-route"), headers=CLINICIAN)
     r = oc.chat(model="llama3.1:70b", messages=[{"role": "user", "content": "x"}], stream=False)
-    assert r.message.content is None and r.done_reason == "escalated"
+    assert r.message.content == "" and r.done_reason == "escalated"
 
 
 def test_human_oversight_block_409(gw: GatewayServer) -> None:
@@ -308,7 +341,8 @@ def test_human_oversight_block_409(gw: GatewayServer) -> None:
 
 def test_models_health_metrics(gw: GatewayServer, http) -> None:  # type: ignore[no-untyped-def]
     ids = [m.id for m in sdk(gw, CLINICIAN).models.list()]
-    assert ids == ["local-primary", "local-backup", "cloud-gpt"]
+    assert ids == ["local-primary", "local-backup"]  # cloud-gpt is excluded by data-routing-policy: never listed
+    assert [m.model for m in ollama.Client(host=gw.url).list().models] == ["local-primary", "local-backup"]
     assert [m.id for m in sdk(gw, CLINICIAN, "gw-block").models.list()] == ["local"]
     h = http.get("/health")
     assert h.status_code == 200 and h.json()["opa"] is True

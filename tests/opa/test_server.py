@@ -81,18 +81,26 @@ def test_decision_log_is_masked(served: BundleServer, tmp_path: Path) -> None:
     assert '"target":"t1"' in logged  # masking is targeted, not a blanket drop
 
 
-def test_no_decision_log_by_default(served: BundleServer, tmp_path: Path) -> None:
+def test_decision_ids_by_default_logged_in_run_dir_not_stdout(served: BundleServer, tmp_path: Path) -> None:
     out = io.StringIO()
     with EmbeddedOpa(served.url, served.token, run_dir=tmp_path, decision_log_stream=out) as opa:
-        httpx.post(f"{opa.url}/v1/data/packgate/packs/demo/request", json={"input": {}})
-        time.sleep(0.3)
+        r = httpx.post(f"{opa.url}/v1/data/packgate/packs/demo/request", json={"input": {}})
+        decision_id = r.json()["decision_id"]
+        deadline = time.monotonic() + 10
+        while decision_id not in _read(opa.decisions_path) and time.monotonic() < deadline:
+            time.sleep(0.05)
         started = time.monotonic()
-    assert out.getvalue() == ""
-    # No decision_logs section at all: OPA would otherwise upload decisions to its only service
-    # (our bundle server) and hold shutdown trying to flush them.
-    assert "decision_logs" not in opa_config("http://x", "t", decision_log=False)
+    assert decision_id and decision_id in _read(opa.decisions_path)
+    assert out.getvalue() == ""  # echoed to stdout only with decision_log=True
+    # Console only: no upload to OPA's only service (our bundle server), nothing to flush at shutdown
+    cfg = opa_config("http://x", "t", decision_log=False)["decision_logs"]
+    assert cfg == {"console": True, "mask_decision": "/system/log/mask"}
     assert "flushing decisions" not in opa.stderr_tail(40)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0
+
+
+def _read(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
 
 
 def test_reload_is_atomic_and_a_rejected_bundle_keeps_the_old(served: BundleServer, tmp_path: Path) -> None:
