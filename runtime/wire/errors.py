@@ -95,8 +95,10 @@ def error_response(err: GatewayError, headers: Mapping[str, str] | None = None, 
     extra = {**retry_headers(err.status), "x-packgate-error-code": err.code}
     if err.decision_id:
         extra["x-packgate-decision-id"] = err.decision_id
-    return Response(body, status_code=err.status, media_type="application/json",
-                    headers={**extra, **(err.headers or {}), **(headers or {})})
+    merged: dict[str, str] = {}
+    for source in (extra, err.headers or {}, headers or {}):  # later wins, whatever the case of the name
+        merged.update((k.lower(), v) for k, v in source.items())
+    return Response(body, status_code=err.status, media_type="application/json", headers=merged)
 
 
 def bad(status: int, code: str, message: str, param: str | None = None) -> GatewayError:

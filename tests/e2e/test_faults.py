@@ -50,9 +50,10 @@ def assert_one_event_per_request(db, mark: int, results: list[Result], *, anonym
 SETTLE_S = 0.25
 
 
-def phase(load: SteadyLoad, standin, fault, heal, want_code: str, report: dict, name: str, during=None) -> None:
-    """Apply `fault`; once a client sees `want_code`, hold it and prove nothing was forwarded (and
-    `during()` holds); `heal`; recover."""
+def phase(load: SteadyLoad, standin, fault, heal, want_code: str, report: dict, name: str, during=None,
+          hold_s: float = HOLD_S) -> None:
+    """Apply `fault`; once a client sees `want_code`, hold it for `hold_s` (longer than one refused
+    request takes) and prove nothing was forwarded (and `during()` holds); `heal`; recover."""
     t_fault = time.monotonic()
     fault()
     first = load.wait_for(lambda r: r.code == want_code, after=t_fault)
@@ -62,7 +63,7 @@ def phase(load: SteadyLoad, standin, fault, heal, want_code: str, report: dict, 
     # Let those finish; from then on, nothing may be admitted while the fault holds.
     time.sleep(SETTLE_S)
     before = len(standin.received)
-    time.sleep(HOLD_S)
+    time.sleep(hold_s)
     if during is not None:
         during()
     held = time.monotonic()
@@ -106,8 +107,10 @@ def test_opa_killed_frozen_restarted_under_load(live, rel_opa, rel_standin) -> N
         phase(load, rel_standin, rel_opa.stop, rel_opa.start, "policy_engine_unavailable", report, "kill", unhealthy)
         assert _healthy_again(live.url)
         pid = rel_opa.proc.pid
+        # a frozen OPA is declared unavailable after about two deadlines (the client first checks that
+        # OPA is not merely slow): hold the freeze long enough for whole refused requests to fit in it
         phase(load, rel_standin, lambda: os.kill(pid, signal.SIGSTOP), lambda: os.kill(pid, signal.SIGCONT),
-              "policy_engine_unavailable", report, "sigstop")
+              "policy_engine_unavailable", report, "sigstop", hold_s=5.0)
         t = time.monotonic()
         rel_opa.stop()
         rel_opa.start()  # same port
