@@ -46,12 +46,8 @@ def gateway_app(bundle: Any, opa_url: str, standin_url: str, audit: AuditLog) ->
     return create_app(config)
 
 
-@dataclass
-class _Stack:
-    app: Any
-    audit: AuditLog
-    opa: OpaProcess
-    standin: StandinModel
+class AuditView:
+    """What a test reads of a gateway's audit log (`self.audit`): a mark, then the events after it."""
 
     def audit_mark(self) -> int:
         self.audit.flush(5)
@@ -61,6 +57,14 @@ class _Stack:
     def events_after(self, mark: int) -> list[dict[str, Any]]:
         assert self.audit.flush(5)
         return query_events(self.audit.path, after_seq=mark)
+
+
+@dataclass
+class _Stack(AuditView):
+    app: Any
+    audit: AuditLog
+    opa: OpaProcess
+    standin: StandinModel
 
 
 @dataclass

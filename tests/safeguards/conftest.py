@@ -19,13 +19,14 @@ import pytest
 import uvicorn
 
 from packgate.compiler.build import build_bundle
-from packgate.runtime.audit import AuditLog, query_events
+from packgate.runtime.audit import AuditLog
 from packgate.runtime.demo.standin import StandinModel
 from packgate.runtime.gateway.app import create_app
 from packgate.runtime.gateway.config import GatewayConfig, Route
 
 from ..harness.net import free_port, wait_http
 from ..harness.opa import OpaProcess
+from ..harness import AuditView
 
 NOTIFY_SECRET = "safeguard-tests-notify-secret"
 PATIENT = {"X-User-ID": "p-1", "X-User-Role": "patient"}
@@ -122,7 +123,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 @dataclass
-class Gw:
+class Gw(AuditView):
     url: str
     audit: AuditLog
     standin: StandinModel
@@ -132,13 +133,7 @@ class Gw:
         return f"{self.url}/routes/{pack}"
 
     def mark(self) -> int:
-        self.audit.flush(5)
-        last = query_events(self.audit.path, limit=1)
-        return last[-1]["seq"] if last else 0
-
-    def events_after(self, mark: int) -> list[dict[str, Any]]:
-        assert self.audit.flush(5)
-        return query_events(self.audit.path, after_seq=mark)
+        return self.audit_mark()
 
 
 def write_packs(directory: Path, notify_url: str) -> list[Path]:
