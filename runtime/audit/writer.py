@@ -257,14 +257,15 @@ class AuditLog:
                         self._cond.wait(left)
                 backoff = min(backoff * 2, self.retry_max_s)
                 continue
+            recovered = self._failing
             with self._cond:
                 for _ in batch:
                     self._queue.popleft()
                 self.written += len(batch)
+                self._failing = False  # before waking a flusher: a completed flush sees a healthy log
                 self._cond.notify_all()
-            if self._failing:
+            if recovered:
                 log.warning("audit store writable again; backlog written")
-            self._failing = False
             backoff = 0.02
         if conn is not None:
             conn.close()
