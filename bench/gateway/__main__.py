@@ -81,6 +81,18 @@ def wait_up(url: str, timeout: float = 30.0, method: str = "GET") -> None:
     wait_http(url, timeout, method, ready=lambda status: status < 500)
 
 
+def opa_and_upstream(procs: Procs, work: Path, packs: list[Path]) -> tuple[int, int]:
+    """Build `packs` into `work/b`, start `opa run --server` on it and the instant upstream: their ports."""
+    subprocess.run([PY, "-m", "packgate", "build", *map(str, packs), "-o", str(work / "b")], check=True,
+                   capture_output=True, cwd=ROOT)
+    op = free_port()
+    procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--bundle", str(work / "b"), "--log-level",
+                 "error", "--skip-version-check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_up(f"http://127.0.0.1:{op}/health?bundles=true")
+    up = procs.start([PY, "-m", "bench.gateway.upstream"], stdout=subprocess.PIPE, text=True)
+    return op, int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
+
+
 def rss_kib(pid: int) -> int:
     """RSS of pid and its children (the gateway's worker processes), KiB."""
     total = 0

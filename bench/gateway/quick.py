@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .__main__ import OPA, PY, ROOT, SEED, VARIANT, Procs, free_port, loadgen, stats, wait_up
+from .__main__ import opa_and_upstream, PY, SEED, VARIANT, Procs, free_port, loadgen, stats, wait_up
 from .prompt import HEADERS, ollama_body
 
 
@@ -22,14 +22,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="packgate-quick-"))
     procs = Procs()
     try:
-        subprocess.run([PY, "-m", "packgate", "build", str(SEED), str(VARIANT), "-o", str(work / "b")], check=True,
-                       capture_output=True, cwd=ROOT)
-        op = free_port()
-        procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--bundle", str(work / "b"), "--log-level",
-                     "error", "--skip-version-check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_up(f"http://127.0.0.1:{op}/health?bundles=true")
-        up = procs.start([PY, "-m", "bench.gateway.upstream"], stdout=subprocess.PIPE, text=True)
-        upp = int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
+        op, upp = opa_and_upstream(procs, work, [SEED, VARIANT])
         pp, gp = free_port(), free_port()
         procs.start([PY, "-m", "bench.gateway.proxy", "--port", str(pp), "--upstream", f"http://127.0.0.1:{upp}"])
         procs.start([PY, "-m", "tests.harness.serve", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",

@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from .__main__ import OPA, PY, QUICK, ROOT, Procs, free_port, stats, wait_up
+from .__main__ import opa_and_upstream, PY, QUICK, ROOT, Procs, free_port, stats, wait_up
 from .prompt import HEADERS, ollama_body
 
 PACK = ROOT / "bench" / "gateway" / "packs" / "bench-deliver-route.yaml"
@@ -74,14 +74,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="packgate-stall-"))
     procs = Procs()
     try:
-        subprocess.run([PY, "-m", "packgate", "build", str(PACK), "-o", str(work / "b")], check=True,
-                       capture_output=True, cwd=ROOT)
-        op = free_port()
-        procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--bundle", str(work / "b"), "--log-level",
-                     "error", "--skip-version-check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_up(f"http://127.0.0.1:{op}/health?bundles=true")
-        up = procs.start([PY, "-m", "bench.gateway.upstream"], stdout=subprocess.PIPE, text=True)
-        upp = int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
+        op, upp = opa_and_upstream(procs, work, [PACK])
         gp = free_port()
         procs.start([PY, "-m", "bench.gateway.gateway_proc", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
                      "--upstream", f"http://127.0.0.1:{upp}", "--audit-db", str(work / "a.db"), str(PACK)],
