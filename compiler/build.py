@@ -69,8 +69,9 @@ class BuildResult:
     tar_path: Path | None = None
 
 
-def compile_pack(loaded: LoadedPack) -> BuiltPack:
-    """Render one pack's Rego modules and tests (bundle-relative path -> text)."""
+def compile_pack(loaded: LoadedPack, prompts: testgen.PromptInputs | None = None) -> BuiltPack:
+    """Render one pack's Rego modules and tests (bundle-relative path -> text). `prompts` turns the
+    pack's chat-request tests into OPA input (testgen.PromptInputs); such tests need it."""
     pack, src = loaded.pack, loaded.source
     ident = rego_literal.identifier(pack.pack.name)
     package = f"packgate.packs.{ident}"
@@ -78,7 +79,7 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
 
     def source_at(loc: tuple[Any, ...]) -> str:
         line, _ = src.position(loc, key=True)
-        return f"{src.file}:{line}"
+        return f"{testgen.pack_file(loaded)}:{line}"
 
     chain = list(pack.policies.chain)
     context = {
@@ -104,7 +105,7 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
     for name, text in testgen.render_generated(TEMPLATES, package, loaded).items():
         files[f"{base}/{name}"] = text
     if pack.tests:
-        files[f"{base}/pack_test.rego"] = testgen.render_pack_tests(TEMPLATES, package, loaded)
+        files[f"{base}/pack_test.rego"] = testgen.render_pack_tests(TEMPLATES, package, loaded, prompts)
     for extra in sorted(loaded.path.parent.glob(f"{loaded.path.stem}*_test.rego")):
         files[f"{base}/{extra.name}"] = extra.read_text(encoding="utf-8")
     return BuiltPack(pack.pack.name, pack.pack.version, package, base, loaded, files)
@@ -166,12 +167,13 @@ def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[D
     return loaded, sorted(diags)
 
 
-def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False) -> BuildResult:
+def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False,
+                 prompts: testgen.PromptInputs | None = None) -> BuildResult:
     """Load, lint, render and write one bundle for all packs. Raises PackError on any error."""
     loaded, diags = load_all(pack_paths)
     if not loaded:
         raise PackError([Diagnostic("<args>", 1, 1, "error", "no pack given")])
-    built = [compile_pack(item) for item in loaded]
+    built = [compile_pack(item, prompts) for item in loaded]
     files = assemble(built)
     out = Path(out_dir)
     write_tree(out, files)

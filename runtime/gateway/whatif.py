@@ -19,22 +19,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 
 from packgate.compiler.build import BuildResult, build_bundle
+from packgate.compiler.schema import Pack, PackTest
 from packgate.runtime.opa.evaluate import evaluate_each
 from packgate.runtime.redaction import RedactionSession
 from packgate.runtime.wire.answer import Completion
 from packgate.runtime.wire.chat import ParsedChat, Protocol, ollama_body, openai_body
 from packgate.runtime.wire.errors import GatewayError
 
-from . import inputs, safeguarding
+from . import inputs, recorded, safeguarding
 from .config import GatewayConfig, Route
 from .outcome import Outcome
 from .pipeline import approved_text, violations_of
 from .scanning import Found, Scanner, redact_slots, scan_slots
 
-__all__ = ["Case", "PackBundle", "explain"]
+__all__ = ["Case", "PackBundle", "build", "explain", "prompt_inputs"]
 
 PATHS = {"openai": "/v1/chat/completions", "ollama": "/api/chat"}
 _DEFAULTS = GatewayConfig(routes=[], opa_url="")  # the gateway's default limits
@@ -63,13 +65,44 @@ class _Work:
     error: GatewayError | None = None
 
 
+def prompt_inputs(pack: Pack, tests: Sequence[PackTest]) -> list[dict[str, Any] | str]:
+    """The OPA input of each chat-request pack test (`headers`, `request`, `response`), made by the
+    gateway's own steps; or, for a request the gateway refuses before OPA, why (one line). Called by
+    the compiler at build time (`testgen.PromptInputs`): what it returns is built into the bundle, so
+    nothing here may depend on the clock or a secret."""
+    route = Route.from_pack(pack)
+    out: list[dict[str, Any] | str] = []
+    for test in tests:
+        work = _prepare(route, Case(test.name, list((test.headers or {}).items()), orjson.dumps(test.request)))
+        if work.error is not None:
+            out.append(f"the gateway refuses this request before asking OPA: {work.error.status} {work.error.code} "
+                       f"({work.error.message})")
+        elif work.asked is None or work.input is None:
+            out.append("the request could not be read")
+        elif (work.asked.who.user_id or "").startswith(recorded.HASH_PREFIX):
+            out.append("X-User-ID must be an identifier without PHI (the gateway would send OPA a keyed hash)")
+        elif test.decision == "response":
+            completion = Completion(text=test.response or "")
+            completion.normalise()
+            out.append(inputs.response_input(route, work.asked.who, None, completion)[0])
+        else:
+            out.append(work.input)
+    return out
+
+
+def build(paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False) -> BuildResult:
+    """`build_bundle` with the pack tests' chat requests run through the gateway's steps: how every
+    packgate command and the gateway build, so a bundle is the same whoever built it."""
+    return build_bundle(paths, out_dir, tar=tar, prompts=prompt_inputs)
+
+
 class PackBundle:
     """One pack's bundle, built into a temporary directory, and the route the gateway would serve."""
 
     def __init__(self, pack_path: str | Path) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="packgate-whatif-")
         try:
-            self.built: BuildResult = build_bundle([pack_path], Path(self._tmp.name) / "bundle")
+            self.built: BuildResult = build([pack_path], Path(self._tmp.name) / "bundle")
         except BaseException:
             self._tmp.cleanup()
             raise
