@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import jinja2
 
-from . import rego_literal, testgen
+from . import codes, rego_literal, review, testgen
 from .diagnostics import Diagnostic, PackError
 from .lint import lint
 from .loader import LoadedPack, load_pack
@@ -91,6 +91,7 @@ def compile_pack(loaded: LoadedPack, prompts: testgen.PromptInputs | None = None
         "chain": chain,
         "pack_info": {"name": pack.pack.name, "version": pack.pack.version, "enabled": pack.pack.enabled},
         "targets": [t.model_dump(mode="json", exclude_none=True) for t in pack.providers.targets],
+        "codes_of": codes.codes_of,
     }
     files = {f"{base}/main.rego": _render("main.rego.j2", context)}
     for name in chain:
@@ -104,10 +105,12 @@ def compile_pack(loaded: LoadedPack, prompts: testgen.PromptInputs | None = None
         )
     for name, text in testgen.render_generated(TEMPLATES, package, loaded).items():
         files[f"{base}/{name}"] = text
+    own = testgen.pack_cases(loaded, prompts)
     if pack.tests:
-        files[f"{base}/pack_test.rego"] = testgen.render_pack_tests(TEMPLATES, package, loaded, prompts)
+        files[f"{base}/pack_test.rego"] = testgen.render_pack_tests(TEMPLATES, package, loaded, own)
     for extra in sorted(loaded.path.parent.glob(f"{loaded.path.stem}*_test.rego")):
         files[f"{base}/{extra.name}"] = extra.read_text(encoding="utf-8")
+    files[f"{base}/REVIEW.md"] = review.render(loaded, files, testgen.cases(loaded), own)
     return BuiltPack(pack.pack.name, pack.pack.version, package, base, loaded, files)
 
 

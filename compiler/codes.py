@@ -9,9 +9,9 @@ from __future__ import annotations
 
 # policy -> phase -> ((code, status), ...); `pack` is the preflight before the chain.
 CODES: dict[str, dict[str, tuple[tuple[str, int], ...]]] = {
-    "pack": {"request": (("pack_disabled", 503),)},
+    "pack": {"request": (("pack_disabled", 503), ("invalid_sensitivity", 400))},
     "rbac": {
-        "request": (("invalid_sensitivity", 400), ("missing_header", 401), ("invalid_token", 401),
+        "request": (("missing_header", 401), ("invalid_token", 401),
                     ("unauthenticated", 401), ("unknown_role", 403), ("tool_not_allowed", 403),
                     ("sensitivity_exceeds_role", 403), ("phi_not_permitted_for_role", 403)),
         "response": (("tool_not_allowed", 403),),
@@ -46,3 +46,16 @@ def codes_for(chain: list[str]) -> dict[str, set[str]]:
         for phase, pairs in CODES.get(policy, {}).items():
             out[phase] |= {code for code, _ in pairs}
     return out
+
+
+def codes_of(policy: str, part: str) -> list[str]:
+    """`code status` of what one generated rule of `policy` can return, for its METADATA: `part` is a
+    phase, `escalate` / `response-block` (human-oversight's two rules) or `none` (no codes)."""
+    table = CODES.get(policy, {})
+    if part == "escalate":
+        pairs = [p for p in table.get("response", ()) if p[0] == "escalated"]
+    elif part == "response-block":
+        pairs = [p for p in table.get("response", ()) if p[0] != "escalated"]
+    else:
+        pairs = list(table.get(part, ()))
+    return [f"{code} {status}" for code, status in pairs]

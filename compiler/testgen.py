@@ -520,6 +520,6 @@ def render_generated(env: jinja2.Environment, package: str, loaded: LoadedPack) 
     }
 
 
-def render_pack_tests(env: jinja2.Environment, package: str, loaded: LoadedPack,
-                      prompts: PromptInputs | None = None) -> str:
-    return _render(env, package, loaded, pack_cases(loaded, prompts), None)
+def render_pack_tests(env: jinja2.Environment, package: str, loaded: LoadedPack, items: list[Case]) -> str:
+    """`pack_test.rego`: the pack's own cases (`pack_cases`)."""
+    return _render(env, package, loaded, items, None)

@@ -295,3 +295,21 @@ def diff_cmd(
             for line in _table(changed):
                 typer.echo(safe_text(line))
     raise typer.Exit(ExitCode.FAILURE if changed else ExitCode.OK)
+
+
+# --- review -----------------------------------------------------------------------------------------
+
+
+@app.command("review")
+def review_cmd(pack: Annotated[Path, typer.Argument(help="Policy pack YAML.")]) -> None:
+    """Print the pack's review card (the REVIEW.md `packgate build` writes into the bundle)."""
+    from packgate.compiler.build import compile_pack, load_all
+    from packgate.compiler.diagnostics import PackError
+    from packgate.runtime.gateway.whatif import prompt_inputs
+
+    try:
+        [loaded], _ = load_all([pack])
+        built = compile_pack(loaded, prompt_inputs)
+    except PackError as exc:
+        fail_diagnostics(exc.diagnostics)
+    sys.stdout.write(next(text for path, text in built.files.items() if path.endswith("/REVIEW.md")))
