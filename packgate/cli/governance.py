@@ -107,7 +107,8 @@ def render(report: dict[str, Any]) -> list[str]:
         lines.append("transforms:")
         lines += [f"  - {t.get('policy')}: {t.get('action')} {', '.join(t.get('categories') or [])}"
                   for t in decision.get("transforms") or []] or ["  (none)"]
-        lines.append(f"target: {decision.get('target')}  (failover order: {', '.join(decision.get('targets') or [])})")
+        lines.append(f"target: {decision.get('target') or '(none)'}  "
+                     f"(failover order: {', '.join(decision.get('targets') or []) or 'none'})")
         lines.append("excluded targets:")
         lines += [f"  - {t.get('id')}: " + "; ".join(f"{r.get('code')} ({r.get('message')})" for r in t.get("reasons") or [])
                   for t in decision.get("excluded_targets") or []] or ["  (none)"]
