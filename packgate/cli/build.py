@@ -24,11 +24,12 @@ app = typer.Typer()
 Packs = Annotated[list[Path], typer.Argument(help="Pack files.")]
 
 
-def build_bundle(packs: list[Path], out: Path, *, tar: bool = False) -> Any:
-    """The compiler's build, with pack tests' chat requests run through the gateway's own steps."""
+def build_bundle(packs: list[Path], out: Path, **options: Any) -> Any:
+    """The compiler's build (`options` as they are), with pack tests' chat requests run through the
+    gateway's own steps."""
     from packgate.runtime.gateway.whatif import build
 
-    return build(packs, out, tar=tar)
+    return build(packs, out, **options)
 
 
 def opa_binary() -> str:

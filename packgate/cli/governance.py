@@ -132,6 +132,8 @@ def render(report: dict[str, Any]) -> list[str]:
               + (f" via {answer['target']}" if answer.get("target") else "")]
     if answer.get("message"):
         lines.append(f"  {answer['message']}")
+    if sent is not None and resp is None:
+        lines.append("  (if the model answers: what is delivered depends on the response decision; see --response)")
     return lines
 
 

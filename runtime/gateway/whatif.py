@@ -90,10 +90,11 @@ def prompt_inputs(pack: Pack, tests: Sequence[PackTest]) -> list[dict[str, Any] 
     return out
 
 
-def build(paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False) -> BuildResult:
-    """`build_bundle` with the pack tests' chat requests run through the gateway's steps: how every
-    packgate command and the gateway build, so a bundle is the same whoever built it."""
-    return build_bundle(paths, out_dir, tar=tar, prompts=prompt_inputs)
+def build(paths: Sequence[str | Path], out_dir: str | Path, **options: Any) -> BuildResult:
+    """`build_bundle` (its `options` as they are) with the pack tests' chat requests run through the
+    gateway's steps: how every packgate command and the gateway build, so a bundle is the same
+    whoever built it."""
+    return build_bundle(paths, out_dir, prompts=prompt_inputs, **options)
 
 
 class PackBundle:
