@@ -106,3 +106,17 @@ def test_explain_prints_the_decision_for_a_reviewer() -> None:
 def test_explain_refuses_a_malformed_header_cleanly() -> None:
     result = run_cli("explain", "--pack", str(SEED_PACK), "-H", "no colon here", input="{}")
     assert result.returncode == 2 and result.stderr.startswith("packgate: explain: -H")
+
+
+def test_a_blocked_answer_lists_its_violations_as_explain_does(gw: GatewayServer, http: httpx.Client) -> None:
+    output = "Increase the dose and prescribe more."
+    gw.standin.script(Reply(text=output))
+    headers = {"X-User-ID": "dr-okafor", "X-User-Role": "clinician"}
+    answer = http.post(SEED_ROUTE, json=_body("Draft a plan."), headers=headers)
+    report = _explain(SEED_PACK, headers, _body("Draft a plan."), "--response", output)
+
+    assert answer.status_code == 409 and report["answer"]["status"] == 409
+    assert report["response"]["action"] == "block"
+    listed = answer.json()["packgate"]["violations"]
+    assert [v["param"] for v in listed] == ["blocked_patterns[0]", "blocked_patterns[1]"]
+    assert report["response"]["violations"] == listed
