@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import jinja2
 
-from . import rego_literal, testgen
+from . import codes, rego_literal, review, testgen
 from .diagnostics import Diagnostic, PackError
 from .lint import lint
 from .loader import LoadedPack, load_pack
@@ -69,8 +69,9 @@ class BuildResult:
     tar_path: Path | None = None
 
 
-def compile_pack(loaded: LoadedPack) -> BuiltPack:
-    """Render one pack's Rego modules and tests (bundle-relative path -> text)."""
+def compile_pack(loaded: LoadedPack, prompts: testgen.PromptInputs | None = None) -> BuiltPack:
+    """Render one pack's Rego modules and tests (bundle-relative path -> text). `prompts` turns the
+    pack's chat-request tests into OPA input (testgen.PromptInputs); such tests need it."""
     pack, src = loaded.pack, loaded.source
     ident = rego_literal.identifier(pack.pack.name)
     package = f"packgate.packs.{ident}"
@@ -78,7 +79,7 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
 
     def source_at(loc: tuple[Any, ...]) -> str:
         line, _ = src.position(loc, key=True)
-        return f"{src.file}:{line}"
+        return f"{testgen.pack_file(loaded)}:{line}"
 
     chain = list(pack.policies.chain)
     context = {
@@ -90,6 +91,7 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
         "chain": chain,
         "pack_info": {"name": pack.pack.name, "version": pack.pack.version, "enabled": pack.pack.enabled},
         "targets": [t.model_dump(mode="json", exclude_none=True) for t in pack.providers.targets],
+        "codes_of": codes.codes_of,
     }
     files = {f"{base}/main.rego": _render("main.rego.j2", context)}
     for name in chain:
@@ -103,10 +105,12 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
         )
     for name, text in testgen.render_generated(TEMPLATES, package, loaded).items():
         files[f"{base}/{name}"] = text
+    own = testgen.pack_cases(loaded, prompts)
     if pack.tests:
-        files[f"{base}/pack_test.rego"] = testgen.render_pack_tests(TEMPLATES, package, loaded)
+        files[f"{base}/pack_test.rego"] = testgen.render_pack_tests(TEMPLATES, package, loaded, own)
     for extra in sorted(loaded.path.parent.glob(f"{loaded.path.stem}*_test.rego")):
         files[f"{base}/{extra.name}"] = extra.read_text(encoding="utf-8")
+    files[f"{base}/REVIEW.md"] = review.render(loaded, files, testgen.cases(loaded), own)
     return BuiltPack(pack.pack.name, pack.pack.version, package, base, loaded, files)
 
 
@@ -166,12 +170,13 @@ def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[D
     return loaded, sorted(diags)
 
 
-def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False) -> BuildResult:
+def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False,
+                 prompts: testgen.PromptInputs | None = None) -> BuildResult:
     """Load, lint, render and write one bundle for all packs. Raises PackError on any error."""
     loaded, diags = load_all(pack_paths)
     if not loaded:
         raise PackError([Diagnostic("<args>", 1, 1, "error", "no pack given")])
-    built = [compile_pack(item) for item in loaded]
+    built = [compile_pack(item, prompts) for item in loaded]
     files = assemble(built)
     out = Path(out_dir)
     write_tree(out, files)

@@ -10,6 +10,7 @@ import re2
 
 from .diagnostics import Diagnostic
 from .loader import LoadedPack
+from .testgen import check_tests
 from .schema import DETECTOR_POLICIES, HEADER_PATTERN, POLICY_NAMES
 
 _HEADER = re2.compile(HEADER_PATTERN)
@@ -94,6 +95,7 @@ def lint(loaded: LoadedPack) -> list[Diagnostic]:
                                       f"role {role!r} may send PHI but has no data_access entry, so its ceiling is "
                                       "'public' and its PHI requests are denied; add data_access."
                                       f"{role}.max_sensitivity"))
+    out.extend(check_tests(loaded))  # what a test sends and expects (unknown codes, targets, policies)
     return sorted(out)
 
 

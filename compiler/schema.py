@@ -249,10 +249,22 @@ class Expect(Strict):
 
 
 class PackTest(Strict):
+    """One case: the OPA input spelled out (`input`), or a chat request as a client sends it (`headers`,
+    `request`, optional model `response`) that the build runs through the gateway's own detectors."""
+
     name: str = Field(min_length=1, max_length=200)
-    phase: Literal["request", "response"] = "request"
-    input: dict[str, Any]
+    phase: Literal["request", "response"] | None = Field(
+        None, description="Which decision to test; default: response when `response` is given, else request.")
+    input: dict[str, Any] | None = None
+    headers: dict[str, str] | None = Field(None, description="Request headers (with `request`).")
+    request: dict[str, Any] | None = Field(None, description="A chat request body: messages as a client sends them.")
+    response: str | None = Field(None, description="The model's answer (with `request`): tests the response decision.")
     expect: Expect
+
+    @property
+    def decision(self) -> Literal["request", "response"]:
+        """The decision this case tests."""
+        return self.phase or ("response" if self.response is not None else "request")
 
 
 class Pack(Strict):

@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from . import rego_literal
+from .codes import codes_for
+from .diagnostics import Diagnostic, PackError
 from .loader import LoadedPack
-from .schema import Pack, Target
+from .schema import Pack, PackTest, Target
 from .toolchain import REPO_ROOT
+
+# Turns a pack's chat-request tests into OPA inputs with the gateway's own parsing, identity and
+# detectors (`packgate.runtime.gateway.whatif.prompt_inputs`): one OPA input, or why the gateway
+# would refuse the request before asking OPA, per test. The compiler sits below the runtime, so
+# whoever builds passes it in; a pack with such tests and no function to run them is an error.
+PromptInputs = Callable[[Pack, Sequence[PackTest]], list["dict[str, Any] | str"]]
 
 OUTSIDER_ROLE = "packgate-test-outsider"
 UNLISTED_TOOL = "packgate_test_unlisted_tool"
@@ -44,6 +54,7 @@ class Case:
     asserts: list[str]
     targets: list[dict[str, Any]] | None = None  # replaces the pack's targets for this case
     ident: str = ""
+    source: str | None = None  # a pack test's `file:line` in the pack
 
 
 def lit(value: Any) -> str:
@@ -354,6 +365,12 @@ def _safeguard_cases(pack: Pack, role: str) -> list[Case]:
     return out
 
 
+def pack_file(loaded: LoadedPack) -> str:
+    """The pack's file as generated files name it: relative to the pack's own directory, so the same
+    pack builds to the same bytes (and bundle revision) from any working directory."""
+    return Path(loaded.source.file).name
+
+
 def set_lit(values: list[str]) -> frozenset[str]:
     return frozenset(values)
 
@@ -372,10 +389,94 @@ def _name(items: list[Case]) -> list[Case]:
     return items
 
 
-def pack_cases(loaded: LoadedPack) -> list[Case]:
-    """The pack's own `tests:` entries as cases."""
+def check_tests(loaded: LoadedPack) -> list[Diagnostic]:
+    """A pack test must say what it sends (an OPA `input`, or a chat `request` with `headers` and an
+    optional `response`) and may only expect what the pack can answer: codes its chain can return,
+    its own target ids, policies in its chain."""
+    pack, src = loaded.pack, loaded.source
+    chain = pack.policies.chain
+    codes = codes_for(chain)
+    ids = [t.id for t in pack.providers.targets]
+    out: list[Diagnostic] = []
+    for i, test in enumerate(pack.tests):
+        at = ("tests", i)
+        if (test.input is None) == (test.request is None):
+            out.append(src.at(at, "error", "a test gives either `input` (the OPA input) or `request` (a chat request)"))
+        if test.request is None and (test.headers is not None or test.response is not None):
+            key = "headers" if test.headers is not None else "response"
+            out.append(src.at(at + (key,), "error", f"`{key}` goes with `request`", key=True))
+        if test.request is not None and test.decision == "response" and test.response is None:
+            out.append(src.at(at + ("phase",), "error", "a response test with `request` needs the model's `response`"))
+        for name in test.headers or {}:
+            if name.lower() in ("authorization", "cookie", "proxy-authorization"):
+                out.append(src.at(at + ("headers", name), "error",
+                                  f"a pack test carries no credentials ({name}); it is built into the bundle", key=True))
+        e = test.expect
+        known = codes[test.decision]
+        if e.code is not None and e.code not in known:
+            out.append(src.at(at + ("expect", "code"), "error",
+                              f"code {e.code!r} is not one the {test.decision} decision of this pack can return "
+                              f"(its chain can return: {', '.join(sorted(known)) or 'none'})"))
+        if e.target is not None and e.target not in ids:
+            out.append(src.at(at + ("expect", "target"), "error", f"unknown target id {e.target!r} (targets: {', '.join(ids)})"))
+        for j, target in enumerate(e.excluded_targets or []):
+            if target not in ids:
+                out.append(src.at(at + ("expect", "excluded_targets", j), "error",
+                                  f"unknown target id {target!r} (targets: {', '.join(ids)})"))
+        for j, policy in enumerate(e.transforms or []):
+            if policy not in chain:
+                out.append(src.at(at + ("expect", "transforms", j), "error",
+                                  f"unknown policy {policy!r}: not in policies.chain"))
+    return out
+
+
+def _inputs(loaded: LoadedPack, prompts: PromptInputs | None) -> list[dict[str, Any]]:
+    """Each pack test's OPA input: as written, or made from its chat request by `prompts`."""
+    tests, src = loaded.pack.tests, loaded.source
+    asks = [i for i, t in enumerate(tests) if t.request is not None]
+    made: dict[int, dict[str, Any] | str] = {}
+    if asks and prompts is None:
+        raise PackError([src.at(("tests", asks[0], "request"), "error",
+                                "this test sends a chat request; build it with packgate (the build runs the detectors)")])
+    if asks and prompts is not None:
+        made = dict(zip(asks, prompts(loaded.pack, [tests[i] for i in asks])))
+    errors = [src.at(("tests", i, "request"), "error", why) for i, why in made.items() if isinstance(why, str)]
+    if errors:
+        raise PackError(errors)
+    return [made[i] if i in made else t.input for i, t in enumerate(tests)]  # type: ignore[misc]
+
+
+def expected(test: PackTest) -> dict[str, Any]:
+    """What a test expects, key by key, as its asserts compare it (sets for targets and transforms)."""
+    e = test.expect
+    out = {k: getattr(e, k) for k in ("allow", "status", "code", "action", "target", "disclaimers")
+           if getattr(e, k) is not None}
+    if e.excluded_targets is not None:
+        out["excluded_targets"] = sorted(set(e.excluded_targets))
+    if e.transforms is not None:
+        out["transforms"] = sorted(set(e.transforms))
+    return out
+
+
+def actual(test: PackTest, decision: Any) -> dict[str, Any]:
+    """The same keys of a decision OPA gave, for the side-by-side report of a failing test."""
+    if not isinstance(decision, dict):
+        return {k: None for k in expected(test)}
+    out = {}
+    for key in expected(test):
+        if key == "excluded_targets":
+            out[key] = sorted({t.get("id") for t in decision.get(key) or [] if isinstance(t, dict)})
+        elif key == "transforms":
+            out[key] = sorted({t.get("policy") for t in decision.get(key) or [] if isinstance(t, dict)})
+        else:
+            out[key] = decision.get(key)
+    return out
+
+
+def pack_cases(loaded: LoadedPack, prompts: PromptInputs | None = None) -> list[Case]:
+    """The pack's own `tests:` entries as cases (chat-request tests turned into OPA input by `prompts`)."""
     out = []
-    for test in loaded.pack.tests:
+    for i, (test, given) in enumerate(zip(loaded.pack.tests, _inputs(loaded, prompts))):
         e = test.expect
         asserts = []
         for key in ("allow", "status", "code", "action", "target", "disclaimers"):
@@ -388,7 +489,8 @@ def pack_cases(loaded: LoadedPack) -> list[Case]:
             asserts.append(f"{{t.policy | some t in decision.transforms}} == {lit(set_lit(sorted(e.transforms)))}")
         if not asserts:
             asserts.append("decision")
-        out.append(Case(test.name, test.phase, test.input, asserts))
+        line, _ = loaded.source.position(("tests", i))
+        out.append(Case(test.name, test.decision, given, asserts, source=f"{pack_file(loaded)}:{line}"))
     return _name(out)
 
 
@@ -396,7 +498,7 @@ def _render(env: jinja2.Environment, package: str, loaded: LoadedPack, items: li
             note: str | None = None) -> str:
     alias = package.rsplit(".", 1)[1]
     text = env.get_template("tests.rego.j2").render(
-        package=package, note=note, alias=alias, cases=items, title=title, source=loaded.source.file,
+        package=package, note=note, alias=alias, cases=items, title=title, source=pack_file(loaded),
         uses_testing=any("testing." in a for case in items for a in case.asserts),
         literal=rego_literal.literal,
     )
@@ -418,5 +520,6 @@ def render_generated(env: jinja2.Environment, package: str, loaded: LoadedPack) 
     }
 
 
-def render_pack_tests(env: jinja2.Environment, package: str, loaded: LoadedPack) -> str:
-    return _render(env, package, loaded, pack_cases(loaded), None)
+def render_pack_tests(env: jinja2.Environment, package: str, loaded: LoadedPack, items: list[Case]) -> str:
+    """`pack_test.rego`: the pack's own cases (`pack_cases`)."""
+    return _render(env, package, loaded, items, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import build, demo, escalations, events, gateway, redact
+from . import build, demo, escalations, events, gateway, governance, redact
 
 __all__ = ["app"]
 
@@ -20,5 +20,5 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for group in (build.app, redact.app, gateway.app, demo.app, events.app, escalations.app):
+for group in (build.app, redact.app, governance.app, gateway.app, demo.app, events.app, escalations.app):
     app.add_typer(group)

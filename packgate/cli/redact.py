@@ -62,10 +62,11 @@ def _engine(pack_path: Path, ner_name: Optional[str] = None):
 def _decisions(pack_path: Path, counts: list[list[dict]]) -> list[dict]:
     """OPA's redaction decision for each text's finding counts; exit 1 when there is none (fail closed)."""
     from packgate.compiler.diagnostics import PackError
+    from packgate.runtime.gateway.whatif import build
     from packgate.runtime.opa import OpaError, redaction_decisions
 
     try:
-        decisions = redaction_decisions(pack_path, counts)
+        decisions = redaction_decisions(pack_path, counts, build=build)
     except PackError as exc:
         fail_diagnostics(exc.diagnostics)
     except OpaError as exc:

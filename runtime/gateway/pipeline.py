@@ -19,7 +19,6 @@ released, and a blocked or failed stream is an ordinary JSON error before any by
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import uuid
@@ -34,12 +33,12 @@ from packgate.runtime.audit import prompt_hmac
 from packgate.runtime.opa.client import OpaUnavailable
 from packgate.runtime.redaction import RedactionSession
 from packgate.runtime.upstream.client import UpstreamFailed
-from packgate.runtime.wire import answer, normal
+from packgate.runtime.wire import answer
 from packgate.runtime.wire.answer import Completion
-from packgate.runtime.wire.chat import ParsedChat, Protocol, generate_as_chat, parse_chat
+from packgate.runtime.wire.chat import ParsedChat, Protocol
 from packgate.runtime.wire.errors import GatewayError, error_response
 
-from . import identity, parsing, recorded, safeguarding
+from . import inputs, recorded, safeguarding
 from .config import GatewayConfig, Route, RouteTable
 from .outcome import MAX_AUDIT_STR, Gateway, Outcome, finish, short
 from .scanning import Scan
@@ -103,41 +102,32 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
                  generate: bool = False) -> Response:
     cfg = gw.config
     # 1. parse + validate (no identity, no OPA, nothing forwarded if this fails)
-    parsing.check_headers(request, cfg.max_header_count)
-    body = await parsing.read_json(request, cfg.max_body_bytes, any_content_type=protocol == "ollama")
-    chat = parse_chat(generate_as_chat(body) if generate else body, protocol)
+    chat = await inputs.parse(request, protocol, max_header_count=cfg.max_header_count,
+                              max_body_bytes=cfg.max_body_bytes, generate=generate)
     out.stream, out.model = chat.stream, chat.model
     if cfg.audit is not None and not cfg.audit.healthy:
         raise GatewayError(503, "audit_unavailable", "the audit log cannot be written; refusing unaudited traffic",
                            verdict="audit_unavailable")
 
-    # 2. identity
-    headers = parsing.opa_headers(request, route.opa_header_names)
-    who, headers = identity.resolve(headers, chat.metadata, route.pack.policy.rbac,
-                                    request.headers.get("authorization"))
-    who = dataclasses.replace(who, user_id=recorded.user_id(who.user_id, route))  # OPA and the audit trail
+    # 2. identity (the user id as OPA and the audit trail see it)
+    asked = inputs.identify(request, route, chat)
+    who = asked.who
     out.user_id, out.role = who.user_id, who.role
-    tools = identity.tools_used(chat.tools, headers)
-    sensitivity = identity.declared_sensitivity(headers, chat.metadata)
-    out.tools, out.sensitivity = tools, sensitivity
+    out.tools, out.sensitivity = asked.tools, asked.sensitivity
     slot = await gw.admission.admit()  # a slot before anything costly (scan, OPA), else 503 overloaded
 
     # 3. pre-scan: findings per text slot (off the event loop when big); only counts leave this step
     texts = list(chat.texts())
     out.prompt_hmac = prompt_hmac("\x1e".join(texts))
-    facts = {"identity": who.as_input(), "headers": headers, "tools": tools, "sensitivity": sensitivity,
-             "model": chat.model}
     if gw.scanner.offloads(texts):
-        await _precheck(gw, route, facts, out)
+        await _precheck(gw, route, asked.facts(), out)
     t0 = time.perf_counter()
     scan = await gw.scanner.scan(route, texts)
     out.latency["scan"] = (time.perf_counter() - t0) * 1000
 
-    # 3a. safeguard facts: crisis and injection findings, client system messages (categories only)
-    guard_facts = safeguarding.facts(route, chat)
-
-    # 4. OPA request decision
-    req = await _decide(gw, route, "request", out, {**facts, "findings": scan.counts, "safeguards": guard_facts})
+    # 4. OPA request decision (with 3a, the safeguard facts: crisis and injection findings, client
+    #    system messages, categories only)
+    req = await _decide(gw, route, "request", out, inputs.request_input(route, chat, asked, scan.counts))
     audit = req.get("audit")
     if not isinstance(audit, dict) or not isinstance(audit.get("log_provider_selection"), bool):
         raise _malformed(out, "request decision has no 'audit.log_provider_selection'")
@@ -184,16 +174,9 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     except ValueError:
         raise GatewayError(502, "upstream_error", "the model's answer could not be checked",
                            decision_id=out.decision_ids.get("request"), verdict="upstream_error") from None
-    out_texts = completion.strings()
-    out_findings = [route.engine.scan(t) for t in out_texts]
+    resp_input, out_texts, out_findings = inputs.response_input(route, who, target, completion)
     out.output_hmac = prompt_hmac(completion.text)
-    folded = [normal.fold(t) for t in out_texts]
-    resp = await _decide(gw, route, "response", out, {
-        "identity": who.as_input(), "target": target,
-        "output": {"text": folded[0], "strings": folded[1:], "tool_calls": completion.tool_names},
-        "findings": route.engine.count([f for fs in out_findings for f in fs]),
-        "safeguards": safeguarding.output_facts(route, out_texts),
-    })
+    resp = await _decide(gw, route, "response", out, resp_input)
     action = resp.get("action")
     if action not in RESPONSE_ACTIONS:
         raise _malformed(out, "response decision has no valid 'action'")
@@ -244,15 +227,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
     if delivered is None:
         raise _malformed(out, "delivery without status/code/policy/message/param/verdict")
     out_transforms = resp.get("transforms") or []
-    _check_obligations(out_transforms, out)
-    if any(t.get("action") == "redact" for t in out_transforms):
-        _redact_output(route, completion, out_texts, out_findings, out_transforms, session, out)
-    if any(t.get("restore_tokens") for t in transforms + out_transforms):
-        completion.replace_strings([session.restore(t) for t in completion.strings()])
-    text = completion.text
-    disclaimers = [d for d in resp.get("disclaimers") or [] if isinstance(d, str)]
-    if disclaimers:
-        text = "\n\n".join([*disclaimers, text]) if text else "\n\n".join(disclaimers)
+    text = approved_text(route, resp, completion, out_texts, out_findings, transforms, session, out)
     if any(t.get("include_metadata") for t in transforms + out_transforms):
         extra["redactions"] = dict(out.redactions)
     out.verdict, out.status = delivered.verdict, delivered.status
@@ -309,7 +284,14 @@ def _denial(decision: dict[str, Any], out: Outcome, *, phase: str) -> GatewayErr
     if said is None or said.code is None or said.message is None:
         return _malformed(out, f"{phase} denial without status/code/message/param/verdict")
     return GatewayError(said.status, said.code, said.message, param=said.param, policy=said.policy,
-                        decision_id=out.decision_ids.get(phase), verdict=said.verdict)
+                        decision_id=out.decision_ids.get(phase), verdict=said.verdict,
+                        violations=violations_of(decision))
+
+
+def violations_of(decision: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every violation of OPA's decision, in OPA's order, with the fields a client may read (from OPA, as they are)."""
+    return [{k: v.get(k) for k in ("policy", "code", "status", "message", "param")}
+            for v in decision.get("violations") or [] if isinstance(v, dict)]
 
 
 def _reasons(violations: Any) -> list[dict[str, Any]]:
@@ -352,6 +334,24 @@ async def _redact_slots(gw: Gateway, route: Route, chat: ParsedChat, texts: list
         chat.rewrite(i, text)
     out.redactions.update(categories)
     return session
+
+
+def approved_text(route: Route, resp: dict[str, Any], completion: Completion, texts: list[str],
+                  findings: list[list[Any]], transforms: list[dict[str, Any]], session: RedactionSession,
+                  out: Outcome) -> str:
+    """What a delivered answer says: the output redacted per the response decision's transforms, tokens
+    restored if a transform asks, the decision's disclaimers first (one paragraph each)."""
+    out_transforms = resp.get("transforms") or []
+    _check_obligations(out_transforms, out)
+    if any(t.get("action") == "redact" for t in out_transforms):
+        _redact_output(route, completion, texts, findings, out_transforms, session, out)
+    if any(t.get("restore_tokens") for t in transforms + out_transforms):
+        completion.replace_strings([session.restore(t) for t in completion.strings()])
+    text = completion.text
+    disclaimers = [d for d in resp.get("disclaimers") or [] if isinstance(d, str)]
+    if disclaimers:
+        text = "\n\n".join([*disclaimers, text]) if text else "\n\n".join(disclaimers)
+    return text
 
 
 def _redact_output(route: Route, completion: Completion, texts: list[str], findings: list[list[Any]],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,11 @@ def evaluate_each(bundle_dir: Path, rule: str, inputs: Sequence[Any]) -> list[An
     return decisions
 
 
-def redaction_decisions(pack_path: str | Path, findings: Sequence[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The pack's `redaction` decision (detectors only) for each findings list ({policy, category, count})."""
+def redaction_decisions(pack_path: str | Path, findings: Sequence[list[dict[str, Any]]], *,
+                        build: Callable[[list[str | Path], Path], Any] = build_bundle) -> list[dict[str, Any]]:
+    """The pack's `redaction` decision (detectors only) for each findings list ({policy, category, count}).
+    `build` builds the bundle (the CLI passes the one that also runs a pack's chat-request tests)."""
     with tempfile.TemporaryDirectory(prefix="packgate-eval-") as tmp:
-        built = build_bundle([pack_path], Path(tmp) / "bundle")
+        built = build([pack_path], Path(tmp) / "bundle")
         return evaluate_each(built.bundle_dir, f"{built.packs[0].package}.redaction",
                              [{"findings": f} for f in findings])

@@ -23,7 +23,7 @@ from typing import Any
 
 from packgate.compiler.diagnostics import PackError
 from packgate.runtime.audit import AuditError, AuditLog
-from packgate.runtime.gateway import GatewayConfig, Route, create_app, install_routes
+from packgate.runtime.gateway import GatewayConfig, Route, create_app, install_routes, whatif
 from packgate.runtime.opa.bundle_server import BundleServer
 from packgate.runtime.opa.reload import Reloader
 from packgate.runtime.opa.server import EmbeddedOpa, OpaError, active_revision, check_external
@@ -102,7 +102,7 @@ class Supervisor:
             if self.opts.opa_url is None:
                 self.bundles = BundleServer().start()
                 self.reloader = Reloader(self.opts.packs, self.work_dir, opa_url=lambda: self.opa_url,
-                                         publish=self.bundles.publish, install=self.install,
+                                         publish=self.bundles.publish, install=self.install, build=whatif.build,
                                          opa_errors=lambda: self.opa.bundle_errors() if self.opa else [])
                 first = self.reloader.initial()
                 self.opa = EmbeddedOpa(self.bundles.url, self.bundles.token,
@@ -112,7 +112,7 @@ class Supervisor:
             else:
                 # The operator's OPA gets its bundles from their own pipeline: we compile only to
                 # know the routes, and never push or hot-reload policy into someone else's OPA.
-                self.reloader = Reloader(self.opts.packs, self.work_dir)
+                self.reloader = Reloader(self.opts.packs, self.work_dir, build=whatif.build)
                 first = self.reloader.initial()
                 self.opa_warning = check_external(self.opts.opa_url)
                 if self.opa_warning is None:

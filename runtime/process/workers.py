@@ -21,6 +21,7 @@ from typing import Any
 from uvicorn.supervisors import Multiprocess
 
 from packgate.runtime.audit import AuditLog
+from packgate.runtime.gateway import whatif
 from packgate.runtime.opa.reload import Reloader
 
 from .supervisor import GatewayOptions, Supervisor, terminate_on_sigterm
@@ -62,7 +63,7 @@ def worker_app() -> Any:
                           standin_url=spec.get("standin_url"))
     sup = Supervisor(opts)
     sup.reloader = Reloader(opts.packs, Path(tempfile.mkdtemp(prefix="packgate-worker-")),
-                            opa_url=spec["opa_url"], install=sup.install, quiet=True)
+                            opa_url=spec["opa_url"], install=sup.install, quiet=True, build=whatif.build)
     first = sup.reloader.initial()
     sup.opa_url = spec["opa_url"]
     sup.audit = AuditLog.open(opts.audit_db) if opts.audit_db else None

@@ -12,11 +12,16 @@ Every error also says whether a retry can help, in the way clients honour: `x-sh
 final: retrying would re-send the same request to the model and write another audit event.
 An unavailable policy engine or audit log (503) or a failed upstream (502) may answer later.
 The code and decision id are also in `X-Packgate-Error-Code` / `X-Packgate-Decision-Id`.
+
+A refusal by OPA also lists every violation of its decision, in OPA's order (the pack's chain, then
+status, then code), under `packgate.violations` (`{policy, code, status, message, param}` each): the
+first is the one `error` describes, the rest are the other reasons the same request would be refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 from starlette.responses import Response
@@ -43,7 +48,7 @@ class GatewayError(Exception):
 
     def __init__(self, status: int, code: str, message: str, *, verdict: str, param: str | None = None,
                  policy: str | None = None, decision_id: str | None = None,
-                 headers: Mapping[str, str] | None = None):
+                 headers: Mapping[str, str] | None = None, violations: list[dict[str, Any]] | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
@@ -53,18 +58,23 @@ class GatewayError(Exception):
         self.decision_id = decision_id
         self.verdict = verdict  # the audit verdict: OPA's for its decisions, named at the raise site otherwise
         self.headers = headers  # e.g. Retry-After on 503 overloaded
+        self.violations = violations  # every violation of OPA's refusing decision, in its order
 
 
 def error_body(status: int, code: str, message: str, *, param: str | None = None,
-               policy: str | None = None, decision_id: str | None = None) -> bytes:
-    return orjson.dumps({"error": {
+               policy: str | None = None, decision_id: str | None = None,
+               violations: list[dict[str, Any]] | None = None) -> bytes:
+    body: dict[str, Any] = {"error": {
         "message": message,
         "type": ERROR_TYPES.get(status, "api_error"),
         "code": code,
         "param": param,
         "policy": policy,
         "decision_id": decision_id,
-    }})
+    }}
+    if violations is not None:
+        body["packgate"] = {"violations": violations}
+    return orjson.dumps(body)
 
 
 # statuses where the same request may succeed later, and how long a client should wait (seconds)
@@ -79,19 +89,22 @@ def retry_headers(status: int) -> dict[str, str]:
 
 
 def ollama_error_body(status: int, code: str, message: str, *, param: str | None = None,
-                      policy: str | None = None, decision_id: str | None = None) -> bytes:
+                      policy: str | None = None, decision_id: str | None = None,
+                      violations: list[dict[str, Any]] | None = None) -> bytes:
     """Ollama's own shape (`{"error": "text"}`), the code, policy and decision id inside the text."""
     said = [f"code {code}"] + ([f"policy {policy}"] if policy else []) + ([f"param {param}"] if param else [])
     said += [f"decision {decision_id}"] if decision_id else []
-    return orjson.dumps({"error": f"{message} ({', '.join(said)})",
-                         "packgate": {"code": code, "param": param, "policy": policy, "decision_id": decision_id}})
+    packgate: dict[str, Any] = {"code": code, "param": param, "policy": policy, "decision_id": decision_id}
+    if violations is not None:
+        packgate["violations"] = violations
+    return orjson.dumps({"error": f"{message} ({', '.join(said)})", "packgate": packgate})
 
 
 def error_response(err: GatewayError, headers: Mapping[str, str] | None = None, *,
                    protocol: str = "openai") -> Response:
     render = ollama_error_body if protocol == "ollama" else error_body
     body = render(err.status, err.code, err.message, param=err.param, policy=err.policy,
-                  decision_id=err.decision_id)
+                  decision_id=err.decision_id, violations=err.violations)
     extra = {**retry_headers(err.status), "x-packgate-error-code": err.code}
     if err.decision_id:
         extra["x-packgate-decision-id"] = err.decision_id

@@ -106,7 +106,7 @@ def test_several_packs_share_one_bundle_with_a_root_each(tmp_path):
     assert json.loads(proc.stdout)["result"][0]["expressions"][0]["value"] == "front-desk-scheduling"
 
 
-def test_packgate_test_passes_opa_test_output_and_exit_code_through(tmp_path, write_pack):
+def test_packgate_test_reports_opa_test_results_and_exits_1_on_a_failure(tmp_path, write_pack):
     ok = packgate("test", str(SEED))
     assert ok.returncode == 0 and "PASS:" in ok.stdout
     # a hand-written test beside a pack is included in its bundle - and a failing one fails the run
@@ -117,8 +117,8 @@ def test_packgate_test_passes_opa_test_output_and_exit_code_through(tmp_path, wr
         'test_hand_written_expectation_that_is_wrong if route.info.name == "some-other-route"\n'
     )
     bad = packgate("test", str(pack))
-    assert bad.returncode != 0
-    assert "test_hand_written_expectation_that_is_wrong" in bad.stdout
+    assert bad.returncode == 1
+    assert "test_hand_written_expectation_that_is_wrong: FAIL" in bad.stdout
 
 
 def test_packgate_test_coverage_reports_a_percentage():

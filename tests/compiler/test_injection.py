@@ -45,7 +45,9 @@ def pack_text() -> str:
             "healthcare-compliance": {"blocked_patterns": ['say "no"', "a\\\\b", "x}y"],
                                       "required_disclaimers": HOSTILE},
         },
-        "tests": [{"name": HOSTILE[2], "input": {"note": HOSTILE[4]}, "expect": {"code": HOSTILE[4]}}],
+        # an expected code must be one the pack can return (lint); a hostile string goes in disclaimers
+        "tests": [{"name": HOSTILE[2], "phase": "response", "input": {"note": HOSTILE[4]},
+                   "expect": {"disclaimers": [HOSTILE[4]]}}],
     }
     return json.dumps(doc)  # JSON is YAML: every string survives exactly
 
