@@ -20,6 +20,7 @@ from tests.harness import PACKGATE, GatewayProc, run_cli
 EXPECTED = {
     "patient-chat": {
         "a patient asks about an appointment": (200, None),
+        "a patient names themself": (200, None),
         "a request without identity": (401, "missing_header"),
         "an answer with a dose": (409, "output_blocked"),
         "a role this pack does not know": (403, "unknown_role"),
@@ -79,6 +80,8 @@ def test_cases_file_runs_through_the_gateway(tmp_path: Path, template: str, loca
                 code = body["error"]["code"] if "error" in body else (
                     "escalated" if r.headers.get("x-packgate-escalation-id") else None)
                 got[case["name"]] = (r.status_code, code)
+                sent = " ".join(str(m.get("content")) for rec in local_model.received for m in rec.body["messages"])
+                assert "Gonzalez" not in sent  # the cases' patient details are redacted before any model
     finally:
         gw.stop(signal.SIGTERM)
     assert got == EXPECTED[template]
