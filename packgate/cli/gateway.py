@@ -1,5 +1,5 @@
 """`packgate gateway run`: production, the packs' own targets — unless `--upstream-override` says
-otherwise, loudly (a warning at start, `X-Packgate-Standin: true` on every response, `upstream_override`
+otherwise, loudly (a warning at start, `X-Packgate-Standin: true` on every chat response, `upstream_override`
 in every audit event), so a staging run is never mistaken for production."""
 
 from __future__ import annotations
