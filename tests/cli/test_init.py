@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from packgate.cli import ExitCode
+from packgate.compiler.toolchain import find_tool
 from packgate.runtime.demo import Reply, StandinModel
 
 from tests.harness import PACKGATE, GatewayProc, run_cli
@@ -58,6 +59,16 @@ def test_template_lints_clean_and_its_tests_pass(tmp_path: Path, template: str) 
     ran = [line for line in proc.stdout.splitlines() if ".my_pack_test.test_" in line]
     assert sum("test_rego_" in line for line in ran) == 3  # the Rego test beside the pack was picked up
     assert len(ran) > 3 + 3 and all(": PASS" in line for line in ran)  # with the pack's tests: and the generated ones
+    # what a reviewer reads is as clean as the generated Rego: opa fmt and regal leave the bundle alone
+    assert run_cli("build", str(pack), "-o", str(tmp_path / "out")).returncode == 0
+    for args in (["opa", "fmt", "--list"], ["regal", "lint"]):
+        found = find_tool(args[0])
+        assert found is not None, f"{args[0]} missing: run `make setup`"
+        checked = subprocess.run([str(found), *args[1:], str(tmp_path / "out")], capture_output=True, text=True,
+                                 timeout=300)
+        assert checked.returncode == 0 and "violations" not in checked.stdout.replace("No violations", ""), \
+            checked.stdout + checked.stderr
+        assert args[0] != "opa" or checked.stdout == ""  # fmt --list names the files it would change
 
 
 @pytest.mark.parametrize("template", sorted(EXPECTED))

@@ -1,5 +1,6 @@
-# Hand-written Rego tests for @NAME@ (written by `packgate init`). `packgate test @NAME@.yaml` copies
-# every file beside the pack named @NAME@*_test.rego into the bundle and runs it with the rest.
+# Hand-written Rego tests for the pack @NAME@ (written by `packgate init`).
+# `packgate test` copies every file beside the pack named like the pack file without .yaml,
+# then anything, then _test.rego into the bundle, and runs it with the generated tests.
 package packgate.packs.@PACKAGE@_test
 
 import data.packgate.packs.@PACKAGE@ as route

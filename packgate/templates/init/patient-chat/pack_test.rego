@@ -1,5 +1,6 @@
-# Hand-written Rego tests for @NAME@ (written by `packgate init`). `packgate test @NAME@.yaml` copies
-# every file beside the pack named @NAME@*_test.rego into the bundle and runs it with the rest.
+# Hand-written Rego tests for the pack @NAME@ (written by `packgate init`).
+# `packgate test` copies every file beside the pack named like the pack file without .yaml,
+# then anything, then _test.rego into the bundle, and runs it with the generated tests.
 package packgate.packs.@PACKAGE@_test
 
 import data.packgate.packs.@PACKAGE@ as route
@@ -23,7 +24,8 @@ test_rego_without_a_user_id_the_request_is_refused if {
 }
 
 test_rego_a_delivered_answer_starts_with_the_disclaimer if {
-	decision := route.response with input as object.union(patient, {"output": {"text": "Your visit is on Monday.", "tool_calls": []}})
+	answer := {"output": {"text": "Your visit is on Monday.", "tool_calls": []}}
+	decision := route.response with input as object.union(patient, answer)
 	decision.action == "deliver"
 	decision.disclaimers == ["This assistant does not replace your care team. In an emergency call 911."]
 }
