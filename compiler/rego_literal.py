@@ -63,10 +63,21 @@ def identifier(name: str) -> str:
     return ident if ident[:1].isalpha() else f"p_{ident}"
 
 
+def _in_metadata(lines: list[str], index: int) -> bool:
+    """Whether line `index` is inside a `# METADATA` comment block (YAML that OPA parses)."""
+    while index >= 0 and lines[index].lstrip("\t").startswith("#"):
+        if lines[index].strip() == "# METADATA":
+            return True
+        index -= 1
+    return False
+
+
 def mark_overlong(text: str) -> str:
     """Put `# regal ignore:line-length` above lines only a long pack string makes overlong."""
     lines = text.split("\n")
     for index in reversed(overlong_lines(text)):
+        if _in_metadata(lines, index):
+            continue  # a METADATA `source:` with a long pack path: a directive inside breaks the block's YAML
         indent = lines[index][: len(lines[index]) - len(lines[index].lstrip("\t"))]
         lines.insert(index, f"{indent}# regal ignore:line-length")
         before = lines[index - 1].strip() if index else ""

@@ -46,7 +46,9 @@ def parse_since(text: str) -> str:
 
 
 def _reasons_text(event: dict[str, Any]) -> str:
-    return ", ".join(f"{r.get('policy')}:{r.get('code')}" for r in event.get("reasons") or [])
+    """`policy:code(param)`: the param names the header, tool or field a reason is about (missing_header(X-User-ID))."""
+    return ", ".join(f"{r.get('policy')}:{r.get('code')}" + (f"({r['param']})" if r.get("param") else "")
+                     for r in event.get("reasons") or [])
 
 
 def _event_line(event: dict[str, Any]) -> str:

@@ -1,4 +1,6 @@
-"""`packgate gateway run`: production, the packs' own targets, never a stand-in."""
+"""`packgate gateway run`: production, the packs' own targets — unless `--upstream-override` says
+otherwise, loudly (a warning at start, `X-Packgate-Standin: true` on every chat response, `upstream_override`
+in every audit event), so a staging run is never mistaken for production."""
 
 from __future__ import annotations
 
@@ -39,6 +41,11 @@ def _warn_external_opa(s: Supervisor) -> None:
         typer.echo(f"packgate: warning: {s.opa_warning}; requests get 503 until it answers", err=True)
 
 
+def _override_warning(url: str) -> str:
+    return (f"packgate: warning: --upstream-override: every target's base_url is replaced by {url}; "
+            "this is a STAGING run, not production (OPA still picks the target id)")
+
+
 def print_banner(s: Supervisor) -> None:
     host, port = s.opts.host, s.bound_port
     for p in s.packs():
@@ -50,6 +57,8 @@ def print_banner(s: Supervisor) -> None:
         typer.echo(f"opa: external at {s.opa_url} (packs are not pushed or hot-reloaded there)")
     if s.opts.audit_db is not None:
         typer.echo(f"audit: {s.opts.audit_db}")
+    if s.opts.standin_url is not None:
+        typer.echo(f"upstream: OVERRIDDEN, every target -> {s.opts.standin_url} (staging, not production)")
     if s.opts.decision_log:
         typer.echo("decision log: console (masked by system.log.mask)")
     if s.opts.watch and s.opa is not None:
@@ -74,16 +83,23 @@ def run(
     tls_cert: Annotated[Optional[Path], typer.Option(
         "--tls-cert", help="Serve HTTPS with this certificate (PEM chain).")] = None,
     tls_key: Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")] = None,
+    upstream_override: Annotated[Optional[str], typer.Option(
+        "--upstream-override", help="Staging: send every target to this URL instead of its base_url "
+        "(e.g. `packgate standin`); flagged in every response and audit event.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Compile the packs, start OPA, serve the gateway in front of the packs' own targets."""
+    """Compile the packs, start OPA, serve the gateway in front of the packs' own targets (or the override)."""
     configure_logging(verbose)
     if opa_url is not None and not opa_url.startswith(("http://", "https://")):
         fail(f"--opa-url must be an http(s) URL, got {opa_url!r}")
+    if upstream_override is not None:
+        if not upstream_override.startswith(("http://", "https://")):
+            fail(f"--upstream-override must be an http(s) URL, got {upstream_override!r}")
+        typer.echo(_override_warning(upstream_override), err=True)
     if decision_log is DecisionLog.console and opa_url is not None:
         fail("--decision-log console configures the embedded OPA; configure your own OPA's logs")
     opts = GatewayOptions(packs=pack, host=host, port=port, opa_url=opa_url, audit_db=audit_db,
-                          decision_log=decision_log is DecisionLog.console,
+                          decision_log=decision_log is DecisionLog.console, standin_url=upstream_override,
                           watch=not no_watch, workers=workers, tls_cert=tls_cert, tls_key=tls_key)
     try:
         opts.tls()  # a missing or mismatched certificate/key stops here, before anything starts

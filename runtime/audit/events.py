@@ -45,13 +45,14 @@ VERDICTS = frozenset(
 #   outcome/related_event_id        on `escalation_resolved` events
 #   purge                           on `retention_purge` events {through_seq, count, anchor_hash, older_than_days}
 #   failed_targets                  targets tried before the one that answered (or all, on a 502): [{id, reason}]
+#   upstream_override               the URL that replaced every target's base_url (demo, `gateway run --upstream-override`)
 EVENT_KEYS = frozenset(
     {
         "id", "ts", "pack", "pack_version", "bundle_revision", "decision_ids", "verdict", "status",
         "reasons", "user_id", "role", "target", "excluded_targets", "redactions", "prompt_hmac",
         "latency_ms", "escalation_id",
         "route", "endpoint", "stream", "model", "tools", "sensitivity", "error_code",
-        "output_hmac", "outcome", "related_event_id", "purge", "failed_targets",
+        "output_hmac", "outcome", "related_event_id", "purge", "failed_targets", "upstream_override",
     }
 )
 _TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")

@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +24,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from packgate.compiler.toolchain import REPO_ROOT
-from packgate.runtime.audit import HMAC_ENV
+from packgate.runtime.audit import HMAC_ENV, query_events
 from packgate.runtime.process import GatewayOptions, StartupError, Supervisor, serve_uvloop, terminate_on_sigterm
 
 from .standin import Reply, StandinModel
@@ -34,6 +32,7 @@ from .standin import Reply, StandinModel
 SEED_NAME = "behavioral-health-review-route.yaml"
 VARIANT_NAME = "behavioral-health-cloud-variant"
 STANDIN_BANNER = "STAND-IN MODEL — not a real LLM"
+DEFAULT_WORK_DIR = Path("packgate-demo")  # the audit db and the variant pack, kept for the user to open
 
 # Synthetic patient details (nobody real): each must reach the model only as a marker.
 PHI_VALUES = ("Maria Gonzalez", "03/14/1961", "MRN 48213377", "(555) 201-3344")
@@ -67,12 +66,13 @@ def write_variant(seed: Path, out_dir: Path) -> Path:
 
 @dataclass
 class Scenario:
-    name: str
+    name: str                        # says what the code shows: a test holds it to the audit event
     path: str
     headers: dict[str, str]
     prompt: str
     expect_status: int
     expect_code: str | None          # error code, or "escalated"
+    expect_verdict: str              # the audit event's verdict
     expect_forwarded: bool
     script: str | None = None        # what the stand-in says (None: it echoes)
     checks: list[Callable[[Any], str | None]] = field(default_factory=list)
@@ -82,8 +82,8 @@ class Scenario:
 class Result:
     scenario: Scenario
     status: int
-    verdict: str
-    policy_code: str
+    verdict: str                     # from the audit event, as `packgate events tail` shows it
+    policy_code: str                 # the event's first reason, `policy / code`
     upstream: str
     problems: list[str]
 
@@ -95,15 +95,17 @@ class Result:
 def scenarios() -> list[Scenario]:
     clinician = {"X-User-ID": "dr-okafor", "X-User-Role": "clinician", "X-Tool": "summarize"}
     return [
-        Scenario("missing identity", "/v1/chat/completions", {}, PLAIN_PROMPT, 401, "missing_header", False),
-        Scenario("role outside the PHI roles", "/v1/chat/completions",
-                 {"X-User-ID": "front-desk-2", "X-User-Role": "scheduler"}, PHI_PROMPT, 403, None, False),
+        Scenario("missing identity", "/v1/chat/completions", {}, PLAIN_PROMPT, 401, "missing_header", "denied",
+                 False),
+        Scenario("a role the pack does not name", "/v1/chat/completions",
+                 {"X-User-ID": "front-desk-2", "X-User-Role": "scheduler"}, PHI_PROMPT, 403, "unknown_role",
+                 "denied", False),
         Scenario("clinician PHI summary", "/v1/chat/completions", clinician, PHI_PROMPT, 200,
-                 "escalated", True, checks=[_no_raw_phi, _has_markers]),
+                 "escalated", "escalated", True, checks=[_no_raw_phi, _has_markers]),
         Scenario("blocked output", "/v1/chat/completions", clinician, PLAIN_PROMPT, 409,
-                 "output_blocked", True, script=BLOCKED_OUTPUT),
-        Scenario("non-compliant target", f"/routes/{VARIANT_NAME}/v1/chat/completions", clinician,
-                 PLAIN_PROMPT, 409, "no_compliant_provider", False),
+                 "output_blocked", "blocked", True, script=BLOCKED_OUTPUT),
+        Scenario("no compliant target", f"/routes/{VARIANT_NAME}/v1/chat/completions", clinician,
+                 PLAIN_PROMPT, 409, "no_compliant_provider", "denied", False),
     ]
 
 
@@ -121,22 +123,38 @@ def _sent_text(received: Any) -> str:
     return " ".join(str(m.get("content") or "") for m in body.get("messages", []) if isinstance(m, dict))
 
 
-async def walk(base_url: str, model: Any) -> list[Result]:
-    """Each scenario over HTTP against the listening gateway; returns what happened."""
-    results = []
+async def walk(base_url: str, model: Any, audit: Any, audit_db: Path) -> list[Result]:
+    """Each scenario over HTTP against the listening gateway, then each one's audit event (one per
+    request, in order): the table shows what the audit log says, so the two cannot disagree."""
+    mark = await asyncio.to_thread(_last_seq, audit, audit_db)
+    answers = []
     async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
         for sc in scenarios():
             model.reset()
             if sc.script is not None:
-
                 model.script(Reply(text=sc.script))
             r = await client.post(sc.path, headers=sc.headers, json={
                 "model": "llama3.1:70b", "messages": [{"role": "user", "content": sc.prompt}]})
-            results.append(_judge(sc, r, model.received))
-    return results
+            answers.append((sc, r, model.received))
+    events = await asyncio.to_thread(_events_after, audit, audit_db, mark)
+    if len(events) != len(answers):
+        raise RuntimeError(f"{len(answers)} requests but {len(events)} audit events")
+    return [_judge(sc, r, received, event) for (sc, r, received), event in zip(answers, events)]
 
 
-def _judge(sc: Scenario, r: httpx.Response, received: list[Any]) -> Result:
+def _last_seq(audit: Any, audit_db: Path) -> int:
+    audit.flush(10.0)
+    last = query_events(audit_db, limit=1)
+    return int(last[-1]["seq"]) if last else 0
+
+
+def _events_after(audit: Any, audit_db: Path, mark: int) -> list[dict[str, Any]]:
+    if not audit.flush(10.0):
+        raise RuntimeError("the audit log did not flush")
+    return query_events(audit_db, after_seq=mark)
+
+
+def _judge(sc: Scenario, r: httpx.Response, received: list[Any], event: dict[str, Any]) -> Result:
     try:
         body = r.json()
     except ValueError:
@@ -144,23 +162,23 @@ def _judge(sc: Scenario, r: httpx.Response, received: list[Any]) -> Result:
     err = body.get("error") if isinstance(body, dict) else None
     problems = []
     if err:
-        code, policy = err.get("code"), err.get("policy")
-        verdict = {401: "denied", 403: "denied", 409: "blocked", 503: "policy_unavailable"}.get(
-            r.status_code, "error")
+        code = err.get("code")
     else:
         choice = (body.get("choices") or [{}])[0] if isinstance(body, dict) else {}
         escalation = r.headers.get("x-packgate-escalation-id") or body.get("escalation_id")
-        if escalation:
-            code, policy, verdict = "escalated", "human-oversight", "escalated"
-            if choice.get("message", {}).get("content") is not None:
-                problems.append("escalated answer has content")
-            code = f"escalated\n{escalation}"
-        else:
-            code, policy, verdict = None, None, "allowed"
+        code = "escalated" if escalation else None
+        if escalation and choice.get("message", {}).get("content") is not None:
+            problems.append("escalated answer has content")
+    reason = (event.get("reasons") or [{}])[0]
+    event_code = event.get("error_code") or reason.get("code")
     if r.status_code != sc.expect_status:
         problems.append(f"status {r.status_code}, expected {sc.expect_status}")
-    if sc.expect_code is not None and (code or "").split("\n")[0] != sc.expect_code:
+    if code != sc.expect_code:
         problems.append(f"code {code}, expected {sc.expect_code}")
+    if event.get("verdict") != sc.expect_verdict:
+        problems.append(f"audit verdict {event.get('verdict')}, expected {sc.expect_verdict}")
+    if (event.get("status"), event_code) != (r.status_code, code):
+        problems.append(f"audit event says {event.get('status')} {event_code}")
     if bool(received) != sc.expect_forwarded:
         problems.append("forwarded to the model" if received else "never reached the model")
     for check in sc.checks:
@@ -174,7 +192,10 @@ def _judge(sc: Scenario, r: httpx.Response, received: list[Any]) -> Result:
             upstream += f"\n→ stand-in answered: {sc.script!r}"
     else:
         upstream = "nothing (not forwarded)"
-    return Result(sc, r.status_code, verdict, f"{policy or '-'} / {code or '-'}", upstream, problems)
+    policy_code = f"{reason.get('policy') or '-'} / {event_code or '-'}"
+    if event.get("escalation_id"):
+        policy_code += f"\n{event['escalation_id']}"
+    return Result(sc, r.status_code, str(event.get("verdict")), policy_code, upstream, problems)
 
 
 def render(console: Console, results: list[Result]) -> None:
@@ -182,8 +203,8 @@ def render(console: Console, results: list[Result]) -> None:
                   caption=f"upstream = the {STANDIN_BANNER}", show_lines=True)
     table.add_column("scenario", max_width=28)
     table.add_column("status", justify="right")
-    table.add_column("verdict")
-    table.add_column("policy / code", overflow="fold", max_width=34)
+    table.add_column("audit verdict")
+    table.add_column("audit policy / code", overflow="fold", max_width=44)
     table.add_column("what upstream received", overflow="fold", ratio=1)
     for res in results:
         mark = "[green]✓[/] " if res.ok else "[red]✗[/] "
@@ -212,20 +233,27 @@ def usage(console: Console, base: str) -> None:
         markup=False, soft_wrap=True)
 
 
-def run_demo(port: int = 41002, serve: bool = True, decision_log: bool = False) -> int:
-    """Start everything, walk the scenarios, then keep serving (or exit: 0 only if all passed)."""
+def run_demo(port: int = 41002, serve: bool = True, decision_log: bool = False,
+             work_dir: Path = DEFAULT_WORK_DIR) -> int:
+    """Start everything, walk the scenarios, then keep serving (or exit: 0 only if all passed).
+
+    The audit database and the variant pack stay in `work_dir` after the demo stops: the demo tells
+    the user to open them."""
     plain = Console()
     console = Console(highlight=False, width=None if plain.is_terminal else 150)
     os.environ.setdefault(HMAC_ENV, secrets.token_hex(32))  # demo only: silences the key warning
     terminate_on_sigterm()
-    tmp = Path(tempfile.mkdtemp(prefix="packgate-demo-"))
     model = None
     sup = None
     try:
+        try:
+            work_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StartupError(f"cannot create {work_dir}: {exc.strerror or exc}") from None
         seed = seed_pack_path()
-        variant = write_variant(seed, tmp)
+        variant = write_variant(seed, work_dir)
         model = StandinModel().start()
-        audit_db = tmp / "audit.db"
+        audit_db = work_dir / "audit.db"
         sup = Supervisor(GatewayOptions(packs=[seed, variant], port=port, audit_db=audit_db,
                                         standin_url=model.url, decision_log=decision_log))
         sup.start()
@@ -236,22 +264,23 @@ def run_demo(port: int = 41002, serve: bool = True, decision_log: bool = False) 
             console.print(Panel.fit(
                 f"[bold yellow]{STANDIN_BANNER}[/]: every target of these packs is answered by a "
                 f"stand-in at {model.url}\nthat echoes the prompt it received (or a scripted line). "
-                "`packgate gateway run` never does this.", border_style="yellow"))
+                "`packgate gateway run` does this only with --upstream-override, and says so.", border_style="yellow"))
             console.print(f"gateway: {base}  ·  OPA: embedded pid {s.opa.pid if s.opa else '-'} "
                           f"at {s.opa_url}  ·  bundle {s.revision[:12] if s.revision else '-'}  ·  "
                           f"packs: {seed} (root), {variant} (/routes/{VARIANT_NAME})")
 
             async def go() -> None:
                 try:
-                    results = await walk(base, model)
+                    results = await walk(base, model, s.audit, audit_db)
                     render(console, results)
                     outcome["failed"] = sum(not r.ok for r in results)
                     if outcome["failed"]:
                         console.print(f"[red]{outcome['failed']} scenario(s) did not get the expected outcome[/]")
                     else:
                         console.print("[green]every scenario got its expected outcome[/]")
+                    console.print(f"audit log (kept after the demo): packgate events tail --audit-db {audit_db}",
+                                  markup=False)
                     if serve:
-                        console.print(f"audit log: packgate events tail --audit-db {audit_db}")
                         usage(console, base)
                 except Exception as exc:  # noqa: BLE001 - one line, never a traceback
                     console.print(f"[red]walkthrough failed: {type(exc).__name__}: {exc}[/]")
@@ -272,4 +301,3 @@ def run_demo(port: int = 41002, serve: bool = True, decision_log: bool = False) 
             sup.close()
         if model is not None:
             model.stop()
-        shutil.rmtree(tmp, ignore_errors=True)

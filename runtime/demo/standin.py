@@ -1,4 +1,5 @@
-"""A STAND-IN upstream model server — not a model. For tests and `packgate demo` only.
+"""A STAND-IN upstream model server — not a model. For tests, `packgate demo` and `packgate standin`
+(staging a pack before a model exists).
 
 It speaks OpenAI `/v1/chat/completions` and Ollama `/api/chat` (streaming and not), records
 exactly what it received (path, headers, parsed body) so tests can prove what reached "the model",
@@ -12,8 +13,9 @@ with `[stand-in model]`, so redaction is visible end to end. Every answer carrie
     ... model.received ...
     model.stop()
 
-or as a process: `python -m packgate.runtime.demo.standin --port 0` prints its URL; control endpoints
-(`GET /_standin/received`, `POST /_standin/script`, `POST /_standin/reset`) script it over HTTP.
+or as a process: `packgate standin --port 8900 [--script FILE.yaml]` (`load_script` reads the file;
+README "Stand-in model" documents it). Control endpoints (`GET /health`, `GET /_standin/received`,
+`POST /_standin/script`, `POST /_standin/reset`) inspect and script it over HTTP.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
 import uvicorn
+import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -54,6 +58,60 @@ class Reply:
     finish_reason: str = "stop"
     refusal: str | None = None  # OpenAI message.refusal
     extra_choices: list[str] = field(default_factory=list)  # OpenAI: more choices after the first (n>1)
+
+
+class ScriptError(ValueError):
+    """A script file the stand-in cannot follow; the message is one line naming the file and entry."""
+
+
+_SCRIPT_KEYS = frozenset({"echo", "text", "tool_calls", "status", "error", "delay_s", "malformed", "drop",
+                          "finish_reason", "refusal", "model"})
+
+
+def load_script(path: str | Path) -> list[tuple[str, Reply]]:
+    """A script file (`replies:`, a list) as `(model, Reply)` pairs, in order.
+
+    Each entry is `echo` or a mapping of `Reply` fields plus `model` (which upstream model name it
+    answers; default any). Unknown keys and wrong types are errors: a typo must not turn into an echo."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScriptError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ScriptError(f"{where}: not valid YAML") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("replies"), list) or set(doc) - {"replies"}:
+        raise ScriptError(f"{path}: expected a mapping with one key, `replies:` (a list)")
+    return [_script_entry(path, i, entry) for i, entry in enumerate(doc["replies"])]
+
+
+def _script_entry(path: Path, i: int, entry: Any) -> tuple[str, Reply]:
+    where = f"{path}: replies[{i}]"
+    if entry == "echo":
+        return "*", Reply()
+    if not isinstance(entry, dict):
+        raise ScriptError(f"{where}: expected `echo` or a mapping, got {type(entry).__name__}")
+    unknown = sorted(set(map(str, entry)) - _SCRIPT_KEYS)
+    if unknown:
+        raise ScriptError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_SCRIPT_KEYS))})")
+    fields = dict(entry)
+    model = fields.pop("model", "*")
+    if fields.pop("echo", False) and "text" in fields:
+        raise ScriptError(f"{where}: `echo` and `text` exclude each other")
+    types = {"text": str, "status": int, "error": str, "delay_s": (int, float), "malformed": bool, "drop": bool,
+             "finish_reason": str, "refusal": str, "tool_calls": list}
+    for key, value in fields.items():
+        if not isinstance(value, types[key]) or isinstance(value, bool) and types[key] is int:
+            raise ScriptError(f"{where}: {key} has the wrong type ({type(value).__name__})")
+    if not isinstance(model, str):
+        raise ScriptError(f"{where}: model must be a string")
+    if "status" in fields and not 100 <= fields["status"] <= 599:
+        raise ScriptError(f"{where}: status must be an HTTP status (100-599)")
+    if fields.get("delay_s", 0) < 0:
+        raise ScriptError(f"{where}: delay_s must not be negative")
+    return model, Reply(**fields)
 
 
 @dataclass(frozen=True)
@@ -85,6 +143,7 @@ class StandinModel:
             Route("/api/chat", self._ollama, methods=["POST"]),
             Route("/v1/models", self._models, methods=["GET"]),
             Route("/api/tags", self._tags, methods=["GET"]),
+            Route("/health", self._health, methods=["GET"]),
             Route("/_standin/received", self._http_received, methods=["GET"]),
             Route("/_standin/script", self._http_script, methods=["POST"]),
             Route("/_standin/reset", self._http_reset, methods=["POST"]),
@@ -92,12 +151,13 @@ class StandinModel:
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
         self.port = 0
+        self.host = "127.0.0.1"
 
     # --- scripting and inspection -------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def received(self) -> list[Received]:
@@ -233,6 +293,11 @@ class StandinModel:
     async def _tags(self, request: Request) -> Response:
         return _json({"models": [{"name": "standin", "model": "standin"}]})
 
+    async def _health(self, request: Request) -> Response:
+        with self._lock:
+            queued = sum(len(q) for q in self._scripts.values())
+        return _json({"status": "ok", "model": LABEL, "scripted_replies_left": queued})
+
     async def _http_received(self, request: Request) -> Response:
         return _json([asdict(r) for r in self.received])
 
@@ -248,12 +313,21 @@ class StandinModel:
     # --- running ------------------------------------------------------------------------------
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> StandinModel:
-        """Serve in a daemon thread; returns once it accepts connections."""
+        """Serve in a daemon thread; returns once it accepts connections.
+
+        SO_REUSEADDR: a restart takes the same port back at once, even while the last run's
+        connections sit in TIME_WAIT; a port a live process listens on still raises `OSError`."""
         sock = socket.socket()
-        sock.bind((host, port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="error", access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=1)
+        self.host = host
+        config = uvicorn.Config(self.app, log_level="critical", access_log=False, lifespan="off",
+                                timeout_graceful_shutdown=1, backlog=1024)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True,
                                        name="packgate-standin")
@@ -288,11 +362,15 @@ def _json(obj: Any, status: int = 200) -> Response:
 
 
 def main() -> None:
+    """`python -m packgate.runtime.demo.standin`: kept for scripts; `packgate standin` is the command."""
     parser = argparse.ArgumentParser(description=f"Run the {LABEL}.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    model = StandinModel().start(args.port, args.host)
+    try:
+        model = StandinModel().start(args.port, args.host)
+    except OSError as exc:
+        raise SystemExit(f"packgate: stand-in cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
     print(model.url, flush=True)
     try:
         while model.thread and model.thread.is_alive():

@@ -107,9 +107,10 @@ class AuditSink(Protocol):
 class GatewayConfig:
     """Everything `create_app` needs. `packgate gateway run` and `packgate demo` build one of these.
 
-    `standin_url` is the only way to point targets somewhere else than their pack's `base_url`: it is
-    an explicit option for tests and the demo (a labelled stand-in model), never set implicitly by
-    `gateway run`, and every response served through it carries `X-Packgate-Standin: true`.
+    `standin_url` is the only way to point targets somewhere else than their pack's `base_url`: the
+    demo and tests (a labelled stand-in model) and `gateway run --upstream-override` (staging) set it
+    explicitly, never implicitly; every response served through it carries `X-Packgate-Standin: true`
+    and every audit event `upstream_override`.
     """
 
     routes: Sequence[Route]
@@ -123,7 +124,7 @@ class GatewayConfig:
     max_active_requests: int = 32        # chat requests worked on at once (admission.py)
     max_queued_requests: int = 512       # more waiting: 503 overloaded
     max_queue_wait_s: float = 10.0       # waited longer: 503 overloaded
-    standin_url: str | None = None       # tests/demo only: send every target here instead
+    standin_url: str | None = None       # tests/demo/--upstream-override: send every target here instead
     scan_workers: int = 1                # processes that scan big requests off the event loop (scanning.py)
     scan_inline_chars: int = 4096        # requests with more text than this are scanned in a worker
     standin_label: str = "packgate stand-in model (not a real model)"

@@ -69,6 +69,7 @@ class Outcome:
     model: str | None = None
     tools: list[str] | None = None
     sensitivity: str | None = None
+    upstream_override: str | None = None  # set on every event while targets are overridden: never mistaken for production
 
     def fail(self, err: GatewayError) -> None:
         self.status, self.error_code = err.status, err.code
@@ -96,6 +97,8 @@ class Outcome:
             ev.update(pack=self.route.name, pack_version=self.route.version, route=self.route.name)
         if self.excluded is not None:
             ev["excluded_targets"] = self.excluded
+        if self.upstream_override is not None:
+            ev["upstream_override"] = short(self.upstream_override)
         if self.failed:
             ev["failed_targets"] = [{"id": short(f["id"]), "reason": short(f["reason"])} for f in self.failed][:16]
         return ev
@@ -104,6 +107,7 @@ class Outcome:
 def finish(gw: Gateway, out: Outcome) -> None:
     """Exactly one audit event per request; then metrics."""
     route_name = out.route.name if out.route else "-"
+    out.upstream_override = gw.upstreams.standin_url
     gw.metrics.child("requests", route_name, out.verdict, str(out.status)).inc()
     audit = gw.config.audit
     if audit is None:

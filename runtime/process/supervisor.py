@@ -41,7 +41,7 @@ class GatewayOptions:
     opa_url: str | None = None          # None: embedded OPA
     audit_db: Path | None = None        # None: no audit log (tests of the OPA path only)
     decision_log: bool = False
-    standin_url: str | None = None      # demo/tests only; `gateway run` never sets it
+    standin_url: str | None = None      # demo/tests, and `gateway run --upstream-override` (loudly)
     watch: bool = True
     workers: int = 1
     transport: TransportLimits = field(default_factory=TransportLimits)  # header, connection limits

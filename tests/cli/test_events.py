@@ -269,3 +269,18 @@ def test_csv_export_neutralises_formula_cells(tmp_path: Path) -> None:
     assert rows[1]["target"] == "'-2+3" and rows[1]["escalation_id"] == "'@SUM(1+1)"
     assert (rows[2]["user_id"], rows[2]["role"]) == ("'\tleading-tab", "'\r=cr")
     assert json.loads(rows[1]["body"])["user_id"] == "=HYPERLINK(\"http://evil.example\",\"x\")"  # body verifies
+
+
+def test_tail_names_the_header_or_tool_a_reason_is_about(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    log = audit.AuditLog.open(db)
+    log.record(sample_event(0, verdict="denied", status=401, reasons=[
+        {"policy": "rbac", "code": "missing_header", "status": 401, "param": "X-User-ID"},
+        {"policy": "rbac", "code": "tool_not_allowed", "status": 403, "param": "draft_letter"},
+        {"policy": "rbac", "code": "unknown_role", "status": 403, "param": None}]))
+    assert log.close() == 0
+    shown = "rbac:missing_header(X-User-ID), rbac:tool_not_allowed(draft_letter), rbac:unknown_role"
+    table = run_cli("events", "tail", "--audit-db", str(db))
+    assert table.returncode == 0
+    reasons_column = [line.split("│")[9].strip() for line in table.stdout.splitlines() if line.startswith("│")]
+    assert " ".join(part for part in reasons_column if part).replace(", ", ",").replace(",", ", ") == shown

@@ -147,3 +147,13 @@ def test_seed_pack_is_the_shared_reference_pack_unchanged():
     result = build_bundle([shared], ROOT / "out" / "shared-reference")
     proc = run([tool("opa"), "test", str(result.bundle_dir)])
     assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_a_pack_at_a_long_path_still_compiles(tmp_path):
+    """METADATA `source:` lines name the pack's path; a long one must not break the comment's YAML."""
+    deep = tmp_path.joinpath(*["a-directory-name-long-enough-to-matter"] * 4)
+    deep.mkdir(parents=True)
+    pack = deep / "front-desk-scheduling.yaml"
+    pack.write_text((ROOT / "packs" / "front-desk-scheduling.yaml").read_text())
+    proc = packgate("test", str(pack))
+    assert proc.returncode == 0, proc.stdout + proc.stderr

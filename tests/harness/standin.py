@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections import Counter
 
 import orjson
-import uvicorn
 
 from packgate.runtime.demo.standin import StandinModel
 
@@ -17,21 +13,8 @@ ID_RE = re.compile(r"req (\S+) ")
 
 
 def start_standin(model: StandinModel, port: int = 0) -> StandinModel:
-    """`StandinModel.start`, but with SO_REUSEADDR so a restart can take the same port back at once."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    model.port = sock.getsockname()[1]
-    model.server = uvicorn.Server(uvicorn.Config(model.app, log_level="critical", access_log=False,
-                                                 lifespan="off", timeout_graceful_shutdown=1, backlog=1024))
-    model.thread = threading.Thread(target=model.server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                    name="standin")
-    model.thread.start()
-    deadline = time.monotonic() + 10
-    while not model.server.started:
-        assert model.thread.is_alive() and time.monotonic() < deadline, "stand-in did not start"
-        time.sleep(0.01)
-    return model
+    """`StandinModel.start` on loopback; its SO_REUSEADDR lets a restart take the same port back at once."""
+    return model.start(port)
 
 
 def is_serving(model: StandinModel) -> bool:

@@ -14,7 +14,9 @@ import pytest
 from packgate.cli import ExitCode
 from packgate.runtime.demo.standin import StandinModel
 
-from tests.harness import PACKGATE, ROOT, SEED_PACK, GatewayProc, free_port, gone
+from packgate.runtime.audit import query_events
+
+from tests.harness import PACKGATE, ROOT, SEED_PACK, GatewayProc, free_port, gone, run_cli
 
 CLINICIAN = {"X-User-ID": "dr-okafor", "X-User-Role": "clinician", "X-Tool": "summarize"}
 CHAT = {"model": "llama3.1:70b", "messages": [{"role": "user", "content": "Suggest next steps for low mood."}]}
@@ -33,6 +35,33 @@ def test_run_serves_and_stops_without_orphan(local_pack: Path, tmp_path: Path) -
     assert gw.opa_pid and gone(gw.opa_pid)
     assert "Traceback" not in gw.err.text()
     assert "Decision Log" not in gw.out.text() + gw.err.text()  # no decision log unless asked for
+
+
+def test_upstream_override_is_loud(pack_copy: Path, local_model: StandinModel, tmp_path: Path) -> None:
+    """The seed pack's own target (an Ollama that is not there) goes to the override instead; a
+    warning at start, a header on every response, a field in every audit event say so."""
+    db = tmp_path / "a.db"
+    gw = GatewayProc.cli("--pack", str(pack_copy), "--audit-db", str(db), "--upstream-override", local_model.url)
+    try:
+        with gw.client() as c:
+            r = c.post("/v1/chat/completions", headers=CLINICIAN, json=CHAT)
+            assert r.status_code == 200 and r.headers["x-packgate-standin"] == "true"
+            denied = c.post("/v1/chat/completions", json=CHAT)  # no identity: refused, still flagged
+            assert denied.status_code == 401 and denied.headers["x-packgate-standin"] == "true"
+    finally:
+        assert gw.stop(signal.SIGTERM) == 0
+    assert f"--upstream-override: every target's base_url is replaced by {local_model.url}" in gw.err.text()
+    assert f"upstream: OVERRIDDEN, every target -> {local_model.url}" in gw.out.text()
+    assert [r.body["model"] for r in local_model.received] == ["llama3.1:70b"]  # OPA's target, sent to the override
+    events = query_events(db)
+    assert [e["status"] for e in events] == [200, 401]
+    assert all(e["upstream_override"] == local_model.url for e in events)
+
+
+def test_upstream_override_must_be_a_url(tmp_path: Path) -> None:
+    r = run_cli("gateway", "run", "--pack", str(SEED_PACK), "--upstream-override", "localhost:8900")
+    assert r.returncode == ExitCode.FAILURE
+    assert r.stderr.strip() == "packgate: --upstream-override must be an http(s) URL, got 'localhost:8900'"
 
 
 def test_sigkilled_gateway_leaves_no_opa(local_pack: Path, tmp_path: Path) -> None:
