@@ -19,9 +19,9 @@ from typing import Any, Sequence
 
 import jinja2
 
-from . import rego_literal, testgen
+from . import rego_literal, signing, testgen
 from .diagnostics import Diagnostic, PackError
-from .lint import lint
+from .lint import lint, lint_attestations
 from .loader import LoadedPack, load_pack
 from .toolchain import REPO_ROOT
 
@@ -48,6 +48,9 @@ POLICY_TEMPLATES = {
     "crisis-detection": "crisis_detection.rego.j2",
     "prompt-guard": "prompt_guard.rego.j2",
 }
+
+
+_NOT_POLICY = {"data_policy": {"local_processing_attestation"}}  # in the manifest, not in Rego
 
 
 @dataclass
@@ -89,7 +92,8 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
         "has": lambda name: name in chain,
         "chain": chain,
         "pack_info": {"name": pack.pack.name, "version": pack.pack.version, "enabled": pack.pack.enabled},
-        "targets": [t.model_dump(mode="json", exclude_none=True) for t in pack.providers.targets],
+        "targets": [t.model_dump(mode="json", exclude_none=True, exclude=_NOT_POLICY)
+                    for t in pack.providers.targets],
     }
     files = {f"{base}/main.rego": _render("main.rego.j2", context)}
     for name in chain:
@@ -124,8 +128,12 @@ def library_files() -> dict[str, str]:
     return files
 
 
-def assemble(built: Sequence[BuiltPack]) -> dict[str, str]:
-    """All bundle files including `.manifest`, whose revision hashes everything else."""
+def assemble(built: Sequence[BuiltPack], record: dict[str, Any] | None = None) -> dict[str, str]:
+    """All bundle files including `.manifest`, whose revision hashes everything else.
+
+    `record` (approval, signer: see `manifest_record`) goes into the manifest's metadata only, so
+    the same packs give the same revision whoever approved or signed them.
+    """
     files: dict[str, str] = {}
     for item in built:
         files.update(item.files)
@@ -138,10 +146,30 @@ def assemble(built: Sequence[BuiltPack]) -> dict[str, str]:
         "revision": digest.hexdigest(),
         "roots": sorted([p for b in built for p in (b.data_path, f"{b.data_path}_test")] + ["packgate/lib", "system/log"]),
         "rego_version": 1,
-        "metadata": {"packs": {b.name: {"version": b.version, "package": b.package} for b in built}},
+        "metadata": {"packs": {b.name: _pack_record(b) for b in built}, **(record or {})},
     }
     files[".manifest"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files
+
+
+def _pack_record(b: BuiltPack) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": b.version, "package": b.package, "source_sha256": b.loaded.sha256}
+    attested = lint_attestations(b.loaded)
+    if attested:
+        entry["attestations"] = attested
+    return entry
+
+
+def manifest_record(*, approved_by: str | None = None, ticket: str | None = None,
+                    key_id: str | None = None) -> dict[str, Any]:
+    """The manifest metadata of a governed build: `approval` (who, which ticket) and `signing` (key id)."""
+    record: dict[str, Any] = {}
+    approval = {k: v for k, v in (("approved_by", approved_by), ("ticket", ticket)) if v}
+    if approval:
+        record["approval"] = approval
+    if key_id:
+        record["signing"] = {"key_id": key_id}
+    return record
 
 
 def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[Diagnostic]]:
@@ -166,15 +194,28 @@ def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[D
     return loaded, sorted(diags)
 
 
-def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False) -> BuildResult:
-    """Load, lint, render and write one bundle for all packs. Raises PackError on any error."""
+def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False,
+                 signing_key: str | Path | None = None, key_id: str = signing.DEFAULT_KEY_ID,
+                 approved_by: str | None = None, ticket: str | None = None) -> BuildResult:
+    """Load, lint, render and write one bundle for all packs. Raises PackError on any error.
+
+    With `signing_key`, the bundle is signed (`.signatures.json`, see `signing.sign_bundle`) and the
+    manifest names the key id; `approved_by` and `ticket` are recorded in the manifest's metadata.
+    """
+    if signing_key is not None:
+        signing.key_algorithm(signing_key, private=True)  # a bad key stops before anything is written
     loaded, diags = load_all(pack_paths)
     if not loaded:
         raise PackError([Diagnostic("<args>", 1, 1, "error", "no pack given")])
     built = [compile_pack(item) for item in loaded]
-    files = assemble(built)
+    record = manifest_record(approved_by=approved_by, ticket=ticket,
+                             key_id=key_id if signing_key is not None else None)
+    files = assemble(built, record)
     out = Path(out_dir)
     write_tree(out, files)
+    if signing_key is not None:
+        signed = signing.sign_bundle(out, signing_key, key_id=key_id)
+        files[signing.SIGNATURES] = signed.path.read_text(encoding="utf-8")
     revision = json.loads(files[".manifest"])["revision"]
     tar_path = write_tar(out.parent / f"{out.name}.tar.gz", files) if tar else None
     return BuildResult(out, revision, built, diags, tar_path)

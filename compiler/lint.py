@@ -52,7 +52,8 @@ def lint(loaded: LoadedPack) -> list[Diagnostic]:
         out.extend(_check_transport(src, loc + ("base_url",), target.base_url, bool(dp.local_only_processing)))
         if dp.local_only_processing or dp.allow_internet_egress is False:
             claim = "local_only_processing" if dp.local_only_processing else "allow_internet_egress: false"
-            out.extend(_check_local(src, loc + ("base_url",), target.base_url, claim))
+            out.extend(_check_local(src, loc + ("base_url",), target.base_url, claim,
+                                    dp.local_processing_attestation is not None))
 
     ca = pack.providers.ca_bundle
     if ca is not None and not ca.startswith("/"):
@@ -141,18 +142,51 @@ def _check_safeguards(pack, src) -> list[Diagnostic]:
     return out
 
 
-def _check_local(src, loc, url: str, claim: str) -> list[Diagnostic]:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return []
+# Hosts of hosted model APIs: a target here is in the cloud whatever its data_policy claims.
+# Decided at lint time from the name alone (no DNS: lint is deterministic and works offline).
+CLOUD_API_HOSTS = (
+    "api.openai.com", "openai.azure.com", "api.anthropic.com", "googleapis.com", "amazonaws.com",
+    "api.mistral.ai", "api.cohere.ai", "api.cohere.com", "api.groq.com", "api.together.xyz",
+    "api.together.ai", "openrouter.ai", "api.deepseek.com", "api.fireworks.ai", "api.perplexity.ai",
+    "api-inference.huggingface.co", "huggingface.cloud", "api.x.ai", "inference.ai.azure.com",
+    "models.inference.ai.azure.com", "cognitiveservices.azure.com", "api.replicate.com",
+)
+LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def host_locality(host: str) -> str:
+    """`local`, `public` (a public IP or a cloud API host) or `unknown` (a name lint cannot place)."""
+    host = host.lower().rstrip(".").strip("[]")
+    if host == "localhost" or host.endswith(LOCAL_SUFFIXES):
+        return "local"
     try:
         addr = ipaddress.ip_address(host)
     except ValueError:
+        if any(host == h or host.endswith("." + h) for h in CLOUD_API_HOSTS):
+            return "public"
+        return "local" if "." not in host else "unknown"  # one label: a container or LAN name
+    return "local" if addr.is_loopback or addr.is_private or addr.is_link_local else "public"
+
+
+def _check_local(src, loc, url: str, claim: str, attested: bool) -> list[Diagnostic]:
+    host = (urlsplit(url).hostname or "").lower()
+    where = host_locality(host)
+    if where == "public" and not attested:
+        return [src.at(loc, "error", f"target declares {claim} but base_url host {host} is public (a public address "
+                                     "or a cloud API host): PHI would leave on a false claim; fix the claim, or add "
+                                     "data_policy.local_processing_attestation {by, reason} if it is a private endpoint")]
+    if where == "unknown" and not attested:
         return [src.at(loc, "warning", f"target declares {claim} but {host!r} is a hostname packgate cannot verify "
-                                       "as loopback or private; use an IP address or localhost")]
-    if addr.is_loopback or addr.is_private or addr.is_link_local:
-        return []
-    return [src.at(loc, "error", f"target declares {claim} but base_url host {host} is a public address")]
+                                       "as loopback or private; use an IP address, localhost or a *.internal name")]
+    return []
+
+
+def lint_attestations(loaded: LoadedPack) -> list[dict[str, str]]:
+    """The targets whose local claim rests on a `local_processing_attestation` (for the manifest)."""
+    return [{"target": t.id, "host": (urlsplit(t.base_url).hostname or "").lower(),
+             "by": t.data_policy.local_processing_attestation.by,
+             "reason": t.data_policy.local_processing_attestation.reason}
+            for t in loaded.pack.providers.targets if t.data_policy.local_processing_attestation is not None]
 
 
 def _check_regex(src, loc, pattern: str) -> list[Diagnostic]:

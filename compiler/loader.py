@@ -8,6 +8,7 @@ YAML memory bomb), and bound size and depth. Anything that goes wrong becomes a 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ class LoadedPack:
     pack: Pack
     source: SourceMap
     raw: dict[str, Any]
+    sha256: str = ""  # of the file's bytes: the bundle manifest's record of which source it was built from
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -248,4 +250,5 @@ def load_text(data: bytes, file: str, path: Path | None = None) -> LoadedPack:
         raise PackError([Diagnostic(file, line, col, "error", "pack contains a NUL byte")])
     raw, source = parse_yaml(text, file)
     pack = validate(raw, source)
-    return LoadedPack(path=path or Path(file), pack=pack, source=source, raw=raw)
+    return LoadedPack(path=path or Path(file), pack=pack, source=source, raw=raw,
+                      sha256=hashlib.sha256(data).hexdigest())
