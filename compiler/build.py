@@ -21,8 +21,8 @@ import jinja2
 
 from . import rego_literal, signing, testgen
 from .diagnostics import Diagnostic, PackError
-from .lint import lint, lint_attestations
-from .loader import LoadedPack, load_pack
+from .lint import lint, lint_attestations, lint_despite_schema
+from .loader import LoadedPack, SchemaError, load_pack
 from .toolchain import REPO_ROOT
 
 LIBRARY_DIR = REPO_ROOT / "rego"
@@ -152,6 +152,23 @@ def assemble(built: Sequence[BuiltPack], record: dict[str, Any] | None = None) -
     return files
 
 
+def stray_rego(loaded: Sequence[LoadedPack]) -> list[Diagnostic]:
+    """`*.rego` files beside the packs that no pack there includes (see `compile_pack` for the rule)."""
+    out = []
+    for folder in sorted({item.path.parent for item in loaded}):
+        packs = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+        for rego in sorted(folder.glob("*.rego")):
+            if any(rego.name.startswith(p.stem) and rego.name.endswith("_test.rego") for p in packs):
+                continue
+            owner = next((i.path for i in loaded if i.path.parent == folder
+                          and rego.stem.removesuffix("_test") == rego_literal.identifier(i.pack.pack.name)), None)
+            hint = f" (named after the Rego package; rename it {owner.stem}_test.rego)" if owner is not None else ""
+            names = " or ".join(f"{p.stem}*_test.rego" for p in packs[:3])
+            out.append(Diagnostic(str(rego), 1, 1, "warning", "not included in any bundle: a Rego file beside a pack "
+                                  f"is compiled with it only when named after the pack file ({names})" + hint))
+    return out
+
+
 def _pack_record(b: BuiltPack) -> dict[str, Any]:
     entry: dict[str, Any] = {"version": b.version, "package": b.package, "source_sha256": b.loaded.sha256}
     attested = lint_attestations(b.loaded)
@@ -178,11 +195,16 @@ def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[D
     for path in pack_paths:
         try:
             item = load_pack(path)
+        except SchemaError as exc:  # the file parsed: its semantic problems are reported in the same run
+            diags.extend(exc.diagnostics)
+            diags.extend(lint_despite_schema(exc))
+            continue
         except PackError as exc:
             diags.extend(exc.diagnostics)
             continue
         diags.extend(lint(item))
         loaded.append(item)
+    diags.extend(stray_rego(loaded))
     names: dict[str, LoadedPack] = {}
     for item in loaded:
         if item.pack.pack.name in names:

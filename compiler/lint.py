@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
 import re2
+from pydantic import ValidationError
 
-from .diagnostics import Diagnostic
-from .loader import LoadedPack
-from .schema import DETECTOR_POLICIES, HEADER_PATTERN, POLICY_NAMES
+from .diagnostics import Diagnostic, closest
+from .loader import LoadedPack, SchemaError
+from .schema import DETECTOR_POLICIES, HEADER_PATTERN, POLICY_NAMES, Pack
 
 _HEADER = re2.compile(HEADER_PATTERN)
 _QUIET = re2.Options()
@@ -95,7 +97,95 @@ def lint(loaded: LoadedPack) -> list[Diagnostic]:
                                       f"role {role!r} may send PHI but has no data_access entry, so its ceiling is "
                                       "'public' and its PHI requests are denied; add data_access."
                                       f"{role}.max_sensitivity"))
+    out.extend(_check_role_names(pack, src))
     return sorted(out)
+
+
+_PLACES = {"roles": "rbac.roles", "data_access": "rbac.data_access",
+           "allowed_phi_roles": "rbac.minimum_necessary.allowed_phi_roles", "tests": "tests"}
+
+
+def _role_mentions(pack) -> list[tuple[str, str, tuple[Any, ...], bool]]:
+    """Every role name the pack mentions: (name, place, location, the location is a key)."""
+    out: list[tuple[str, str, tuple[Any, ...], bool]] = []
+    rbac = pack.policy.rbac
+    if rbac is not None:
+        out += [(r, "roles", ("policy", "rbac", "roles", r), True) for r in rbac.roles]
+        out += [(r, "data_access", ("policy", "rbac", "data_access", r), True) for r in rbac.data_access]
+        if rbac.minimum_necessary is not None:
+            out += [(r, "allowed_phi_roles", ("policy", "rbac", "minimum_necessary", "allowed_phi_roles", i), False)
+                    for i, r in enumerate(rbac.minimum_necessary.allowed_phi_roles)]
+    for i, test in enumerate(pack.tests):
+        identity, headers = test.input.get("identity"), test.input.get("headers")
+        if isinstance(identity, dict) and isinstance(identity.get("role"), str):
+            out.append((identity["role"], "tests", ("tests", i, "input", "identity", "role"), False))
+        if isinstance(headers, dict):
+            out += [(v, "tests", ("tests", i, "input", "headers", k), False)
+                    for k, v in headers.items() if str(k).lower() == "x-user-role" and isinstance(v, str)]
+    return out
+
+
+def lint_despite_schema(error: SchemaError) -> list[Diagnostic]:
+    """Semantic problems of a pack that parsed but has schema errors, so one run reports both.
+
+    The values the schema refuses (unknown keys, wrong types) are left out and the rest is linted;
+    nothing is reported on a schema error's line or about a policy left out entirely. A missing
+    required key leaves nothing to lint safely: then only the schema errors are reported.
+    """
+    pruned = copy.deepcopy(error.raw)
+    removed: list[tuple[Any, ...]] = []
+    for _ in range(20):
+        try:
+            pack = Pack.model_validate(pruned)
+            break
+        except ValidationError as exc:
+            problems = exc.errors(include_url=False)
+            if any(p["type"] == "missing" for p in problems):
+                return []
+            gone = [loc for loc in (_remove(pruned, tuple(p["loc"])) for p in problems) if loc]
+            if not gone:
+                return []
+            removed += gone
+    else:
+        return []
+    lines = {d.line for d in error.diagnostics}
+    dropped = {f"policy.{loc[1]}" for loc in removed if len(loc) == 2 and loc[0] == "policy"}
+    found = lint(LoadedPack(error.path, pack, error.source, error.raw))
+    return [d for d in found if d.line not in lines and not any(name in d.message for name in dropped)]
+
+
+def _remove(doc: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Delete the deepest part of `loc` that exists in `doc`; the path deleted, or None."""
+    node, path = doc, []
+    for part in loc:
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) \
+                and 0 <= part < len(node):
+            path.append(part)
+            parent, node = node, node[part]
+        else:
+            break
+    if not path:
+        return None
+    del parent[path[-1]]
+    return tuple(path)
+
+
+def _check_role_names(pack, src) -> list[Diagnostic]:
+    """A role named in one place only and within a typo of another role: almost always a typo."""
+    mentions = _role_mentions(pack)
+    places: dict[str, set[str]] = {}
+    for name, place, _, _ in mentions:
+        places.setdefault(name, set()).add(place)
+    out = []
+    for name, place, loc, is_key in mentions:
+        if len(places[name]) != 1:
+            continue
+        meant = closest(name, [other for other in places if other != name])
+        if meant is not None:
+            where = ", ".join(_PLACES[p] for p in sorted(places[meant]))
+            out.append(src.at(loc, "error", f"role {name!r} appears only in {_PLACES[place]}; did you mean "
+                                            f"{meant!r}? (in {where})", key=is_key))
+    return out
 
 
 def _is_loopback(host: str) -> bool:

@@ -15,6 +15,7 @@ import ctypes
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -236,7 +237,7 @@ class EmbeddedOpa:
     def _refusal(self, seen: int) -> str | None:
         """OPA's reason for refusing the bundle at start (a signature it cannot verify), or None."""
         last = self._bundle_errors[-1] if self._bundle_errors else ""
-        if self.bundle_error_count > seen and ("load failed" in last.lower() or "signature" in last):
+        if self.bundle_error_count > seen and re.search(r"signature|digest mismatch|verif", last):
             return f"opa refused the bundle: {self._bundle_errors[-1]}"
         return None
 
