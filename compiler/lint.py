@@ -180,7 +180,8 @@ def _check_role_names(pack, src) -> list[Diagnostic]:
     for name, place, loc, is_key in mentions:
         if len(places[name]) != 1:
             continue
-        meant = closest(name, [other for other in places if other != name])
+        # Close to a role named somewhere else: two similar roles side by side in one place are two roles.
+        meant = closest(name, [other for other in places if other != name and places[other] - {place}])
         if meant is not None:
             where = ", ".join(_PLACES[p] for p in sorted(places[meant]))
             out.append(src.at(loc, "error", f"role {name!r} appears only in {_PLACES[place]}; did you mean "
