@@ -234,10 +234,20 @@ def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: 
                              key_id=key_id if signing_key is not None else None)
     files = assemble(built, record)
     out = Path(out_dir)
-    write_tree(out, files)
-    if signing_key is not None:
-        signed = signing.sign_bundle(out, signing_key, key_id=key_id)
+    if signing_key is None:
+        write_tree(out, files)
+    else:  # signed beside `out`, then swapped in: a watching gateway never sees it unsigned
+        staging = out.with_name(f".{out.name}.signing")
+        shutil.rmtree(staging, ignore_errors=True)
+        write_tree(staging, files)
+        signed = signing.sign_bundle(staging, signing_key, key_id=key_id)
         files[signing.SIGNATURES] = signed.path.read_text(encoding="utf-8")
+        try:
+            write_tree(out, {})  # removes the old bundle (and refuses to remove anything else)
+        except PackError:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        staging.rename(out)
     revision = json.loads(files[".manifest"])["revision"]
     tar_path = write_tar(out.parent / f"{out.name}.tar.gz", files) if tar else None
     return BuildResult(out, revision, built, diags, tar_path)
