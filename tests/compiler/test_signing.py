@@ -10,30 +10,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from packgate.compiler.signing import sign_bundle, signature_claims
 from packgate.runtime.opa.bundle_server import tar_bundle
 
+from tests.harness import key_pair
+
 from .conftest import SEED, packgate, tool
 
 
-def write_key(path: Path, key: object) -> Path:
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,  # type: ignore[attr-defined]
-                                       serialization.NoEncryption()))
-    return path
-
-
-def write_public(path: Path, key: object) -> Path:
-    path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,  # type: ignore[attr-defined]
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo))
-    return path
-
-
 @pytest.fixture(scope="module")
-def rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def rsa_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return key_pair(tmp_path_factory.mktemp("keys"))
 
 
 def payload(bundle: Path) -> tuple[dict, dict]:
@@ -43,8 +32,8 @@ def payload(bundle: Path) -> tuple[dict, dict]:
     return decode(header), decode(body)
 
 
-def test_signed_build_covers_every_file_and_records_signer_and_approval(tmp_path, rsa_key):
-    key = write_key(tmp_path / "signing.pem", rsa_key)
+def test_signed_build_covers_every_file_and_records_signer_and_approval(tmp_path, rsa_keys):
+    key, _ = rsa_keys
     out = tmp_path / "bundle"
     proc = packgate("build", str(SEED), "-o", str(out), "--sign", str(key), "--key-id", "ci-2026",
                     "--approved-by", "Dr. Amara Osei", "--ticket", "CHG-4211")
@@ -64,8 +53,8 @@ def test_signed_build_covers_every_file_and_records_signer_and_approval(tmp_path
     assert pack["source_sha256"] == hashlib.sha256(SEED.read_bytes()).hexdigest()
 
 
-def test_signing_and_approval_leave_the_revision_and_rsa_signatures_stable(tmp_path, rsa_key):
-    key = write_key(tmp_path / "signing.pem", rsa_key)
+def test_signing_and_approval_leave_the_revision_and_rsa_signatures_stable(tmp_path, rsa_keys):
+    key, _ = rsa_keys
     plain, a, b = tmp_path / "plain", tmp_path / "a", tmp_path / "b"
     assert packgate("build", str(SEED), "-o", str(plain)).returncode == 0
     for out in (a, b):
@@ -76,8 +65,7 @@ def test_signing_and_approval_leave_the_revision_and_rsa_signatures_stable(tmp_p
 
 
 def test_opa_verifies_the_signature_and_refuses_a_changed_byte(tmp_path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    priv, pub = write_key(tmp_path / "ec.pem", key), write_public(tmp_path / "ec.pub", key)
+    priv, pub = key_pair(tmp_path, "ec", ec_curve=ec.SECP256R1())
     out = tmp_path / "bundle"
     assert packgate("build", str(SEED), "-o", str(out), "--tar", "--sign", str(priv)).returncode == 0
     assert payload(out)[0]["alg"] == "ES256"
@@ -94,8 +82,8 @@ def test_opa_verifies_the_signature_and_refuses_a_changed_byte(tmp_path):
     assert bad.returncode != 0 and "digest mismatch" in bad.stdout + bad.stderr
 
 
-def test_a_public_key_or_junk_is_refused_before_anything_is_written(tmp_path, rsa_key):
-    pub = write_public(tmp_path / "pub.pem", rsa_key)
+def test_a_public_key_or_junk_is_refused_before_anything_is_written(tmp_path, rsa_keys):
+    _, pub = rsa_keys
     out = tmp_path / "bundle"
     proc = packgate("build", str(SEED), "-o", str(out), "--sign", str(pub))
     assert proc.returncode == 1
@@ -107,8 +95,8 @@ def test_a_public_key_or_junk_is_refused_before_anything_is_written(tmp_path, rs
     assert not out.exists()
 
 
-def test_sign_bundle_is_the_api_other_commands_call(tmp_path, rsa_key):
-    key = write_key(tmp_path / "k.pem", rsa_key)
+def test_sign_bundle_is_the_api_other_commands_call(tmp_path, rsa_keys):
+    key, _ = rsa_keys
     out = tmp_path / "bundle"
     assert packgate("build", str(SEED), "-o", str(out)).returncode == 0
     signed = sign_bundle(out, key, key_id="fleet-1")

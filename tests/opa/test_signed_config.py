@@ -10,12 +10,10 @@ import time
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from packgate.runtime.opa.bundle_server import BundleServer
 
-from tests.harness import OPA_BIN, ROOT, SEED_PACK, free_port, run_cli
+from tests.harness import OPA_BIN, ROOT, SEED_PACK, free_port, key_pair, run_cli
 
 
 def operator_config(public_pem: str) -> str:
@@ -50,12 +48,8 @@ def bundle_active(url: str, timeout: float) -> bool:
 
 
 def test_operator_opa_with_the_documented_signing_config(tmp_path: Path) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    priv = tmp_path / "signing.pem"
-    priv.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    priv, pub = key_pair(tmp_path)
+    public = pub.read_text()
     bundle = tmp_path / "bundle"
     assert run_cli("build", str(SEED_PACK), "-o", str(bundle), "--sign", str(priv), "--key-id", "ci").returncode == 0
     config = tmp_path / "config.yaml"

@@ -15,12 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from packgate.cli import ExitCode
 
-from tests.harness import PACKGATE, ROOT, GatewayProc, run_cli
+from tests.harness import PACKGATE, ROOT, GatewayProc, key_pair, run_cli
 
 CLINICIAN = {"X-User-ID": "dr-okafor", "X-User-Role": "clinician", "X-Tool": "summarize"}
 CHAT = {"model": "llama3.1:70b", "messages": [{"role": "user", "content": "Suggest next steps for low mood."}]}
@@ -28,14 +26,7 @@ CHAT = {"model": "llama3.1:70b", "messages": [{"role": "user", "content": "Sugge
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("keys")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    priv, pub = d / "signing.pem", d / "verify.pub"
-    priv.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    pub.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
-    return priv, pub
+    return key_pair(tmp_path_factory.mktemp("keys"))
 
 
 def build(pack: Path, out: Path, key: Path, *more: str) -> None:
