@@ -21,7 +21,7 @@ import jinja2
 
 from . import rego_literal, signing, testgen
 from .diagnostics import Diagnostic, PackError
-from .lint import lint, lint_attestations, lint_despite_schema
+from .lint import lint, lint_attestations, lint_despite_schema, lint_rego_files
 from .loader import LoadedPack, SchemaError, load_pack
 from .toolchain import REPO_ROOT
 
@@ -152,41 +152,12 @@ def assemble(built: Sequence[BuiltPack], record: dict[str, Any] | None = None) -
     return files
 
 
-def stray_rego(loaded: Sequence[LoadedPack]) -> list[Diagnostic]:
-    """`*.rego` files beside the packs that no pack there includes (see `compile_pack` for the rule)."""
-    out = []
-    for folder in sorted({item.path.parent for item in loaded}):
-        packs = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
-        for rego in sorted(folder.glob("*.rego")):
-            if any(rego.name.startswith(p.stem) and rego.name.endswith("_test.rego") for p in packs):
-                continue
-            owner = next((i.path for i in loaded if i.path.parent == folder
-                          and rego.stem.removesuffix("_test") == rego_literal.identifier(i.pack.pack.name)), None)
-            hint = f" (named after the Rego package; rename it {owner.stem}_test.rego)" if owner is not None else ""
-            names = " or ".join(f"{p.stem}*_test.rego" for p in packs[:3])
-            out.append(Diagnostic(str(rego), 1, 1, "warning", "not included in any bundle: a Rego file beside a pack "
-                                  f"is compiled with it only when named after the pack file ({names})" + hint))
-    return out
-
-
 def _pack_record(b: BuiltPack) -> dict[str, Any]:
     entry: dict[str, Any] = {"version": b.version, "package": b.package, "source_sha256": b.loaded.sha256}
     attested = lint_attestations(b.loaded)
     if attested:
         entry["attestations"] = attested
     return entry
-
-
-def manifest_record(*, approved_by: str | None = None, ticket: str | None = None,
-                    key_id: str | None = None) -> dict[str, Any]:
-    """The manifest metadata of a governed build: `approval` (who, which ticket) and `signing` (key id)."""
-    record: dict[str, Any] = {}
-    approval = {k: v for k, v in (("approved_by", approved_by), ("ticket", ticket)) if v}
-    if approval:
-        record["approval"] = approval
-    if key_id:
-        record["signing"] = {"key_id": key_id}
-    return record
 
 
 def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[Diagnostic]]:
@@ -204,7 +175,7 @@ def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[D
             continue
         diags.extend(lint(item))
         loaded.append(item)
-    diags.extend(stray_rego(loaded))
+    diags.extend(lint_rego_files(loaded))
     names: dict[str, LoadedPack] = {}
     for item in loaded:
         if item.pack.pack.name in names:
@@ -230,24 +201,14 @@ def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: 
     if not loaded:
         raise PackError([Diagnostic("<args>", 1, 1, "error", "no pack given")])
     built = [compile_pack(item) for item in loaded]
-    record = manifest_record(approved_by=approved_by, ticket=ticket,
-                             key_id=key_id if signing_key is not None else None)
+    record = signing.manifest_record(approved_by=approved_by, ticket=ticket,
+                                     key_id=key_id if signing_key is not None else None)
     files = assemble(built, record)
     out = Path(out_dir)
     if signing_key is None:
         write_tree(out, files)
-    else:  # signed beside `out`, then swapped in: a watching gateway never sees it unsigned
-        staging = out.with_name(f".{out.name}.signing")
-        shutil.rmtree(staging, ignore_errors=True)
-        write_tree(staging, files)
-        signed = signing.sign_bundle(staging, signing_key, key_id=key_id)
-        files[signing.SIGNATURES] = signed.path.read_text(encoding="utf-8")
-        try:
-            write_tree(out, {})  # removes the old bundle (and refuses to remove anything else)
-        except PackError:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        staging.rename(out)
+    else:
+        files[signing.SIGNATURES] = write_signed(out, files, signing_key, key_id)
     revision = json.loads(files[".manifest"])["revision"]
     tar_path = write_tar(out.parent / f"{out.name}.tar.gz", files) if tar else None
     return BuildResult(out, revision, built, diags, tar_path)
@@ -263,6 +224,22 @@ def write_tree(out: Path, files: dict[str, str]) -> None:
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+def write_signed(out: Path, files: dict[str, str], key: str | Path, key_id: str) -> str:
+    """Write and sign the bundle beside `out`, then swap it in: a gateway watching `out` never sees
+    it unsigned. Returns the `.signatures.json` text."""
+    staging = out.with_name(f".{out.name}.signing")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        write_tree(staging, files)
+        signed = signing.sign_bundle(staging, key, key_id=key_id).path.read_text(encoding="utf-8")
+        write_tree(out, {})  # removes the old bundle (and refuses to remove anything else)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    staging.rename(out)
+    return signed
 
 
 def write_tar(path: Path, files: dict[str, str]) -> Path:

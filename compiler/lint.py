@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import re2
 from pydantic import ValidationError
 
+from . import rego_literal
 from .diagnostics import Diagnostic, closest
 from .loader import LoadedPack, SchemaError
 from .schema import DETECTOR_POLICIES, HEADER_PATTERN, POLICY_NAMES, Pack
@@ -270,6 +272,24 @@ def _check_local(src, loc, url: str, claim: str, attested: bool) -> list[Diagnos
         return [src.at(loc, "warning", f"target declares {claim} but {host!r} is a hostname packgate cannot verify "
                                        "as loopback or private; use an IP address, localhost or a *.internal name")]
     return []
+
+
+def lint_rego_files(loaded: Sequence[LoadedPack]) -> list[Diagnostic]:
+    """`*.rego` files beside the packs that no pack there includes (`build.compile_pack` takes
+    `<pack file name>*_test.rego`); one named after the Rego package is the usual mistake."""
+    out = []
+    for folder in sorted({item.path.parent for item in loaded}):
+        packs = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+        for rego in sorted(folder.glob("*.rego")):
+            if any(rego.name.startswith(p.stem) and rego.name.endswith("_test.rego") for p in packs):
+                continue
+            owner = next((i.path for i in loaded if i.path.parent == folder
+                          and rego.stem.removesuffix("_test") == rego_literal.identifier(i.pack.pack.name)), None)
+            hint = f" (named after the Rego package; rename it {owner.stem}_test.rego)" if owner is not None else ""
+            names = " or ".join(f"{p.stem}*_test.rego" for p in packs[:3])
+            out.append(Diagnostic(str(rego), 1, 1, "warning", "not included in any bundle: a Rego file beside a pack "
+                                  f"is compiled with it only when named after the pack file ({names})" + hint))
+    return out
 
 
 def lint_attestations(loaded: LoadedPack) -> list[dict[str, str]]:

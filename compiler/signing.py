@@ -28,7 +28,7 @@ from typing import Any
 from .diagnostics import Diagnostic, PackError
 from .toolchain import find_tool
 
-__all__ = ["DEFAULT_KEY_ID", "SIGNATURES", "Signature", "key_algorithm", "sign_bundle",
+__all__ = ["DEFAULT_KEY_ID", "SIGNATURES", "Signature", "key_algorithm", "manifest_record", "sign_bundle",
            "signature_claims", "verification_config"]
 
 SIGNATURES = ".signatures.json"
@@ -144,3 +144,16 @@ def verification_config(public_key_path: str | Path, *, key_id: str = DEFAULT_KE
     algorithm = key_algorithm(path, private=False)
     pem = path.read_text(encoding="ascii").strip() + "\n"
     return {"keys": {key_id: {"algorithm": algorithm, "key": pem}}, "signing": {"keyid": key_id}}
+
+
+def manifest_record(*, approved_by: str | None = None, ticket: str | None = None,
+                    key_id: str | None = None) -> dict[str, Any]:
+    """The record a governed build puts in its manifest's metadata (which the signature covers):
+    `approval` (who approved it, under which ticket) and `signing` (the key id)."""
+    record: dict[str, Any] = {}
+    approval = {k: v for k, v in (("approved_by", approved_by), ("ticket", ticket)) if v}
+    if approval:
+        record["approval"] = approval
+    if key_id:
+        record["signing"] = {"key_id": key_id}
+    return record
