@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from packgate.compiler.signing import DEFAULT_KEY_ID
 from packgate.runtime.audit import DEFAULT_AUDIT_DB
 from packgate.runtime.process import (
     GatewayOptions,
@@ -18,8 +19,6 @@ from packgate.runtime.process import (
     run_gateway,
     run_workers,
 )
-
-from packgate.compiler.signing import DEFAULT_KEY_ID
 
 from .errors import fail, fail_diagnostics
 

@@ -152,7 +152,7 @@ class EmbeddedOpa:
                 seen = self.bundle_error_count
                 wait_healthy(self.url, timeout=timeout, bundles=True, proc=self.proc,
                              stderr_tail=self.stderr_tail,
-                             refused=lambda: self._refusal(seen))
+                             refused=lambda seen=seen: self._refusal(seen))
                 self._healthy = True
                 return self
             except OpaError:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from .conftest import SEED, packgate
-from .test_lint import SEED_TEXT, lint, line_of, replace
+from .test_lint import SEED_TEXT, line_of, lint, replace
 
 TESTS_SECTION = """
 tests:
@@ -52,7 +52,7 @@ def test_roles_used_consistently_are_not_reported(write_pack):
 
 def test_a_typo_d_key_names_its_full_path_and_the_key_meant(write_pack):
     text = replace("  audit-logger: {}", "  audit-logger:\n    retention_dys: 30")
-    code, diags, stderr = lint(write_pack(text))
+    code, diags, _ = lint(write_pack(text))
     assert code == 1
     [d] = [d for d in diags if "retention_dys" in d["msg"]]
     assert d["msg"] == ("unknown key 'retention_dys' at policy.audit-logger.retention_dys; "
@@ -89,7 +89,7 @@ def test_a_public_host_claiming_local_processing_is_an_error(write_pack, desc, u
 def test_local_names_are_local_and_an_attestation_is_recorded_in_the_manifest(write_pack, tmp_path):
     internal = replace("base_url: http://localhost:11434", "base_url: https://llm.hospital.internal")
     code, diags, stderr = lint(write_pack(internal))
-    assert not [d for d in diags if "base_url" in d["msg"] or "hostname" in d["msg"]], stderr
+    assert code == 2 and not [d for d in diags if "base_url" in d["msg"] or "hostname" in d["msg"]], stderr
     attested = replace("base_url: http://localhost:11434", "base_url: https://api.openai.com/v1").replace(
         "        local_only_processing: true\n",
         "        local_only_processing: true\n        local_processing_attestation:\n"
@@ -114,7 +114,7 @@ def test_a_rego_file_beside_a_pack_that_no_bundle_includes_is_reported(tmp_path)
     (folder / "route_extra_test.rego").write_text("package packgate.packs.behavioral_health_review_route_test\n")
     by_package = folder / "behavioral_health_review_route_test.rego"
     by_package.write_text("package packgate.packs.behavioral_health_review_route_test\n")
-    code, diags, stderr = lint(pack)
+    code, diags, _ = lint(pack)
     assert code == 2
     [stray] = [d for d in diags if "not included in any bundle" in d["msg"]]
     assert stray["file"] == str(by_package) and stray["sev"] == "warning"

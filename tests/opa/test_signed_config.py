@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 
 from packgate.runtime.opa.bundle_server import BundleServer
-
 from tests.harness import OPA_BIN, ROOT, SEED_PACK, free_port, key_pair, run_cli
 
 
@@ -21,7 +20,7 @@ def operator_config(public_pem: str) -> str:
     out, in_keys = [], False
     for line in (ROOT / "opa" / "config.yaml").read_text().splitlines():
         in_keys = (in_keys or line.startswith("# keys:")) and bool(line.strip())  # to the blank line
-        if line.startswith("    # signing:") or line.startswith("    #   keyid:"):
+        if line.startswith(("    # signing:", "    #   keyid:")):
             out.append(line.replace("# ", "", 1).replace("gov-2026", "ci"))
         elif in_keys and line.startswith("#"):
             if "-----" in line or line.startswith("#       ("):

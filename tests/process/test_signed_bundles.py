@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from packgate.cli import ExitCode
-
 from tests.harness import PACKGATE, ROOT, GatewayProc, key_pair, run_cli
 
 CLINICIAN = {"X-User-ID": "dr-okafor", "X-User-Role": "clinician", "X-Tool": "summarize"}
@@ -97,7 +96,7 @@ def test_a_signed_bundle_serves_and_a_changed_byte_is_refused_at_reload(local_pa
 
 def start_fails(*args: str) -> subprocess.CompletedProcess:
     proc = subprocess.run([*PACKGATE, "gateway", "run", "--port", "0", "--no-watch", *args], capture_output=True,
-                          text=True, timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                          text=True, timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     assert proc.returncode == ExitCode.FAILURE, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "listening on" not in proc.stdout
     return proc
