@@ -157,17 +157,26 @@ def lint_despite_schema(error: SchemaError) -> list[Diagnostic]:
 
 
 def _remove(doc: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """Delete the deepest part of `loc` that exists in `doc`; the path deleted, or None."""
+    """Delete the deepest mapping key along `loc` that exists in `doc`; the path deleted, or None.
+
+    A bad list item takes its whole list with it: deleting the item alone would shift the positions
+    (from the source map) of the items after it.
+    """
     node, path = doc, []
     for part in loc:
         if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) \
                 and 0 <= part < len(node):
             path.append(part)
-            parent, node = node, node[part]
+            node = node[part]
         else:
             break
+    while path and isinstance(path[-1], int):
+        path.pop()
     if not path:
         return None
+    parent = doc
+    for part in path[:-1]:
+        parent = parent[part]
     del parent[path[-1]]
     return tuple(path)
 
