@@ -19,10 +19,10 @@ from typing import Any, Sequence
 
 import jinja2
 
-from . import codes, rego_literal, review, testgen
+from . import codes, rego_literal, review, signing, testgen
 from .diagnostics import Diagnostic, PackError
-from .lint import lint
-from .loader import LoadedPack, load_pack
+from .lint import lint, lint_attestations, lint_despite_schema, lint_rego_files
+from .loader import LoadedPack, SchemaError, load_pack
 from .toolchain import REPO_ROOT
 
 LIBRARY_DIR = REPO_ROOT / "rego"
@@ -48,6 +48,9 @@ POLICY_TEMPLATES = {
     "crisis-detection": "crisis_detection.rego.j2",
     "prompt-guard": "prompt_guard.rego.j2",
 }
+
+
+_NOT_POLICY = {"data_policy": {"local_processing_attestation"}}  # in the manifest, not in Rego
 
 
 @dataclass
@@ -90,7 +93,8 @@ def compile_pack(loaded: LoadedPack, prompts: testgen.PromptInputs | None = None
         "has": lambda name: name in chain,
         "chain": chain,
         "pack_info": {"name": pack.pack.name, "version": pack.pack.version, "enabled": pack.pack.enabled},
-        "targets": [t.model_dump(mode="json", exclude_none=True) for t in pack.providers.targets],
+        "targets": [t.model_dump(mode="json", exclude_none=True, exclude=_NOT_POLICY)
+                    for t in pack.providers.targets],
         "codes_of": codes.codes_of,
     }
     files = {f"{base}/main.rego": _render("main.rego.j2", context)}
@@ -128,8 +132,12 @@ def library_files() -> dict[str, str]:
     return files
 
 
-def assemble(built: Sequence[BuiltPack]) -> dict[str, str]:
-    """All bundle files including `.manifest`, whose revision hashes everything else."""
+def assemble(built: Sequence[BuiltPack], record: dict[str, Any] | None = None) -> dict[str, str]:
+    """All bundle files including `.manifest`, whose revision hashes everything else.
+
+    `record` (approval, signer: see `manifest_record`) goes into the manifest's metadata only, so
+    the same packs give the same revision whoever approved or signed them.
+    """
     files: dict[str, str] = {}
     for item in built:
         files.update(item.files)
@@ -142,10 +150,18 @@ def assemble(built: Sequence[BuiltPack]) -> dict[str, str]:
         "revision": digest.hexdigest(),
         "roots": sorted([p for b in built for p in (b.data_path, f"{b.data_path}_test")] + ["packgate/lib", "system/log"]),
         "rego_version": 1,
-        "metadata": {"packs": {b.name: {"version": b.version, "package": b.package} for b in built}},
+        "metadata": {"packs": {b.name: _pack_record(b) for b in built}, **(record or {})},
     }
     files[".manifest"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files
+
+
+def _pack_record(b: BuiltPack) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": b.version, "package": b.package, "source_sha256": b.loaded.sha256}
+    attested = lint_attestations(b.loaded)
+    if attested:
+        entry["attestations"] = attested
+    return entry
 
 
 def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[Diagnostic]]:
@@ -154,11 +170,16 @@ def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[D
     for path in pack_paths:
         try:
             item = load_pack(path)
+        except SchemaError as exc:  # the file parsed: its semantic problems are reported in the same run
+            diags.extend(exc.diagnostics)
+            diags.extend(lint_despite_schema(exc))
+            continue
         except PackError as exc:
             diags.extend(exc.diagnostics)
             continue
         diags.extend(lint(item))
         loaded.append(item)
+    diags.extend(lint_rego_files(loaded))
     names: dict[str, LoadedPack] = {}
     for item in loaded:
         if item.pack.pack.name in names:
@@ -171,15 +192,28 @@ def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[D
 
 
 def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False,
-                 prompts: testgen.PromptInputs | None = None) -> BuildResult:
-    """Load, lint, render and write one bundle for all packs. Raises PackError on any error."""
+                 prompts: testgen.PromptInputs | None = None,
+                 signing_key: str | Path | None = None, key_id: str = signing.DEFAULT_KEY_ID,
+                 approved_by: str | None = None, ticket: str | None = None) -> BuildResult:
+    """Load, lint, render and write one bundle for all packs. Raises PackError on any error.
+
+    With `signing_key`, the bundle is signed (`.signatures.json`, see `signing.sign_bundle`) and the
+    manifest names the key id; `approved_by` and `ticket` are recorded in the manifest's metadata.
+    """
+    if signing_key is not None:
+        signing.key_algorithm(signing_key, private=True)  # a bad key stops before anything is written
     loaded, diags = load_all(pack_paths)
     if not loaded:
         raise PackError([Diagnostic("<args>", 1, 1, "error", "no pack given")])
     built = [compile_pack(item, prompts) for item in loaded]
-    files = assemble(built)
+    record = signing.manifest_record(approved_by=approved_by, ticket=ticket,
+                                     key_id=key_id if signing_key is not None else None)
+    files = assemble(built, record)
     out = Path(out_dir)
-    write_tree(out, files)
+    if signing_key is None:
+        write_tree(out, files)
+    else:
+        files[signing.SIGNATURES] = write_signed(out, files, signing_key, key_id)
     revision = json.loads(files[".manifest"])["revision"]
     tar_path = write_tar(out.parent / f"{out.name}.tar.gz", files) if tar else None
     return BuildResult(out, revision, built, diags, tar_path)
@@ -195,6 +229,22 @@ def write_tree(out: Path, files: dict[str, str]) -> None:
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+def write_signed(out: Path, files: dict[str, str], key: str | Path, key_id: str) -> str:
+    """Write and sign the bundle beside `out`, then swap it in: a gateway watching `out` never sees
+    it unsigned. Returns the `.signatures.json` text."""
+    staging = out.with_name(f".{out.name}.signing")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        write_tree(staging, files)
+        signed = signing.sign_bundle(staging, key, key_id=key_id).path.read_text(encoding="utf-8")
+        write_tree(out, {})  # removes the old bundle (and refuses to remove anything else)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    staging.rename(out)
+    return signed
 
 
 def write_tar(path: Path, files: dict[str, str]) -> Path:

@@ -46,7 +46,18 @@ def parse_since(text: str) -> str:
 
 
 def _reasons_text(event: dict[str, Any]) -> str:
-    """`policy:code(param)`: the param names the header, tool or field a reason is about (missing_header(X-User-ID))."""
+    """`policy:code(param)`: the param names the header, tool or field a reason is about (missing_header(X-User-ID)).
+
+    A bundle_activated / bundle_rejected event shows what went live, or why not.
+    """
+    bundle = event.get("bundle")
+    if isinstance(bundle, dict):
+        facts = [f"{k} {bundle[k]}" for k in ("trigger", "signer", "approved_by", "ticket") if bundle.get(k)]
+        revision = bundle.get("revision")
+        if isinstance(revision, str):
+            facts.insert(1, f"revision {revision[:12]}")
+        facts += [str(e) for e in (bundle.get("errors") or [])[:1]]
+        return "; ".join(facts)
     return ", ".join(f"{r.get('policy')}:{r.get('code')}" + (f"({r['param']})" if r.get("param") else "")
                      for r in event.get("reasons") or [])
 

@@ -108,10 +108,11 @@ def test_no_client_string_at_rest(tmp_path: Path) -> None:
                 forms = {value.encode(), json.dumps(value)[1:-1].encode(), value.replace(" ", "%20").encode()}
                 hits += [(name, value) for f in forms if f in blob]
     assert hits == []
-    # positive control: one event per request, and the planted values are there as keyed hashes
+    # positive control: one event per request (beside the bundle activation at start), and the planted
+    # values are there as keyed hashes
     conn = sqlite3.connect(db)
     try:
-        bodies = [json.loads(r[0]) for r in conn.execute("SELECT body FROM events")]
+        bodies = [json.loads(r[0]) for r in conn.execute("SELECT body FROM events WHERE verdict NOT LIKE 'bundle_%'")]
     finally:
         conn.close()
     assert len(bodies) == len(statuses)

@@ -8,11 +8,13 @@
 - `stack`: the shared test packs and the gateway in a thread (`GatewayServer`) or in-process
   (`InProcessGateway`); `fixtures` (a pytest plugin, loaded by tests/conftest.py) builds them once
 - `cli`: `run_cli`, the CLI in-process through typer's CliRunner
+- `keys`: `key_pair`, a bundle-signing key pair made for one test
 
 `bench/` imports it too (ports, OPA, the serve module); nothing here is collected as tests.
 """
 
 from .cli import CliResult, run_cli
+from .keys import key_pair
 from .net import ROOT, free_port, wait_http
 from .opa import OPA_BIN, OpaProcess, start_opa
 from .process import PACKGATE, GatewayProc, Output, gone
@@ -26,5 +28,5 @@ from .standin import forwarded_ids, is_serving, start_standin
 __all__ = [
     "AuditView", "CLINICIAN", "JWT_SECRET", "OPA_BIN", "PACKGATE", "PACKS_DIR", "PACK_FILES", "ROOT", "SEED_PACK", "CliResult",
     "GatewayProc", "GatewayServer", "InProcessGateway", "OpaProcess", "Output", "forwarded_ids", "free_port",
-    "gateway_app", "gateway_env", "gone", "is_serving", "run_cli", "start_opa", "start_standin", "wait_http",
+    "gateway_app", "gateway_env", "gone", "is_serving", "key_pair", "run_cli", "start_opa", "start_standin", "wait_http",
 ]
