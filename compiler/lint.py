@@ -120,11 +120,15 @@ def _role_mentions(pack) -> list[tuple[str, str, tuple[Any, ...], bool]]:
             out += [(r, "allowed_phi_roles", ("policy", "rbac", "minimum_necessary", "allowed_phi_roles", i), False)
                     for i, r in enumerate(rbac.minimum_necessary.allowed_phi_roles)]
     for i, test in enumerate(pack.tests):
-        identity, headers = test.input.get("identity"), test.input.get("headers")
+        given = test.input or {}  # an OPA input spelled out, or a prompt-level test's own headers
+        identity, headers = given.get("identity"), given.get("headers")
         if isinstance(identity, dict) and isinstance(identity.get("role"), str):
             out.append((identity["role"], "tests", ("tests", i, "input", "identity", "role"), False))
+        where = ("tests", i, "input", "headers") if test.input is not None else ("tests", i, "headers")
+        if test.input is None:
+            headers = test.headers
         if isinstance(headers, dict):
-            out += [(v, "tests", ("tests", i, "input", "headers", k), False)
+            out += [(v, "tests", (*where, k), False)
                     for k, v in headers.items() if str(k).lower() == "x-user-role" and isinstance(v, str)]
     return out
 

@@ -22,6 +22,16 @@ tests:
       allow: true
 """
 
+PROMPT_TEST_SECTION = """
+tests:
+  - name: a clinician summarises a note
+    headers: {X-User-ID: c-1, X-User-Role: clinicain, X-Tool: summarize}
+    request:
+      messages: [{role: user, content: "Summarise: the patient slept well."}]
+    expect:
+      allow: true
+"""
+
 ROLE_TYPOS = [
     # (place, pack text, the typo'd line's needle)
     ("roles", replace("    roles:\n      clinician:", "    roles:\n      clinicain:"), "      clinicain:"),
@@ -30,6 +40,7 @@ ROLE_TYPOS = [
      "- clinicain"),
     ("tests", SEED_TEXT + TESTS_SECTION.replace("{user_id: c-1, role: clinician}", "{user_id: c-1, role: clinicain}"),
      "role: clinicain}"),
+    ("prompt-level tests", SEED_TEXT + PROMPT_TEST_SECTION, "X-User-Role: clinicain"),
 ]
 
 
@@ -40,7 +51,7 @@ def test_a_typo_d_role_is_an_error_with_a_suggestion(write_pack, place, text, ne
     assert code == 1, stderr
     typo = [d for d in diags if "'clinicain'" in d["msg"] and d["sev"] == "error"]
     assert len(typo) == 1, stderr
-    assert "did you mean 'clinician'?" in typo[0]["msg"] and place in typo[0]["msg"]
+    assert "did you mean 'clinician'?" in typo[0]["msg"] and place.split()[-1] in typo[0]["msg"]
     assert int(typo[0]["line"]) == line_of(text, needle)
 
 
