@@ -127,6 +127,14 @@ _EPONYMS = frozenset(
     "sjogren meniere behcet barre guillain bechterew kussmaul graefe gruneisen hunner lowenstein muller "
     "schonlein henoch durer gaucher dejerine roussy tourette tietze loffler kohler gorlin".split()
 )
+# What follows an eponym ("Hashimoto thyroiditis", "Graves disease", "Apgar score"): a surname from a
+# name list before one of these, or before a clinical word ending (`_DRUG_STEM`), names a condition.
+_EPONYM_HEADS = frozenset(
+    """disease diseases syndrome syndromes sign signs phenomenon palsy test tests maneuver manoeuvre reflex
+    criteria score scale classification fracture lesion lesions procedure node nodes tumor tumour type
+    pattern law curve triad operation repair method formula equation index stage staging ulcer anomaly
+    disorder deformity contracture neuralgia sarcoma lymphoma cell cells body bodies""".split()
+)
 _SPEAKER_GAP = re.compile(r"[ \t]*:[ \t]*[\"\u201c]?[A-Z]")
 _PLACE_HEADS = frozenset("university city town village province republic kingdom municipality".split())
 _SAY_CUES = frozenset("says said asked told me kid hi dear".split())
@@ -269,6 +277,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         return None
 
     english = lex.english
+    foreign = lex.foreign
+    lower_first, lower_last = lex.lower_first, lex.lower_last
 
     def unknown(j: int) -> bool:
         """A capitalised word that no dictionary, census or gazetteer list knows and that is no acronym."""
@@ -283,6 +293,13 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             and (wd[1:].islower() or wd.isupper() or wd.startswith(("Mc", "Mac")))
             and not (ends[j] < len(text) and text[ends[j]].isdigit())
         )
+
+    def eponym_next(j: int) -> bool:
+        """Is token j an eponym ("Hashimoto thyroiditis", "Crohn's disease")? By the word after it."""
+        if j + 1 >= n or not _SPACE_GAP.match(gap(j + 1)):
+            return False
+        nxt = lows[j + 1]
+        return nxt in _EPONYM_HEADS or bool(_DRUG_STEM.search(nxt))
 
     def span(j0: int, j1: int) -> tuple[int, int]:
         s, e = starts[j0], ends[j1]
@@ -312,7 +329,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return k - i
 
-    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any or not w.isascii()]:
+    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any or not w.isascii()
+              or lows[j] in lower_first]:
         w = lows[i]
         if i <= consumed_until:
             continue
@@ -363,6 +381,15 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     yield from list_items(j1)
                     continue
         if not cap(i):
+            # "olga krylova", "aksel kristensen": a lower-case given name then a lower-case surname, both
+            # on a name list and neither a dictionary word (a note writes drugs and findings in lower case,
+            # and no name list holds them)
+            if (i + 1 < n and w in lower_first and _SPACE_GAP.match(gap(i + 1))
+                    and lows[i + 1] in lower_last and not cap(i + 1)):
+                j1 = extend(i + 1, allow_lower=True)
+                s, e = span(i, j1)
+                yield ("NAME", s, e, 0.5, "name-lower")
+                consumed_until = j1
             continue
         # "Mark Lopez", "Jack Deleon": a first name that is also a word, then a surname that is not
         if (w in COMMON and w in lex.first_any and w not in _NEVER and not words[i].isupper() and i + 1 < n
@@ -560,6 +587,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     # recall first, where a drug brand or an eponym is unlikely:
                     # a word in another alphabet's spelling (Šušulić, Ásgeirsdóttir), not a known eponym
                     or (not words[i].isascii() and lows[i] not in _EPONYMS)
+                    # a given name or surname of another country (Faker's locales), mid-sentence
+                    or (lows[i] in foreign and not sentence_start(i) and not eponym_next(i))
                     # a speaker at a line's start ("Halldór: What a wife.")
                     or ((i == 0 or "\n" in gap(i)) and _SPEAKER_GAP.match(text, ends[i]) is not None)
                     # in a list with a census name ("Monjeau, Graves and Reed")

@@ -1,0 +1,52 @@
+"""Names the US Census lists lack: Faker's locale name lists, with the drug and eponym guards (issue 9)."""
+
+from __future__ import annotations
+
+import bz2
+import importlib.resources
+import pickle
+
+import pytest
+
+from packgate.runtime.redaction import Engine, lexicons
+from packgate.runtime.redaction.wordlists import NAME_LIST_DRUGS
+
+ENGINE = Engine(hipaa=True)
+
+
+def names(text: str) -> list[str]:
+    return [text[f.start:f.end] for f in ENGINE.scan(text) if f.category == "NAME"]
+
+
+@pytest.mark.parametrize("text,value", [
+    ("The chart was reviewed with Kastner before discharge.", "Kastner"),   # a German surname
+    ("Follow-up call placed to Mette this morning.", "Mette"),               # a Danish given name
+    ("The caller, Natasja, asked about the results.", "Natasja"),
+    ("Seen in clinic; ingrid johansson phoned for refills.", "ingrid johansson"),  # lower case, both on name lists
+])
+def test_foreign_names_are_found(text, value):
+    assert value in names(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Hashimoto thyroiditis, on levothyroxine.",          # an eponym: a surname before a clinical word
+    "History of Hashimoto thyroiditis noted on the problem list.",
+    "Findings consistent with Kikuchi disease per pathology.",
+    "Continue Flovent 110 mcg twice daily.",             # a drug brand that Faker lists as a name
+    "Plan: metformin glipizide titration, recheck a1c.",  # lower-case drugs are on no name list
+])
+def test_eponyms_and_drugs_stay(text):
+    assert names(text) == []
+
+
+def test_name_list_drugs_is_derived_from_the_drug_dictionary():
+    """NAME_LIST_DRUGS is exactly the foreign names that the drug dictionary lists as a one-word drug
+    (and no dictionary word): regenerate it from drug-named-entity-recognition when this fails."""
+    pkg = importlib.resources.files("drug_named_entity_recognition")
+    with bz2.open(pkg.joinpath("drug_ner_dictionary.pkl.bz2"), "rb") as fh:
+        drugs = {k for k in pickle.load(fh)["drug_variant_to_canonical"] if " " not in k}
+    lex = lexicons.load()
+    raw = lexicons._foreign_names() | NAME_LIST_DRUGS  # the list before the drug names are dropped
+    expected = {w for w in raw & drugs if w not in lex.english}
+    assert NAME_LIST_DRUGS == expected
+    assert not lex.foreign & NAME_LIST_DRUGS
