@@ -270,11 +270,8 @@ class Engine:
         found = self._scan_folded(folded)
         if offsets.identity:
             return found
-        out = []
-        for f in found:
-            s, e = offsets.span(f.start, f.end)
-            out.append(Finding(f.policy, f.category, s, e, f.confidence, f.detector))
-        return out
+        span = offsets.span
+        return [Finding(f.policy, f.category, *span(f.start, f.end), f.confidence, f.detector) for f in found]
 
     def scan_many(self, texts: Sequence[str]) -> list[list[Finding]]:
         """Findings per text, scanning the texts as one: a value split across two messages or two

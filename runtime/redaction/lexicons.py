@@ -51,8 +51,10 @@ class Lexicons:
     lower_last: frozenset[str] = frozenset()
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """Lower-case and strip accents ("José" -> "jose") so the ASCII census lists match."""
+    """Lower-case and strip accents ("José" -> "jose") so the ASCII census lists match (cached: a
+    note repeats its words, and an adversary repeats one accented word a hundred thousand times)."""
     word = word.lower()
     if word.isascii():
         return word
