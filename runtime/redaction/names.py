@@ -276,7 +276,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return None
 
-    english = lex.english
+    english = lex.english_common  # for capitalised words: a rare word on a name list reads as a name
     foreign = lex.foreign
     lower_first, lower_last = lex.lower_first, lex.lower_last
 

@@ -1,4 +1,5 @@
-"""Names the US Census lists lack: Faker's locale name lists, with the drug and eponym guards (issue 9)."""
+"""Names the US Census lists lack (Faker's locale name lists), names a 1934 dictionary also lists as a
+rare word (wordfreq), and the drug and eponym guards (issue 9)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ def names(text: str) -> list[str]:
     ("The chart was reviewed with Kastner before discharge.", "Kastner"),   # a German surname
     ("Follow-up call placed to Mette this morning.", "Mette"),               # a Danish given name
     ("The caller, Natasja, asked about the results.", "Natasja"),
-    ("Seen in clinic; ingrid johansson phoned for refills.", "ingrid johansson"),  # lower case, both on name lists
+    ("Seen in clinic; ingrid johansson phoned for refills.", "ingrid johansson"),
+    ('"We will see," says Becker.', "Becker"),                               # Webster's lists "becker"
+    ("Tilly Nicholson lives in town.", "Tilly Nicholson"),  # lower case, both on name lists
 ])
 def test_foreign_names_are_found(text, value):
     assert value in names(text)
@@ -34,6 +37,7 @@ def test_foreign_names_are_found(text, value):
     "Findings consistent with Kikuchi disease per pathology.",
     "Continue Flovent 110 mcg twice daily.",             # a drug brand that Faker lists as a name
     "Plan: metformin glipizide titration, recheck a1c.",  # lower-case drugs are on no name list
+    "Unable to belch after the meal; patient is lucid.",  # rare words on a name list, in lower case
 ])
 def test_eponyms_and_drugs_stay(text):
     assert names(text) == []
