@@ -45,8 +45,8 @@ class Lexicons:
     max_town_tokens: int = 1
     english: frozenset[str] = frozenset()  # lower-case entries of Webster's 2nd (common nouns, not names)
     foreign: frozenset[str] = frozenset()  # first and last names of Faker's 80+ locales, Latin script, folded
-    # `english` less its rare words that a name list also holds ("becker", "tilly": zipf < 3.5 in
-    # wordfreq): for capitalised words, where the name is the likelier reading
+    # `english` less its rare words that a name list also holds ("becker", "tilly": not among wordfreq's
+    # 15,000 most frequent English words): for capitalised words, where the name is the likelier reading
     english_common: frozenset[str] = frozenset()
     # a lower-case pair "olga krylova" is a name when the first word is on a given-name list and the
     # second on a surname list, neither a dictionary word nor a common word
@@ -126,14 +126,14 @@ def _foreign_names() -> frozenset[str]:
     return frozenset(w for w in out if w.isascii() and len(w) > 2) - COMMON - NAME_LIST_DRUGS
 
 
-RARE_ZIPF = 3.5  # wordfreq's Zipf scale: 3.5 is about 3 uses per million words
+FREQUENT_RANK = 15000  # wordfreq's English list: rank 15,000 is about Zipf 3.5 (3 uses per million words)
 
 
 def _rare_name_words(english: frozenset[str], names: frozenset[str]) -> frozenset[str]:
-    """Dictionary words on a name list that English text rarely uses (wordfreq's frequencies)."""
-    from wordfreq import zipf_frequency  # imported here: only the engine's first build pays
+    """Dictionary words on a name list that English text rarely uses (not in wordfreq's most frequent)."""
+    from wordfreq import top_n_list  # imported here: only the engine's first build pays
 
-    return frozenset(w for w in english & names if zipf_frequency(w, "en") < RARE_ZIPF)
+    return (english & names) - frozenset(top_n_list("en", FREQUENT_RANK))
 
 
 @functools.lru_cache(maxsize=1)
