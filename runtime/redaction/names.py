@@ -139,6 +139,8 @@ _SPEAKER_GAP = re.compile(r"[ \t]*:[ \t]*[\"\u201c]?[A-Z]")
 _PLACE_HEADS = frozenset("university city town village province republic kingdom municipality".split())
 _SAY_CUES = frozenset("says said asked told me kid hi dear".split())
 _PERSON_VERBS_MORE = frozenset("began begins spent had just speak speaks sings sang".split())
+# After a name alone at a sentence start: verbs only a person is the subject of ("is" is not one).
+_SUBJECT_PERSON_VERBS = (_PERSON_VERBS | _PERSON_VERBS_MORE | SUBJECT_VERBS) - {"is", "has", "was", "will", "would"}
 _UNKNOWN_CUES = frozenset("in at from near visiting outside born lives resides".split())
 _ABBREV_TITLES = frozenset("mr mrs ms mx dr prof rev sr np pa rn".split())
 _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
@@ -518,8 +520,11 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if j1 > i:
                 conf = 0.9
             elif sentence_start(i):
-                if fw not in first_common:
-                    continue  # "Card on file": a rare census name alone at a sentence start is a word
+                # "Card on file": a rare census name alone at a sentence start is a word, unless a
+                # person's verb follows ("Verda lives nearby", "Thaddeus had given notice")
+                if fw not in first_common and not (
+                        i + 1 < n and _SPACE_GAP.match(gap(i + 1)) and lows[i + 1] in _SUBJECT_PERSON_VERBS):
+                    continue
                 conf = 0.7
             else:
                 conf = 0.75
