@@ -5,7 +5,8 @@ NLTK's averaged-perceptron tagger, whose weights NLTK downloads from its own dat
 (no PyPI or Debian package ships them, and this machine reaches only package registries). The one shim:
 Philter's `_get_pos` is given the same Penn Treebank tags from spaCy's small English model (the one the
 Presidio row uses), over Philter's own tokens. Everything else, its shipped `philter_delta.toml` filter
-chain and word lists, runs as released; its notes and word lists are not read here.
+chain and word lists, runs as released; its notes and word lists are not read here. Philter is a
+safe-list filter: what it redacts is every word its filters did not mark safe, so that is what is scored.
 """
 
 from __future__ import annotations
@@ -55,7 +56,21 @@ def predictor() -> Callable[[str], list[tuple[int, int, str]]]:
     filters = philter_lite.load_filters(str(config))
 
     def predict(text: str) -> list[tuple[int, int, str]]:
-        _inc, _exc, tracker = philter_lite.detect_phi(text, patterns=filters)
-        return [(p.start, p.stop, PHILTER_MAP.get(p.phi_type, "OTHER_ID")) for p in tracker.phi]
+        # Philter redacts whatever its safe filters did not keep (its `asterisk` output): each run of
+        # starred characters is one prediction, labelled by the PHI filter that matched it, if any
+        include, _exclude, tracker = philter_lite.detect_phi(text, patterns=filters)
+        starred = philter_lite.transform_text_asterisk(text, include)
+        labels = {i: PHILTER_MAP.get(p.phi_type, "OTHER_ID") for p in tracker.phi for i in range(p.start, p.stop)}
+        out, i, n = [], 0, len(text)
+        while i < n:
+            if starred[i] == "*" and text[i] != "*":
+                j = i
+                while j < n and starred[j] == "*" and text[j] != "*":
+                    j += 1
+                out.append((i, j, labels.get(i, "OTHER_ID")))
+                i = j
+            else:
+                i += 1
+        return out
 
     return predict
