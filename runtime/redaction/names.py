@@ -103,6 +103,8 @@ _FUNCTION = frozenset(
     "will may can should would could might must did does do said says also just still then now here there "
     "very well ill had has have is was were are be been being not no yes so as at by in on up out".split()
 )
+# Lower-case particles inside a surname: between two capitalised name words they are part of the name.
+_PARTICLES = frozenset("van von de der den ten ter da di del della du le la dos das bin ibn al el".split())
 _CONNECT = frozenset("de del la las los of on upon el san santa st".split())
 _SENTENCE_END = frozenset(".!?:;\n•*-#>|")
 # Endings of English nouns, adjectives and adverbs that given names rarely have: after "daughter", an
@@ -212,6 +214,15 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             g = gap(k)
             if not (_SPACE_GAP.match(g) or (len(words[k - 1]) == 1 and _INITIAL_GAP.match(g))
                     or (cap(k) and _NICK_GAP.match(g))):
+                break
+            if not cap(k) and lows[k] in _PARTICLES:  # "Maika van de Noort", "Ludwig van Beethoven"
+                p = k
+                while p < n and p - k < 3 and lows[p] in _PARTICLES and not cap(p) and _SPACE_GAP.match(gap(p)):
+                    p += 1
+                if p < n and p > k and cap(p) and _SPACE_GAP.match(gap(p)) and namey(p):
+                    end = p
+                    k = p + 1
+                    continue
                 break
             if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER):
                 break

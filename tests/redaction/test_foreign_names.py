@@ -26,7 +26,9 @@ def names(text: str) -> list[str]:
     ("Seen in clinic; ingrid johansson phoned for refills.", "ingrid johansson"),
     ('"We will see," says Becker.', "Becker"),                               # Webster's lists "becker"
     ("Tilly Nicholson lives in town.", "Tilly Nicholson"),
-    ("Thaddeus had given notice before the visit.", "Thaddeus"),              # a rare census name + a verb  # lower case, both on name lists
+    ("Thaddeus had given notice before the visit.", "Thaddeus"),              # a rare census name + a verb
+    ("Seen by Dr. Ludwig van Beethoven today.", "Ludwig van Beethoven"),      # particles inside a name
+    ("Mrs. Ana de la Cruz called.", "Ana de la Cruz"),  # lower case, both on name lists
 ])
 def test_foreign_names_are_found(text, value):
     assert value in names(text)
@@ -42,6 +44,19 @@ def test_foreign_names_are_found(text, value):
     "Card had expired; a new one was requested.",          # a word, then a verb a person could do too
 ])
 def test_eponyms_and_drugs_stay(text):
+    assert names(text) == []
+
+
+def test_a_rare_dictionary_word_that_is_a_city_is_not_english():
+    # Webster's lists "hernani" (a fabric); geonames lists Hernani, a town of 20,000 in Spain
+    text = "I am in Hernani this week."
+    assert [text[f.start:f.end] for f in ENGINE.scan(text)] == ["Hernani"]
+
+
+@pytest.mark.parametrize("text", [
+    "Noted de novo lesion on imaging.",   # a particle with no capitalised name around it
+])
+def test_particles_alone_stay(text):
     assert names(text) == []
 
 
