@@ -109,10 +109,10 @@ def _english() -> frozenset[str]:
 _NAME_ATTRS = ("first_name", "last_name", "first_romanized", "last_romanized")
 
 
-def _foreign_names() -> frozenset[str]:
+def locale_names() -> frozenset[str]:
     """Given names and surnames of every Faker locale (86, ~50,000 names in Latin script): names the US
-    Census lists lack ("Katrine", "Kastner", "Ahtisaari" where Faker has them). Names that are also a
-    drug brand in `drug-named-entity-recognition`'s dictionary are dropped (`wordlists.NAME_LIST_DRUGS`)."""
+    Census lists lack ("Katrine", "Kastner"). `load()` drops those that are also a drug name in
+    `drug-named-entity-recognition`'s dictionary (`wordlists.NAME_LIST_DRUGS`)."""
     import pkgutil
 
     import faker.providers.person as person  # imported here: only the engine's first build pays
@@ -123,7 +123,7 @@ def _foreign_names() -> frozenset[str]:
         for attr, value in vars(provider).items() if provider is not None else ():
             if attr.startswith(_NAME_ATTRS) and isinstance(value, (tuple, list, dict)):
                 out.update(fold(v) for v in value if isinstance(v, str) and TOKEN.fullmatch(v))
-    return frozenset(w for w in out if w.isascii() and len(w) > 2) - COMMON - NAME_LIST_DRUGS
+    return frozenset(w for w in out if w.isascii() and len(w) > 2) - COMMON
 
 
 FREQUENT_RANK = 15000  # wordfreq's English list: rank 15,000 is about Zipf 3.5 (3 uses per million words)
@@ -163,7 +163,7 @@ def load() -> Lexicons:
     first_common = frozenset(
         _census("dist.male.first", FIRST_COMMON_LIMIT) + _census("dist.female.first", FIRST_COMMON_LIMIT)
     ) & first
-    english, foreign = _english(), _foreign_names()
+    english, foreign = _english(), locale_names() - NAME_LIST_DRUGS
     first_any = frozenset(_census("dist.male.first") + _census("dist.female.first"))
     return Lexicons(
         foreign=foreign,

@@ -96,7 +96,7 @@ class _Pieces:
 
 
 @lru_cache(maxsize=4096)
-def _fold_cluster(cluster: str) -> str:
+def fold_cluster(cluster: str) -> str:
     out = []
     for ch in unicodedata.normalize("NFKC", cluster):
         sub = _SPECIAL.get(ch)
@@ -134,7 +134,7 @@ def normalise(text: str) -> tuple[str, Offsets]:
             if unicodedata.combining(c):
                 combining = True
                 break
-            folds[c] = _fold_cluster(c) if len(folds) < 65536 else _fold_cluster.__wrapped__(c)
+            folds[c] = fold_cluster(c) if len(folds) < 65536 else fold_cluster.__wrapped__(c)
     if combining:
         return _normalise_clusters(text)
     changed = {c: v for c, v in folds.items() if v != c}
@@ -174,7 +174,7 @@ def _normalise_clusters(text: str) -> tuple[str, Offsets]:
     parts = _CLUSTER.split(text)  # copied text, cluster, copied text, ... (odd indexes: clusters)
     clusters = parts[1::2]
     folded = parts[:]
-    folded[1::2] = map(_fold_cluster, clusters)
+    folded[1::2] = map(fold_cluster, clusters)
     if folded[1::2] == clusters:
         return text, Offsets(None, None, len(text))
     orig_starts = [0, *accumulate(map(len, parts))]

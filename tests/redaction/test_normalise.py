@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from packgate.runtime.redaction import Engine, RedactionSession, normalise
+from packgate.runtime.redaction.normalise import fold_cluster
 
 
 def test_ascii_is_returned_as_is():
@@ -72,13 +78,6 @@ def test_large_adversarial_inputs_are_redacted_correctly():
 
 # --- the cluster path against the straightforward one (a character at a time) -----------------------
 
-import unicodedata  # noqa: E402
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from packgate.runtime.redaction.normalise import _fold_cluster  # noqa: E402
-
 
 def _straightforward(text: str) -> tuple[str, list[int], list[int]]:
     """Each character with the combining marks after it is one cluster, folded as one; every folded
@@ -89,7 +88,7 @@ def _straightforward(text: str) -> tuple[str, list[int], list[int]]:
         j = i + 1
         while j < len(text) and unicodedata.combining(text[j]):
             j += 1
-        folded = _fold_cluster(text[i:j])
+        folded = fold_cluster(text[i:j])
         out.append(folded)
         start.extend([i] * len(folded))
         end.extend([j] * len(folded))
