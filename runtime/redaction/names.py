@@ -616,3 +616,40 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
                 consumed_until = j1
+
+
+# A list of names: "Monjeau, Graves and Reed", "Marrero and Murphy". One member found as a name makes the
+# capitalised words listed beside it names too (`list_neighbours`).
+_LIST_NEXT = re.compile(r"(?:,[ \t]{1,2}(?:and[ \t]{1,2})?|[ \t]{1,2}(?:and|&)[ \t]{1,2})([A-Z][\w'\-]*[^\W\d_])(?![\w'\-])")
+_LIST_PREV = re.compile(r"(?<![\w'\-])([A-Z][\w'\-]*[^\W\d_])(?:,[ \t]{1,2}(?:and[ \t]{1,2})?|[ \t]{1,2}(?:and|&)[ \t]{1,2})\Z")
+_LIST_REACH = 48  # characters before a name searched for the member in front of it
+_LIST_MAX = 4  # members taken on each side
+
+
+def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> Iterator[Hit]:
+    """NAME candidates for the single words listed beside a found name, on either side (spans only)."""
+
+    def member(word: str) -> bool:
+        low = fold(word)
+        if word.isupper() or low in COMMON or low in _NEVER or low in STATES or low in _FUNCTION:
+            return False
+        if len(low) < 3 or ("'" in low and not _APOS_NAME.match(low)):  # "I'm", "We'll"; not "O'Brien"
+            return False
+        on_list = low in lex.last_any or low in lex.first_any or low in lex.foreign
+        return on_list or (low not in lex.english_common and not _DRUG_STEM.search(low))
+
+    for s, e in names:
+        pos = e
+        for _ in range(_LIST_MAX):
+            m = _LIST_NEXT.match(text, pos)
+            if m is None or not member(m.group(1)):
+                break
+            yield ("NAME", m.start(1), m.end(1), 0.6, "name-list")
+            pos = m.end(1)
+        pos = s
+        for _ in range(_LIST_MAX):
+            m = _LIST_PREV.search(text, max(0, pos - _LIST_REACH), pos)
+            if m is None or not member(m.group(1)):
+                break
+            yield ("NAME", m.start(1), m.end(1), 0.6, "name-list")
+            pos = m.start(1)

@@ -71,3 +71,21 @@ def test_name_list_drugs_is_derived_from_the_drug_dictionary():
     expected = {w for w in raw & drugs if w not in lex.english}
     assert NAME_LIST_DRUGS == expected
     assert not lex.foreign & NAME_LIST_DRUGS
+
+
+@pytest.mark.parametrize("text,listed", [
+    ("Founders: Brabec, Doyle and Gonzalez.", ["Brabec", "Gonzalez"]),  # beside the census name Doyle
+    ("Visitors were Maria Lopez, Kowalczyk and Tran today.", ["Kowalczyk", "Tran"]),
+])
+def test_words_listed_beside_a_name_are_names(text, listed):
+    found = names(text)
+    assert all(any(w in f for f in found) for w in listed), found
+
+
+@pytest.mark.parametrize("text", [
+    "Hi Freddy, I'm calling about the refill.",            # a contraction after a name is no name
+    "Started Lasix and Coreg; BP improved.",                # a list with no name in it stays
+    "Seen by Dr. Smith and Nurse Lee, MRI and CT ordered.",  # roles and acronyms end the list
+])
+def test_list_neighbours_stop_at_words(text):
+    assert not any(f.detector == "name-list" for f in ENGINE.scan(text))
