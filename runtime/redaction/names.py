@@ -30,7 +30,7 @@ from .wordlists import COMMON, PLACE_CUES, ROLE_BIGRAMS, ROLE_WORDS, STRONG_CUES
 
 _SPACE_GAP = re.compile(r"[ \t]{1,3}\Z")
 _INITIAL_GAP = re.compile(r"\.?[ \t]{1,3}\Z")
-_CUE_GAP = re.compile(r"[ \t]*(?:[,:][ \t]*)?\Z")
+_CUE_GAP = re.compile(r"[ \t]*(?:[,:?][ \t]*)?\Z")  # "name: Ana", "name? Ana" (a form, a chat)
 _TITLE_GAP = re.compile(r"\.?[ \t]{1,3}\Z")
 _COMMA_GAP = re.compile(r",[ \t]{1,3}\Z")
 _STATE_AFTER = re.compile(
@@ -158,7 +158,7 @@ def _caseless(word: str) -> bool:
 _SPLIT = re.compile(f"({TOKEN.pattern})")
 _SPLIT_ASCII = re.compile(r"([A-Za-z][A-Za-z']*(?:-[A-Za-z][A-Za-z']*)*)")  # TOKEN on ASCII text, 5x faster
 # Lower-case words that can start a name by cue (titles, roles, "named", the last word of a bigram).
-_CUE_ANY = TITLES | ROLE_WORDS | STRONG_CUES | frozenset(b.split()[-1] for b in ROLE_BIGRAMS) | {"is"}
+_CUE_ANY = TITLES | ROLE_WORDS | STRONG_CUES | frozenset(b.split()[-1] for b in ROLE_BIGRAMS) | {"is", "me"}
 
 
 def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
@@ -367,7 +367,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             continue
         # 2. roles and cues: daughter Ana, seen by Holmes, name: john smith
         strong = w in STRONG_CUES or (w == "is" and i > 0 and lows[i - 1] == "name")
-        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS)
+        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS) or (
+            w == "me" and i > 0 and lows[i - 1] in ("call", "calls", "called") and i + 1 < n and cap(i + 1))
         if cue and i + 1 < n and _CUE_GAP.match(gap(i + 1)):
             k = i + 1
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):

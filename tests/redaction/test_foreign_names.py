@@ -28,7 +28,9 @@ def names(text: str) -> list[str]:
     ("Tilly Nicholson lives in town.", "Tilly Nicholson"),
     ("Thaddeus had given notice before the visit.", "Thaddeus"),              # a rare census name + a verb
     ("Seen by Dr. Ludwig van Beethoven today.", "Ludwig van Beethoven"),      # particles inside a name
-    ("Mrs. Ana de la Cruz called.", "Ana de la Cruz"),  # lower case, both on name lists
+    ("Mrs. Ana de la Cruz called.", "Ana de la Cruz"),
+    ("Last name? Magnusson", "Magnusson"),                                    # a form's or a chat's question
+    ("Everyone calls me Ján.", "Ján"),  # lower case, both on name lists
 ])
 def test_foreign_names_are_found(text, value):
     assert value in names(text)
@@ -42,6 +44,8 @@ def test_foreign_names_are_found(text, value):
     "Plan: metformin glipizide titration, recheck a1c.",  # lower-case drugs are on no name list
     "Unable to belch after the meal; patient is lucid.",  # rare words on a name list, in lower case
     "Card had expired; a new one was requested.",          # a word, then a verb a person could do too
+    "Please call me Monday morning, or call me back.",     # after "call me": a weekday, a word
+    "Do you know his name? The nurse will check.",
 ])
 def test_eponyms_and_drugs_stay(text):
     assert names(text) == []
