@@ -641,14 +641,17 @@ def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
 
     for s, e in names:
         pos = e
-        for _ in range(_LIST_MAX):
+        # most names stand in no list: look for a comma, "and" or "&" next to it before any regex
+        nxt = text[e:e + 6]
+        for _ in range(_LIST_MAX if nxt[:1] == "," or "and" in nxt or "&" in nxt else 0):
             m = _LIST_NEXT.match(text, pos)
             if m is None or not member(m.group(1)):
                 break
             yield ("NAME", m.start(1), m.end(1), 0.6, "name-list")
             pos = m.end(1)
         pos = s
-        for _ in range(_LIST_MAX):
+        prev = text[max(0, s - 8):s]
+        for _ in range(_LIST_MAX if "," in prev or "and" in prev or "&" in prev else 0):
             m = _LIST_PREV.search(text, max(0, pos - _LIST_REACH), pos)
             if m is None or not member(m.group(1)):
                 break
