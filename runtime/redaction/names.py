@@ -30,7 +30,7 @@ from .wordlists import COMMON, PLACE_CUES, ROLE_BIGRAMS, ROLE_WORDS, STRONG_CUES
 
 _SPACE_GAP = re.compile(r"[ \t]{1,3}\Z")
 _INITIAL_GAP = re.compile(r"\.?[ \t]{1,3}\Z")
-_CUE_GAP = re.compile(r"[ \t]*(?:[,:][ \t]*)?\Z")
+_CUE_GAP = re.compile(r"[ \t]*(?:[,:?][ \t]*)?\Z")  # "name: Ana", "name? Ana" (a form, a chat)
 _TITLE_GAP = re.compile(r"\.?[ \t]{1,3}\Z")
 _COMMA_GAP = re.compile(r",[ \t]{1,3}\Z")
 _STATE_AFTER = re.compile(
@@ -103,6 +103,8 @@ _FUNCTION = frozenset(
     "will may can should would could might must did does do said says also just still then now here there "
     "very well ill had has have is was were are be been being not no yes so as at by in on up out".split()
 )
+# Lower-case particles inside a surname: between two capitalised name words they are part of the name.
+_PARTICLES = frozenset("van von de der den ten ter da di del della du le la dos das bin ibn al el".split())
 _CONNECT = frozenset("de del la las los of on upon el san santa st".split())
 _SENTENCE_END = frozenset(".!?:;\n•*-#>|")
 # Endings of English nouns, adjectives and adverbs that given names rarely have: after "daughter", an
@@ -127,10 +129,20 @@ _EPONYMS = frozenset(
     "sjogren meniere behcet barre guillain bechterew kussmaul graefe gruneisen hunner lowenstein muller "
     "schonlein henoch durer gaucher dejerine roussy tourette tietze loffler kohler gorlin".split()
 )
+# What follows an eponym ("Hashimoto thyroiditis", "Graves disease", "Apgar score"): a surname from a
+# name list before one of these, or before a clinical word ending (`_DRUG_STEM`), names a condition.
+_EPONYM_HEADS = frozenset(
+    """disease diseases syndrome syndromes sign signs phenomenon palsy test tests maneuver manoeuvre reflex
+    criteria score scale classification fracture lesion lesions procedure node nodes tumor tumour type
+    pattern law curve triad operation repair method formula equation index stage staging ulcer anomaly
+    disorder deformity contracture neuralgia sarcoma lymphoma cell cells body bodies""".split()
+)
 _SPEAKER_GAP = re.compile(r"[ \t]*:[ \t]*[\"\u201c]?[A-Z]")
 _PLACE_HEADS = frozenset("university city town village province republic kingdom municipality".split())
 _SAY_CUES = frozenset("says said asked told me kid hi dear".split())
 _PERSON_VERBS_MORE = frozenset("began begins spent had just speak speaks sings sang".split())
+# After a name alone at a sentence start: verbs only a person is the subject of ("is" is not one).
+_SUBJECT_PERSON_VERBS = (_PERSON_VERBS | _PERSON_VERBS_MORE | SUBJECT_VERBS) - {"is", "has", "was", "will", "would"}
 _UNKNOWN_CUES = frozenset("in at from near visiting outside born lives resides".split())
 _ABBREV_TITLES = frozenset("mr mrs ms mx dr prof rev sr np pa rn".split())
 _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
@@ -146,7 +158,7 @@ def _caseless(word: str) -> bool:
 _SPLIT = re.compile(f"({TOKEN.pattern})")
 _SPLIT_ASCII = re.compile(r"([A-Za-z][A-Za-z']*(?:-[A-Za-z][A-Za-z']*)*)")  # TOKEN on ASCII text, 5x faster
 # Lower-case words that can start a name by cue (titles, roles, "named", the last word of a bigram).
-_CUE_ANY = TITLES | ROLE_WORDS | STRONG_CUES | frozenset(b.split()[-1] for b in ROLE_BIGRAMS) | {"is"}
+_CUE_ANY = TITLES | ROLE_WORDS | STRONG_CUES | frozenset(b.split()[-1] for b in ROLE_BIGRAMS) | {"is", "me"}
 
 
 def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
@@ -202,6 +214,15 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             g = gap(k)
             if not (_SPACE_GAP.match(g) or (len(words[k - 1]) == 1 and _INITIAL_GAP.match(g))
                     or (cap(k) and _NICK_GAP.match(g))):
+                break
+            if not cap(k) and lows[k] in _PARTICLES:  # "Maika van de Noort", "Ludwig van Beethoven"
+                p = k
+                while p < n and p - k < 3 and lows[p] in _PARTICLES and not cap(p) and _SPACE_GAP.match(gap(p)):
+                    p += 1
+                if p < n and p > k and cap(p) and _SPACE_GAP.match(gap(p)) and namey(p):
+                    end = p
+                    k = p + 1
+                    continue
                 break
             if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER):
                 break
@@ -268,7 +289,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return None
 
-    english = lex.english
+    english = lex.english_common  # for capitalised words: a rare word on a name list reads as a name
+    foreign = lex.foreign
+    lower_first, lower_last = lex.lower_first, lex.lower_last
 
     def unknown(j: int) -> bool:
         """A capitalised word that no dictionary, census or gazetteer list knows and that is no acronym."""
@@ -283,6 +306,13 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             and (wd[1:].islower() or wd.isupper() or wd.startswith(("Mc", "Mac")))
             and not (ends[j] < len(text) and text[ends[j]].isdigit())
         )
+
+    def eponym_next(j: int) -> bool:
+        """Is token j an eponym ("Hashimoto thyroiditis", "Crohn's disease")? By the word after it."""
+        if j + 1 >= n or not _SPACE_GAP.match(gap(j + 1)):
+            return False
+        nxt = lows[j + 1]
+        return nxt in _EPONYM_HEADS or bool(_DRUG_STEM.search(nxt))
 
     def span(j0: int, j1: int) -> tuple[int, int]:
         s, e = starts[j0], ends[j1]
@@ -312,7 +342,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return k - i
 
-    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any or not w.isascii()]:
+    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any or not w.isascii()
+              or lows[j] in lower_first]:
         w = lows[i]
         if i <= consumed_until:
             continue
@@ -336,7 +367,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             continue
         # 2. roles and cues: daughter Ana, seen by Holmes, name: john smith
         strong = w in STRONG_CUES or (w == "is" and i > 0 and lows[i - 1] == "name")
-        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS)
+        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS) or (
+            w == "me" and i > 0 and lows[i - 1] in ("call", "calls", "called") and i + 1 < n and cap(i + 1))
         if cue and i + 1 < n and _CUE_GAP.match(gap(i + 1)):
             k = i + 1
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
@@ -363,6 +395,15 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     yield from list_items(j1)
                     continue
         if not cap(i):
+            # "olga krylova", "aksel kristensen": a lower-case given name then a lower-case surname, both
+            # on a name list and neither a dictionary word (a note writes drugs and findings in lower case,
+            # and no name list holds them)
+            if (i + 1 < n and w in lower_first and _SPACE_GAP.match(gap(i + 1))
+                    and lows[i + 1] in lower_last and not cap(i + 1)):
+                j1 = extend(i + 1, allow_lower=True)
+                s, e = span(i, j1)
+                yield ("NAME", s, e, 0.5, "name-lower")
+                consumed_until = j1
             continue
         # "Mark Lopez", "Jack Deleon": a first name that is also a word, then a surname that is not
         if (w in COMMON and w in lex.first_any and w not in _NEVER and not words[i].isupper() and i + 1 < n
@@ -491,8 +532,11 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if j1 > i:
                 conf = 0.9
             elif sentence_start(i):
-                if fw not in first_common:
-                    continue  # "Card on file": a rare census name alone at a sentence start is a word
+                # "Card on file": a rare census name alone at a sentence start is a word, unless a
+                # person's verb follows ("Verda lives nearby", "Thaddeus had given notice")
+                if fw not in first_common and not (
+                        i + 1 < n and _SPACE_GAP.match(gap(i + 1)) and lows[i + 1] in _SUBJECT_PERSON_VERBS):
+                    continue
                 conf = 0.7
             else:
                 conf = 0.75
@@ -560,6 +604,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     # recall first, where a drug brand or an eponym is unlikely:
                     # a word in another alphabet's spelling (Šušulić, Ásgeirsdóttir), not a known eponym
                     or (not words[i].isascii() and lows[i] not in _EPONYMS)
+                    # a given name or surname of another country (Faker's locales), mid-sentence
+                    or (lows[i] in foreign and not sentence_start(i) and not eponym_next(i))
                     # a speaker at a line's start ("Halldór: What a wife.")
                     or ((i == 0 or "\n" in gap(i)) and _SPEAKER_GAP.match(text, ends[i]) is not None)
                     # in a list with a census name ("Monjeau, Graves and Reed")
@@ -571,3 +617,43 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
                 consumed_until = j1
+
+
+# A list of names: "Monjeau, Graves and Reed", "Marrero and Murphy". One member found as a name makes the
+# capitalised words listed beside it names too (`list_neighbours`).
+_LIST_NEXT = re.compile(r"(?:,[ \t]{1,2}(?:and[ \t]{1,2})?|[ \t]{1,2}(?:and|&)[ \t]{1,2})([A-Z][\w'\-]*[^\W\d_])(?![\w'\-])")
+_LIST_PREV = re.compile(r"(?<![\w'\-])([A-Z][\w'\-]*[^\W\d_])(?:,[ \t]{1,2}(?:and[ \t]{1,2})?|[ \t]{1,2}(?:and|&)[ \t]{1,2})\Z")
+_LIST_REACH = 48  # characters before a name searched for the member in front of it
+_LIST_MAX = 4  # members taken on each side
+
+
+def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> Iterator[Hit]:
+    """NAME candidates for the single words listed beside a found name, on either side (spans only)."""
+
+    def member(word: str) -> bool:
+        low = fold(word)
+        if word.isupper() or low in COMMON or low in _NEVER or low in STATES or low in _FUNCTION:
+            return False
+        if len(low) < 3 or ("'" in low and not _APOS_NAME.match(low)):  # "I'm", "We'll"; not "O'Brien"
+            return False
+        on_list = low in lex.last_any or low in lex.first_any or low in lex.foreign
+        return on_list or (low not in lex.english_common and not _DRUG_STEM.search(low))
+
+    for s, e in names:
+        pos = e
+        # most names stand in no list: look for a comma, "and" or "&" next to it before any regex
+        nxt = text[e:e + 6]
+        for _ in range(_LIST_MAX if nxt[:1] == "," or "and" in nxt or "&" in nxt else 0):
+            m = _LIST_NEXT.match(text, pos)
+            if m is None or not member(m.group(1)):
+                break
+            yield ("NAME", m.start(1), m.end(1), 0.6, "name-list")
+            pos = m.end(1)
+        pos = s
+        prev = text[max(0, s - 8):s]
+        for _ in range(_LIST_MAX if "," in prev or "and" in prev or "&" in prev else 0):
+            m = _LIST_PREV.search(text, max(0, pos - _LIST_REACH), pos)
+            if m is None or not member(m.group(1)):
+                break
+            yield ("NAME", m.start(1), m.end(1), 0.6, "name-list")
+            pos = m.start(1)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
 from functools import lru_cache
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _SPECIAL = {
     "\u2212": "-", "\u2043": "-", "\u02d7": "-", "\u2e3a": "-", "\u2e3b": "-",
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'",
@@ -40,19 +41,27 @@ class Offsets:
     mean the identity (nothing was folded).
     """
 
-    __slots__ = ("_start", "_end", "_length")
+    __slots__ = ("_start", "_end", "_length", "_pieces", "_folded_length")
 
-    def __init__(self, start: list[int] | None, end: list[int] | None, length: int) -> None:
+    def __init__(self, start: list[int] | None, end: list[int] | None, length: int,
+                 pieces: "_Pieces | None" = None) -> None:
         self._start = start
         self._end = end
         self._length = length
+        self._pieces = pieces
+        self._folded_length = len(start) if start is not None else (pieces.length if pieces is not None else length)
 
     @property
     def identity(self) -> bool:
-        return self._start is None
+        return self._start is None and self._pieces is None
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span for folded span [start, end) (empty spans stay empty)."""
+        if self._pieces is not None:
+            if end <= start:
+                pos = self._pieces.start(start) if start < self._folded_length else self._length
+                return pos, pos
+            return self._pieces.start(start), self._pieces.end(end - 1)
         if self._start is None or self._end is None:
             return start, end
         if end <= start:
@@ -64,8 +73,30 @@ class Offsets:
         return f"Offsets(identity={self.identity})"
 
 
+class _Pieces:
+    """Offsets as pieces rather than one entry per character: `parts` alternate copied text and
+    clusters (as `re.split` with a group returns them). A copied piece maps character for character,
+    every character of a folded cluster maps to the whole cluster. A 1 MiB text of accented words is
+    a few hundred thousand pieces built by C-level list operations, not a Python loop per cluster."""
+
+    __slots__ = ("_folded", "_orig", "length")
+
+    def __init__(self, folded_starts: list[int], orig_starts: list[int], length: int) -> None:
+        self._folded = folded_starts  # folded start of each piece (even index: copied; odd: a cluster)
+        self._orig = orig_starts      # original start of each piece, then the text's length
+        self.length = length
+
+    def start(self, i: int) -> int:
+        k = bisect_right(self._folded, i) - 1
+        return self._orig[k] + (i - self._folded[k]) if k % 2 == 0 else self._orig[k]
+
+    def end(self, i: int) -> int:
+        k = bisect_right(self._folded, i) - 1
+        return self._orig[k] + (i - self._folded[k]) + 1 if k % 2 == 0 else self._orig[k + 1]
+
+
 @lru_cache(maxsize=4096)
-def _fold_cluster(cluster: str) -> str:
+def fold_cluster(cluster: str) -> str:
     out = []
     for ch in unicodedata.normalize("NFKC", cluster):
         sub = _SPECIAL.get(ch)
@@ -86,20 +117,6 @@ def _fold_cluster(cluster: str) -> str:
     return "".join(out)
 
 
-def _fold_run(run: str) -> list[tuple[int, int, str]]:
-    """(start, end, folded) per cluster of a non-ASCII run; start/end relative to the run."""
-    out = []
-    i, n = 0, len(run)
-    while i < n:
-        j = i + 1
-        while j < n and unicodedata.combining(run[j]):
-            j += 1
-        out.append((i, j, _fold_cluster(run[i:j])))
-        i = j
-    return out
-
-
-_COMBINING_CACHE: dict[str, bool] = {}
 
 
 def normalise(text: str) -> tuple[str, Offsets]:
@@ -117,7 +134,7 @@ def normalise(text: str) -> tuple[str, Offsets]:
             if unicodedata.combining(c):
                 combining = True
                 break
-            folds[c] = _fold_cluster(c) if len(folds) < 65536 else _fold_cluster.__wrapped__(c)
+            folds[c] = fold_cluster(c) if len(folds) < 65536 else fold_cluster.__wrapped__(c)
     if combining:
         return _normalise_clusters(text)
     changed = {c: v for c, v in folds.items() if v != c}
@@ -136,48 +153,31 @@ def normalise(text: str) -> tuple[str, Offsets]:
     return folded, Offsets(start, [i + 1 for i in start], len(text))
 
 
+# A base character with the combining marks after it, or a lone non-ASCII character: the clusters the
+# general path folds (every other character is copied). The class holds every combining character.
+def _combining_class() -> str:
+    """Every combining character (Unicode's canonical combining class > 0) as regex ranges."""
+    codes = [c for c in range(0x300, 0x110000) if unicodedata.combining(chr(c))]
+    ranges, lo = [], codes[0]
+    for prev, c in zip(codes, codes[1:] + [-1]):
+        if c != prev + 1:
+            ranges.append(f"{re.escape(chr(lo))}-{re.escape(chr(prev))}" if prev > lo else re.escape(chr(lo)))
+            lo = c
+    return "".join(ranges)
+
+
+_CLUSTER = re.compile(f"(.?[{_combining_class()}]+|[^\\x00-\\x7f])", re.S)
+
+
 def _normalise_clusters(text: str) -> tuple[str, Offsets]:
     """The general path: base characters with their combining marks folded together (NFKC composes)."""
-    pieces: list[str] = []
-    start: list[int] = []
-    end: list[int] = []
-    pos = 0
-    changed = False
-    for m in _NON_ASCII.finditer(text):
-        a, b = m.span()
-        if a > pos:  # ASCII chunk, copied with its identity offsets
-            pieces.append(text[pos:a])
-            start.extend(range(pos, a))
-            end.extend(range(pos + 1, a + 1))
-        run = m.group()
-        # a combining mark right after the ASCII chunk belongs to its last character: move it back
-        if a > 0 and unicodedata.combining(run[0]) and pieces and pieces[-1]:
-            k = 0
-            while k < len(run) and unicodedata.combining(run[k]):
-                k += 1
-            base = pieces[-1][-1]
-            folded = _fold_cluster(base + run[:k])
-            pieces[-1] = pieces[-1][:-1]
-            del start[-1]
-            del end[-1]
-            pieces.append(folded)
-            start.extend([a - 1] * len(folded))
-            end.extend([a + k] * len(folded))
-            changed = True
-            run_offset, run = a + k, run[k:]
-        else:
-            run_offset = a
-        for s, e, folded in _fold_run(run):
-            if folded != run[s:e]:
-                changed = True
-            pieces.append(folded)
-            start.extend([run_offset + s] * len(folded))
-            end.extend([run_offset + e] * len(folded))
-        pos = b
-    if pos < len(text):
-        pieces.append(text[pos:])
-        start.extend(range(pos, len(text)))
-        end.extend(range(pos + 1, len(text) + 1))
-    if not changed:
+    parts = _CLUSTER.split(text)  # copied text, cluster, copied text, ... (odd indexes: clusters)
+    clusters = parts[1::2]
+    folded = parts[:]
+    folded[1::2] = map(fold_cluster, clusters)
+    if folded[1::2] == clusters:
         return text, Offsets(None, None, len(text))
-    return "".join(pieces), Offsets(start, end, len(text))
+    orig_starts = [0, *accumulate(map(len, parts))]
+    folded_starts = [0, *accumulate(map(len, folded))]
+    out = "".join(folded)
+    return out, Offsets(None, None, len(text), _Pieces(folded_starts[:-1], orig_starts, len(out)))

@@ -78,3 +78,13 @@ PLACE_CUES = frozenset(
     "in from to at near of lives resides moved relocated born visiting visited traveled travelled "
     "returned toward towards outside around".split()
 )
+
+# Names in Faker's locale lists (lexicons.foreign) that are also a single-word drug name or brand in
+# `drug-named-entity-recognition` 2.0.9's dictionary (DrugBank, MeSH, NHS, Wikipedia) and not an
+# English word: a capitalised "Allegra" in a note is a drug first. Derived from that package, not typed
+# to fit a corpus; tests/redaction/test_foreign_names.py re-derives it and fails when it is stale.
+NAME_LIST_DRUGS = frozenset(
+    """ajan allegra alli armin arvin camila cerna corwin diskin dona fica flovent fras gaba hana hierro
+    ismo ivor jalyn jili kalinin kendrick landin laurine maci makena mareen mirna palin saha sarin serina
+    soman talen thein titin tobi vals vestin""".split()
+)

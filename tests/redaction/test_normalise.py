@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from packgate.runtime.redaction import Engine, RedactionSession, normalise
+from packgate.runtime.redaction.normalise import fold_cluster
 
 
 def test_ascii_is_returned_as_is():
@@ -68,3 +74,45 @@ def test_large_adversarial_inputs_are_redacted_correctly():
     assert "6789" not in _redact_all(engine, wide)
     dashes = "-" * mib
     assert _redact_all(engine, dashes) == dashes
+
+
+# --- the cluster path against the straightforward one (a character at a time) -----------------------
+
+
+def _straightforward(text: str) -> tuple[str, list[int], list[int]]:
+    """Each character with the combining marks after it is one cluster, folded as one; every folded
+    character maps to its whole cluster (ASCII characters with no mark after them map to themselves)."""
+    out, start, end = [], [], []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and unicodedata.combining(text[j]):
+            j += 1
+        folded = fold_cluster(text[i:j])
+        out.append(folded)
+        start.extend([i] * len(folded))
+        end.extend([j] * len(folded))
+        i = j
+    return "".join(out), start, end
+
+
+_MARKED = st.text(alphabet=st.sampled_from(
+    list("ab 1-\n") + ["\u0301", "\u0308", "\u0327", "\u20dd", "\u00e9", "\u00f1", "\u200b", "\uff11", "\ufb01",
+                       "\u2013", "\u0661", "\u3000", "\u1100", "\u1161"]), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKED)
+def test_cluster_path_matches_the_straightforward_one(text):
+    if not any(unicodedata.combining(c) for c in text):
+        text += "e\u0301"  # the cluster path is taken only when a combining mark is present
+    folded, offsets = normalise(text)
+    want, start, end = _straightforward(text)
+    assert folded == want
+    if offsets.identity:
+        assert want == text
+        return
+    for s in range(len(folded)):
+        for e in range(s + 1, min(len(folded), s + 6) + 1):
+            assert offsets.span(s, e) == (start[s], end[e - 1])
+    assert offsets.span(len(folded), len(folded)) == (len(text), len(text))
