@@ -3,6 +3,8 @@ its table says what the audit log it keeps says, and the README describes the sa
 
 from __future__ import annotations
 
+import json
+
 import re
 import subprocess
 from pathlib import Path
@@ -46,10 +48,13 @@ def test_demo_no_serve_passes_and_its_table_is_the_audit_log(tmp_path: Path) -> 
     db = tmp_path / "packgate-demo" / "audit.db"
     assert (tmp_path / "packgate-demo" / "behavioral-health-cloud-variant.yaml").is_file()
     tail = run_cli("events", "tail", "--json", "--audit-db", str(db))
-    assert tail.returncode == 0 and len(tail.stdout.splitlines()) == len(scenarios())
+    tailed = [json.loads(line) for line in tail.stdout.splitlines()]
+    # the gateway's start is recorded first (which bundle went live), then one event per scenario
+    assert tail.returncode == 0 and [e["verdict"] for e in tailed[:1]] == ["bundle_activated"]
+    assert len(tailed) == 1 + len(scenarios())
 
     rows = _table_rows(r.stdout)
-    events = query_events(db)
+    events = [e for e in query_events(db) if e["verdict"] != "bundle_activated"]
     assert [row[0] for row in rows] == [f"✓ {sc.name}" for sc in scenarios()]
     for row, event, sc in zip(rows, events, scenarios(), strict=True):
         reason = event["reasons"][0]
