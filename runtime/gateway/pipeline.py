@@ -39,7 +39,7 @@ from packgate.runtime.wire.answer import Completion
 from packgate.runtime.wire.chat import ParsedChat, Protocol, generate_as_chat, parse_chat
 from packgate.runtime.wire.errors import GatewayError, error_response
 
-from . import identity, parsing, recorded, safeguarding
+from . import identity, parsing, recorded, reviewing, safeguarding
 from .config import GatewayConfig, Route, RouteTable
 from .outcome import MAX_AUDIT_STR, Gateway, Outcome, finish, short
 from .scanning import Scan
@@ -236,6 +236,12 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
                                                       held.policy, held.code) if cfg.audit else f"esc_{uuid.uuid4().hex}"
         out.verdict, out.status = held.verdict, held.status
         extra["escalation_id"] = out.escalation_id
+        if gw.desk is not None and reviewing.holds(route):  # the draft, sealed, for the reviewer
+            extra["review_deadline"] = await reviewing.hold(
+                gw.desk, route, esc_id=out.escalation_id, event_id=out.id, requester=short(who.user_id),
+                role=short(names.known(who.role, names.roles)), policy=held.policy, code=held.code, decision=resp,
+                protocol=chat.protocol, generate=generate, model=model, target=target, prompt=list(chat.texts()),
+                output=completion.text, transforms=transforms, session=session)
         return _deliver(chat, None, None, model, "escalated", extra, {ESCALATION_HEADER: out.escalation_id, **answered},
                         status=held.status, generate=generate)
 

@@ -24,6 +24,7 @@ from typing import Any
 from packgate.compiler.diagnostics import PackError
 from packgate.runtime.audit import AuditError, AuditLog
 from packgate.runtime.gateway import GatewayConfig, Route, create_app, install_routes
+from packgate.runtime.review import ReviewKeyError
 from packgate.runtime.opa.bundle_server import BundleServer
 from packgate.runtime.opa.reload import Reloader
 from packgate.runtime.opa.server import EmbeddedOpa, OpaError, active_revision, check_external
@@ -141,7 +142,10 @@ class Supervisor:
         config = GatewayConfig(routes=self._routes(first), opa_url=self.opa_url,
                                bundle_revision=first.revision, audit=self.audit,
                                standin_url=self.opts.standin_url, extra=dict(self.opts.extra))
-        return create_app(config)
+        try:
+            return create_app(config)
+        except ReviewKeyError as exc:
+            raise StartupError(str(exc)) from None
 
     def install(self, result: Any) -> None:
         """Reload step 4: swap the route table once OPA runs the new revision."""
