@@ -130,10 +130,12 @@ def ts_after(seconds: float, start: str | None = None) -> str:
     return (base + _dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _txn(db: str | Path, fn: Callable[[sqlite3.Connection], Any], busy_ms: int) -> Any:
+def _txn(db: str | Path, fn: Callable[[sqlite3.Connection], Any], busy_ms: int, *, create: bool = False) -> Any:
     p = Path(db)
+    if not create and not p.is_file():
+        raise AuditError(f"audit database not found: {p}")
     try:
-        if not p.is_file():
+        if create:
             init_db(p)
         conn = connect(p, busy_ms=busy_ms)
     except sqlite3.Error as exc:
@@ -149,7 +151,7 @@ def _txn(db: str | Path, fn: Callable[[sqlite3.Connection], Any], busy_ms: int) 
 
 def ensure_schema(db: str | Path, *, busy_ms: int = 5000) -> None:
     """Create the audit store and the reviews table if missing (the gateway does this at start)."""
-    _txn(db, lambda conn: None, busy_ms)
+    _txn(db, lambda conn: None, busy_ms, create=True)
 
 
 def _row(conn: sqlite3.Connection, esc_id: str) -> Review | None:
