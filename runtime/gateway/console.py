@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -33,6 +34,7 @@ __all__ = ["COOKIE", "CSP", "IDLE_S", "mount"]
 
 COOKIE = "pg_review"
 IDLE_S = 15 * 60
+MAX_FORM = 64 * 1024
 ABSOLUTE_S = 8 * 3600
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
@@ -97,11 +99,26 @@ def _redirect(url: str) -> RedirectResponse:
 
 async def _form(request: Request, session: _Session | None) -> dict[str, str]:
     """The posted form, after the CSRF check (403 otherwise)."""
-    form = await request.form()
+    form = await _urlencoded(request)
     sent = form.get("csrf")
     if session is None or not isinstance(sent, str) or not hmac.compare_digest(sent, session.csrf):
         raise ReviewError(403, "csrf_failed", "the form is missing its CSRF token or the session ended; reload the page")
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return form
+
+
+async def _urlencoded(request: Request) -> dict[str, str]:
+    """An `application/x-www-form-urlencoded` body (what these forms post), at most :data:`MAX_FORM` bytes."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        raise ReviewError(415, "unsupported_media_type", "forms post application/x-www-form-urlencoded")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM:
+            raise ReviewError(413, "form_too_large", "the form is too large")
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=16))
+    except (UnicodeDecodeError, ValueError):
+        raise ReviewError(400, "invalid_form", "the form could not be read") from None
 
 
 def _refused(err: ReviewError) -> HTMLResponse:

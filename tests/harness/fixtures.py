@@ -126,3 +126,12 @@ def local_pack(pack_copy: Path, local_model: StandinModel) -> Path:
     text = pack_copy.read_text().replace("base_url: http://localhost:11434", f"base_url: {local_model.url}")
     pack_copy.write_text(text)
     return pack_copy
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through Playwright (tests/harness/browser.py)."""
+    from .browser import chromium
+
+    with chromium() as b:
+        yield b
