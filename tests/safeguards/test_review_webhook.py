@@ -1,0 +1,48 @@
+"""human-oversight's webhook (`notify_url`): signed, retried after a 500, ids and reason codes only.
+It shares the crisis notifier (HMAC-SHA256 over `timestamp.body`) and this folder's local receiver."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from packgate.runtime.safeguards.notify import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.harness import JWT_SECRET
+from tests.review.helpers import bearer
+
+from .conftest import NOTIFY_SECRET, PATIENT
+
+PAYLOAD_KEYS = {"type", "escalation_id", "event_id", "pack", "state", "deadline", "priority", "reasons", "ts"}
+
+
+def _check(note) -> dict:
+    stamp = note.headers[TIMESTAMP_HEADER.lower()]
+    assert note.headers[SIGNATURE_HEADER.lower()] == sign(NOTIFY_SECRET.encode(), stamp, note.body)
+    body = json.loads(note.body)
+    assert set(body) <= PAYLOAD_KEYS
+    assert b"Zephyrine" not in note.body and b"Hollowell" not in note.body
+    return body
+
+
+def test_review_webhook_is_signed_retried_and_free_of_phi(gw, monkeypatch):
+    monkeypatch.setenv("PACKGATE_JWT_SECRET", JWT_SECRET)
+    gw.receiver.fail_next = 1
+    r = httpx.post(gw.route("sg-review") + "/v1/chat/completions", headers=PATIENT, timeout=15,
+                   json={"model": "m", "messages": [{"role": "user", "content":
+                                                     "Zephyrine Hollowell, DOB 03/04/1971, asks about her results"}]})
+    assert r.status_code == 200
+    esc = r.json()["packgate"]["escalation_id"]
+    notes = gw.receiver.wait(2)
+    assert gw.receiver.statuses[:2] == [500, 204]
+    opened = [_check(n) for n in notes[:2]]
+    assert opened[0] == opened[1]  # the same signed notice, sent again
+    assert (opened[1]["type"], opened[1]["escalation_id"], opened[1]["pack"], opened[1]["state"]) == (
+        "escalation.opened", esc, "sg-review", "open")
+    assert opened[1]["deadline"] and opened[1]["reasons"] == [{"policy": "human-oversight", "code": "escalated"}]
+
+    for action in ("claim", "approve"):
+        done = httpx.post(f"{gw.url}/v1/reviews/{esc}/{action}", headers=bearer(), timeout=15)
+        assert done.status_code == 200, done.text
+    resolved = _check(gw.receiver.wait(3)[2])
+    assert (resolved["type"], resolved["escalation_id"], resolved["state"]) == ("escalation.resolved", esc, "approved")
