@@ -87,3 +87,27 @@ def test_only_the_requester_or_a_reviewer_reads_the_escalation(inproc):
     assert other.status_code == 404
     assert inproc.client.get(f"/v1/escalations/{esc}", headers=bearer()).status_code == 202
     assert inproc.client.get(f"{ROUTE}/v1/escalations/{esc}", headers=CLINICIAN).status_code == 202
+
+
+def test_an_ollama_client_reads_the_released_answer_in_ollama_form(inproc):
+    inproc.standin.script(Reply(text="Gentle reminder: sleep diary."))
+    c = inproc.client
+    held = c.post(f"{ROUTE}/api/chat", headers=CLINICIAN, json={
+        "model": "llama3.1:70b", "stream": False, "messages": [{"role": "user", "content": "Summarize."}]})
+    assert held.status_code == 200
+    assert (held.json()["done_reason"], held.json()["message"]["content"]) == ("escalated", "")
+    esc = held.headers["x-packgate-escalation-id"]
+    assert c.get(f"/api/escalations/{esc}", headers=CLINICIAN).status_code == 202
+    c.post(f"/v1/reviews/{esc}/claim", headers=bearer())
+    c.post(f"/v1/reviews/{esc}/approve", headers=bearer())
+    body = c.get(f"{ROUTE}/api/escalations/{esc}", headers=CLINICIAN).json()
+    assert body["done"] is True and body["done_reason"] == "stop"
+    assert body["message"]["content"].endswith("Gentle reminder: sleep diary.")
+    assert body["packgate"]["escalation_id"] == esc
+
+
+def test_unknown_escalation_is_an_error_envelope_in_the_paths_format(inproc):
+    openai_style = inproc.client.get("/v1/escalations/esc_nope", headers=CLINICIAN)
+    assert openai_style.status_code == 404 and openai_style.json()["error"]["code"] == "escalation_not_found"
+    ollama_style = inproc.client.get("/api/escalations/esc_nope", headers=CLINICIAN)
+    assert ollama_style.status_code == 404 and isinstance(ollama_style.json()["error"], str)
