@@ -186,6 +186,10 @@ class HumanOversight(Strict):
         "4h", pattern=r"^[1-9][0-9]{0,5}(s|m|h)$",
         description="How long a held answer waits for a reviewer before it expires (e.g. 30m, 4h).",
     )
+    urgent_deadline: str = Field(
+        "30m", pattern=r"^[1-9][0-9]{0,5}(s|m|h)$",
+        description="The deadline for urgent escalations (crisis-detection with action escalate on this route).",
+    )
     reviewer_roles: list[str] = Field(
         default_factory=lambda: ["reviewer"], min_length=1, max_length=32,
         description="Roles (the bearer JWT's role claim, verified as rbac.jwt says) that may review.",

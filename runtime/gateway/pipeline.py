@@ -222,6 +222,13 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         safeguarding.record_crisis(request.app, route, held_crisis, out, out.escalation_id)
         out.verdict, out.status = held_crisis["verdict"], held_crisis["status"]
         extra.update(escalation_id=out.escalation_id, priority=held_crisis.get("priority"))
+        if gw.desk is not None and reviewing.holds(route):  # a route with reviewers: the draft waits for them
+            extra["review_deadline"] = await reviewing.hold(
+                gw.desk, route, esc_id=out.escalation_id, event_id=out.id, requester=short(who.user_id),
+                role=short(recorded.vocabulary(route).known(who.role, recorded.vocabulary(route).roles)),
+                policy=held_crisis["policy"], code=held_crisis["code"], decision=resp, protocol=chat.protocol,
+                generate=generate, model=model, target=target, prompt=list(chat.texts()), output=completion.text,
+                transforms=transforms, session=session, priority=held_crisis.get("priority"))
         return _deliver(chat, None, None, model, "escalated", extra, {ESCALATION_HEADER: out.escalation_id},
                         status=held_crisis["status"])
 

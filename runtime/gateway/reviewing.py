@@ -81,10 +81,13 @@ def desk_for(routes: Any, audit: Any) -> Desk | None:
 async def hold(desk: Desk, route: Route, *, esc_id: str, event_id: str, requester: str | None, role: str | None,
                policy: str, code: str, decision: dict[str, Any], protocol: str, generate: bool, model: str,
                target: str, prompt: list[str], output: str, transforms: list[dict[str, Any]],
-               session: RedactionSession) -> str:
-    """Seal the draft with its escalation and return the deadline; a failure fails the request (503)."""
+               session: RedactionSession, priority: str | None = None) -> str:
+    """Seal the draft with its escalation and return the deadline; a failure fails the request (503).
+
+    OPA's response decision gives both deadlines; an urgent escalation (OPA's crisis priority) takes the shorter."""
     terms = decision.get("review")
-    deadline = terms.get("deadline_s") if isinstance(terms, dict) else None
+    which = "urgent_deadline_s" if priority == "urgent" else "deadline_s"
+    deadline = terms.get(which) if isinstance(terms, dict) else None
     if not isinstance(deadline, (int, float)) or isinstance(deadline, bool) or deadline <= 0:
         raise GatewayError(503, "policy_engine_unavailable", "the policy engine gave no review deadline",
                            verdict="policy_unavailable")
@@ -99,7 +102,7 @@ async def hold(desk: Desk, route: Route, *, esc_id: str, event_id: str, requeste
     try:
         await asyncio.to_thread(store.hold, desk.db, desk.sealer, esc_id=esc_id, event_id=event_id,
                                 pack=route.name, requester=requester, requester_role=role, policy=policy, code=code,
-                                priority=None, protocol=protocol, model=model, deadline_s=float(deadline), held=held)
+                                priority=priority, protocol=protocol, model=model, deadline_s=float(deadline), held=held)
     except Exception as exc:  # never the draft in the log: the exception type only
         log.error("review: escalation %s could not be held (%s)", esc_id, type(exc).__name__)
         raise GatewayError(503, "audit_unavailable", "the answer could not be held for review",

@@ -149,6 +149,9 @@ def write_packs(directory: Path, notify_url: str) -> list[Path]:
         "sg-clinician": pack_yaml("sg-clinician", ["crisis-detection"], crisis_policy("respond", "clinician", notify_url)),
         "sg-guard": pack_yaml("sg-guard", ["prompt-guard"], guard_policy("refuse", "block")),
         "sg-replace": pack_yaml("sg-replace", ["prompt-guard"], guard_policy("replace", "flag")),
+        "sg-urgent": pack_yaml("sg-urgent", ["crisis-detection", "human-oversight"],
+                               crisis_policy("escalate", "patient", notify_url)
+                               + "  human-oversight:\n    action: escalate\n    urgent_deadline: 5m\n"),
         "sg-review": pack_yaml("sg-review", ["human-oversight"], "  human-oversight:\n    action: escalate\n"
                                f"    notify_url: {notify_url}\n    notify_secret_env: SG_TEST_NOTIFY_SECRET\n"),
     }

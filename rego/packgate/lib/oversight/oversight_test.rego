@@ -33,7 +33,11 @@ test_reviewed_release_is_not_escalated_again if {
 
 test_deadline_seconds_from_review_deadline if {
 	oversight.deadline_seconds({"action": "escalate", "review_deadline": "30m"}) == 1800
-	oversight.terms({"action": "escalate", "review_deadline": "4h"}) == {"deadline_s": 14400}
+	oversight.terms({"action": "escalate", "review_deadline": "4h", "urgent_deadline": "15m"}) == {
+		"deadline_s": 14400,
+		"urgent_deadline_s": 900,
+	}
+	not oversight.terms({"action": "block"})
 }
 
 reviewer_config := {"action": "escalate", "reviewer_roles": ["reviewer"]}

@@ -1,8 +1,10 @@
-"""human-oversight's webhook (`notify_url`): signed, retried after a 500, ids and reason codes only.
-It shares the crisis notifier (HMAC-SHA256 over `timestamp.body`) and this folder's local receiver."""
+"""Human review on safeguard routes: human-oversight's webhook (`notify_url`: signed, retried after a 500,
+ids and reason codes only; the crisis notifier's HMAC-SHA256 over `timestamp.body`, this folder's local
+receiver) and the shorter deadline of an urgent (crisis) escalation."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import httpx
@@ -46,3 +48,26 @@ def test_review_webhook_is_signed_retried_and_free_of_phi(gw, monkeypatch):
         assert done.status_code == 200, done.text
     resolved = _check(gw.receiver.wait(3)[2])
     assert (resolved["type"], resolved["escalation_id"], resolved["state"]) == ("escalation.resolved", esc, "approved")
+
+
+def _ts(value: str) -> dt.datetime:
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_a_crisis_escalation_is_held_with_the_urgent_deadline_and_reviewed_first(gw, monkeypatch):
+    monkeypatch.setenv("PACKGATE_JWT_SECRET", JWT_SECRET)
+    ask = {"model": "m", "messages": [{"role": "user", "content": "When is my appointment?"}]}
+    routine = httpx.post(gw.route("sg-urgent") + "/v1/chat/completions", headers=PATIENT, timeout=15, json=ask)
+    assert routine.status_code == 200 and routine.json()["choices"][0]["finish_reason"] == "escalated"
+    crisis = httpx.post(gw.route("sg-urgent") + "/v1/chat/completions", headers=PATIENT, timeout=15,
+                        json={**ask, "messages": [{"role": "user", "content": "I want to end my life"}]})
+    body = crisis.json()["packgate"]
+    assert body["priority"] == "urgent"
+    queue = httpx.get(f"{gw.url}/v1/reviews", params={"pack": "sg-urgent", "state": "open"}, headers=bearer(),
+                      timeout=15).json()["data"]
+    by_id = {r["id"]: r for r in queue}
+    urgent, plain = by_id[body["escalation_id"]], by_id[routine.json()["packgate"]["escalation_id"]]
+    assert urgent["priority"] == "urgent" and plain["priority"] is None
+    assert _ts(urgent["deadline"]) - _ts(urgent["created_at"]) == dt.timedelta(minutes=5)
+    assert _ts(plain["deadline"]) - _ts(plain["created_at"]) == dt.timedelta(hours=4)
+    assert queue.index(urgent) < queue.index(plain)  # the earlier deadline first
