@@ -237,6 +237,9 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         if held is None or held.code is None or held.policy is None:
             raise _malformed(out, "escalation without status/code/policy/verdict")
         out.reasons.append({"policy": held.policy, "code": held.code, "status": held.status, "param": held.param})
+        if reviewing.holds(route) and gw.desk is None and cfg.audit is not None:  # e.g. added by a hot reload
+            raise GatewayError(503, "review_unavailable", "this route holds answers for review and the gateway "
+                               "has no review key; nothing was delivered", verdict="audit_unavailable")
         names = recorded.vocabulary(route)
         out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id),
                                                       short(names.known(who.role, names.roles)),

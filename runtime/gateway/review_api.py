@@ -81,7 +81,7 @@ async def _visible(request: Request, esc_id: str, token: str | None = None) -> t
     if review is None:
         raise ReviewError(404, "escalation_not_found", "no such escalation")
     route = reviewing.route_of(request.app.state.routes, review)
-    await reviewing.reviewer(request, route, None, token)
+    await reviewing.reviewer(request, route, review.requester, token)  # not the requester's own draft
     return await asyncio.to_thread(store.content, desk.db, desk.sealer, esc_id)
 
 

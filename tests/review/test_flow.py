@@ -79,6 +79,8 @@ def test_reviewers_are_decided_by_opa(inproc):
         == "not_a_reviewer"
     own = c.post(f"/v1/reviews/{esc}/claim", headers=bearer("rev-ana"))
     assert own.status_code == 403 and own.json()["error"]["code"] == "own_request"
+    assert c.get(f"/v1/reviews/{esc}", headers=bearer("rev-ana")).status_code == 403
+    assert c.get(f"/v1/reviews/{esc}", headers=bearer("rev-ben")).json()["state"] == "open"
 
 
 def test_only_the_requester_or_a_reviewer_reads_the_escalation(inproc):
