@@ -30,8 +30,14 @@ class Outcome(str, Enum):
     reject = "reject"
 
 
-EscStatus = Enum("EscStatus", {s: s for s in ("open", "claimed", "approved", "edited", "rejected", "delivered",
-                                              "expired")}, type=str)
+class EscStatus(str, Enum):
+    open = "open"
+    claimed = "claimed"
+    approved = "approved"
+    edited = "edited"
+    rejected = "rejected"
+    delivered = "delivered"
+    expired = "expired"
 
 
 def _rows(audit_db: str) -> list[dict[str, Any]]:

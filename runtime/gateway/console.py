@@ -195,7 +195,7 @@ async def detail(request: Request) -> Response:
     try:
         if desk is None:
             raise ReviewError(404, "escalation_not_found", "no such escalation")
-        review, held, decision = await review_api._visible(request, esc_id, session.token)
+        review, held, decision = await review_api.visible(request, esc_id, session.token)
         trail = await asyncio.to_thread(store.trail, desk.db, esc_id)
     except ReviewError as err:
         return _refused(err)

@@ -21,7 +21,7 @@ from packgate.runtime.wire.errors import GatewayError, error_response
 from . import parsing, reviewing
 from .config import RouteTable
 
-__all__ = ["act", "detail", "listing"]
+__all__ = ["act", "detail", "listing", "reviewable_packs", "visible"]
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -67,14 +67,14 @@ async def detail(request: Request) -> Response:
     try:
         if desk is None:
             raise ReviewError(404, "escalation_not_found", "no such escalation")
-        review, held, decision = await _visible(request, esc_id)
+        review, held, decision = await visible(request, esc_id)
         trail = await asyncio.to_thread(store.trail, desk.db, esc_id)
     except ReviewError as err:
         return _refused(err)
     return _json({**review.as_dict(), "held": held, "decision": decision, "trail": trail})
 
 
-async def _visible(request: Request, esc_id: str, token: str | None = None) -> tuple[Any, Any, Any]:
+async def visible(request: Request, esc_id: str, token: str | None = None) -> tuple[Any, Any, Any]:
     """An escalation with its content, for a verified reviewer of its pack."""
     desk = request.app.state.gateway.desk
     review = await asyncio.to_thread(store.get, desk.db, esc_id)

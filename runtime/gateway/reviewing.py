@@ -32,7 +32,7 @@ from .config import Route, RouteTable
 
 log = logging.getLogger("packgate.gateway")
 
-__all__ = ["Desk", "act", "desk_for", "hold", "holds", "requester_get", "reviewer"]
+__all__ = ["Desk", "act", "desk_for", "hold", "holds", "requester_get", "reviewer", "route_of"]
 
 ACTIONS = ("claim", "approve", "edit", "reject")
 
@@ -189,23 +189,19 @@ async def _recheck(gw: Any, route: Route, held: dict[str, Any], text: str) -> di
     raise ReviewError(503, "policy_engine_unavailable", "the policy engine gave no usable response decision")
 
 
-def _final_text(route: Route, held: dict[str, Any], text: str, decision: dict[str, Any]) -> tuple[str, dict[str, int]]:
+def _final_text(route: Route, held: dict[str, Any], text: str, decision: dict[str, Any]) -> str:
     """Output redaction and token restore as the decision says, disclaimers first (as on delivery)."""
     transforms = [t for t in decision.get("transforms") or [] if isinstance(t, dict)]
-    counts: dict[str, int] = {}
     if route.engine is not None and any(t.get("action") == "redact" for t in transforms):
-        session = RedactionSession()
         findings = route.engine.scan(text)
         if findings:
-            text = route.engine.redact(text, findings, transforms, session).text
-            for f in findings:
-                counts[f.category] = counts.get(f.category, 0) + 1
+            text = route.engine.redact(text, findings, transforms, RedactionSession()).text
     if held.get("restore") or any(t.get("restore_tokens") for t in transforms):
         text = RedactionSession.restoring(held.get("originals") or {}).restore(text)
     disclaimers = [d for d in decision.get("disclaimers") or [] if isinstance(d, str)]
     if disclaimers:
         text = "\n\n".join([*disclaimers, text]) if text else "\n\n".join(disclaimers)
-    return text, counts
+    return text
 
 
 def _body(review: Review, held: dict[str, Any], text: str, decision: dict[str, Any]) -> dict[str, Any]:
@@ -315,7 +311,7 @@ async def _requester_get(request: Request) -> Response:
             raise ReviewError(410, "escalation_purged", "the held answer has been purged")
         text = (decision or {}).get("text") if review.state == "edited" else held.get("output")
         checked = await _recheck(request.app.state.gateway, route, held, text or "")
-        final, _ = _final_text(route, held, text or "", checked)
+        final = _final_text(route, held, text or "", checked)
         body = _body(review, held, final, checked)
     body, first = await asyncio.to_thread(store.deliver, desk.db, desk.sealer, esc_id, body, actor)
     if first:

@@ -22,6 +22,7 @@ kept sealed for :data:`DELIVERED_RETENTION_S` so a repeated read returns the sam
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -344,8 +345,6 @@ def content(db: str | Path, sealer: Sealer, esc_id: str, *, busy_ms: int = 5000
 
 def trail(db: str | Path, esc_id: str, *, busy_ms: int = 5000) -> list[dict[str, Any]]:
     """The audit events of one escalation (the request's and every transition), in chain order."""
-    import json
-
     def txn(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         review = _need(conn, esc_id)
         rows = conn.execute("SELECT seq, body FROM events WHERE id = ? OR (verdict LIKE 'review_%' AND body LIKE ?) "

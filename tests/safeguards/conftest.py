@@ -152,6 +152,9 @@ def write_packs(directory: Path, notify_url: str) -> list[Path]:
         "sg-urgent": pack_yaml("sg-urgent", ["crisis-detection", "human-oversight"],
                                crisis_policy("escalate", "patient", notify_url)
                                + "  human-oversight:\n    action: escalate\n    urgent_deadline: 5m\n"),
+        "sg-restore": pack_yaml("sg-restore", ["pii-detector", "human-oversight"],
+                                "  pii-detector:\n    action: redact\n    redaction:\n      marker_format: token\n"
+                                "      restore_tokens: true\n  human-oversight:\n    action: escalate\n"),
         "sg-review": pack_yaml("sg-review", ["human-oversight"], "  human-oversight:\n    action: escalate\n"
                                f"    notify_url: {notify_url}\n    notify_secret_env: SG_TEST_NOTIFY_SECRET\n"),
     }

@@ -71,3 +71,18 @@ def test_a_crisis_escalation_is_held_with_the_urgent_deadline_and_reviewed_first
     assert _ts(urgent["deadline"]) - _ts(urgent["created_at"]) == dt.timedelta(minutes=5)
     assert _ts(plain["deadline"]) - _ts(plain["created_at"]) == dt.timedelta(hours=4)
     assert queue.index(urgent) < queue.index(plain)  # the earlier deadline first
+
+
+def test_a_released_answer_gets_its_tokens_restored_as_the_pack_says(gw, monkeypatch):
+    monkeypatch.setenv("PACKGATE_JWT_SECRET", JWT_SECRET)
+    r = httpx.post(gw.route("sg-restore") + "/v1/chat/completions", headers=PATIENT, timeout=15,
+                   json={"model": "m", "messages": [{"role": "user", "content": "Call me back at 555-201-7788 please"}]})
+    esc = r.json()["packgate"]["escalation_id"]
+    [sent] = [m.body["messages"][-1]["content"] for m in gw.standin.received]
+    assert "555-201-7788" not in sent and "[PHONE_1]" in sent  # the model saw a token
+    shown = httpx.get(f"{gw.url}/v1/reviews/{esc}", headers=bearer(), timeout=15).json()
+    assert shown["held"]["prompt"] == [sent]  # the reviewer reads what the model was sent
+    for action in ("claim", "approve"):
+        httpx.post(f"{gw.url}/v1/reviews/{esc}/{action}", headers=bearer(), timeout=15)
+    released = httpx.get(f"{gw.url}/v1/escalations/{esc}", headers=PATIENT, timeout=15).json()
+    assert released["choices"][0]["message"]["content"].endswith("Call me back at 555-201-7788 please")
