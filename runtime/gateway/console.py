@@ -176,6 +176,7 @@ async def queue(request: Request) -> Response:
         return _refused(ReviewError(400, "invalid_filter", "unknown pack, state or deadline filter"))
     rows = []
     if desk is not None:
+        await asyncio.to_thread(desk.flush)
         within = _DUE[due]
         rows = await asyncio.to_thread(store.queue, desk.db, pack=pack, state=state,
                                        due_before=ts_after(within) if within is not None else None)

@@ -55,6 +55,7 @@ async def listing(request: Request) -> Response:
         return _refused(ReviewError(401 if not request.headers.get("authorization") else 403, "not_a_reviewer",
                                     "a verified reviewer token is required"))
     pack, state = request.query_params.get("pack"), request.query_params.get("state")
+    await asyncio.to_thread(desk.flush)
     rows = await asyncio.to_thread(store.queue, desk.db, pack=pack, state=state)
     now = store.ts_after(0)
     return _json({"object": "list", "data": [{**r.as_dict(), "overdue": r.overdue(now)} for r in rows
@@ -77,6 +78,7 @@ async def detail(request: Request) -> Response:
 async def visible(request: Request, esc_id: str, token: str | None = None) -> tuple[Any, Any, Any]:
     """An escalation with its content, for a verified reviewer of its pack."""
     desk = request.app.state.gateway.desk
+    await asyncio.to_thread(desk.flush)
     review = await asyncio.to_thread(store.get, desk.db, esc_id)
     if review is None:
         raise ReviewError(404, "escalation_not_found", "no such escalation")

@@ -21,6 +21,7 @@ kept sealed for :data:`DELIVERED_RETENTION_S` so a repeated read returns the sam
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import json
 import sqlite3
@@ -28,7 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from packgate.runtime.audit import AuditError, new_event_id, prompt_hmac, utc_now, validate_event
+from packgate.runtime.audit import (
+    AuditError,
+    new_event_id,
+    prompt_hmac,
+    register_item_writer,
+    utc_now,
+    validate_event,
+)
 from packgate.runtime.audit.store import append_events, connect, describe_error, in_transaction, init_db
 
 from .sealing import Sealer
@@ -131,7 +139,9 @@ def ts_after(seconds: float, start: str | None = None) -> str:
     return (base + _dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _txn(db: str | Path, fn: Callable[[sqlite3.Connection], Any], busy_ms: int, *, create: bool = False) -> Any:
+def _txn(db: str | Path, fn: Callable[[sqlite3.Connection], Any], busy_ms: int, *, create: bool = False,
+         write: bool = True) -> Any:
+    """`fn` in a write transaction (BEGIN IMMEDIATE), or as plain reads (`write=False`: no lock held)."""
     p = Path(db)
     if not create and not p.is_file():
         raise AuditError(f"audit database not found: {p}")
@@ -142,10 +152,11 @@ def _txn(db: str | Path, fn: Callable[[sqlite3.Connection], Any], busy_ms: int, 
     except sqlite3.Error as exc:
         raise AuditError(f"cannot open audit database {p}: {describe_error(exc)}") from None
     try:
-        conn.executescript(SCHEMA)
-        return in_transaction(conn, fn)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='reviews'").fetchone() is None:
+            conn.executescript(SCHEMA)  # a log from before human review
+        return in_transaction(conn, fn) if write else fn(conn)
     except sqlite3.Error as exc:
-        raise AuditError(f"cannot write audit database {p}: {describe_error(exc)}") from None
+        raise AuditError(f"cannot {'write' if write else 'read'} audit database {p}: {describe_error(exc)}") from None
     finally:
         conn.close()
 
@@ -199,6 +210,17 @@ def _expire_due(conn: sqlite3.Connection, now: str) -> None:
                  "AND delivered_at <= ?", (now, cutoff))
 
 
+def _sweep_if_due(db: str | Path, now: str | None, busy_ms: int) -> None:
+    """Before a read: expire and purge what is due, taking the write lock only when something is."""
+    t = now or utc_now()
+    due = _txn(db, lambda conn: conn.execute(
+        "SELECT 1 FROM reviews WHERE (state IN ('open','claimed') AND deadline <= ?) "
+        "OR (state='delivered' AND delivered IS NOT NULL AND delivered_at <= ?) LIMIT 1",
+        (t, ts_after(-DELIVERED_RETENTION_S, t))).fetchone(), busy_ms, write=False)
+    if due is not None:
+        _txn(db, lambda conn: _expire_due(conn, t), busy_ms)
+
+
 def _need(conn: sqlite3.Connection, esc_id: str) -> Review:
     review = _row(conn, esc_id)
     if review is None:
@@ -209,20 +231,26 @@ def _need(conn: sqlite3.Connection, esc_id: str) -> Review:
 # -- writes ----------------------------------------------------------------------------------------
 
 
-def hold(db: str | Path, sealer: Sealer, *, esc_id: str, event_id: str, pack: str, requester: str | None,
-         requester_role: str | None, policy: str | None, code: str | None, priority: str | None,
-         protocol: str, model: str | None, deadline_s: float, held: dict[str, Any], busy_ms: int = 5000) -> None:
-    """Store a new open review with its draft sealed. The request's own audit event records the
-    escalation; nothing held goes into the chain."""
+def held_row(sealer: Sealer, *, esc_id: str, event_id: str, pack: str, requester: str | None,
+             requester_role: str | None, policy: str | None, code: str | None, priority: str | None,
+             protocol: str, model: str | None, deadline_s: float, held: dict[str, Any]) -> dict[str, Any]:
+    """A new open review with its draft sealed, as JSON for the audit writer's queue (kind ``review``):
+    it is written in order with the request's event, in the writer's transaction."""
     now = utc_now()
-    blob = sealer.seal(esc_id, "held", held)
+    return {"id": esc_id, "event_id": event_id, "pack": pack, "requester": requester,
+            "requester_role": requester_role, "policy": policy, "code": code, "priority": priority,
+            "protocol": protocol, "model": model, "created_at": now, "deadline": ts_after(deadline_s, now),
+            "state": "open", "held": base64.b64encode(sealer.seal(esc_id, "held", held)).decode()}
 
-    def txn(conn: sqlite3.Connection) -> None:
-        conn.execute(f"INSERT INTO reviews({','.join(_COLUMNS)}, held) VALUES ({','.join('?' * (len(_COLUMNS) + 1))})",
-                     (esc_id, event_id, pack, requester, requester_role, policy, code, priority, protocol, model, now,
-                      ts_after(deadline_s, now), "open", None, None, None, None, None, None, blob))
 
-    _txn(db, txn, busy_ms)
+def _insert_held(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+    columns = [c for c in _COLUMNS if c in row]
+    conn.execute(f"INSERT INTO reviews({','.join(columns)}, held) VALUES ({','.join('?' * (len(columns) + 1))}) "
+                 "ON CONFLICT(id) DO NOTHING",  # a spool replay
+                 (*(row[c] for c in columns), base64.b64decode(row["held"])))
+
+
+register_item_writer("review", _insert_held)
 
 
 def claim(db: str | Path, esc_id: str, actor: Actor, *, now: str | None = None, busy_ms: int = 5000) -> str:
@@ -294,7 +322,7 @@ def deliver(db: str | Path, sealer: Sealer, esc_id: str, body: dict[str, Any], a
 
 def sweep(db: str | Path, *, now: str | None = None, busy_ms: int = 5000) -> None:
     """Expire overdue reviews and purge old delivered copies (every read and write does this too)."""
-    _txn(db, lambda conn: _expire_due(conn, now or utc_now()), busy_ms)
+    _sweep_if_due(db, now, busy_ms)
 
 
 # -- reads -----------------------------------------------------------------------------------------
@@ -302,11 +330,8 @@ def sweep(db: str | Path, *, now: str | None = None, busy_ms: int = 5000) -> Non
 
 def get(db: str | Path, esc_id: str, *, now: str | None = None, busy_ms: int = 5000) -> Review | None:
     """One review's metadata (after expiring what is due), or None."""
-    def txn(conn: sqlite3.Connection) -> Review | None:
-        _expire_due(conn, now or utc_now())
-        return _row(conn, esc_id)
-
-    return _txn(db, txn, busy_ms)
+    _sweep_if_due(db, now, busy_ms)
+    return _txn(db, lambda conn: _row(conn, esc_id), busy_ms, write=False)
 
 
 def queue(db: str | Path, *, pack: str | None = None, state: str | None = None, due_before: str | None = None,
@@ -320,27 +345,25 @@ def queue(db: str | Path, *, pack: str | None = None, state: str | None = None, 
     if due_before:
         where.append("deadline <= ?")
         args.append(due_before)
-
-    def txn(conn: sqlite3.Connection) -> list[Review]:
-        _expire_due(conn, now or utc_now())
-        sql = (f"SELECT {','.join(_COLUMNS)} FROM reviews WHERE {' AND '.join(where)} "
-               "ORDER BY deadline, CASE WHEN priority = 'urgent' THEN 0 ELSE 1 END, created_at, id")
-        return [Review(*r) for r in conn.execute(sql, args)]
-
-    return _txn(db, txn, busy_ms)
+    sql = (f"SELECT {','.join(_COLUMNS)} FROM reviews WHERE {' AND '.join(where)} "
+           "ORDER BY deadline, CASE WHEN priority = 'urgent' THEN 0 ELSE 1 END, created_at, id")
+    _sweep_if_due(db, now, busy_ms)
+    return _txn(db, lambda conn: [Review(*r) for r in conn.execute(sql, args)], busy_ms, write=False)
 
 
 def content(db: str | Path, sealer: Sealer, esc_id: str, *, busy_ms: int = 5000
             ) -> tuple[Review, dict[str, Any] | None, dict[str, Any] | None]:
     """The review with its opened draft and reviewer decision (None once purged)."""
-    def txn(conn: sqlite3.Connection) -> tuple[Review, Any, Any]:
-        _expire_due(conn, utc_now())
-        review = _need(conn, esc_id)
-        held, decision = conn.execute("SELECT held, decision FROM reviews WHERE id=?", (esc_id,)).fetchone()
-        return (review, sealer.open(esc_id, "held", held) if held is not None else None,
+    def read(conn: sqlite3.Connection) -> tuple[Review, Any, Any]:
+        r = conn.execute(f"SELECT {','.join(_COLUMNS)}, held, decision FROM reviews WHERE id=?", (esc_id,)).fetchone()
+        if r is None:
+            raise ReviewError(404, "escalation_not_found", "no such escalation")
+        held, decision = r[-2], r[-1]
+        return (Review(*r[:-2]), sealer.open(esc_id, "held", held) if held is not None else None,
                 sealer.open(esc_id, "decision", decision) if decision is not None else None)
 
-    return _txn(db, txn, busy_ms)
+    _sweep_if_due(db, None, busy_ms)
+    return _txn(db, read, busy_ms, write=False)
 
 
 def trail(db: str | Path, esc_id: str, *, busy_ms: int = 5000) -> list[dict[str, Any]]:
@@ -351,4 +374,4 @@ def trail(db: str | Path, esc_id: str, *, busy_ms: int = 5000) -> list[dict[str,
                             "ORDER BY seq", (review.event_id, f'%"escalation_id":"{esc_id}"%'))
         return [{"seq": seq, **json.loads(body)} for seq, body in rows]
 
-    return _txn(db, txn, busy_ms)
+    return _txn(db, txn, busy_ms, write=False)

@@ -1,25 +1,41 @@
-"""The console's session rules without a browser (TestClient over https, so the Secure cookie is sent):
-a token that reviews nothing is refused, an idle session ends, sign-out ends it."""
+"""The console's session rules without a browser (the in-process client on https:// URLs, so the Secure
+cookie is sent): a token that reviews nothing is refused, an idle session ends, sign-out ends it."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from packgate.runtime.gateway import console
 
 from .helpers import reviewer_token
 
+HTTPS = "https://gateway.test"
+
+
+class _Browserless:
+    """The session's in-process client (one app, one event loop), on https:// URLs, without redirects."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def get(self, path: str) -> Any:
+        return self.client.get(HTTPS + path, follow_redirects=False)
+
+    def post(self, path: str, data: dict[str, str]) -> Any:
+        return self.client.post(HTTPS + path, data=data, follow_redirects=False)
+
 
 @pytest.fixture()
 def browserless(inproc):
-    with TestClient(inproc.app, base_url="https://gateway.test", follow_redirects=False) as client:
-        yield client
+    inproc.client.cookies.clear()
+    yield _Browserless(inproc.client)
+    inproc.client.cookies.clear()
 
 
-def _sign_in(client: TestClient, token: str):
+def _sign_in(client: _Browserless, token: str):
     page = client.get("/review/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     return client.post("/review/login", data={"csrf": csrf, "token": token})
