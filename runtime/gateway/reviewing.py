@@ -78,7 +78,7 @@ def desk_for(routes: Any, audit: Any) -> Desk | None:
 # -- holding ---------------------------------------------------------------------------------------
 
 
-async def hold(desk: Desk, route: Route, *, esc_id: str, event_id: str, requester: str | None, role: str | None,
+def hold(desk: Desk, route: Route, *, esc_id: str, event_id: str, requester: str | None, role: str | None,
                policy: str, code: str, decision: dict[str, Any], protocol: str, generate: bool, model: str,
                target: str, prompt: list[str], output: str, transforms: list[dict[str, Any]],
                session: RedactionSession, priority: str | None = None) -> str:

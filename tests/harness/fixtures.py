@@ -128,9 +128,10 @@ def local_pack(pack_copy: Path, local_model: StandinModel) -> Path:
     return pack_copy
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium through Playwright (tests/harness/browser.py)."""
+    """Headless Debian Chromium through Playwright (tests/harness/browser.py). Per module: Playwright's
+    sync API keeps an event loop running while it is open, and later `asyncio.run` callers need none."""
     from .browser import chromium
 
     with chromium() as b:
