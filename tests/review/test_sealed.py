@@ -11,7 +11,7 @@ import pytest
 from packgate.runtime import audit, review
 from packgate.runtime.demo.standin import Reply
 from packgate.runtime.gateway import GatewayConfig, Route, create_app
-from tests.harness import CLINICIAN
+from tests.harness import CLINICIAN, SEED_PACK, run_cli
 
 from .helpers import bearer, escalate
 
@@ -119,3 +119,14 @@ def test_a_sealed_value_does_not_open_under_another_key_or_in_another_row():
     for sealer, esc, column in ((b, "esc_1", "held"), (a, "esc_2", "held"), (a, "esc_1", "decision")):
         with pytest.raises(review.SealError):
             sealer.open(esc, column, blob)
+
+
+def test_gateway_run_says_which_pack_needs_a_key_and_exits_1(monkeypatch, tmp_path):
+    monkeypatch.delenv(review.KEY_ENV, raising=False)
+    monkeypatch.delenv(review.KEY_FILE_ENV, raising=False)
+    cp = run_cli("gateway", "run", "--pack", str(SEED_PACK), "--port", "0", "--audit-db", str(tmp_path / "a.db"))
+    assert cp.returncode == 1
+    assert cp.stderr.strip() == (
+        "packgate: pack behavioral-health-review-route has human-oversight: escalate, which holds answers for "
+        "review sealed at rest: set PACKGATE_REVIEW_KEY to a base64-encoded 32-byte key (`packgate escalations "
+        "keygen`) or PACKGATE_REVIEW_KEY_FILE to a file holding one")
