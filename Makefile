@@ -7,9 +7,9 @@ PY     := $(VENV)/bin/python
 BIN    := $(CURDIR)/.tools/bin
 export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup run test test-rego bench soak clean
+.PHONY: setup chromium run test test-rego screenshots bench soak clean
 
-setup: $(VENV)/.installed $(BIN)/.opa-ready $(BIN)/.ollama-ready
+setup: $(VENV)/.installed $(BIN)/.opa-ready $(BIN)/.ollama-ready chromium
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ $(BIN)/.opa-ready: opa/install.sh opa/regal/go.mod
 $(BIN)/.ollama-ready: tests/ollama/install.sh tests/ollama/tinymodel.py $(VENV)/.installed
 	bash tests/ollama/install.sh
 	touch $@
+
+# Debian's Chromium for the review console's browser tests (Playwright drives /usr/bin/chromium;
+# browser downloads are not possible here, so never `playwright install`).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { echo "make setup: installing Debian's chromium (apt-get) for the browser tests"; \
+		apt-get update -qq && apt-get install -y -qq chromium; }
+
+# Refresh docs/review-queue.png and docs/review-detail.png (the README's Human review section).
+screenshots: setup
+	PACKGATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/review/test_console.py -k approves
 
 run: setup
 	$(VENV)/bin/packgate demo

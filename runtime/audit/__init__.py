@@ -27,7 +27,7 @@ from .events import (
 )
 from .render import csv_cell, safe_json, safe_text
 from .queries import get_escalation, iter_events, list_escalations, query_events
-from .store import ESCALATION_COLUMNS, connect_readonly, init_db
+from .store import ESCALATION_COLUMNS, connect_readonly, init_db, register_item_writer
 from .verify import VerifyResult, verify
 from .writer import AuditLog
 
@@ -59,6 +59,7 @@ __all__ = [
     "prompt_hmac",
     "purge",
     "query_events",
+    "register_item_writer",
     "resolve_escalation",
     "safe_json",
     "safe_text",

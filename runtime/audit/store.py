@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .events import AuditError, canonical_json, chain_hash
 
@@ -52,6 +52,23 @@ INSERT OR IGNORE INTO meta(key, value) VALUES
 
 ESCALATION_COLUMNS = ("id", "event_id", "ts", "pack", "user_id", "role", "policy", "reason", "status",
                       "resolved_by", "resolved_at", "outcome_reason", "priority")
+
+
+ItemWriter = Callable[[sqlite3.Connection, dict[str, Any]], None]
+_ITEM_WRITERS: dict[str, ItemWriter] = {}
+
+
+def register_item_writer(kind: str, writer: ItemWriter) -> None:
+    """Let another store write its rows through the audit writer, in order with events and in the same
+    transactions (the review store's held drafts). `writer(conn, data)` runs inside the batch transaction;
+    `data` is JSON (queued items may be spooled)."""
+    if kind in ("event", "escalation"):
+        raise ValueError(f"item kind {kind!r} is the audit log's own")
+    _ITEM_WRITERS[kind] = writer
+
+
+def item_writer(kind: str) -> ItemWriter | None:
+    return _ITEM_WRITERS.get(kind)
 
 
 def connect(path: str | Path, *, busy_ms: int = 250) -> sqlite3.Connection:
@@ -116,6 +133,8 @@ def append_events(conn: sqlite3.Connection, items: list[tuple[Any, ...]]) -> Non
                 f"VALUES ({','.join('?' * len(ESCALATION_COLUMNS))})",
                 tuple(data.get(c) for c in ESCALATION_COLUMNS),
             )
+        elif kind in _ITEM_WRITERS:
+            _ITEM_WRITERS[kind](conn, data)
         else:  # pragma: no cover - internal
             raise AssertionError(kind)
     conn.executemany("UPDATE meta SET value=? WHERE key=?",

@@ -53,7 +53,7 @@ from .events import (
     validate_event,
 )
 from .queries import get_escalation, list_escalations
-from .store import append_events, connect, describe_error, in_transaction, init_db
+from .store import append_events, connect, describe_error, in_transaction, init_db, item_writer
 
 log = logging.getLogger("packgate.audit")
 
@@ -155,6 +155,14 @@ class AuditLog:
         esc_id = "esc_" + uuid.uuid4().hex
         self._enqueue(("escalation", {**row, "id": esc_id, "ts": utc_now(), "status": "open"}))
         return esc_id
+
+    def enqueue_item(self, kind: str, data: dict[str, Any]) -> None:
+        """Queue a row another store writes (`register_item_writer`), in order with events. Non-blocking.
+
+        `data` must be JSON (it may be spooled at shutdown); raises AuditUnavailable when closed or full."""
+        if item_writer(kind) is None:
+            raise ValueError(f"no writer registered for item kind {kind!r}")
+        self._enqueue((kind, data))
 
     def _enqueue(self, item: tuple[Any, ...]) -> None:
         with self._cond:

@@ -8,6 +8,7 @@ events recorded after its own start.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +24,11 @@ from packgate.runtime.demo.standin import StandinModel
 
 from .net import free_port
 from .opa import OpaProcess
-from .stack import PACK_FILES, SEED_PACK, GatewayServer, InProcessGateway, gateway_app, gateway_env
+from .stack import PACK_FILES, REVIEW_KEY, SEED_PACK, GatewayServer, InProcessGateway, gateway_app, gateway_env
 from .standin import start_standin
+
+# every gateway a test starts (in-process or `packgate gateway run`) may serve a pack that holds answers
+os.environ.setdefault("PACKGATE_REVIEW_KEY", REVIEW_KEY)
 
 
 @pytest.fixture(scope="session")
@@ -122,3 +126,13 @@ def local_pack(pack_copy: Path, local_model: StandinModel) -> Path:
     text = pack_copy.read_text().replace("base_url: http://localhost:11434", f"base_url: {local_model.url}")
     pack_copy.write_text(text)
     return pack_copy
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through Playwright (tests/harness/browser.py). Per module: Playwright's
+    sync API keeps an event loop running while it is open, and later `asyncio.run` callers need none."""
+    from .browser import chromium
+
+    with chromium() as b:
+        yield b
