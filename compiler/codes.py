@@ -20,7 +20,10 @@ CODES: dict[str, dict[str, tuple[tuple[str, int], ...]]] = {
     "hipaa-phi-detector": {"request": (("input_blocked", 409),), "response": (("output_blocked", 409),)},
     "pii-detector": {"request": (("input_blocked", 409),), "response": (("output_blocked", 409),)},
     "healthcare-compliance": {"response": (("output_blocked", 409),)},
-    "human-oversight": {"response": (("escalated", 200), ("output_blocked", 409))},
+    "human-oversight": {"response": (("escalated", 200), ("output_blocked", 409)),
+                        # the `review` decision: may this identity review a held answer on the route?
+                        "review": (("reviewer", 200), ("unauthenticated", 401), ("not_a_reviewer", 403),
+                                   ("own_request", 403))},
     "audit-logger": {},
     "crisis-detection": {"request": (("crisis_indicator", 200),), "response": (("crisis_indicator", 200),)},
     "prompt-guard": {"request": (("system_message_not_allowed", 422), ("prompt_injection", 409))},
@@ -44,7 +47,8 @@ def codes_for(chain: list[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {"request": set(), "response": set()}
     for policy in ["pack", *chain]:
         for phase, pairs in CODES.get(policy, {}).items():
-            out[phase] |= {code for code, _ in pairs}
+            if phase in out:  # the reviewer decision is not a phase a pack test runs
+                out[phase] |= {code for code, _ in pairs}
     return out
 
 

@@ -10,8 +10,8 @@ from .conftest import ROOT
 
 LIB = ROOT / "rego" / "packgate" / "lib"
 # a code appears in the library as `"code": "x"`, as `violation("x", ...)` (rbac) or as the code a
-# detector's block(...) is called with
-_CODE = re.compile(r'"code": "([a-z_]+)"|violation\(\s*"([a-z_]+)"|found, "([a-z_]+)"\)')
+# detector's block(...) is called with, or as a reviewer refusal's `_refusal(status, "x", ...)`
+_CODE = re.compile(r'"code": "([a-z_]+)"|violation\(\s*"([a-z_]+)"|found, "([a-z_]+)"\)|_refusal\(\d+, "([a-z_]+)"')
 
 
 def _library_codes() -> set[str]:
