@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from packgate.runtime.audit import DEFAULT_AUDIT_DB
+from packgate.runtime.audit import DEFAULT_AUDIT_DB, display_name
 from packgate.runtime.process import (
     GatewayOptions,
     StartupError,
@@ -49,7 +49,7 @@ def print_banner(s: Supervisor) -> None:
     else:
         typer.echo(f"opa: external at {s.opa_url} (packs are not pushed or hot-reloaded there)")
     if s.opts.audit_db is not None:
-        typer.echo(f"audit: {s.opts.audit_db}")
+        typer.echo(f"audit: {display_name(s.opts.audit_db)}")
     if s.opts.decision_log:
         typer.echo("decision log: console (masked by system.log.mask)")
     if s.opts.watch and s.opa is not None:
@@ -67,7 +67,8 @@ def run(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any free port).")] = DEFAULT_PORT,
     opa_url: Annotated[Optional[str], typer.Option(
         "--opa-url", help="Use this OPA instead of an embedded one.")] = None,
-    audit_db: Annotated[Path, typer.Option("--audit-db", help="Audit SQLite database.")] = Path(DEFAULT_AUDIT_DB),
+    audit_db: Annotated[str, typer.Option(
+        "--audit-db", help="The audit log: a SQLite file, or a postgresql:// URL shared by a fleet.")] = DEFAULT_AUDIT_DB,
     decision_log: DecisionLogOption = DecisionLog.off,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Do not hot-reload on pack edits.")] = False,

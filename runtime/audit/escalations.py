@@ -17,6 +17,39 @@ from .events import (
 from .store import append_events, connect, describe_error, in_transaction
 
 
+def resolution_status(outcome: str, reason: str, resolved_by: str) -> str:
+    """The escalation status an outcome leads to; ValueError for anything a reviewer may not record."""
+    if outcome not in ("approve", "reject"):
+        raise ValueError("outcome must be approve or reject")
+    check_value("reason", reason)
+    check_value("resolved_by", resolved_by)
+    return "approved" if outcome == "approve" else "rejected"
+
+
+def resolution_event(esc_id: str, event_id: str, pack: str | None, policy: str | None, status: str,
+                     resolved_by: str) -> dict[str, Any]:
+    """The `escalation_resolved` event every store chains with the state change, so the chain says who decided."""
+    event = {"id": new_event_id(), "ts": utc_now(), "verdict": "escalation_resolved", "pack": pack,
+             "escalation_id": esc_id, "related_event_id": event_id, "outcome": status,
+             "user_id": resolved_by,
+             "reasons": [{"policy": policy or "human-oversight", "code": f"escalation_{status}"}]}
+    validate_event(event)
+    return event
+
+
+def purge_cutoff(older_than_days: float) -> str:
+    if older_than_days < 0:
+        raise ValueError("older_than_days must be >= 0")
+    return ts_before(older_than_days * 86400)
+
+
+def purge_event(through: int, count: int, anchor_hash: str, older_than_days: float) -> dict[str, Any]:
+    """The `retention_purge` event naming the new anchor, so verify can tell a purge from a deletion."""
+    return {"id": new_event_id(), "ts": utc_now(), "verdict": "retention_purge",
+            "purge": {"through_seq": through, "count": count, "anchor_hash": anchor_hash,
+                      "older_than_days": older_than_days}}
+
+
 def _write_txn(db: str | Path, fn, busy_ms: int) -> Any:
     p = Path(db)
     if not p.is_file():
@@ -41,11 +74,7 @@ def resolve_escalation(db: str | Path, esc_id: str, outcome: str, reason: str, r
     `reason` is the reviewer's note; it is stored on the escalation row only (keep PHI out of it).
     Raises KeyError (unknown id), ValueError (bad outcome or already resolved), AuditError (store).
     """
-    if outcome not in ("approve", "reject"):
-        raise ValueError("outcome must be approve or reject")
-    check_value("reason", reason)
-    check_value("resolved_by", resolved_by)
-    status = "approved" if outcome == "approve" else "rejected"
+    status = resolution_status(outcome, reason, resolved_by)
 
     def txn(conn: sqlite3.Connection) -> str:
         row = conn.execute("SELECT event_id, pack, policy, status FROM escalations WHERE id=?",
@@ -55,14 +84,9 @@ def resolve_escalation(db: str | Path, esc_id: str, outcome: str, reason: str, r
         event_id, pack, policy, current = row
         if current != "open":
             raise ValueError(f"escalation {esc_id} is already {current}")
-        now = utc_now()
+        event = resolution_event(esc_id, event_id, pack, policy, status, resolved_by)
         conn.execute("UPDATE escalations SET status=?, resolved_by=?, resolved_at=?, outcome_reason=? "
-                     "WHERE id=?", (status, resolved_by, now, reason, esc_id))
-        event = {"id": new_event_id(), "ts": now, "verdict": "escalation_resolved", "pack": pack,
-                 "escalation_id": esc_id, "related_event_id": event_id, "outcome": status,
-                 "user_id": resolved_by,
-                 "reasons": [{"policy": policy or "human-oversight", "code": f"escalation_{status}"}]}
-        validate_event(event)
+                     "WHERE id=?", (status, resolved_by, event["ts"], reason, esc_id))
         append_events(conn, [("event", event)])
         return event["id"]
 
@@ -76,9 +100,7 @@ def purge(db: str | Path, older_than_days: float, *, busy_ms: int = 5000) -> int
     Run ``packgate events export`` first: purged events are gone. Resolved escalations older than
     the cutoff go too; open ones stay. Returns the number of events deleted.
     """
-    if older_than_days < 0:
-        raise ValueError("older_than_days must be >= 0")
-    cutoff = ts_before(older_than_days * 86400)
+    cutoff = purge_cutoff(older_than_days)
 
     def txn(conn: sqlite3.Connection) -> int:
         through = conn.execute("SELECT max(seq) FROM events WHERE ts < ?", (cutoff,)).fetchone()[0]
@@ -89,10 +111,7 @@ def purge(db: str | Path, older_than_days: float, *, busy_ms: int = 5000) -> int
         conn.execute("DELETE FROM escalations WHERE status != 'open' AND ts < ?", (cutoff,))
         conn.executemany("UPDATE meta SET value=? WHERE key=?",
                          [(str(through + 1), "anchor_seq"), (anchor_hash, "anchor_prev_hash")])
-        event = {"id": new_event_id(), "ts": utc_now(), "verdict": "retention_purge",
-                 "purge": {"through_seq": through, "count": n, "anchor_hash": anchor_hash,
-                           "older_than_days": older_than_days}}
-        append_events(conn, [("event", event)])
+        append_events(conn, [("event", purge_event(through, n, anchor_hash, older_than_days))])
         return n
 
     return _write_txn(db, txn, busy_ms)

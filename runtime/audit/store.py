@@ -7,11 +7,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .events import AuditError, canonical_json, chain_hash
+from .events import AuditError, link
 
 log = logging.getLogger("packgate.audit")
-
-
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -92,32 +90,18 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
 def append_events(conn: sqlite3.Connection, items: list[tuple[Any, ...]]) -> None:
     """Write queued items inside the caller's transaction; extends the chain from meta's head."""
     m = read_meta(conn)
-    head_seq, head_hash = int(m["head_seq"]), m["head_hash"]
-    for item in items:
-        kind, data = item[0], item[1]
-        if kind == "event":
-            body = item[2] if len(item) > 2 else canonical_json(data)  # record() already encoded it
-            h = chain_hash(head_hash, body)
-            # an id already stored (spool replay) is skipped; any other conflict (seq) still fails the batch
-            cur = conn.execute(
-                "INSERT INTO events(seq, id, ts, pack, verdict, status, body, prev_hash, hash) "
-                "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
-                (head_seq + 1, data["id"], data["ts"], data.get("pack"), data["verdict"], data.get("status"),
-                 body, head_hash, h),
-            )
-            if cur.rowcount == 0:
-                log.warning("audit: event %s already stored; skipped (spool replay)", data["id"])
-                continue
-            head_seq += 1
-            head_hash = h
-        elif kind == "escalation":
-            conn.execute(
-                f"INSERT OR IGNORE INTO escalations({','.join(ESCALATION_COLUMNS)}) "
-                f"VALUES ({','.join('?' * len(ESCALATION_COLUMNS))})",
-                tuple(data.get(c) for c in ESCALATION_COLUMNS),
-            )
-        else:  # pragma: no cover - internal
-            raise AssertionError(kind)
+    ids = [item[1]["id"] for item in items if item[0] == "event"]
+    stored: set[str] = set()
+    for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        chunk = ids[i:i + 900]
+        stored.update(r[0] for r in conn.execute(
+            f"SELECT id FROM events WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    rows, escalations, head_seq, head_hash = link(items, int(m["head_seq"]), m["head_hash"], stored)
+    conn.executemany("INSERT INTO events(seq, id, ts, pack, verdict, status, body, prev_hash, hash) "
+                     "VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    conn.executemany(f"INSERT OR IGNORE INTO escalations({','.join(ESCALATION_COLUMNS)}) "
+                     f"VALUES ({','.join('?' * len(ESCALATION_COLUMNS))})",
+                     [tuple(e.get(c) for c in ESCALATION_COLUMNS) for e in escalations])
     conn.executemany("UPDATE meta SET value=? WHERE key=?",
                      [(str(head_seq), "head_seq"), (head_hash, "head_hash")])
 

@@ -39,7 +39,7 @@ class GatewayOptions:
     host: str = "127.0.0.1"
     port: int = 41002
     opa_url: str | None = None          # None: embedded OPA
-    audit_db: Path | None = None        # None: no audit log (tests of the OPA path only)
+    audit_db: str | Path | None = None  # a SQLite path or a postgresql:// URL; None: no audit log (OPA-path tests)
     decision_log: bool = False
     standin_url: str | None = None      # demo/tests only; `gateway run` never sets it
     watch: bool = True

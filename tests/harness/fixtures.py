@@ -122,3 +122,21 @@ def local_pack(pack_copy: Path, local_model: StandinModel) -> Path:
     text = pack_copy.read_text().replace("base_url: http://localhost:11434", f"base_url: {local_model.url}")
     pack_copy.write_text(text)
     return pack_copy
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One real PostgreSQL 15 for the session (tests/harness/postgres.py); each test takes a database."""
+    from .postgres import PostgresServer
+
+    server = PostgresServer().init().start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture()
+def pg_url(pg_server: Any) -> str:
+    """A fresh database in the session's PostgreSQL, as a postgresql:// URL."""
+    if not pg_server.running():
+        pg_server.start()
+    return pg_server.new_database()

@@ -1,0 +1,110 @@
+"""The SQLite store (the embedded default): one file per gateway host, behind the store seam."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import escalations, queries
+from .events import AuditError, AuditUnavailable
+from .store import append_events, connect, connect_readonly, describe_error, in_transaction, init_db
+from .verify import VerifyResult, verify_sqlite
+
+
+class _SqliteWriter:
+    """One connection kept across batches; dropped after an I/O error, kept through `locked`/`busy`."""
+
+    def __init__(self, path: Path, busy_ms: int) -> None:
+        self._path = path
+        self._busy_ms = busy_ms
+        self._conn: sqlite3.Connection | None = None
+
+    def append(self, items: list[tuple[Any, ...]]) -> None:
+        if self._conn is None:
+            self._conn = connect(self._path, busy_ms=self._busy_ms)
+        try:
+            in_transaction(self._conn, append_events, items)
+        except Exception as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):  # after an I/O error start afresh
+                self.close()
+            raise
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except sqlite3.Error:
+                pass
+            self._conn = None
+
+
+@dataclass
+class SqliteStore:
+    path: Path
+    busy_ms: int = 250
+    name: str = field(init=False)
+    locator: str = field(init=False)
+    spool_path: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = str(self.path)
+        self.locator = str(self.path.resolve())
+        self.spool_path = Path(str(self.path) + ".spool")
+
+    @classmethod
+    def at(cls, path: Path, *, create: bool, busy_ms: int = 250) -> SqliteStore:
+        if not create:
+            connect_readonly(path).close()  # AuditError: missing, unreadable, not an audit db
+        return cls(path, busy_ms)
+
+    def prepare(self) -> None:
+        try:
+            init_db(self.path)
+        except sqlite3.Error as exc:
+            raise AuditUnavailable(f"cannot open audit database {self.path}: {describe_error(exc)}") from None
+
+    def writer(self) -> _SqliteWriter:
+        return _SqliteWriter(self.path, self.busy_ms)
+
+    def replay(self, items: list[tuple[Any, ...]]) -> None:
+        conn = connect(self.path, busy_ms=5000)
+        try:
+            in_transaction(conn, append_events, items)
+        finally:
+            conn.close()
+
+    def resolve_escalation(self, esc_id: str, outcome: str, reason: str, resolved_by: str, *,
+                           busy_ms: int = 5000) -> str:
+        return escalations.resolve_escalation(self.path, esc_id, outcome, reason, resolved_by, busy_ms=busy_ms)
+
+    def purge(self, older_than_days: float, *, busy_ms: int = 5000) -> int:
+        return escalations.purge(self.path, older_than_days, busy_ms=busy_ms)
+
+    def list_escalations(self, status: str | None = None) -> list[dict[str, Any]]:
+        return queries.list_escalations(self.path, status)
+
+    def get_escalation(self, esc_id: str) -> dict[str, Any] | None:
+        return queries.get_escalation(self.path, esc_id)
+
+    def query_events(self, **kw: Any) -> list[dict[str, Any]]:
+        return queries.query_events(self.path, **kw)
+
+    def page_events(self, after: int, n: int) -> list[dict[str, Any]]:
+        return queries.page_events(self.path, after, n)
+
+    def last_seq(self) -> int:
+        conn = connect_readonly(self.path)
+        try:
+            return int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise AuditError(f"cannot read audit database {self.path}: {describe_error(exc)}") from None
+        finally:
+            conn.close()
+
+    def verify(self) -> VerifyResult:
+        return verify_sqlite(self.path)
+
+    def close(self) -> None:
+        return None
