@@ -1,14 +1,14 @@
 """The `packgate` Typer app: one Typer per command group, mounted here and nowhere else.
 
 Groups without a name (`build`, `redact`, `demo`) put their commands at the top level
-(`packgate lint|build|test|schema|redact|demo`); named groups are `packgate gateway|events|escalations ...`.
+(`packgate lint|build|test|schema|redact|demo`); named groups are `packgate gateway|bundle|events|escalations ...`.
 """
 
 from __future__ import annotations
 
 import typer
 
-from . import build, demo, escalations, events, gateway, redact
+from . import build, bundle, demo, escalations, events, gateway, redact
 
 __all__ = ["app"]
 
@@ -20,5 +20,5 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for group in (build.app, redact.app, gateway.app, demo.app, events.app, escalations.app):
+for group in (build.app, redact.app, gateway.app, bundle.app, demo.app, events.app, escalations.app):
     app.add_typer(group)

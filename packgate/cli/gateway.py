@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -19,6 +20,7 @@ from packgate.runtime.process import (
     run_workers,
 )
 
+from .bundle import BUNDLE_TOKEN_ENV
 from .errors import fail, fail_diagnostics
 
 DEFAULT_PORT = 41002
@@ -44,7 +46,9 @@ def print_banner(s: Supervisor) -> None:
     for p in s.packs():
         typer.echo(f"pack: {p.name} {p.version} -> /v1/data/{p.data_path}")
     typer.echo(f"bundle revision: {s.revision}")
-    if s.opa is not None:
+    if s.opa is not None and s.opts.bundle_url:
+        typer.echo(f"opa: embedded (pid {s.opa.pid}) at {s.opa_url}, bundles from {s.opts.bundle_url}")
+    elif s.opa is not None:
         typer.echo(f"opa: embedded (pid {s.opa.pid}) at {s.opa_url}")
     else:
         typer.echo(f"opa: external at {s.opa_url} (packs are not pushed or hot-reloaded there)")
@@ -67,6 +71,9 @@ def run(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any free port).")] = DEFAULT_PORT,
     opa_url: Annotated[Optional[str], typer.Option(
         "--opa-url", help="Use this OPA instead of an embedded one.")] = None,
+    bundle_url: Annotated[Optional[str], typer.Option(
+        "--bundle-url", help="A fleet replica: the embedded OPA pulls `packgate bundle serve` here "
+                             "(token in $PACKGATE_BUNDLE_TOKEN).")] = None,
     audit_db: Annotated[str, typer.Option(
         "--audit-db", help="The audit log: a SQLite file, or a postgresql:// URL shared by a fleet.")] = DEFAULT_AUDIT_DB,
     decision_log: DecisionLogOption = DecisionLog.off,
@@ -81,9 +88,18 @@ def run(
     configure_logging(verbose)
     if opa_url is not None and not opa_url.startswith(("http://", "https://")):
         fail(f"--opa-url must be an http(s) URL, got {opa_url!r}")
+    if bundle_url is not None:
+        if opa_url is not None:
+            fail("--bundle-url configures the embedded OPA; an --opa-url OPA pulls bundles from its own config")
+        if not bundle_url.startswith(("http://", "https://")):
+            fail(f"--bundle-url must be an http(s) URL, got {bundle_url!r}")
+        if not os.environ.get(BUNDLE_TOKEN_ENV):
+            fail(f"--bundle-url needs the bundle service's token in ${BUNDLE_TOKEN_ENV}")
     if decision_log is DecisionLog.console and opa_url is not None:
         fail("--decision-log console configures the embedded OPA; configure your own OPA's logs")
     opts = GatewayOptions(packs=pack, host=host, port=port, opa_url=opa_url, audit_db=audit_db,
+                          bundle_url=bundle_url.rstrip("/") if bundle_url else None,
+                          bundle_token=os.environ.get(BUNDLE_TOKEN_ENV),
                           decision_log=decision_log is DecisionLog.console,
                           watch=not no_watch, workers=workers, tls_cert=tls_cert, tls_key=tls_key)
     try:
