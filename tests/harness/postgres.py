@@ -51,7 +51,12 @@ class PostgresServer:
         cmd = [str(self.bin / args[0]), *args[1:]]
         if self._as_root:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, capture_output=True, text=True, check=check, timeout=120, cwd=self.dir)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=self.dir)
+        if check and done.returncode != 0:
+            hint = (" (/dev/null is not writable by the postgres user: run `make setup`)"
+                    if "/dev/null" in done.stderr + done.stdout else "")
+            raise RuntimeError(f"{args[0]} failed{hint}: {(done.stderr or done.stdout).strip()[-800:]}")
+        return done
 
     def init(self) -> PostgresServer:
         self._run("initdb", "-D", str(self.data), "-U", self.USER, "--auth=trust", "-E", "UTF8",
