@@ -19,10 +19,10 @@ from typing import Any, Sequence
 
 import jinja2
 
-from . import rego_literal, testgen
+from . import rego_literal, signing, testgen
 from .diagnostics import Diagnostic, PackError
-from .lint import lint
-from .loader import LoadedPack, load_pack
+from .lint import lint, lint_attestations, lint_despite_schema
+from .loader import LoadedPack, SchemaError, load_pack
 from .toolchain import REPO_ROOT
 
 LIBRARY_DIR = REPO_ROOT / "rego"
@@ -48,6 +48,9 @@ POLICY_TEMPLATES = {
     "crisis-detection": "crisis_detection.rego.j2",
     "prompt-guard": "prompt_guard.rego.j2",
 }
+
+
+_NOT_POLICY = {"data_policy": {"local_processing_attestation"}}  # in the manifest, not in Rego
 
 
 @dataclass
@@ -89,7 +92,8 @@ def compile_pack(loaded: LoadedPack) -> BuiltPack:
         "has": lambda name: name in chain,
         "chain": chain,
         "pack_info": {"name": pack.pack.name, "version": pack.pack.version, "enabled": pack.pack.enabled},
-        "targets": [t.model_dump(mode="json", exclude_none=True) for t in pack.providers.targets],
+        "targets": [t.model_dump(mode="json", exclude_none=True, exclude=_NOT_POLICY)
+                    for t in pack.providers.targets],
     }
     files = {f"{base}/main.rego": _render("main.rego.j2", context)}
     for name in chain:
@@ -124,8 +128,12 @@ def library_files() -> dict[str, str]:
     return files
 
 
-def assemble(built: Sequence[BuiltPack]) -> dict[str, str]:
-    """All bundle files including `.manifest`, whose revision hashes everything else."""
+def assemble(built: Sequence[BuiltPack], record: dict[str, Any] | None = None) -> dict[str, str]:
+    """All bundle files including `.manifest`, whose revision hashes everything else.
+
+    `record` (approval, signer: see `manifest_record`) goes into the manifest's metadata only, so
+    the same packs give the same revision whoever approved or signed them.
+    """
     files: dict[str, str] = {}
     for item in built:
         files.update(item.files)
@@ -138,10 +146,47 @@ def assemble(built: Sequence[BuiltPack]) -> dict[str, str]:
         "revision": digest.hexdigest(),
         "roots": sorted([p for b in built for p in (b.data_path, f"{b.data_path}_test")] + ["packgate/lib", "system/log"]),
         "rego_version": 1,
-        "metadata": {"packs": {b.name: {"version": b.version, "package": b.package} for b in built}},
+        "metadata": {"packs": {b.name: _pack_record(b) for b in built}, **(record or {})},
     }
     files[".manifest"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files
+
+
+def stray_rego(loaded: Sequence[LoadedPack]) -> list[Diagnostic]:
+    """`*.rego` files beside the packs that no pack there includes (see `compile_pack` for the rule)."""
+    out = []
+    for folder in sorted({item.path.parent for item in loaded}):
+        packs = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+        for rego in sorted(folder.glob("*.rego")):
+            if any(rego.name.startswith(p.stem) and rego.name.endswith("_test.rego") for p in packs):
+                continue
+            owner = next((i.path for i in loaded if i.path.parent == folder
+                          and rego.stem.removesuffix("_test") == rego_literal.identifier(i.pack.pack.name)), None)
+            hint = f" (named after the Rego package; rename it {owner.stem}_test.rego)" if owner is not None else ""
+            names = " or ".join(f"{p.stem}*_test.rego" for p in packs[:3])
+            out.append(Diagnostic(str(rego), 1, 1, "warning", "not included in any bundle: a Rego file beside a pack "
+                                  f"is compiled with it only when named after the pack file ({names})" + hint))
+    return out
+
+
+def _pack_record(b: BuiltPack) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": b.version, "package": b.package, "source_sha256": b.loaded.sha256}
+    attested = lint_attestations(b.loaded)
+    if attested:
+        entry["attestations"] = attested
+    return entry
+
+
+def manifest_record(*, approved_by: str | None = None, ticket: str | None = None,
+                    key_id: str | None = None) -> dict[str, Any]:
+    """The manifest metadata of a governed build: `approval` (who, which ticket) and `signing` (key id)."""
+    record: dict[str, Any] = {}
+    approval = {k: v for k, v in (("approved_by", approved_by), ("ticket", ticket)) if v}
+    if approval:
+        record["approval"] = approval
+    if key_id:
+        record["signing"] = {"key_id": key_id}
+    return record
 
 
 def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[Diagnostic]]:
@@ -150,11 +195,16 @@ def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[D
     for path in pack_paths:
         try:
             item = load_pack(path)
+        except SchemaError as exc:  # the file parsed: its semantic problems are reported in the same run
+            diags.extend(exc.diagnostics)
+            diags.extend(lint_despite_schema(exc))
+            continue
         except PackError as exc:
             diags.extend(exc.diagnostics)
             continue
         diags.extend(lint(item))
         loaded.append(item)
+    diags.extend(stray_rego(loaded))
     names: dict[str, LoadedPack] = {}
     for item in loaded:
         if item.pack.pack.name in names:
@@ -166,15 +216,38 @@ def load_all(pack_paths: Sequence[str | Path]) -> tuple[list[LoadedPack], list[D
     return loaded, sorted(diags)
 
 
-def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False) -> BuildResult:
-    """Load, lint, render and write one bundle for all packs. Raises PackError on any error."""
+def build_bundle(pack_paths: Sequence[str | Path], out_dir: str | Path, *, tar: bool = False,
+                 signing_key: str | Path | None = None, key_id: str = signing.DEFAULT_KEY_ID,
+                 approved_by: str | None = None, ticket: str | None = None) -> BuildResult:
+    """Load, lint, render and write one bundle for all packs. Raises PackError on any error.
+
+    With `signing_key`, the bundle is signed (`.signatures.json`, see `signing.sign_bundle`) and the
+    manifest names the key id; `approved_by` and `ticket` are recorded in the manifest's metadata.
+    """
+    if signing_key is not None:
+        signing.key_algorithm(signing_key, private=True)  # a bad key stops before anything is written
     loaded, diags = load_all(pack_paths)
     if not loaded:
         raise PackError([Diagnostic("<args>", 1, 1, "error", "no pack given")])
     built = [compile_pack(item) for item in loaded]
-    files = assemble(built)
+    record = manifest_record(approved_by=approved_by, ticket=ticket,
+                             key_id=key_id if signing_key is not None else None)
+    files = assemble(built, record)
     out = Path(out_dir)
-    write_tree(out, files)
+    if signing_key is None:
+        write_tree(out, files)
+    else:  # signed beside `out`, then swapped in: a watching gateway never sees it unsigned
+        staging = out.with_name(f".{out.name}.signing")
+        shutil.rmtree(staging, ignore_errors=True)
+        write_tree(staging, files)
+        signed = signing.sign_bundle(staging, signing_key, key_id=key_id)
+        files[signing.SIGNATURES] = signed.path.read_text(encoding="utf-8")
+        try:
+            write_tree(out, {})  # removes the old bundle (and refuses to remove anything else)
+        except PackError:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        staging.rename(out)
     revision = json.loads(files[".manifest"])["revision"]
     tar_path = write_tar(out.parent / f"{out.name}.tar.gz", files) if tar else None
     return BuildResult(out, revision, built, diags, tar_path)

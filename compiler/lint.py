@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
 import re2
+from pydantic import ValidationError
 
-from .diagnostics import Diagnostic
-from .loader import LoadedPack
-from .schema import DETECTOR_POLICIES, HEADER_PATTERN, POLICY_NAMES
+from .diagnostics import Diagnostic, closest
+from .loader import LoadedPack, SchemaError
+from .schema import DETECTOR_POLICIES, HEADER_PATTERN, POLICY_NAMES, Pack
 
 _HEADER = re2.compile(HEADER_PATTERN)
 _QUIET = re2.Options()
@@ -52,7 +54,8 @@ def lint(loaded: LoadedPack) -> list[Diagnostic]:
         out.extend(_check_transport(src, loc + ("base_url",), target.base_url, bool(dp.local_only_processing)))
         if dp.local_only_processing or dp.allow_internet_egress is False:
             claim = "local_only_processing" if dp.local_only_processing else "allow_internet_egress: false"
-            out.extend(_check_local(src, loc + ("base_url",), target.base_url, claim))
+            out.extend(_check_local(src, loc + ("base_url",), target.base_url, claim,
+                                    dp.local_processing_attestation is not None))
 
     ca = pack.providers.ca_bundle
     if ca is not None and not ca.startswith("/"):
@@ -94,7 +97,96 @@ def lint(loaded: LoadedPack) -> list[Diagnostic]:
                                       f"role {role!r} may send PHI but has no data_access entry, so its ceiling is "
                                       "'public' and its PHI requests are denied; add data_access."
                                       f"{role}.max_sensitivity"))
+    out.extend(_check_role_names(pack, src))
     return sorted(out)
+
+
+_PLACES = {"roles": "rbac.roles", "data_access": "rbac.data_access",
+           "allowed_phi_roles": "rbac.minimum_necessary.allowed_phi_roles", "tests": "tests"}
+
+
+def _role_mentions(pack) -> list[tuple[str, str, tuple[Any, ...], bool]]:
+    """Every role name the pack mentions: (name, place, location, the location is a key)."""
+    out: list[tuple[str, str, tuple[Any, ...], bool]] = []
+    rbac = pack.policy.rbac
+    if rbac is not None:
+        out += [(r, "roles", ("policy", "rbac", "roles", r), True) for r in rbac.roles]
+        out += [(r, "data_access", ("policy", "rbac", "data_access", r), True) for r in rbac.data_access]
+        if rbac.minimum_necessary is not None:
+            out += [(r, "allowed_phi_roles", ("policy", "rbac", "minimum_necessary", "allowed_phi_roles", i), False)
+                    for i, r in enumerate(rbac.minimum_necessary.allowed_phi_roles)]
+    for i, test in enumerate(pack.tests):
+        identity, headers = test.input.get("identity"), test.input.get("headers")
+        if isinstance(identity, dict) and isinstance(identity.get("role"), str):
+            out.append((identity["role"], "tests", ("tests", i, "input", "identity", "role"), False))
+        if isinstance(headers, dict):
+            out += [(v, "tests", ("tests", i, "input", "headers", k), False)
+                    for k, v in headers.items() if str(k).lower() == "x-user-role" and isinstance(v, str)]
+    return out
+
+
+def lint_despite_schema(error: SchemaError) -> list[Diagnostic]:
+    """Semantic problems of a pack that parsed but has schema errors, so one run reports both.
+
+    The values the schema refuses (unknown keys, wrong types) are left out and the rest is linted;
+    nothing is reported on a schema error's line or about a policy left out entirely. A missing
+    required key leaves nothing to lint safely: then only the schema errors are reported.
+    """
+    pruned = copy.deepcopy(error.raw)
+    removed: list[tuple[Any, ...]] = []
+    for _ in range(20):
+        try:
+            pack = Pack.model_validate(pruned)
+            break
+        except ValidationError as exc:
+            problems = exc.errors(include_url=False)
+            if any(p["type"] == "missing" for p in problems):
+                return []
+            gone = [loc for loc in (_remove(pruned, tuple(p["loc"])) for p in problems) if loc]
+            if not gone:
+                return []
+            removed += gone
+    else:
+        return []
+    lines = {d.line for d in error.diagnostics}
+    dropped = {f"policy.{loc[1]}" for loc in removed if len(loc) == 2 and loc[0] == "policy"}
+    found = lint(LoadedPack(error.path, pack, error.source, error.raw))
+    return [d for d in found if d.line not in lines and not any(name in d.message for name in dropped)]
+
+
+def _remove(doc: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Delete the deepest part of `loc` that exists in `doc`; the path deleted, or None."""
+    node, path = doc, []
+    for part in loc:
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) \
+                and 0 <= part < len(node):
+            path.append(part)
+            parent, node = node, node[part]
+        else:
+            break
+    if not path:
+        return None
+    del parent[path[-1]]
+    return tuple(path)
+
+
+def _check_role_names(pack, src) -> list[Diagnostic]:
+    """A role named in one place only and within a typo of another role: almost always a typo."""
+    mentions = _role_mentions(pack)
+    places: dict[str, set[str]] = {}
+    for name, place, _, _ in mentions:
+        places.setdefault(name, set()).add(place)
+    out = []
+    for name, place, loc, is_key in mentions:
+        if len(places[name]) != 1:
+            continue
+        # Close to a role named somewhere else: two similar roles side by side in one place are two roles.
+        meant = closest(name, [other for other in places if other != name and places[other] - {place}])
+        if meant is not None:
+            where = ", ".join(_PLACES[p] for p in sorted(places[meant]))
+            out.append(src.at(loc, "error", f"role {name!r} appears only in {_PLACES[place]}; did you mean "
+                                            f"{meant!r}? (in {where})", key=is_key))
+    return out
 
 
 def _is_loopback(host: str) -> bool:
@@ -141,18 +233,51 @@ def _check_safeguards(pack, src) -> list[Diagnostic]:
     return out
 
 
-def _check_local(src, loc, url: str, claim: str) -> list[Diagnostic]:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return []
+# Hosts of hosted model APIs: a target here is in the cloud whatever its data_policy claims.
+# Decided at lint time from the name alone (no DNS: lint is deterministic and works offline).
+CLOUD_API_HOSTS = (
+    "api.openai.com", "openai.azure.com", "api.anthropic.com", "googleapis.com", "amazonaws.com",
+    "api.mistral.ai", "api.cohere.ai", "api.cohere.com", "api.groq.com", "api.together.xyz",
+    "api.together.ai", "openrouter.ai", "api.deepseek.com", "api.fireworks.ai", "api.perplexity.ai",
+    "api-inference.huggingface.co", "huggingface.cloud", "api.x.ai", "inference.ai.azure.com",
+    "models.inference.ai.azure.com", "cognitiveservices.azure.com", "api.replicate.com",
+)
+LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def host_locality(host: str) -> str:
+    """`local`, `public` (a public IP or a cloud API host) or `unknown` (a name lint cannot place)."""
+    host = host.lower().rstrip(".").strip("[]")
+    if host == "localhost" or host.endswith(LOCAL_SUFFIXES):
+        return "local"
     try:
         addr = ipaddress.ip_address(host)
     except ValueError:
+        if any(host == h or host.endswith("." + h) for h in CLOUD_API_HOSTS):
+            return "public"
+        return "local" if "." not in host else "unknown"  # one label: a container or LAN name
+    return "local" if addr.is_loopback or addr.is_private or addr.is_link_local else "public"
+
+
+def _check_local(src, loc, url: str, claim: str, attested: bool) -> list[Diagnostic]:
+    host = (urlsplit(url).hostname or "").lower()
+    where = host_locality(host)
+    if where == "public" and not attested:
+        return [src.at(loc, "error", f"target declares {claim} but base_url host {host} is public (a public address "
+                                     "or a cloud API host): PHI would leave on a false claim; fix the claim, or add "
+                                     "data_policy.local_processing_attestation {by, reason} if it is a private endpoint")]
+    if where == "unknown" and not attested:
         return [src.at(loc, "warning", f"target declares {claim} but {host!r} is a hostname packgate cannot verify "
-                                       "as loopback or private; use an IP address or localhost")]
-    if addr.is_loopback or addr.is_private or addr.is_link_local:
-        return []
-    return [src.at(loc, "error", f"target declares {claim} but base_url host {host} is a public address")]
+                                       "as loopback or private; use an IP address, localhost or a *.internal name")]
+    return []
+
+
+def lint_attestations(loaded: LoadedPack) -> list[dict[str, str]]:
+    """The targets whose local claim rests on a `local_processing_attestation` (for the manifest)."""
+    return [{"target": t.id, "host": (urlsplit(t.base_url).hostname or "").lower(),
+             "by": t.data_policy.local_processing_attestation.by,
+             "reason": t.data_policy.local_processing_attestation.reason}
+            for t in loaded.pack.providers.targets if t.data_policy.local_processing_attestation is not None]
 
 
 def _check_regex(src, loc, pattern: str) -> list[Diagnostic]:

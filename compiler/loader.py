@@ -8,14 +8,16 @@ YAML memory bomb), and bound size and depth. Anything that goes wrong becomes a 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from .diagnostics import Diagnostic, PackError
+from .diagnostics import Diagnostic, PackError, closest
 from .schema import Pack
 
 MAX_BYTES = 1_000_000
@@ -69,6 +71,15 @@ class LoadedPack:
     pack: Pack
     source: SourceMap
     raw: dict[str, Any]
+    sha256: str = ""  # of the file's bytes: the bundle manifest's record of which source it was built from
+
+
+class SchemaError(PackError):
+    """The pack parsed but does not match the schema; keeps the parsed document for semantic checks."""
+
+    def __init__(self, diagnostics: list[Diagnostic], raw: dict[str, Any], source: SourceMap, path: Path):
+        super().__init__(diagnostics)
+        self.raw, self.source, self.path = raw, source, path
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -189,11 +200,44 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     return value, source
 
 
+def dotted(loc: Loc) -> str:
+    """`policy.rbac.roles.clinician`, `providers.targets[0].model`: a path as a pack author reads it."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def known_keys(loc: Loc) -> list[str]:
+    """The keys the schema allows in the mapping at `loc` (YAML names), or [] if it is free-form."""
+    model: Any = Pack
+    for part in (*loc, None):
+        while get_origin(model) in (Union, UnionType):  # `X | None`: the non-None member
+            model = next(a for a in get_args(model) if a is not type(None))
+        if part is None:
+            break
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            fields = {f.alias or n: f for n, f in model.model_fields.items()}
+            if part not in fields:
+                return []
+            model = fields[part].annotation
+        elif get_origin(model) in (dict, list):
+            model = get_args(model)[-1]
+        else:
+            return []
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or n for n, f in model.model_fields.items()]
+    return []
+
+
 def _describe(err: dict[str, Any]) -> str:
     kind = err["type"]
     loc = ".".join(str(p) for p in err["loc"])
     if kind == "extra_forbidden":
-        return f"unknown key {str(err['loc'][-1])!r}"
+        key, parent = str(err["loc"][-1]), tuple(err["loc"][:-1])
+        meant = closest(key, known_keys(parent))
+        return (f"unknown key {key!r} at {dotted(tuple(err['loc']))}"
+                + (f"; did you mean {meant!r}?" if meant else ""))
     if kind == "missing":
         return f"missing required key {str(err['loc'][-1])!r}"
     msg = err["msg"]
@@ -247,5 +291,9 @@ def load_text(data: bytes, file: str, path: Path | None = None) -> LoadedPack:
         col = idx - (text.rfind("\n", 0, idx) + 1) + 1
         raise PackError([Diagnostic(file, line, col, "error", "pack contains a NUL byte")])
     raw, source = parse_yaml(text, file)
-    pack = validate(raw, source)
-    return LoadedPack(path=path or Path(file), pack=pack, source=source, raw=raw)
+    try:
+        pack = validate(raw, source)
+    except PackError as exc:  # the YAML parsed: lint can still look at what is valid (build.load_all)
+        raise SchemaError(exc.diagnostics, raw, source, path or Path(file)) from None
+    return LoadedPack(path=path or Path(file), pack=pack, source=source, raw=raw,
+                      sha256=hashlib.sha256(data).hexdigest())

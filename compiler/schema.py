@@ -50,6 +50,13 @@ class PackMeta(Strict):
     description: str | None = Field(None, max_length=2000)
 
 
+class LocalAttestation(Strict):
+    """A signed-off statement that a target on a public host name still processes data locally."""
+
+    by: str = Field(min_length=1, max_length=200, description="Who attests (name, role).")
+    reason: str = Field(min_length=1, max_length=2000, description="Why (e.g. private endpoint, BAA, ticket).")
+
+
 class DataPolicy(Strict):
     """What a target declares about how it handles data. Undeclared means non-compliant."""
 
@@ -61,6 +68,9 @@ class DataPolicy(Strict):
     accepts_tokenized_input: bool | None = None
     allow_internet_egress: bool | None = None
     local_only_processing: bool | None = None
+    local_processing_attestation: LocalAttestation | None = Field(
+        None, description="The only override of lint's public-host error for a local claim; recorded in the bundle's manifest.",
+    )
 
 
 class Target(Strict):

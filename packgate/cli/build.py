@@ -8,13 +8,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from packgate.compiler.build import build_bundle, load_all
 from packgate.compiler.diagnostics import PackError, exit_code
 from packgate.compiler.schema import json_schema
+from packgate.compiler.signing import DEFAULT_KEY_ID, SIGNATURES
 from packgate.compiler.toolchain import find_tool
 
 from .errors import fail, fail_diagnostics, print_diagnostics
@@ -51,11 +52,20 @@ def build_cmd(
     packs: Annotated[list[Path], typer.Argument(help="Pack files; several build into one bundle.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Bundle directory to write.")],
     tar: Annotated[bool, typer.Option("--tar", help="Also write <out>.tar.gz for `opa run --bundle`.")] = False,
+    sign: Annotated[Optional[Path], typer.Option(
+        "--sign", metavar="KEY", help="Sign with this PEM private key (RSA or EC): writes OPA's .signatures.json.")] = None,
+    key_id: Annotated[str, typer.Option(
+        "--key-id", help="Key id in the signature and the manifest (OPA's --verification-key-id).")] = DEFAULT_KEY_ID,
+    approved_by: Annotated[Optional[str], typer.Option(
+        "--approved-by", help="Who approved this build (recorded in the manifest metadata).")] = None,
+    ticket: Annotated[Optional[str], typer.Option(
+        "--ticket", help="The change ticket reference (recorded in the manifest metadata).")] = None,
 ) -> None:
-    """Compile packs into an OPA bundle directory (and optionally bundle.tar.gz)."""
+    """Compile packs into an OPA bundle directory (and optionally bundle.tar.gz), signed with --sign."""
     started = time.perf_counter()
     try:
-        result = build_bundle(packs, out, tar=tar)
+        result = build_bundle(packs, out, tar=tar, signing_key=sign, key_id=key_id,
+                              approved_by=approved_by, ticket=ticket)
     except PackError as exc:
         fail_diagnostics(exc.diagnostics)
     print_diagnostics(result.diagnostics)
@@ -63,6 +73,8 @@ def build_cmd(
     for item in result.packs:
         typer.echo(f"{item.name} {item.version} -> data.{item.package} ({len(item.files)} files)")
     typer.echo(f"bundle {result.bundle_dir} revision {result.revision[:12]} in {elapsed:.0f} ms")
+    if sign is not None:
+        typer.echo(f"signed {result.bundle_dir / SIGNATURES} (key id {key_id})")
     if result.tar_path:
         typer.echo(f"tarball {result.tar_path}")
 

@@ -45,6 +45,14 @@ def parse_since(text: str) -> str:
 
 
 def _reasons_text(event: dict[str, Any]) -> str:
+    bundle = event.get("bundle")
+    if isinstance(bundle, dict):  # bundle_activated / bundle_rejected: what went live, or why not
+        facts = [f"{k} {bundle[k]}" for k in ("trigger", "signer", "approved_by", "ticket") if bundle.get(k)]
+        revision = bundle.get("revision")
+        if isinstance(revision, str):
+            facts.insert(1, f"revision {revision[:12]}")
+        facts += [str(e) for e in (bundle.get("errors") or [])[:1]]
+        return "; ".join(facts)
     return ", ".join(f"{r.get('policy')}:{r.get('code')}" for r in event.get("reasons") or [])
 
 

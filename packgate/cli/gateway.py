@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from packgate.compiler.signing import DEFAULT_KEY_ID
 from packgate.runtime.audit import DEFAULT_AUDIT_DB, display_name
 from packgate.runtime.process import (
     GatewayOptions,
@@ -56,8 +57,13 @@ def print_banner(s: Supervisor) -> None:
         typer.echo(f"audit: {display_name(s.opts.audit_db)}")
     if s.opts.decision_log:
         typer.echo("decision log: console (masked by system.log.mask)")
+    if s.opts.bundle is not None:
+        typer.echo(f"bundle: {s.opts.bundle}")
+    if s.opts.verification_key is not None:
+        typer.echo(f"signature: required, key id {s.opts.verification_key_id} ({s.opts.verification_key})")
     if s.opts.watch and s.opa is not None:
-        typer.echo("hot reload: watching " + ", ".join(str(p) for p in s.opts.packs))
+        watched = [*s.opts.packs, *([s.opts.bundle] if s.opts.bundle is not None else [])]
+        typer.echo("hot reload: watching " + ", ".join(str(p) for p in watched))
     scheme = "https" if s.opts.tls_cert is not None else "http"
     typer.echo(f"listening on {scheme}://{host}:{port} (OpenAI: /v1/chat/completions, Ollama: /api/chat)")
     sys.stdout.flush()
@@ -82,6 +88,12 @@ def run(
     tls_cert: Annotated[Optional[Path], typer.Option(
         "--tls-cert", help="Serve HTTPS with this certificate (PEM chain).")] = None,
     tls_key: Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")] = None,
+    bundle: Annotated[Optional[Path], typer.Option(
+        "--bundle", help="Serve this bundle (from `packgate build --sign`) built from the --pack files.")] = None,
+    verification_key: Annotated[Optional[Path], typer.Option(
+        "--verification-key", metavar="PUB", help="PEM public key: OPA refuses unsigned or changed bundles.")] = None,
+    verification_key_id: Annotated[str, typer.Option(
+        "--verification-key-id", help="The key id bundles are signed with (`build --key-id`).")] = DEFAULT_KEY_ID,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Compile the packs, start OPA, serve the gateway in front of the packs' own targets."""
@@ -93,15 +105,24 @@ def run(
             fail("--bundle-url configures the embedded OPA; an --opa-url OPA pulls bundles from its own config")
         if not bundle_url.startswith(("http://", "https://")):
             fail(f"--bundle-url must be an http(s) URL, got {bundle_url!r}")
+        if bundle is not None:
+            fail("--bundle serves a local bundle; --bundle-url pulls the fleet's: give one")
         if not os.environ.get(BUNDLE_TOKEN_ENV):
             fail(f"--bundle-url needs the bundle service's token in ${BUNDLE_TOKEN_ENV}")
     if decision_log is DecisionLog.console and opa_url is not None:
         fail("--decision-log console configures the embedded OPA; configure your own OPA's logs")
+    if opa_url is not None and (bundle is not None or verification_key is not None):
+        fail("--bundle and --verification-key configure the embedded OPA; give your own OPA the keys "
+             "(opa/config.yaml) and the bundle")
+    if workers > 1 and (bundle is not None or verification_key is not None):
+        fail("--bundle and --verification-key run with one worker (--workers 1)")
     opts = GatewayOptions(packs=pack, host=host, port=port, opa_url=opa_url, audit_db=audit_db,
                           bundle_url=bundle_url.rstrip("/") if bundle_url else None,
                           bundle_token=os.environ.get(BUNDLE_TOKEN_ENV),
                           decision_log=decision_log is DecisionLog.console,
-                          watch=not no_watch, workers=workers, tls_cert=tls_cert, tls_key=tls_key)
+                          watch=not no_watch, workers=workers, tls_cert=tls_cert, tls_key=tls_key,
+                          bundle=bundle, verification_key=verification_key,
+                          verification_key_id=verification_key_id)
     try:
         opts.tls()  # a missing or mismatched certificate/key stops here, before anything starts
         if workers > 1:

@@ -35,7 +35,7 @@ VERDICTS = frozenset(
     {
         "allowed", "denied", "blocked", "escalated", "upstream_error", "policy_unavailable",
         "bad_request", "audit_unavailable", "internal_error", "overloaded",
-        "escalation_resolved", "retention_purge",
+        "escalation_resolved", "retention_purge", "bundle_activated", "bundle_rejected",
     }
 )
 
@@ -45,13 +45,16 @@ VERDICTS = frozenset(
 #   outcome/related_event_id        on `escalation_resolved` events
 #   purge                           on `retention_purge` events {through_seq, count, anchor_hash, older_than_days}
 #   failed_targets                  targets tried before the one that answered (or all, on a 502): [{id, reason}]
+#   bundle                          on `bundle_activated` / `bundle_rejected` events: {trigger (start|reload),
+#                                   revision, previous_revision, packs {name: version}, signer (key id),
+#                                   approved_by, ticket, errors [file:line:col lines or OPA's reason]}
 EVENT_KEYS = frozenset(
     {
         "id", "ts", "pack", "pack_version", "bundle_revision", "decision_ids", "verdict", "status",
         "reasons", "user_id", "role", "target", "excluded_targets", "redactions", "prompt_hmac",
         "latency_ms", "escalation_id",
         "route", "endpoint", "stream", "model", "tools", "sensitivity", "error_code",
-        "output_hmac", "outcome", "related_event_id", "purge", "failed_targets",
+        "output_hmac", "outcome", "related_event_id", "purge", "failed_targets", "bundle",
     }
 )
 _TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
@@ -59,6 +62,8 @@ _REASON_KEYS = frozenset({"policy", "code", "status", "param"})
 _EXCLUDED_KEYS = frozenset({"id", "reasons"})
 _EXCLUDED_REASON_KEYS = frozenset({"code", "message"})
 _FAILED_KEYS = frozenset({"id", "reason"})
+_BUNDLE_KEYS = frozenset({"trigger", "revision", "previous_revision", "packs", "signer", "approved_by", "ticket",
+                          "errors"})
 
 
 class AuditError(Exception):
@@ -207,6 +212,10 @@ def validate_event(event: dict[str, Any]) -> None:
             _check_dict_list("excluded_targets[].reasons", t.get("reasons", []), _EXCLUDED_REASON_KEYS)
     if "failed_targets" in event:
         _check_dict_list("failed_targets", event["failed_targets"], _FAILED_KEYS)
+    if "bundle" in event:
+        b = event["bundle"]
+        if not isinstance(b, dict) or set(b) - _BUNDLE_KEYS:
+            raise ValueError(f"audit event: bundle must be an object with keys from {sorted(_BUNDLE_KEYS)}")
     if "redactions" in event:
         r = event["redactions"]
         if not isinstance(r, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in r.values()):

@@ -89,8 +89,12 @@ async def health(request: Request) -> Response:
     opa_ok = await gw.opa.bundles_ready()
     audit_ok = gw.config.audit is None or gw.config.audit.healthy
     ok = opa_ok and audit_ok
-    body = {"status": "ok" if ok else "unavailable", "opa": opa_ok, "audit": audit_ok,
-            "bundle_revision": table.revision, "packs": [{"name": r.name, "version": r.version} for r in table.routes]}
+    problems = gw.config.policy_problems() if gw.config.policy_problems is not None else []
+    status = ("degraded" if problems else "ok") if ok else "unavailable"
+    body: dict[str, Any] = {"status": status, "opa": opa_ok, "audit": audit_ok, "bundle_revision": table.revision,
+                            "packs": [{"name": r.name, "version": r.version} for r in table.routes]}
+    if problems:  # the last good bundle serves (200); the packs on disk do not compile or were refused
+        body["errors"] = problems
     return Response(orjson.dumps(body), status_code=200 if ok else 503, media_type="application/json")
 
 

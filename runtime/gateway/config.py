@@ -127,6 +127,7 @@ class GatewayConfig:
     scan_workers: int = 1                # processes that scan big requests off the event loop (scanning.py)
     scan_inline_chars: int = 4096        # requests with more text than this are scanned in a worker
     standin_label: str = "packgate stand-in model (not a real model)"
+    policy_problems: Callable[[], list[str]] | None = None  # why the packs on disk are not serving (/health degraded)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def revision(self) -> str:

@@ -21,6 +21,7 @@ is deterministic (revision = content hash), so every process converges on the sa
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import shutil
 import threading
@@ -32,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from .server import active_revision
+from .server import active_etag, active_revision
 
 log = logging.getLogger("packgate.reload")
 
@@ -50,6 +51,82 @@ class ReloadOutcome:
     seconds: float = 0.0
 
 
+def _same_bundle(a: Any, b: Any) -> bool:
+    """Byte for byte the same bundle files (a re-signed, re-approved or changed bundle is not)."""
+    return _digest(Path(a.bundle_dir)) == _digest(Path(b.bundle_dir))
+
+
+def _digest(bundle_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in bundle_dir.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(bundle_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def prebuilt(bundle: Path) -> Callable[[Sequence[Path], Path], Any]:
+    """A `build` that serves a bundle built (and signed) elsewhere, e.g. by `packgate build --sign`.
+
+    The packs are still compiled, for the gateway's routes and to check that the bundle was built
+    from exactly these pack files (their `source_sha256` in its manifest); the bundle itself is
+    copied as it is (a snapshot: OPA's signature check sees the bytes on disk, changed or not).
+    """
+    bundle = Path(bundle)
+
+    def build(paths: Sequence[Path], out_dir: Path) -> Any:
+        import json
+
+        from packgate.compiler.build import build_bundle
+        from packgate.compiler.diagnostics import Diagnostic, PackError
+
+        result = build_bundle([str(p) for p in paths], out_dir)
+        where = str(bundle / ".manifest")
+        try:
+            manifest = json.loads((bundle / ".manifest").read_text(encoding="utf-8"))
+            recorded, revision = manifest["metadata"]["packs"], manifest["revision"]
+            sources = {name: entry.get("source_sha256") for name, entry in recorded.items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise PackError([Diagnostic(where, 1, 1, "error", f"not a packgate bundle ({type(exc).__name__}); "
+                                                                "build it with `packgate build --sign`")]) from None
+        ours = {p.name: p.loaded.sha256 for p in result.packs}
+        if sources != ours or not isinstance(revision, str):
+            differ = sorted(n for n in set(sources) | set(ours) if sources.get(n) != ours.get(n))
+            raise PackError([Diagnostic(where, 1, 1, "error", f"bundle was not built from these pack files "
+                                        f"({', '.join(differ)} differ); rebuild and sign it with `packgate build --sign`")])
+        shutil.rmtree(out_dir)
+        shutil.copytree(bundle, out_dir)
+        result.bundle_dir, result.revision = Path(out_dir), revision
+        return result
+
+    return build
+
+
+def activation_facts(result: Any) -> dict[str, Any]:
+    """What an activation event records of a bundle: revision, packs, signer, approver and ticket.
+
+    The signer is the `keyid` claim of the signature OPA verified (None: an unsigned bundle, served
+    without a verification key); approver and ticket come from the manifest (`build --approved-by`).
+    """
+    import json
+
+    from packgate.compiler.signing import signature_claims
+
+    bundle = Path(result.bundle_dir)
+    try:
+        metadata = json.loads((bundle / ".manifest").read_text(encoding="utf-8")).get("metadata") or {}
+    except (OSError, ValueError, AttributeError):
+        metadata = {}
+    approval = metadata.get("approval") if isinstance(metadata.get("approval"), dict) else {}
+    claims = signature_claims(bundle) or {}
+    keyid = claims.get("keyid")
+    return {
+        "revision": result.revision,
+        "packs": {p.name: p.version for p in result.packs},
+        "signer": keyid if isinstance(keyid, str) else None,
+        "approved_by": approval.get("approved_by"),
+        "ticket": approval.get("ticket"),
+    }
+
+
 def _default_build(paths: Sequence[Path], out_dir: Path) -> Any:
     from packgate.compiler.build import build_bundle  # the compiler is imported only when used
 
@@ -65,6 +142,10 @@ class Reloader:
                  install: Install | None = None,
                  build: Callable[[Sequence[Path], Path], Any] = _default_build,
                  opa_errors: Callable[[], list[str]] | None = None,
+                 opa_error_count: Callable[[], int] | None = None,
+                 on_activate: Callable[[Any, Any], None] | None = None,
+                 on_reject: Callable[[Any, list[str]], None] | None = None,
+                 watch_trees: Sequence[Path] = (),
                  activation_timeout: float = 10.0, quiet: bool = False) -> None:
         self.pack_paths = [Path(p).resolve() for p in pack_paths]
         self.work_dir = Path(work_dir)
@@ -73,6 +154,11 @@ class Reloader:
         self._install = install
         self._build = build
         self._opa_errors = opa_errors
+        self._opa_error_count = opa_error_count
+        self._on_activate = on_activate  # (result, previous): after OPA and the routes switched
+        self._on_reject = on_reject      # (result or None, errors): a new bundle was not activated
+        self.watch_trees = [Path(p).resolve() for p in watch_trees]
+        self.problems: list[str] = []    # why the packs on disk are not what is serving (empty: they are)
         self.activation_timeout = activation_timeout
         self._log = log.debug if quiet else log.error  # followers: the leader already said it
         self._info = log.debug if quiet else log.info
@@ -114,33 +200,39 @@ class Reloader:
             for line in errors:
                 self._log("%s", line)
             self._log("reload: packs do not compile; still serving revision %s", self._rev())
-            return ReloadOutcome(False, self._rev(), errors=errors, seconds=time.monotonic() - started)
+            return self._failed(None, errors, started)
         except Exception as exc:  # a compiler bug must not take the gateway down
             self._log("reload: compiler failed (%s); still serving revision %s",
                       type(exc).__name__, self._rev())
-            return ReloadOutcome(False, self._rev(), errors=[type(exc).__name__],
-                                 seconds=time.monotonic() - started)
+            return self._failed(None, [type(exc).__name__], started)
 
-        if self.current is not None and result.revision == self.current.revision:
+        if self.current is not None and _same_bundle(result, self.current):
             shutil.rmtree(result.bundle_dir, ignore_errors=True)
+            self.problems = []
             return ReloadOutcome(True, result.revision, changed=False,
                                  seconds=time.monotonic() - started)
 
+        seen = self._opa_error_count() if self._opa_error_count else 0
+        published = None
         if self._publish is not None:
-            self._publish(Path(result.bundle_dir), result.revision)
-        if self.opa_url is not None and not self._await_revision(result.revision):
+            published = self._publish(Path(result.bundle_dir), result.revision)
+        etag = getattr(published, "etag", None)
+        if self.opa_url is not None and not self._await_revision(result.revision, seen, etag):
             errors = self._opa_errors()[-1:] if self._opa_errors else []
             self._log("reload: OPA did not activate revision %s%s; still serving %s",
                       result.revision, f" ({errors[0]})" if errors else "", self._rev())
             if self._publish is not None and self.current is not None:  # stop OPA retrying it
                 self._publish(Path(self.current.bundle_dir), self.current.revision)
-            return ReloadOutcome(False, self._rev(), errors=errors or ["activation timeout"],
-                                 seconds=time.monotonic() - started)
+            return self._failed(result, [f"opa refused revision {result.revision}: {e}" for e in errors]
+                                or [f"opa did not activate revision {result.revision} (timeout)"], started)
 
         if self._install is not None:
             self._install(result)
         previous, self.current = self.current, result
+        self.problems = []
         self.reloads += 1
+        if self._on_activate is not None:
+            self._on_activate(result, previous)
         self._prune()
         took = time.monotonic() - started
         packs = ", ".join(f"{p.name} {p.version}" for p in result.packs)
@@ -148,17 +240,33 @@ class Reloader:
                    getattr(previous, "revision", "-"), took * 1000)
         return ReloadOutcome(True, result.revision, changed=True, seconds=took)
 
+    def _failed(self, result: Any, errors: list[str], started: float) -> ReloadOutcome:
+        self.problems = list(errors)
+        if self._on_reject is not None:
+            self._on_reject(result, errors)
+        return ReloadOutcome(False, self._rev(), errors=errors, seconds=time.monotonic() - started)
+
     def _rev(self) -> str | None:
         return getattr(self.current, "revision", None)
 
-    def _await_revision(self, revision: str) -> bool:
+    def _await_revision(self, revision: str, seen_errors: int = 0, etag: str | None = None) -> bool:
+        """True once OPA runs `revision` (the download with `etag`, when we published one); False on
+        timeout, or as soon as OPA logs a bundle error (a signature it refuses, a bundle it cannot parse)."""
         deadline = time.monotonic() + self.activation_timeout
         url = self.opa_url
         assert url is not None
+
+        def active(client: httpx.Client) -> bool:
+            if etag is not None:
+                return active_etag(url, client) == etag
+            return active_revision(url, client) == revision
+
         with httpx.Client(timeout=1.0) as client:
             while time.monotonic() < deadline:
-                if active_revision(url, client) == revision:
+                if active(client):
                     return True
+                if self._opa_error_count is not None and self._opa_error_count() > seen_errors:
+                    return active(client)
                 time.sleep(0.01)
         return False
 
@@ -175,10 +283,12 @@ class Reloader:
         from watchfiles import awatch
 
         targets = {str(p) for p in self.pack_paths}
-        dirs = sorted({str(p.parent) for p in self.pack_paths})
+        trees = self.watch_trees
+        dirs = sorted({str(p.parent) for p in self.pack_paths} | {str(t) for t in trees})
 
         def wanted(_change: Any, path: str) -> bool:
-            return str(Path(path).resolve()) in targets
+            resolved = Path(path).resolve()
+            return str(resolved) in targets or any(resolved.is_relative_to(t) for t in trees)
 
         async def catch_up() -> None:
             # An edit made between the first compile and the watcher being armed would otherwise
@@ -189,7 +299,7 @@ class Reloader:
         first = asyncio.create_task(catch_up())
         try:
             async for _changes in awatch(*dirs, watch_filter=wanted, debounce=debounce_ms, step=50,
-                                         stop_event=stop, recursive=False):
+                                         stop_event=stop, recursive=bool(trees)):
                 await asyncio.to_thread(self.reload)
         finally:
             first.cancel()

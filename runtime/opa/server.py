@@ -15,6 +15,7 @@ import ctypes
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -54,7 +55,8 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def opa_config(bundle_url: str, token: str, *, decision_log: bool) -> dict[str, Any]:
+def opa_config(bundle_url: str, token: str, *, decision_log: bool,
+               verification: dict[str, Any] | None = None) -> dict[str, Any]:
     """The embedded OPA's configuration (also written to its run dir for operators to read).
 
     Decision logging is always on, so every answer carries OPA's `decision_id` (the audit event and
@@ -78,6 +80,11 @@ def opa_config(bundle_url: str, token: str, *, decision_log: bool) -> dict[str, 
     # only service (our bundle server). `mask_decision` is OPA's default, stated for readers.
     # `decision_log` only chooses whether the reader echoes them to stdout (see EmbeddedOpa).
     cfg["decision_logs"] = {"console": True, "mask_decision": "/system/log/mask"}
+    if verification is not None:
+        # `signing.verification_config`: OPA itself refuses an unsigned or changed bundle, at start
+        # and at every download, and keeps the bundle it has.
+        cfg["keys"] = verification["keys"]
+        cfg["bundles"][BUNDLE_NAME]["signing"] = verification["signing"]
     return cfg
 
 
@@ -106,15 +113,17 @@ class EmbeddedOpa:
 
     def __init__(self, bundle_url: str, token: str, *, decision_log: bool = False,
                  opa_binary: Path | None = None, run_dir: Path | None = None,
-                 decision_log_stream: TextIO | None = None) -> None:
+                 decision_log_stream: TextIO | None = None,
+                 verification: dict[str, Any] | None = None) -> None:
         self.binary = opa_binary or find_opa()
         self.decision_log = decision_log
         self.run_dir = run_dir or Path(tempfile.mkdtemp(prefix="packgate-opa-"))
         self.config_path = self.run_dir / "opa-config.json"
-        self._cfg = opa_config(bundle_url, token, decision_log=decision_log)
+        self._cfg = opa_config(bundle_url, token, decision_log=decision_log, verification=verification)
         self._out = decision_log_stream or sys.stdout
         self._tail: collections.deque[str] = collections.deque(maxlen=40)
         self._bundle_errors: collections.deque[str] = collections.deque(maxlen=20)
+        self.bundle_error_count = 0  # grows with every bundle error OPA logs (a reload watches it)
         self.proc: subprocess.Popen[bytes] | None = None
         self._stopping = False
         self._healthy = False
@@ -140,8 +149,10 @@ class EmbeddedOpa:
             self.port = free_port()
             self._spawn()
             try:
+                seen = self.bundle_error_count
                 wait_healthy(self.url, timeout=timeout, bundles=True, proc=self.proc,
-                             stderr_tail=self.stderr_tail)
+                             stderr_tail=self.stderr_tail,
+                             refused=lambda: self._refusal(seen))
                 self._healthy = True
                 return self
             except OpaError:
@@ -196,9 +207,11 @@ class EmbeddedOpa:
                 continue
             self._tail.append(msg + (f": {entry['err']}" if "err" in entry else ""))
             if "bundle" in msg.lower() and entry.get("level") == "error" and not self._stopping:
-                if not self._bundle_errors or self._bundle_errors[-1] != msg:  # OPA retries
-                    log.error("opa: %s", msg)
-                self._bundle_errors.append(msg)
+                detail = _bundle_error(entry, msg)
+                if self._healthy and (not self._bundle_errors or self._bundle_errors[-1] != detail):
+                    log.error("opa: %s", detail)  # OPA retries; at start the refusal is start()'s error
+                self._bundle_errors.append(detail)
+                self.bundle_error_count += 1
 
     @property
     def decisions_path(self) -> Path:
@@ -221,6 +234,13 @@ class EmbeddedOpa:
     def bundle_errors(self) -> list[str]:
         return list(self._bundle_errors)
 
+    def _refusal(self, seen: int) -> str | None:
+        """OPA's reason for refusing the bundle at start (a signature it cannot verify), or None."""
+        last = self._bundle_errors[-1] if self._bundle_errors else ""
+        if self.bundle_error_count > seen and re.search(r"signature|digest mismatch|verif", last):
+            return f"opa refused the bundle: {self._bundle_errors[-1]}"
+        return None
+
     def stop(self, grace: float = 3.0) -> None:
         """Terminate the process group, then kill it; safe to call twice."""
         proc, self.proc = self.proc, None
@@ -242,6 +262,12 @@ class EmbeddedOpa:
         self.stop()
 
 
+def _bundle_error(entry: dict[str, Any], msg: str) -> str:
+    """One line from OPA's bundle error log entry: its message, and the cause when OPA gives one."""
+    err = entry.get("err") or entry.get("error")
+    return f"{msg}: {err}" if isinstance(err, str) and err and err not in msg else msg
+
+
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(pid, sig)  # process_group=0 made OPA the leader of group `pid`
@@ -251,8 +277,12 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 
 def wait_healthy(url: str, *, timeout: float = 20.0, bundles: bool = True,
                  proc: subprocess.Popen[bytes] | None = None,
-                 stderr_tail: Callable[[], str] | None = None) -> None:
-    """Poll `GET /health[?bundles]` until 200; OpaError with OPA's last words otherwise."""
+                 stderr_tail: Callable[[], str] | None = None,
+                 refused: Callable[[], str | None] | None = None) -> None:
+    """Poll `GET /health[?bundles]` until 200; OpaError with OPA's last words otherwise.
+
+    `refused` names a reason to stop waiting at once (OPA will not activate this bundle).
+    """
     health = f"{url.rstrip('/')}/health" + ("?bundles" if bundles else "")
     deadline = time.monotonic() + timeout
     last = "no answer"
@@ -261,6 +291,9 @@ def wait_healthy(url: str, *, timeout: float = 20.0, bundles: bool = True,
             if proc is not None and proc.poll() is not None:
                 tail = stderr_tail() if stderr_tail else ""
                 raise OpaError(f"opa exited with status {proc.returncode} during start-up: {tail}")
+            reason = refused() if refused is not None else None
+            if reason is not None:
+                raise OpaError(reason)
             try:
                 r = client.get(health)
                 if r.status_code == 200:
@@ -293,6 +326,20 @@ def active_revision(url: str, client: httpx.Client | None = None,
     finally:
         if client is None:
             own.close()
+
+
+def active_etag(url: str, client: httpx.Client, bundle: str = BUNDLE_NAME) -> str | None:
+    """The ETag of the download OPA activated last (`data.system.bundles.<name>.etag`), or None.
+
+    Unlike the revision, it tells a re-signed or tampered copy of the same revision from the one
+    before it (our bundle server gives every publish its own ETag).
+    """
+    try:
+        r = client.get(f"{url.rstrip('/')}/v1/data/system/bundles/{bundle}/etag")
+        result = r.json().get("result") if r.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+    return result if isinstance(result, str) else None
 
 
 def check_external(url: str, timeout: float = 2.0) -> str | None:

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from packgate.compiler.diagnostics import PackError
-from packgate.runtime.audit import AuditError, AuditLog
+from packgate.compiler.signing import DEFAULT_KEY_ID, verification_config
+from packgate.runtime.audit import MAX_STRING, AuditError, AuditLog
 from packgate.runtime.gateway import GatewayConfig, Route, create_app, install_routes
 from packgate.runtime.opa.bundle_server import BundleServer
-from packgate.runtime.opa.reload import Reloader
+from packgate.runtime.opa.reload import Reloader, activation_facts, prebuilt
 from packgate.runtime.opa.server import EmbeddedOpa, OpaError, active_revision, check_external
 
 from .transport import TransportLimits, uvicorn_config
@@ -50,6 +51,9 @@ class GatewayOptions:
     extra: dict[str, Any] = field(default_factory=dict)
     tls_cert: Path | None = None        # serve HTTPS (uvicorn ssl_certfile), with tls_key
     tls_key: Path | None = None
+    bundle: Path | None = None          # serve this (signed) bundle instead of our own compile
+    verification_key: Path | None = None  # PEM public key: the embedded OPA refuses unsigned/changed bundles
+    verification_key_id: str = DEFAULT_KEY_ID
 
     def tls(self) -> dict[str, str]:
         """uvicorn's ssl_certfile/ssl_keyfile, checked: both or neither, and a loadable pair."""
@@ -93,6 +97,8 @@ class Supervisor:
         self.start_leader()
         self.audit = self._open_audit()
         self.app = self.create_app(self.reloader.current)
+        if self.opa is not None:
+            self.record_activation(self.reloader.current, None, "start")
         return self
 
     def start_leader(self) -> Supervisor:
@@ -100,19 +106,34 @@ class Supervisor:
         for p in self.opts.packs:
             if not Path(p).is_file():
                 raise StartupError(f"pack not found: {p}")
+        if self.opts.bundle is not None and not (Path(self.opts.bundle) / ".manifest").is_file():
+            raise StartupError(f"not a bundle directory (no .manifest): {self.opts.bundle}")
         try:
             if self.opts.opa_url is None and self.opts.bundle_url is not None:
                 self._start_replica_opa()
                 return self
             if self.opts.opa_url is None:
+                verification = (verification_config(self.opts.verification_key, key_id=self.opts.verification_key_id)
+                                if self.opts.verification_key is not None else None)
                 self.bundles = BundleServer().start()
+                served = {"build": prebuilt(self.opts.bundle)} if self.opts.bundle is not None else {}
                 self.reloader = Reloader(self.opts.packs, self.work_dir, opa_url=lambda: self.opa_url,
                                          publish=self.bundles.publish, install=self.install,
-                                         opa_errors=lambda: self.opa.bundle_errors() if self.opa else [])
+                                         opa_errors=lambda: self.opa.bundle_errors() if self.opa else [],
+                                         opa_error_count=lambda: self.opa.bundle_error_count if self.opa else 0,
+                                         on_activate=lambda new, old: self.record_activation(new, old, "reload"),
+                                         on_reject=self.record_rejection,
+                                         watch_trees=[self.opts.bundle] if self.opts.bundle is not None else (),
+                                         **served)
                 first = self.reloader.initial()
-                self.opa = EmbeddedOpa(self.bundles.url, self.bundles.token,
-                                       decision_log=self.opts.decision_log,
-                                       run_dir=self.work_dir).start()
+                try:
+                    self.opa = EmbeddedOpa(self.bundles.url, self.bundles.token,
+                                           decision_log=self.opts.decision_log,
+                                           run_dir=self.work_dir, verification=verification).start()
+                except OpaError as exc:
+                    hint = ("; sign it with `packgate build --sign KEY` and serve it with --bundle DIR"
+                            if verification is not None and self.opts.bundle is None else "")
+                    raise OpaError(f"{exc}{hint}") from None
                 self.opa_url = self.opa.url
             else:
                 # The operator's OPA gets its bundles from their own pipeline: we compile only to
@@ -135,11 +156,18 @@ class Supervisor:
         """A fleet replica: the embedded OPA pulls the fleet's bundle service; we compile the same
         packs only to know the routes, and switch them when OPA reports that revision active (a
         follower `Reloader`, as a `--workers` worker is)."""
+        verification = (verification_config(self.opts.verification_key, key_id=self.opts.verification_key_id)
+                        if self.opts.verification_key is not None else None)
         self.reloader = Reloader(self.opts.packs, self.work_dir, opa_url=lambda: self.opa_url,
-                                 install=self.install)
+                                 install=self.install,
+                                 opa_errors=lambda: self.opa.bundle_errors() if self.opa else [],
+                                 opa_error_count=lambda: self.opa.bundle_error_count if self.opa else 0,
+                                 on_activate=lambda new, old: self.record_activation(new, old, "reload"),
+                                 on_reject=self.record_rejection)
         first = self.reloader.initial()
         self.opa = EmbeddedOpa(self.opts.bundle_url or "", self.opts.bundle_token or "",
-                               decision_log=self.opts.decision_log, run_dir=self.work_dir).start()
+                               decision_log=self.opts.decision_log, run_dir=self.work_dir,
+                               verification=verification).start()
         self.opa_url = self.opa.url
         seen = active_revision(self.opa_url)
         if seen != first.revision:
@@ -154,12 +182,38 @@ class Supervisor:
         except AuditError as exc:
             raise StartupError(str(exc)) from None
 
+    def record_activation(self, result: Any, previous: Any, trigger: str) -> None:
+        """A `bundle_activated` audit event: OPA now runs `result` (at start, or after a reload)."""
+        facts = activation_facts(result)
+        self._record_bundle_event("bundle_activated", {
+            "trigger": trigger, **facts, "previous_revision": getattr(previous, "revision", None)})
+
+    def record_rejection(self, result: Any, errors: list[str]) -> None:
+        """A `bundle_rejected` audit event: packs that do not compile, or a bundle OPA refused."""
+        facts = activation_facts(result) if result is not None else {}
+        self._record_bundle_event("bundle_rejected", {  # no signer or approver: nothing verified them
+            "trigger": "reload", "revision": facts.get("revision"), "packs": facts.get("packs"),
+            "previous_revision": self.revision,
+            "errors": [e[:MAX_STRING] for e in errors[:20]]})
+
+    def _record_bundle_event(self, verdict: str, bundle: dict[str, Any]) -> None:
+        if self.audit is None:
+            return
+        event: dict[str, Any] = {"verdict": verdict, "bundle": bundle}
+        if bundle.get("revision"):
+            event["bundle_revision"] = bundle["revision"]
+        try:
+            self.audit.record(event)
+        except AuditError as exc:  # the request path fails closed on an unhealthy log; this one is news only
+            log.error("bundle event not recorded: %s", exc)
+
     def _routes(self, result: Any) -> list[Any]:
         return [Route.from_built(p) for p in result.packs]
 
     def create_app(self, first: Any) -> Any:
         config = GatewayConfig(routes=self._routes(first), opa_url=self.opa_url,
                                bundle_revision=first.revision, audit=self.audit,
+                               policy_problems=lambda: list(self.reloader.problems) if self.reloader else [],
                                standin_url=self.opts.standin_url, extra=dict(self.opts.extra))
         return create_app(config)
 

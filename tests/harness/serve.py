@@ -50,6 +50,7 @@ def main() -> None:
     p.add_argument("--pack", action="append", required=True, type=Path)
     p.add_argument("--opa-url", default=None)
     p.add_argument("--bundle-url", default=None, help="a fleet replica: embedded OPA, bundles from here, hot reload")
+    p.add_argument("--verification-key", type=Path, default=None, help="with --bundle-url: OPA verifies signatures")
     p.add_argument("--standin-url", required=True)
     p.add_argument("--audit-db", required=True, help="a SQLite path or a postgresql:// URL")
     p.add_argument("--port", type=int, default=0)
@@ -67,7 +68,8 @@ def main() -> None:
     if args.bundle_url:  # the production replica path (Supervisor), targets sent to the stand-in
         run_gateway(GatewayOptions(packs=args.pack, port=args.port, bundle_url=args.bundle_url,
                                    bundle_token=os.environ["PACKGATE_BUNDLE_TOKEN"], audit_db=args.audit_db,
-                                   standin_url=args.standin_url, workers=args.workers),
+                                   standin_url=args.standin_url, workers=args.workers,
+                                   verification_key=args.verification_key),
                     on_ready=lambda s: print(f"listening on http://127.0.0.1:{s.bound_port} "
                                              f"revision {s.revision}", flush=True))
         return
