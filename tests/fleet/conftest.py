@@ -22,6 +22,18 @@ TOKEN = "fleet-test-bundle-token"
 ENV = {"PACKGATE_JWT_SECRET": JWT_SECRET, "PACKGATE_AUDIT_HMAC_KEY": "fleet-hmac", "PACKGATE_BUNDLE_TOKEN": TOKEN}
 
 
+def start_replica(bundles_url: str, standin_url: str, db: str, packs: list[Path], logs: Path,
+                  *extra: str) -> GatewayProc:
+    """One replica (`tests.harness.serve --bundle-url`), healthy; its output under `logs`."""
+    cmd = [*PACKGATE[:1], "-m", "tests.harness.serve", "--port", "0", "--bundle-url", bundles_url,
+           "--standin-url", standin_url, "--audit-db", db, *extra]
+    for p in packs:
+        cmd += ["--pack", str(p)]
+    proc = GatewayProc(cmd, env=ENV, cwd=logs.parent, logs=logs, timeout=120)
+    wait_http(f"{proc.url}/health", 60)
+    return proc
+
+
 @dataclass
 class Fleet:
     db: str
@@ -34,13 +46,7 @@ class Fleet:
     work: Path
 
     def start_replica(self, name: str) -> GatewayProc:
-        cmd = [*PACKGATE[:1], "-m", "tests.harness.serve", "--port", "0", "--bundle-url", self.bundles_url,
-               "--standin-url", self.standin.url, "--audit-db", self.db]
-        for p in self.packs:
-            cmd += ["--pack", str(p)]
-        proc = GatewayProc(cmd, env=ENV, cwd=self.work, logs=self.work / name, timeout=120)
-        wait_http(f"{proc.url}/health", 60)
-        return proc
+        return start_replica(self.bundles_url, self.standin.url, self.db, self.packs, self.work / name)
 
     def urls(self) -> list[str]:
         return [r.url for r in self.replicas]

@@ -57,7 +57,6 @@ def test_load_across_three_replicas_one_event_each_and_one_chain(fleet) -> None:
     assert [p for r in results if (p := check_policy_outcome(r, forwarded))] == []
     events = events_by_user(fleet.db, "spread", 900)
     assert len(events) == 900 and set(events.values()) == {1}
-    assert {e["user_id"] for e in query_events(fleet.db)} >= {r.id for r in results}
     res = verify(fleet.db)
     assert res.ok, res
 

@@ -51,6 +51,7 @@ def main() -> None:
     p.add_argument("--opa-url", default=None)
     p.add_argument("--bundle-url", default=None, help="a fleet replica: embedded OPA, bundles from here, hot reload")
     p.add_argument("--verification-key", type=Path, default=None, help="with --bundle-url: OPA verifies signatures")
+    p.add_argument("--verification-key-id", default="packgate")
     p.add_argument("--standin-url", required=True)
     p.add_argument("--audit-db", required=True, help="a SQLite path or a postgresql:// URL")
     p.add_argument("--port", type=int, default=0)
@@ -69,7 +70,8 @@ def main() -> None:
         run_gateway(GatewayOptions(packs=args.pack, port=args.port, bundle_url=args.bundle_url,
                                    bundle_token=os.environ["PACKGATE_BUNDLE_TOKEN"], audit_db=args.audit_db,
                                    standin_url=args.standin_url, workers=args.workers,
-                                   verification_key=args.verification_key),
+                                   verification_key=args.verification_key,
+                                   verification_key_id=args.verification_key_id),
                     on_ready=lambda s: print(f"listening on http://127.0.0.1:{s.bound_port} "
                                              f"revision {s.revision}", flush=True))
         return
