@@ -7,9 +7,9 @@ PY     := $(VENV)/bin/python
 BIN    := $(CURDIR)/.tools/bin
 export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup postgres run test test-rego test-fleet bench soak clean
+.PHONY: setup postgres chromium run test test-rego test-fleet screenshots bench soak clean
 
-setup: $(VENV)/.installed $(BIN)/.opa-ready $(BIN)/.ollama-ready postgres
+setup: $(VENV)/.installed $(BIN)/.opa-ready $(BIN)/.ollama-ready postgres chromium
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,17 @@ postgres:
 	  echo "make setup: /dev/null is not writable by the postgres user (initdb needs it): chmod 666 /dev/null"; \
 	  chmod 666 /dev/null; \
 	fi
+
+# Debian's Chromium for the review console's browser tests (Playwright drives /usr/bin/chromium;
+# browser downloads are not possible here, so never `playwright install`).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { echo "make setup: installing Debian's chromium (apt-get) for the browser tests"; \
+		apt-get update -qq && apt-get install -y -qq chromium; }
+
+# Refresh docs/review-queue.png and docs/review-detail.png (the README's Human review section).
+screenshots: setup
+	PACKGATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/review/test_console.py -k approves
 
 run: setup
 	$(VENV)/bin/packgate demo

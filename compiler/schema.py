@@ -189,7 +189,26 @@ class HealthcareCompliance(Strict):
 
 
 class HumanOversight(Strict):
+    """A review stop on delivery: `escalate` holds each answer (sealed) until a reviewer releases it."""
+
     action: Literal["escalate", "block"] = "escalate"
+    review_deadline: str = Field(
+        "4h", pattern=r"^[1-9][0-9]{0,5}(s|m|h)$",
+        description="How long a held answer waits for a reviewer before it expires (e.g. 30m, 4h).",
+    )
+    urgent_deadline: str = Field(
+        "30m", pattern=r"^[1-9][0-9]{0,5}(s|m|h)$",
+        description="The deadline for urgent escalations (crisis-detection with action escalate on this route).",
+    )
+    reviewer_roles: list[str] = Field(
+        default_factory=lambda: ["reviewer"], min_length=1, max_length=32,
+        description="Roles (the bearer JWT's role claim, verified as rbac.jwt says) that may review.",
+    )
+    notify_url: str | None = Field(
+        None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=2048,
+        description="Webhook POSTed (HMAC-signed, no PHI) on new escalations and on resolution.",
+    )
+    notify_secret_env: str = Field("PACKGATE_REVIEW_NOTIFY_SECRET", pattern=r"^[A-Z_][A-Z0-9_]*$")
 
 
 class CrisisDetection(Strict):

@@ -29,6 +29,7 @@ from .render import csv_cell, safe_json, safe_text
 from .store import ESCALATION_COLUMNS, init_db
 from .stores import (
     AuditStore,
+    Txn,
     check_readable,
     display_name,
     get_escalation,
@@ -41,6 +42,7 @@ from .stores import (
     purge,
     query_events,
     resolve_escalation,
+    using,
     verify,
 )
 from .verify import VerifyResult
@@ -50,6 +52,7 @@ __all__ = [
     "AuditError",
     "AuditLog",
     "AuditStore",
+    "Txn",
     "AuditUnavailable",
     "BATCH_SIZE",
     "DEFAULT_AUDIT_DB",
@@ -84,6 +87,7 @@ __all__ = [
     "safe_json",
     "safe_text",
     "ts_before",
+    "using",
     "utc_now",
     "validate_event",
     "verify",

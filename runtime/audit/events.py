@@ -36,6 +36,9 @@ VERDICTS = frozenset(
         "allowed", "denied", "blocked", "escalated", "upstream_error", "policy_unavailable",
         "bad_request", "audit_unavailable", "internal_error", "overloaded",
         "escalation_resolved", "retention_purge", "bundle_activated", "bundle_rejected",
+        # human review (runtime/review): one event per state change, by the reviewer (or `system` on expiry)
+        "review_claimed", "review_approved", "review_edited", "review_rejected", "review_delivered",
+        "review_expired",
     }
 )
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -76,8 +77,36 @@ CREATE TABLE chain_head (
 );
 INSERT INTO chain_head VALUES (TRUE, 0, '{GENESIS_HASH}', 1, '{GENESIS_HASH}');
 """),
+    (2, "held review content (runtime/review)", """
+CREATE TABLE reviews (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    pack TEXT NOT NULL,
+    requester TEXT,
+    requester_role TEXT,
+    policy TEXT,
+    code TEXT,
+    priority TEXT,
+    protocol TEXT NOT NULL,
+    model TEXT,
+    created_at TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open', 'claimed', 'approved', 'edited', 'rejected', 'delivered', 'expired')),
+    claimed_by TEXT,
+    claimed_at TEXT,
+    decided_by TEXT,
+    decided_at TEXT,
+    delivered_at TEXT,
+    purged_at TEXT,
+    held BYTEA,
+    decision BYTEA,
+    delivered BYTEA
+);
+CREATE INDEX reviews_queue ON reviews(state, deadline);
+"""),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+T = TypeVar("T")
 _MIGRATION_LOCK = 0x706B6774  # pg_advisory_xact_lock key: replicas starting together migrate once
 _SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS packgate_schema (
     version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
@@ -122,6 +151,19 @@ def _row_event(r: dict[str, Any]) -> dict[str, Any]:
     event = json.loads(r["body"])
     event.update(seq=r["seq"], prev_hash=r["prev_hash"], hash=r["hash"])
     return event
+
+
+class _PostgresTxn:
+    """Portable SQL (`?` parameters, as SQLite takes them) on a psycopg connection."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        return self._conn.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+
+    def append(self, items: list[tuple[Any, ...]]) -> None:
+        _append(self._conn, items)
 
 
 class _PostgresWriter:
@@ -225,6 +267,9 @@ class PostgresStore:
                 return fn(conn)
         except (PoolTimeout, psycopg.Error) as exc:
             raise self._fail(exc, "write") from None
+
+    def transaction(self, fn: Callable[[Any], T], *, busy_ms: int = 5000, ddl: str | None = None) -> T:
+        return self._write(lambda conn: fn(_PostgresTxn(conn)), busy_ms)
 
     def resolve_escalation(self, esc_id: str, outcome: str, reason: str, resolved_by: str, *,
                            busy_ms: int = 5000) -> str:

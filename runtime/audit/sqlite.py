@@ -5,12 +5,15 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from . import escalations, queries
 from .events import AuditError, AuditUnavailable
 from .store import append_events, connect, connect_readonly, describe_error, in_transaction, init_db
 from .verify import VerifyResult, verify_sqlite
+
+T = TypeVar("T")
 
 
 class _SqliteWriter:
@@ -40,6 +43,17 @@ class _SqliteWriter:
             self._conn = None
 
 
+class _SqliteTxn:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self._conn.execute(sql, tuple(params))
+
+    def append(self, items: list[tuple[Any, ...]]) -> None:
+        append_events(self._conn, items)
+
+
 @dataclass
 class SqliteStore:
     path: Path
@@ -67,6 +81,22 @@ class SqliteStore:
 
     def writer(self) -> _SqliteWriter:
         return _SqliteWriter(self.path, self.busy_ms)
+
+    def transaction(self, fn: Callable[[Any], T], *, busy_ms: int = 5000, ddl: str | None = None) -> T:
+        if not self.path.is_file():
+            raise AuditError(f"audit database not found: {self.path}")
+        try:
+            conn = connect(self.path, busy_ms=busy_ms)
+        except sqlite3.Error as exc:
+            raise AuditError(f"cannot open audit database {self.path}: {describe_error(exc)}") from None
+        try:
+            if ddl:
+                conn.executescript(ddl)
+            return in_transaction(conn, lambda c: fn(_SqliteTxn(c)))
+        except sqlite3.Error as exc:
+            raise AuditError(f"cannot write audit database {self.path}: {describe_error(exc)}") from None
+        finally:
+            conn.close()
 
     def replay(self, items: list[tuple[Any, ...]]) -> None:
         conn = connect(self.path, busy_ms=5000)

@@ -6,13 +6,14 @@ store a `--audit-db` names is decided here, once.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .verify import VerifyResult
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+T = TypeVar("T")
 
 
 class ChainWriter(Protocol):
@@ -21,6 +22,17 @@ class ChainWriter(Protocol):
     def append(self, items: list[tuple[Any, ...]]) -> None: ...
 
     def close(self) -> None: ...
+
+
+class Txn(Protocol):
+    """One write transaction, as other modules' storage sees it (runtime/review): portable SQL with `?`
+    parameters, and the chain append, so a state change and its event commit together."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """A cursor: `fetchone()`, iteration, `rowcount`."""
+
+    def append(self, items: list[tuple[Any, ...]]) -> None:
+        """Chain events in this transaction (as the writer does)."""
 
 
 class AuditStore(Protocol):
@@ -37,6 +49,10 @@ class AuditStore(Protocol):
         """Chain spooled items in one transaction, skipping ids already stored."""
 
     def writer(self) -> ChainWriter: ...
+
+    def transaction(self, fn: Callable[[Txn], T], *, busy_ms: int = 5000, ddl: str | None = None) -> T:
+        """`fn` in one write transaction (AuditError when the store cannot be written). `ddl`: SQLite
+        tables the caller owns, created if missing; PostgreSQL's come from its versioned migrations."""
 
     def resolve_escalation(self, esc_id: str, outcome: str, reason: str, resolved_by: str, *,
                            busy_ms: int = 5000) -> str: ...
@@ -79,6 +95,21 @@ def open_store(db: str | Path, *, create: bool = False, busy_ms: int = 250) -> A
 def _opened(db: str | Path) -> Iterator[AuditStore]:
     store = open_store(db)
     try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextlib.contextmanager
+def using(db: str | Path | AuditStore, *, create: bool = False) -> Iterator[AuditStore]:
+    """`db` as a store: an open one (the gateway's, kept open) or a locator opened for this block."""
+    if not isinstance(db, (str, Path)):
+        yield db
+        return
+    store = open_store(db, create=create)
+    try:
+        if create:
+            store.prepare()
         yield store
     finally:
         store.close()

@@ -119,6 +119,11 @@ class AuditLog:
         self.close()
 
     @property
+    def path(self) -> str | Path:
+        """What `--audit-db` names: the SQLite file, or the PostgreSQL URL (for the CLI and tests)."""
+        return getattr(self.store, "path", self.store.locator)
+
+    @property
     def healthy(self) -> bool:
         """False while writes fail, the queue is full, or the log is closed: the gateway answers 503."""
         return (not self._closed and not self._failing and self._thread is not None and self._thread.is_alive()

@@ -26,6 +26,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from packgate.compiler.toolchain import REPO_ROOT
+from packgate.runtime import review
 from packgate.runtime.audit import HMAC_ENV
 from packgate.runtime.process import GatewayOptions, StartupError, Supervisor, serve_uvloop, terminate_on_sigterm
 
@@ -217,6 +218,7 @@ def run_demo(port: int = 41002, serve: bool = True, decision_log: bool = False) 
     plain = Console()
     console = Console(highlight=False, width=None if plain.is_terminal else 150)
     os.environ.setdefault(HMAC_ENV, secrets.token_hex(32))  # demo only: silences the key warning
+    os.environ.setdefault(review.KEY_ENV, review.new_key())  # demo only: held drafts die with the demo
     terminate_on_sigterm()
     tmp = Path(tempfile.mkdtemp(prefix="packgate-demo-"))
     model = None

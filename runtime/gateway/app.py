@@ -17,7 +17,7 @@ from packgate.runtime.opa.client import OpaClient
 from packgate.runtime.upstream.client import Upstreams
 from packgate.runtime.wire.errors import GatewayError, error_response
 
-from . import catalog, parsing
+from . import catalog, console, parsing, review_api, reviewing
 from .admission import Admission
 from .config import GatewayConfig, RouteTable
 from .outcome import Gateway, Outcome, finish
@@ -145,9 +145,15 @@ def _endpoints() -> list[Endpoint]:
              ("/api/tags", tags, ["GET"]), ("/api/ps", ps, ["GET"]), ("/api/show", show, ["POST"]),
              ("/api/version", version, ["GET"])]
     eps = [Endpoint("/health", health, methods=["GET"]), Endpoint("/metrics", metrics, methods=["GET"])]
+    paths += [("/v1/escalations/{esc_id}", reviewing.requester_get, ["GET"]),
+              ("/api/escalations/{esc_id}", reviewing.requester_get, ["GET"])]
     for path, fn, methods in paths:
         eps.append(Endpoint(path, fn, methods=methods))
         eps.append(Endpoint("/routes/{pack}" + path, fn, methods=methods))
+    eps += [Endpoint("/v1/reviews", review_api.listing, methods=["GET"]),
+            Endpoint("/v1/reviews/{esc_id}", review_api.detail, methods=["GET"]),
+            Endpoint("/v1/reviews/{esc_id}/{action}", review_api.act, methods=["POST"]),
+            console.mount()]
     return eps
 
 
@@ -157,7 +163,8 @@ def create_app(config: GatewayConfig) -> Starlette:
                  upstreams=Upstreams(config.upstream_connect_timeout_s, config.standin_url),
                  scanner=Scanner(config.scan_workers, config.scan_inline_chars),
                  admission=Admission(config.max_active_requests, config.max_queued_requests,
-                                     config.max_queue_wait_s))
+                                     config.max_queue_wait_s),
+                 desk=reviewing.desk_for(config.routes, config.audit))  # ReviewKeyError: no key for a holding pack
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]

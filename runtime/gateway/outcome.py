@@ -35,6 +35,7 @@ class Gateway:
     metrics: Metrics = field(default_factory=Metrics)
     scanner: Scanner = field(default_factory=Scanner)
     admission: Admission = field(default_factory=Admission)
+    desk: Any = None  # reviewing.Desk when packs hold answers for review (sealed drafts, the webhook)
 
 
 def short(value: Any) -> Any:

@@ -39,7 +39,7 @@ from packgate.runtime.wire.answer import Completion
 from packgate.runtime.wire.chat import ParsedChat, Protocol, generate_as_chat, parse_chat
 from packgate.runtime.wire.errors import GatewayError, error_response
 
-from . import identity, parsing, recorded, safeguarding
+from . import identity, parsing, recorded, reviewing, safeguarding
 from .config import GatewayConfig, Route, RouteTable
 from .outcome import MAX_AUDIT_STR, Gateway, Outcome, finish, short
 from .scanning import Scan
@@ -222,6 +222,13 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         safeguarding.record_crisis(request.app, route, held_crisis, out, out.escalation_id)
         out.verdict, out.status = held_crisis["verdict"], held_crisis["status"]
         extra.update(escalation_id=out.escalation_id, priority=held_crisis.get("priority"))
+        if gw.desk is not None and reviewing.holds(route):  # a route with reviewers: the draft waits for them
+            extra["review_deadline"] = await reviewing.hold(
+                gw.desk, route, esc_id=out.escalation_id, event_id=out.id, requester=short(who.user_id),
+                role=short(recorded.vocabulary(route).known(who.role, recorded.vocabulary(route).roles)),
+                policy=held_crisis["policy"], code=held_crisis["code"], decision=resp, protocol=chat.protocol,
+                generate=generate, model=model, target=target, prompt=list(chat.texts()), output=completion.text,
+                transforms=transforms, session=session, priority=held_crisis.get("priority"))
         return _deliver(chat, None, None, model, "escalated", extra, {ESCALATION_HEADER: out.escalation_id},
                         status=held_crisis["status"])
 
@@ -230,12 +237,21 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         if held is None or held.code is None or held.policy is None:
             raise _malformed(out, "escalation without status/code/policy/verdict")
         out.reasons.append({"policy": held.policy, "code": held.code, "status": held.status, "param": held.param})
+        if reviewing.holds(route) and gw.desk is None and cfg.audit is not None:  # e.g. added by a hot reload
+            raise GatewayError(503, "review_unavailable", "this route holds answers for review and the gateway "
+                               "has no review key; nothing was delivered", verdict="audit_unavailable")
         names = recorded.vocabulary(route)
         out.escalation_id = cfg.audit.open_escalation(out.id, route.name, short(who.user_id),
                                                       short(names.known(who.role, names.roles)),
                                                       held.policy, held.code) if cfg.audit else f"esc_{uuid.uuid4().hex}"
         out.verdict, out.status = held.verdict, held.status
         extra["escalation_id"] = out.escalation_id
+        if gw.desk is not None and reviewing.holds(route):  # the draft, sealed, for the reviewer
+            extra["review_deadline"] = await reviewing.hold(
+                gw.desk, route, esc_id=out.escalation_id, event_id=out.id, requester=short(who.user_id),
+                role=short(names.known(who.role, names.roles)), policy=held.policy, code=held.code, decision=resp,
+                protocol=chat.protocol, generate=generate, model=model, target=target, prompt=list(chat.texts()),
+                output=completion.text, transforms=transforms, session=session)
         return _deliver(chat, None, None, model, "escalated", extra, {ESCALATION_HEADER: out.escalation_id, **answered},
                         status=held.status, generate=generate)
 

@@ -25,6 +25,7 @@ from packgate.compiler.diagnostics import PackError
 from packgate.compiler.signing import DEFAULT_KEY_ID, verification_config
 from packgate.runtime.audit import MAX_STRING, AuditError, AuditLog
 from packgate.runtime.gateway import GatewayConfig, Route, create_app, install_routes
+from packgate.runtime.review import ReviewKeyError
 from packgate.runtime.opa.bundle_server import BundleServer
 from packgate.runtime.opa.reload import Reloader, activation_facts, prebuilt
 from packgate.runtime.opa.server import EmbeddedOpa, OpaError, active_revision, check_external
@@ -215,7 +216,10 @@ class Supervisor:
                                bundle_revision=first.revision, audit=self.audit,
                                policy_problems=lambda: list(self.reloader.problems) if self.reloader else [],
                                standin_url=self.opts.standin_url, extra=dict(self.opts.extra))
-        return create_app(config)
+        try:
+            return create_app(config)
+        except ReviewKeyError as exc:
+            raise StartupError(str(exc)) from None
 
     def install(self, result: Any) -> None:
         """Reload step 4: swap the route table once OPA runs the new revision."""

@@ -54,6 +54,17 @@ class RedactionSession:
     def __repr__(self) -> str:  # never show originals
         return f"RedactionSession(tokens={len(self._originals)})"
 
+    def originals(self) -> dict[str, str]:
+        """Token name → original value: what a held answer needs to restore tokens later (sealed, never logged)."""
+        return dict(self._originals)
+
+    @classmethod
+    def restoring(cls, originals: dict[str, str]) -> RedactionSession:
+        """A session that restores the tokens of an earlier one (a reviewed answer released later)."""
+        session = cls()
+        session._originals = {k: v for k, v in originals.items() if isinstance(k, str) and isinstance(v, str)}
+        return session
+
 
 def safe_harbor(category: str, value: str) -> str | None:
     """The Safe Harbor generalisation that keeps meaning, or None when the value must be masked."""

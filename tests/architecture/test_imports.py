@@ -21,6 +21,7 @@ LAYERS = [
     ("packgate.runtime.demo", 6),
     ("packgate.runtime.process", 5),
     ("packgate.runtime.gateway", 4),
+    ("packgate.runtime.review", 3.5),  # above audit (its chain and store), below the gateway that serves it
     ("packgate.runtime.opa", 3), ("packgate.runtime.upstream", 3), ("packgate.runtime.redaction", 3),
     ("packgate.runtime.safeguards", 3),
     ("packgate.runtime.audit", 3),

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from packgate.runtime import audit
+from packgate.runtime.audit.postgres import SCHEMA_VERSION
 
 from tests.harness import free_port
 
@@ -53,7 +54,7 @@ def test_a_newer_schema_is_refused_and_migrations_apply_once(pg_url: str) -> Non
     audit.AuditLog.open(pg_url).close()
     audit.AuditLog.open(pg_url).close()  # a second start (another replica) migrates nothing
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        assert conn.execute("SELECT count(*) FROM packgate_schema").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM packgate_schema").fetchone()[0] == SCHEMA_VERSION
         conn.execute("INSERT INTO packgate_schema(version, description) VALUES (99, 'from the future')")
     with pytest.raises(audit.AuditUnavailable, match="schema version 99, newer"):
         audit.AuditLog.open(pg_url)

@@ -17,9 +17,11 @@ from packgate.runtime.demo.standin import StandinModel
 
 from tests.harness import JWT_SECRET, PACK_FILES, PACKGATE, GatewayProc, Output, start_standin, wait_http
 from tests.harness.net import ROOT
+from tests.harness.stack import REVIEW_KEY
 
 TOKEN = "fleet-test-bundle-token"
-ENV = {"PACKGATE_JWT_SECRET": JWT_SECRET, "PACKGATE_AUDIT_HMAC_KEY": "fleet-hmac", "PACKGATE_BUNDLE_TOKEN": TOKEN}
+ENV = {"PACKGATE_JWT_SECRET": JWT_SECRET, "PACKGATE_AUDIT_HMAC_KEY": "fleet-hmac", "PACKGATE_BUNDLE_TOKEN": TOKEN,
+       "PACKGATE_REVIEW_KEY": REVIEW_KEY}  # the seed pack holds answers for review: every replica has the key
 
 
 def start_replica(bundles_url: str, standin_url: str, db: str, packs: list[Path], logs: Path,

@@ -18,13 +18,13 @@ from .opa import OPA_BIN, OpaProcess, start_opa
 from .process import PACKGATE, GatewayProc, Output, gone
 from .stack import (
     AuditView,
-    CLINICIAN, JWT_SECRET, PACK_FILES, PACKS_DIR, SEED_PACK, GatewayServer, InProcessGateway, gateway_app,
+    CLINICIAN, JWT_SECRET, REVIEW_KEY, PACK_FILES, PACKS_DIR, SEED_PACK, GatewayServer, InProcessGateway, gateway_app,
     gateway_env,
 )
 from .standin import forwarded_ids, is_serving, start_standin
 
 __all__ = [
-    "AuditView", "CLINICIAN", "JWT_SECRET", "OPA_BIN", "PACKGATE", "PACKS_DIR", "PACK_FILES", "ROOT", "SEED_PACK", "CliResult",
+    "AuditView", "CLINICIAN", "JWT_SECRET", "REVIEW_KEY", "OPA_BIN", "PACKGATE", "PACKS_DIR", "PACK_FILES", "ROOT", "SEED_PACK", "CliResult",
     "GatewayProc", "GatewayServer", "InProcessGateway", "OpaProcess", "Output", "forwarded_ids", "free_port",
     "gateway_app", "gateway_env", "gone", "is_serving", "run_cli", "start_opa", "start_standin", "wait_http",
 ]

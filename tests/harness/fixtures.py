@@ -8,6 +8,7 @@ events recorded after its own start.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +24,11 @@ from packgate.runtime.demo.standin import StandinModel
 
 from .net import free_port
 from .opa import OpaProcess
-from .stack import PACK_FILES, SEED_PACK, GatewayServer, InProcessGateway, gateway_app, gateway_env
+from .stack import PACK_FILES, REVIEW_KEY, SEED_PACK, GatewayServer, InProcessGateway, gateway_app, gateway_env
 from .standin import start_standin
+
+# every gateway a test starts (in-process or `packgate gateway run`) may serve a pack that holds answers
+os.environ.setdefault("PACKGATE_REVIEW_KEY", REVIEW_KEY)
 
 
 @pytest.fixture(scope="session")
@@ -140,3 +144,12 @@ def pg_url(pg_server: Any) -> str:
     if not pg_server.running():
         pg_server.start()
     return pg_server.new_database()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through Playwright (tests/harness/browser.py)."""
+    from .browser import chromium
+
+    with chromium() as b:
+        yield b

@@ -29,12 +29,14 @@ JWT_SECRET = "gateway-tests-secret-0123456789abcdef"
 PACK_FILES = [PACKS_DIR / "gw-deliver.yaml", SEED_PACK, PACKS_DIR / "gw-no-provider.yaml",
               PACKS_DIR / "gw-block.yaml", PACKS_DIR / "gw-auth.yaml"]
 CLINICIAN = {"X-User-ID": "u-17", "X-User-Role": "clinician"}
+REVIEW_KEY = "cmV2aWV3LWtleS1mb3ItdGVzdHMtb25seS0zMmJ5dGU="  # base64 of 32 bytes: packs that hold answers need one
 
 
 def gateway_env() -> None:
     """The secrets the test packs' gateways read from the environment."""
     os.environ["PACKGATE_JWT_SECRET"] = JWT_SECRET
     os.environ.setdefault("PACKGATE_AUDIT_HMAC_KEY", "gateway-tests-hmac")
+    os.environ.setdefault("PACKGATE_REVIEW_KEY", REVIEW_KEY)
 
 
 def gateway_app(bundle: Any, opa_url: str, standin_url: str, audit: AuditLog) -> Any:

@@ -84,10 +84,12 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A local webhook receiver: records every POST."""
+    """A local webhook receiver: records every POST; answers 500 to the next `fail_next` of them."""
 
     server: ThreadingHTTPServer
     received: list[Received] = field(default_factory=list)
+    fail_next: int = 0
+    statuses: list[int] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -107,8 +109,12 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
-            holder[0].received.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(204)
+            me = holder[0]
+            me.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+            status = 500 if me.fail_next > 0 else 204
+            me.fail_next -= status == 500
+            me.statuses.append(status)
+            self.send_response(status)
             self.end_headers()
 
         def log_message(self, *args: Any) -> None:
@@ -143,7 +149,14 @@ def write_packs(directory: Path, notify_url: str) -> list[Path]:
         "sg-clinician": pack_yaml("sg-clinician", ["crisis-detection"], crisis_policy("respond", "clinician", notify_url)),
         "sg-guard": pack_yaml("sg-guard", ["prompt-guard"], guard_policy("refuse", "block")),
         "sg-replace": pack_yaml("sg-replace", ["prompt-guard"], guard_policy("replace", "flag")),
-        "sg-review": pack_yaml("sg-review", ["human-oversight"], "  human-oversight:\n    action: escalate\n"),
+        "sg-urgent": pack_yaml("sg-urgent", ["crisis-detection", "human-oversight"],
+                               crisis_policy("escalate", "patient", notify_url)
+                               + "  human-oversight:\n    action: escalate\n    urgent_deadline: 5m\n"),
+        "sg-restore": pack_yaml("sg-restore", ["pii-detector", "human-oversight"],
+                                "  pii-detector:\n    action: redact\n    redaction:\n      marker_format: token\n"
+                                "      restore_tokens: true\n  human-oversight:\n    action: escalate\n"),
+        "sg-review": pack_yaml("sg-review", ["human-oversight"], "  human-oversight:\n    action: escalate\n"
+                               f"    notify_url: {notify_url}\n    notify_secret_env: SG_TEST_NOTIFY_SECRET\n"),
     }
     paths = []
     for name, text in packs.items():
@@ -192,4 +205,6 @@ def sg_gateway(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> 
 def gw(sg_gateway: Gw) -> Gw:
     sg_gateway.standin.reset()
     sg_gateway.receiver.received.clear()
+    sg_gateway.receiver.statuses.clear()
+    sg_gateway.receiver.fail_next = 0
     return sg_gateway

@@ -58,6 +58,8 @@ def test_escalate_route_holds_the_answer_as_an_urgent_escalation_on_top_of_the_q
     routine = httpx.post(gw.route("sg-review") + "/v1/chat/completions", headers=PATIENT, timeout=15,
                          json={"model": "m", "messages": [{"role": "user", "content": "When is my appointment?"}]})
     assert routine.status_code == 200 and routine.headers["x-packgate-escalation-id"]
+    assert len(gw.receiver.wait(1)) == 1  # sg-review's own webhook (a routine escalation)
+    gw.receiver.received.clear()
     gw.standin.reset()
     mark = gw.mark()
     r = httpx.post(gw.route("sg-escalate") + "/v1/chat/completions", headers=PATIENT, timeout=15,
