@@ -1,20 +1,12 @@
-"""Escalations and retention: state changes made by reviewers and the purge, each in one write transaction."""
+"""Escalations and retention: state changes made by reviewers and the purge, each in one write
+transaction of whichever store (`stores.Txn`: portable SQL with `?` parameters)."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 from typing import Any
 
-from .events import (
-    AuditError,
-    check_value,
-    new_event_id,
-    ts_before,
-    utc_now,
-    validate_event,
-)
-from .store import append_events, connect, describe_error, in_transaction
+from .events import check_value, new_event_id, ts_before, utc_now, validate_event
+from .transaction import Txn
 
 
 def resolution_status(outcome: str, reason: str, resolved_by: str) -> str:
@@ -50,68 +42,44 @@ def purge_event(through: int, count: int, anchor_hash: str, older_than_days: flo
                       "older_than_days": older_than_days}}
 
 
-def _write_txn(db: str | Path, fn, busy_ms: int) -> Any:
-    p = Path(db)
-    if not p.is_file():
-        raise AuditError(f"audit database not found: {p}")
-    try:
-        conn = connect(p, busy_ms=busy_ms)
-    except sqlite3.Error as exc:
-        raise AuditError(f"cannot open audit database {p}: {describe_error(exc)}") from None
-    try:
-        return in_transaction(conn, fn)
-    except sqlite3.Error as exc:
-        raise AuditError(f"cannot write audit database {p}: {describe_error(exc)}") from None
-    finally:
-        conn.close()
-
-
-def resolve_escalation(db: str | Path, esc_id: str, outcome: str, reason: str, resolved_by: str, *,
-                       busy_ms: int = 5000) -> str:
-    """Approve or reject an open escalation and write an `escalation_resolved` event in the same
-    transaction, so the chain records who decided what. Returns that event's id.
+def resolve_in(conn: Txn, esc_id: str, outcome: str, reason: str, resolved_by: str) -> str:
+    """Approve or reject an open escalation and chain an `escalation_resolved` event, in the caller's
+    transaction (any store), so the chain records who decided what. Returns that event's id.
 
     `reason` is the reviewer's note; it is stored on the escalation row only (keep PHI out of it).
-    Raises KeyError (unknown id), ValueError (bad outcome or already resolved), AuditError (store).
+    Raises KeyError (unknown id), ValueError (bad outcome or already resolved). The UPDATE is a
+    compare-and-set on `status = 'open'`: of two replicas resolving at once, one wins.
     """
     status = resolution_status(outcome, reason, resolved_by)
-
-    def txn(conn: sqlite3.Connection) -> str:
-        row = conn.execute("SELECT event_id, pack, policy, status FROM escalations WHERE id=?",
-                           (esc_id,)).fetchone()
-        if row is None:
-            raise KeyError(esc_id)
-        event_id, pack, policy, current = row
-        if current != "open":
-            raise ValueError(f"escalation {esc_id} is already {current}")
-        event = resolution_event(esc_id, event_id, pack, policy, status, resolved_by)
-        conn.execute("UPDATE escalations SET status=?, resolved_by=?, resolved_at=?, outcome_reason=? "
-                     "WHERE id=?", (status, resolved_by, event["ts"], reason, esc_id))
-        append_events(conn, [("event", event)])
-        return event["id"]
-
-    return _write_txn(db, txn, busy_ms)
+    row = conn.execute("SELECT event_id, pack, policy, status FROM escalations WHERE id=?", (esc_id,)).fetchone()
+    if row is None:
+        raise KeyError(esc_id)
+    event_id, pack, policy, current = row
+    if current != "open":
+        raise ValueError(f"escalation {esc_id} is already {current}")
+    event = resolution_event(esc_id, event_id, pack, policy, status, resolved_by)
+    done = conn.execute("UPDATE escalations SET status=?, resolved_by=?, resolved_at=?, outcome_reason=? "
+                        "WHERE id=? AND status='open'", (status, resolved_by, event["ts"], reason, esc_id))
+    if done.rowcount != 1:
+        raise ValueError(f"escalation {esc_id} is already resolved")
+    conn.append([("event", event)])
+    return event["id"]
 
 
-def purge(db: str | Path, older_than_days: float, *, busy_ms: int = 5000) -> int:
-    """Delete events older than the cutoff, re-anchor the chain in `meta`, and record a
-    `retention_purge` event naming the anchor (so verify can tell a purge from a deletion).
+def purge_in(conn: Txn, older_than_days: float) -> int:
+    """Delete events older than the cutoff, re-anchor the chain, and chain a `retention_purge` event
+    naming the anchor (so verify can tell a purge from a deletion), in the caller's transaction.
 
     Run ``packgate events export`` first: purged events are gone. Resolved escalations older than
     the cutoff go too; open ones stay. Returns the number of events deleted.
     """
     cutoff = purge_cutoff(older_than_days)
-
-    def txn(conn: sqlite3.Connection) -> int:
-        through = conn.execute("SELECT max(seq) FROM events WHERE ts < ?", (cutoff,)).fetchone()[0]
-        if through is None:
-            return 0
-        anchor_hash = conn.execute("SELECT hash FROM events WHERE seq=?", (through,)).fetchone()[0]
-        n = conn.execute("DELETE FROM events WHERE seq <= ?", (through,)).rowcount
-        conn.execute("DELETE FROM escalations WHERE status != 'open' AND ts < ?", (cutoff,))
-        conn.executemany("UPDATE meta SET value=? WHERE key=?",
-                         [(str(through + 1), "anchor_seq"), (anchor_hash, "anchor_prev_hash")])
-        append_events(conn, [("event", purge_event(through, n, anchor_hash, older_than_days))])
-        return n
-
-    return _write_txn(db, txn, busy_ms)
+    through = conn.execute("SELECT max(seq) FROM events WHERE ts < ?", (cutoff,)).fetchone()[0]
+    if through is None:
+        return 0
+    anchor_hash = conn.execute("SELECT hash FROM events WHERE seq=?", (through,)).fetchone()[0]
+    n = conn.execute("DELETE FROM events WHERE seq <= ?", (through,)).rowcount
+    conn.execute("DELETE FROM escalations WHERE status != 'open' AND ts < ?", (cutoff,))
+    conn.reanchor(through + 1, anchor_hash)
+    conn.append([("event", purge_event(through, n, anchor_hash, older_than_days))])
+    return n

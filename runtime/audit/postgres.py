@@ -31,7 +31,6 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .escalations import purge_cutoff, purge_event, resolution_event, resolution_status
 from .events import GENESIS_HASH, AuditError, AuditUnavailable, link
 from .store import ESCALATION_COLUMNS
 from .verify import CHAIN_SELECT, VerifyResult, check_chain
@@ -165,6 +164,9 @@ class _PostgresTxn:
     def append(self, items: list[tuple[Any, ...]]) -> None:
         _append(self._conn, items)
 
+    def reanchor(self, seq: int, prev_hash: str) -> None:
+        self._conn.execute("UPDATE chain_head SET anchor_seq = %s, anchor_prev_hash = %s", (seq, prev_hash))
+
 
 class _PostgresWriter:
     """A batch per pooled connection: a broken one (server restarted) is replaced at the next batch."""
@@ -270,45 +272,6 @@ class PostgresStore:
 
     def transaction(self, fn: Callable[[Any], T], *, busy_ms: int = 5000, ddl: str | None = None) -> T:
         return self._write(lambda conn: fn(_PostgresTxn(conn)), busy_ms)
-
-    def resolve_escalation(self, esc_id: str, outcome: str, reason: str, resolved_by: str, *,
-                           busy_ms: int = 5000) -> str:
-        """As the SQLite store: the state change and its `escalation_resolved` event in one transaction."""
-        status = resolution_status(outcome, reason, resolved_by)
-
-        def txn(conn: psycopg.Connection[Any]) -> str:
-            row = conn.execute("SELECT event_id, pack, policy, status FROM escalations WHERE id = %s FOR UPDATE",
-                               (esc_id,)).fetchone()
-            if row is None:
-                raise KeyError(esc_id)
-            event_id, pack, policy, current = row
-            if current != "open":
-                raise ValueError(f"escalation {esc_id} is already {current}")
-            event = resolution_event(esc_id, event_id, pack, policy, status, resolved_by)
-            conn.execute("UPDATE escalations SET status = %s, resolved_by = %s, resolved_at = %s, "
-                         "outcome_reason = %s WHERE id = %s", (status, resolved_by, event["ts"], reason, esc_id))
-            _append(conn, [("event", event)])
-            return event["id"]
-
-        return self._write(txn, busy_ms)
-
-    def purge(self, older_than_days: float, *, busy_ms: int = 5000) -> int:
-        """As the SQLite store: delete, re-anchor, and chain a `retention_purge` event naming the anchor."""
-        cutoff = purge_cutoff(older_than_days)
-
-        def txn(conn: psycopg.Connection[Any]) -> int:
-            conn.execute("SELECT 1 FROM chain_head FOR UPDATE")
-            through = conn.execute("SELECT max(seq) FROM events WHERE ts < %s", (cutoff,)).fetchone()[0]
-            if through is None:
-                return 0
-            anchor_hash = conn.execute("SELECT hash FROM events WHERE seq = %s", (through,)).fetchone()[0]
-            n = conn.execute("DELETE FROM events WHERE seq <= %s", (through,)).rowcount
-            conn.execute("DELETE FROM escalations WHERE status != 'open' AND ts < %s", (cutoff,))
-            conn.execute("UPDATE chain_head SET anchor_seq = %s, anchor_prev_hash = %s", (through + 1, anchor_hash))
-            _append(conn, [("event", purge_event(through, n, anchor_hash, older_than_days))])
-            return n
-
-        return self._write(txn, busy_ms)
 
     def _read(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
         try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from . import escalations, queries
+from . import queries
 from .events import AuditError, AuditUnavailable
 from .store import append_events, connect, connect_readonly, describe_error, in_transaction, init_db
 from .verify import VerifyResult, verify_sqlite
@@ -52,6 +52,10 @@ class _SqliteTxn:
 
     def append(self, items: list[tuple[Any, ...]]) -> None:
         append_events(self._conn, items)
+
+    def reanchor(self, seq: int, prev_hash: str) -> None:
+        self._conn.executemany("UPDATE meta SET value=? WHERE key=?",
+                               [(str(seq), "anchor_seq"), (prev_hash, "anchor_prev_hash")])
 
 
 @dataclass
@@ -104,13 +108,6 @@ class SqliteStore:
             in_transaction(conn, append_events, items)
         finally:
             conn.close()
-
-    def resolve_escalation(self, esc_id: str, outcome: str, reason: str, resolved_by: str, *,
-                           busy_ms: int = 5000) -> str:
-        return escalations.resolve_escalation(self.path, esc_id, outcome, reason, resolved_by, busy_ms=busy_ms)
-
-    def purge(self, older_than_days: float, *, busy_ms: int = 5000) -> int:
-        return escalations.purge(self.path, older_than_days, busy_ms=busy_ms)
 
     def list_escalations(self, status: str | None = None) -> list[dict[str, Any]]:
         return queries.list_escalations(self.path, status)

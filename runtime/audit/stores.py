@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from .escalations import purge_in, resolve_in
+from .transaction import Txn
 from .verify import VerifyResult
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -22,17 +24,6 @@ class ChainWriter(Protocol):
     def append(self, items: list[tuple[Any, ...]]) -> None: ...
 
     def close(self) -> None: ...
-
-
-class Txn(Protocol):
-    """One write transaction, as other modules' storage sees it (runtime/review): portable SQL with `?`
-    parameters, and the chain append, so a state change and its event commit together."""
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """A cursor: `fetchone()`, iteration, `rowcount`."""
-
-    def append(self, items: list[tuple[Any, ...]]) -> None:
-        """Chain events in this transaction (as the writer does)."""
 
 
 class AuditStore(Protocol):
@@ -53,11 +44,6 @@ class AuditStore(Protocol):
     def transaction(self, fn: Callable[[Txn], T], *, busy_ms: int = 5000, ddl: str | None = None) -> T:
         """`fn` in one write transaction (AuditError when the store cannot be written). `ddl`: SQLite
         tables the caller owns, created if missing; PostgreSQL's come from its versioned migrations."""
-
-    def resolve_escalation(self, esc_id: str, outcome: str, reason: str, resolved_by: str, *,
-                           busy_ms: int = 5000) -> str: ...
-
-    def purge(self, older_than_days: float, *, busy_ms: int = 5000) -> int: ...
 
     def list_escalations(self, status: str | None = None) -> list[dict[str, Any]]: ...
 
@@ -145,13 +131,13 @@ def resolve_escalation(db: str | Path, esc_id: str, outcome: str, reason: str, r
                        busy_ms: int = 5000) -> str:
     """Approve or reject an open escalation, chaining an `escalation_resolved` event; returns its id."""
     with _opened(db) as store:
-        return store.resolve_escalation(esc_id, outcome, reason, resolved_by, busy_ms=busy_ms)
+        return store.transaction(lambda t: resolve_in(t, esc_id, outcome, reason, resolved_by), busy_ms=busy_ms)
 
 
 def purge(db: str | Path, older_than_days: float, *, busy_ms: int = 5000) -> int:
-    """Delete events past retention and re-anchor the chain (see the store's purge)."""
+    """Delete events past retention and re-anchor the chain (`escalations.purge_in`)."""
     with _opened(db) as store:
-        return store.purge(older_than_days, busy_ms=busy_ms)
+        return store.transaction(lambda t: purge_in(t, older_than_days), busy_ms=busy_ms)
 
 
 def query_events(db: str | Path, *, policy: str | None = None, verdict: str | None = None,

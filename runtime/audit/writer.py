@@ -54,6 +54,7 @@ from .events import (
     utc_now,
     validate_event,
 )
+from .escalations import purge_in, resolve_in
 from .store import describe_error
 from .stores import AuditStore, ChainWriter, open_store
 
@@ -307,7 +308,7 @@ class AuditLog:
     def resolve(self, esc_id: str, outcome: str, reason: str, resolved_by: str) -> str:
         """Flush, then resolve in this log's store (see `stores.resolve_escalation`)."""
         self.flush(5.0)
-        return self.store.resolve_escalation(esc_id, outcome, reason, resolved_by)
+        return self.store.transaction(lambda t: resolve_in(t, esc_id, outcome, reason, resolved_by))
 
     def list_escalations(self, status: str | None = None) -> list[dict[str, Any]]:
         """Flush, then list this log's escalations."""
@@ -322,4 +323,4 @@ class AuditLog:
     def purge(self, older_than_days: float) -> int:
         """Flush, then purge this log's store."""
         self.flush(5.0)
-        return self.store.purge(older_than_days)
+        return self.store.transaction(lambda t: purge_in(t, older_than_days))
