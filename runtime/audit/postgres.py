@@ -187,7 +187,7 @@ class _PostgresWriter:
 class PostgresStore:
     """One audit log in one PostgreSQL database, through a connection pool."""
 
-    def __init__(self, url: str, pool: ConnectionPool, *, write_timeout: float = 1.0) -> None:
+    def __init__(self, url: str, pool: ConnectionPool, *, write_timeout: float = 3.0) -> None:
         self.url = url
         self.name = redact_url(url)
         self.locator = url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Sequence
@@ -19,16 +20,18 @@ T = TypeVar("T")
 class _SqliteWriter:
     """One connection kept across batches; dropped after an I/O error, kept through `locked`/`busy`."""
 
-    def __init__(self, path: Path, busy_ms: int) -> None:
+    def __init__(self, path: Path, busy_ms: int, lock: threading.Lock) -> None:
         self._path = path
         self._busy_ms = busy_ms
+        self._lock = lock
         self._conn: sqlite3.Connection | None = None
 
     def append(self, items: list[tuple[Any, ...]]) -> None:
         if self._conn is None:
             self._conn = connect(self._path, busy_ms=self._busy_ms)
         try:
-            in_transaction(self._conn, append_events, items)
+            with self._lock:
+                in_transaction(self._conn, append_events, items)
         except Exception as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):  # after an I/O error start afresh
                 self.close()
@@ -65,6 +68,9 @@ class SqliteStore:
     name: str = field(init=False)
     locator: str = field(init=False)
     spool_path: Path = field(init=False)
+    # One write transaction at a time per process (the writer thread, reviews, resolutions): SQLite has
+    # one file lock, and the writer must not see its own process's review transaction as "locked" (503).
+    _write_lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.name = str(self.path)
@@ -84,7 +90,7 @@ class SqliteStore:
             raise AuditUnavailable(f"cannot open audit database {self.path}: {describe_error(exc)}") from None
 
     def writer(self) -> _SqliteWriter:
-        return _SqliteWriter(self.path, self.busy_ms)
+        return _SqliteWriter(self.path, self.busy_ms, self._write_lock)
 
     def transaction(self, fn: Callable[[Any], T], *, busy_ms: int = 5000, ddl: str | None = None) -> T:
         if not self.path.is_file():
@@ -94,9 +100,10 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise AuditError(f"cannot open audit database {self.path}: {describe_error(exc)}") from None
         try:
-            if ddl:
-                conn.executescript(ddl)
-            return in_transaction(conn, lambda c: fn(_SqliteTxn(c)))
+            with self._write_lock:
+                if ddl:
+                    conn.executescript(ddl)
+                return in_transaction(conn, lambda c: fn(_SqliteTxn(c)))
         except sqlite3.Error as exc:
             raise AuditError(f"cannot write audit database {self.path}: {describe_error(exc)}") from None
         finally:

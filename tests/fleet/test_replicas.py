@@ -20,6 +20,7 @@ import httpx
 from packgate.runtime.audit import last_seq, query_events, verify
 
 from tests.e2e.load import SteadyLoad, check_policy_outcome, client, run_batch
+from tests.gateway.test_policies import SSN
 from tests.harness import forwarded_ids
 
 KINDS = ("allowed", "denied", "redacted", "escalated", "streamed")
@@ -51,7 +52,7 @@ def events_by_user(db: str, prefix: str, want: int, timeout: float = 60) -> Coun
             return got
 
 
-def test_load_across_three_replicas_one_event_each_and_one_chain(fleet) -> None:
+def test_load_across_three_replicas_one_event_each_and_one_chain(fleet, pg_server) -> None:
     results = spread(fleet.urls(), "spread", 900)
     forwarded = forwarded_ids(fleet.standin)
     assert [p for r in results if (p := check_policy_outcome(r, forwarded))] == []
@@ -59,6 +60,9 @@ def test_load_across_three_replicas_one_event_each_and_one_chain(fleet) -> None:
     assert len(events) == 900 and set(events.values()) == {1}
     res = verify(fleet.db)
     assert res.ok, res
+    server_log = pg_server.server_log()  # every statement and its parameters (log_statement=all)
+    assert "spread-0" in server_log  # the positive control: the scan sees what the replicas sent
+    assert SSN not in server_log  # the redacted requests' SSN never reached PostgreSQL
 
 
 def test_a_replica_restarted_mid_load_loses_nothing(fleet) -> None:

@@ -65,7 +65,9 @@ class PostgresServer:
 
     def start(self, timeout: float = 60.0) -> PostgresServer:
         opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories='{self.dir}' "
-                "-c max_connections=200 -c fsync=on -c log_min_messages=warning")
+                "-c max_connections=200 -c fsync=on -c log_min_messages=warning "
+                # every statement with its bind parameters in the server log: the PHI scan reads it
+                "-c log_statement=all")
         self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-o", opts, "-w",
                   "-t", str(int(timeout)))
         deadline = time.monotonic() + timeout

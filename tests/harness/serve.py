@@ -67,7 +67,7 @@ def main() -> None:
     configure_logging(False)
     logging.getLogger("packgate").setLevel(logging.ERROR)  # the stand-in warning on every start
     if args.bundle_url:  # the production replica path (Supervisor), targets sent to the stand-in
-        run_gateway(GatewayOptions(packs=args.pack, port=args.port, bundle_url=args.bundle_url,
+        (run_workers if args.workers > 1 else run_gateway)(GatewayOptions(packs=args.pack, port=args.port, bundle_url=args.bundle_url,
                                    bundle_token=os.environ["PACKGATE_BUNDLE_TOKEN"], audit_db=args.audit_db,
                                    standin_url=args.standin_url, workers=args.workers,
                                    verification_key=args.verification_key,
