@@ -11,9 +11,11 @@ Why it looks like this:
 * **Versioned migrations.** ``packgate_schema`` records each applied version; a gateway applies the
   missing ones at start under an advisory lock (replicas may start together) and refuses a schema
   newer than it knows. The CLI never migrates: it reads what is there.
-* **A pool, not a connection.** psycopg-pool checks a connection before lending it, so after a
-  database restart the writer's next batch gets a fresh one; while the server is down a batch fails
-  fast (pool timeout) and the writer keeps it in memory, exactly as with a locked SQLite file.
+* **A pool for requests, one connection for the writer.** Reviews, resolutions and the CLI borrow from a
+  psycopg-pool pool that checks a connection before lending it. The writer thread keeps its own
+  connection and opens a new one at the next batch after any error, so after a database restart it
+  reconnects at once; while the server is down a batch fails fast (connection refused) and the writer
+  keeps it in memory, exactly as with a locked SQLite file.
 * **No values in server logs.** Statements carry their values as bind parameters, which PostgreSQL
   does not log by default (``log_parameter_max_length_on_error = 0``); events hold no raw text anyway.
 """
@@ -169,32 +171,45 @@ class _PostgresTxn:
 
 
 class _PostgresWriter:
-    """A batch per pooled connection: a broken one (server restarted) is replaced at the next batch."""
+    """The writer thread's own connection (batches are sequential: a pool adds nothing), opened again at
+    the next batch after any error, so the first batch after a database restart reconnects at once
+    instead of waiting out the pool's reconnect back-off."""
 
-    def __init__(self, pool: ConnectionPool, timeout: float) -> None:
-        self._pool = pool
-        self._timeout = timeout
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._conn: psycopg.Connection[Any] | None = None
 
     def append(self, items: list[tuple[Any, ...]]) -> None:
-        with self._pool.connection(timeout=self._timeout) as conn:
-            conn.execute("SET LOCAL statement_timeout = '10s'")  # a hung server fails the batch, not the writer
-            _append(conn, items)
+        try:
+            if self._conn is None:
+                self._conn = psycopg.connect(self._conninfo)
+            with self._conn.transaction():
+                self._conn.execute("SET LOCAL statement_timeout = '10s'")  # a hung server fails the batch
+                _append(self._conn, items)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        return None
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except psycopg.Error:
+                pass
+            self._conn = None
 
 
 class PostgresStore:
     """One audit log in one PostgreSQL database, through a connection pool."""
 
-    def __init__(self, url: str, pool: ConnectionPool, *, write_timeout: float = 3.0) -> None:
+    def __init__(self, url: str, pool: ConnectionPool, conninfo: str) -> None:
         self.url = url
         self.name = redact_url(url)
         self.locator = url
         digest = hashlib.sha256(self.name.encode()).hexdigest()[:12]
         self.spool_path = Path(f"packgate-audit-pg-{digest}.spool").resolve()
         self._pool = pool
-        self._write_timeout = write_timeout
+        self._conninfo = conninfo
 
     @classmethod
     def connect(cls, url: str, *, create: bool, max_size: int = 4, timeout: float = 5.0) -> PostgresStore:
@@ -212,7 +227,7 @@ class PostgresStore:
         except (PoolTimeout, psycopg.Error) as exc:
             pool.close()
             raise error(f"cannot open audit database {redact_url(url)}: {_describe(exc)}") from None
-        store = cls(url, pool)
+        store = cls(url, pool, conninfo)
         if not create:
             try:
                 store._check_schema()
@@ -256,7 +271,7 @@ class PostgresStore:
             raise AuditUnavailable(f"cannot prepare audit database {self.name}: {_describe(exc)}") from None
 
     def writer(self) -> _PostgresWriter:
-        return _PostgresWriter(self._pool, self._write_timeout)
+        return _PostgresWriter(self._conninfo)
 
     def replay(self, items: list[tuple[Any, ...]]) -> None:
         with self._pool.connection() as conn:
