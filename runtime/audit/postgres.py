@@ -180,15 +180,24 @@ class _PostgresWriter:
         self._conn: psycopg.Connection[Any] | None = None
 
     def append(self, items: list[tuple[Any, ...]]) -> None:
-        try:
-            if self._conn is None:
-                self._conn = psycopg.connect(self._conninfo)
-            with self._conn.transaction():
-                self._conn.execute("SET LOCAL statement_timeout = '10s'")  # a hung server fails the batch
-                _append(self._conn, items)
-        except BaseException:
-            self.close()
-            raise
+        for attempt in (1, 2):
+            reused = self._conn is not None
+            try:
+                if self._conn is None:
+                    self._conn = psycopg.connect(self._conninfo)
+                with self._conn.transaction():
+                    self._conn.execute("SET LOCAL statement_timeout = '10s'")  # a hung server fails the batch
+                    _append(self._conn, items)
+                return
+            except psycopg.OperationalError:
+                self.close()
+                # a kept connection the server ended (a restart since the last batch): once more on a new
+                # one; safe even if the first commit went through, as ids already stored are skipped
+                if not reused or attempt == 2:
+                    raise
+            except BaseException:
+                self.close()
+                raise
 
     def close(self) -> None:
         if self._conn is not None:
