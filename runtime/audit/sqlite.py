@@ -29,9 +29,13 @@ class _SqliteWriter:
     def append(self, items: list[tuple[Any, ...]]) -> None:
         if self._conn is None:
             self._conn = connect(self._path, busy_ms=self._busy_ms)
+        if not self._lock.acquire(timeout=self._busy_ms / 1000):  # as SQLite's own busy timeout would
+            raise sqlite3.OperationalError("database is locked (a review transaction of this process)")
         try:
-            with self._lock:
+            try:
                 in_transaction(self._conn, append_events, items)
+            finally:
+                self._lock.release()
         except Exception as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):  # after an I/O error start afresh
                 self.close()
