@@ -7,9 +7,9 @@ PY     := $(VENV)/bin/python
 BIN    := $(CURDIR)/.tools/bin
 export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup chromium run test test-rego screenshots bench soak clean
+.PHONY: setup postgres chromium run test test-rego test-fleet screenshots bench soak clean
 
-setup: $(VENV)/.installed $(BIN)/.opa-ready $(BIN)/.ollama-ready chromium
+setup: $(VENV)/.installed $(BIN)/.opa-ready $(BIN)/.ollama-ready postgres chromium
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,18 @@ $(BIN)/.opa-ready: opa/install.sh opa/regal/go.mod
 $(BIN)/.ollama-ready: tests/ollama/install.sh tests/ollama/tinymodel.py $(VENV)/.installed
 	bash tests/ollama/install.sh
 	touch $@
+
+# PostgreSQL 15 from Debian: the fleet tests start their own server from its binaries (initdb, pg_ctl,
+# as the postgres user). Installed when missing; the package's own cluster is not used.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then :; else \
+	  echo "make setup: PostgreSQL server not found; installing Debian's postgresql (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+	@if [ "$$(id -u)" = 0 ] && ! runuser -u postgres -- test -w /dev/null; then \
+	  echo "make setup: /dev/null is not writable by the postgres user (initdb needs it): chmod 666 /dev/null"; \
+	  chmod 666 /dev/null; \
+	fi
 
 # Debian's Chromium for the review console's browser tests (Playwright drives /usr/bin/chromium;
 # browser downloads are not possible here, so never `playwright install`).
@@ -42,6 +54,10 @@ run: setup
 
 test: setup test-rego
 	$(PY) -m pytest -q -m "not slow"
+
+# The fleet alone: three replicas, one PostgreSQL, one bundle service (also part of `make test`).
+test-fleet: setup
+	$(PY) -m pytest -q tests/fleet tests/audit/test_postgres.py
 
 # The Rego library's own tests and every pack's generated tests, with the real opa (pytest
 # re-checks these with fmt/check/regal/coverage; this step shows them plainly first).

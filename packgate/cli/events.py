@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import sqlite3
 import sys
 import time
 from enum import Enum
@@ -137,7 +136,7 @@ def tail(
             _print_table(rows)
         if not follow:
             return
-        last = rows[-1]["seq"] if rows else _last_seq(audit_db)
+        last = rows[-1]["seq"] if rows else audit.last_seq(audit_db)
         while True:
             sys.stdout.flush()
             time.sleep(poll)
@@ -160,7 +159,7 @@ def export(
 ) -> None:
     """Export every event (with seq, prev_hash and hash) — run before a retention purge."""
     try:
-        audit.connect_readonly(audit_db).close()
+        audit.check_readable(audit_db)
         if output is None:
             _export(audit_db, fmt, sys.stdout)
             return
@@ -210,13 +209,3 @@ def _quiet_broken_pipe() -> NoReturn:
     """`... | head`: stop quietly (and keep Python from complaining at exit)."""
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     raise typer.Exit(0)
-
-
-def _last_seq(db: str) -> int:
-    conn = audit.connect_readonly(db)
-    try:
-        return int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
-    except sqlite3.Error as exc:
-        raise audit.AuditError(f"cannot read audit database {db}: {exc}") from None
-    finally:
-        conn.close()

@@ -4,6 +4,7 @@ in every audit event), so a staging run is never mistaken for production."""
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from packgate.compiler.signing import DEFAULT_KEY_ID
-from packgate.runtime.audit import DEFAULT_AUDIT_DB
+from packgate.runtime.audit import DEFAULT_AUDIT_DB, display_name
 from packgate.runtime.process import (
     GatewayOptions,
     StartupError,
@@ -22,6 +23,7 @@ from packgate.runtime.process import (
     run_workers,
 )
 
+from .bundle import BUNDLE_TOKEN_ENV
 from .errors import fail, fail_diagnostics
 
 DEFAULT_PORT = 41002
@@ -52,12 +54,14 @@ def print_banner(s: Supervisor) -> None:
     for p in s.packs():
         typer.echo(f"pack: {p.name} {p.version} -> /v1/data/{p.data_path}")
     typer.echo(f"bundle revision: {s.revision}")
-    if s.opa is not None:
+    if s.opa is not None and s.opts.bundle_url:
+        typer.echo(f"opa: embedded (pid {s.opa.pid}) at {s.opa_url}, bundles from {s.opts.bundle_url}")
+    elif s.opa is not None:
         typer.echo(f"opa: embedded (pid {s.opa.pid}) at {s.opa_url}")
     else:
         typer.echo(f"opa: external at {s.opa_url} (packs are not pushed or hot-reloaded there)")
     if s.opts.audit_db is not None:
-        typer.echo(f"audit: {s.opts.audit_db}")
+        typer.echo(f"audit: {display_name(s.opts.audit_db)}")
     if s.opts.standin_url is not None:
         typer.echo(f"upstream: OVERRIDDEN, every target -> {s.opts.standin_url} (staging, not production)")
     if s.opts.decision_log:
@@ -82,7 +86,11 @@ def run(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any free port).")] = DEFAULT_PORT,
     opa_url: Annotated[Optional[str], typer.Option(
         "--opa-url", help="Use this OPA instead of an embedded one.")] = None,
-    audit_db: Annotated[Path, typer.Option("--audit-db", help="Audit SQLite database.")] = Path(DEFAULT_AUDIT_DB),
+    bundle_url: Annotated[Optional[str], typer.Option(
+        "--bundle-url", help="A fleet replica: the embedded OPA pulls `packgate bundle serve` here "
+                             "(token in $PACKGATE_BUNDLE_TOKEN).")] = None,
+    audit_db: Annotated[str, typer.Option(
+        "--audit-db", help="The audit log: a SQLite file, or a postgresql:// URL shared by a fleet.")] = DEFAULT_AUDIT_DB,
     decision_log: DecisionLogOption = DecisionLog.off,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Do not hot-reload on pack edits.")] = False,
@@ -108,6 +116,15 @@ def run(
         if not upstream_override.startswith(("http://", "https://")):
             fail(f"--upstream-override must be an http(s) URL, got {upstream_override!r}")
         typer.echo(_override_warning(upstream_override), err=True)
+    if bundle_url is not None:
+        if opa_url is not None:
+            fail("--bundle-url configures the embedded OPA; an --opa-url OPA pulls bundles from its own config")
+        if not bundle_url.startswith(("http://", "https://")):
+            fail(f"--bundle-url must be an http(s) URL, got {bundle_url!r}")
+        if bundle is not None:
+            fail("--bundle serves a local bundle; --bundle-url pulls the fleet's: give one")
+        if not os.environ.get(BUNDLE_TOKEN_ENV):
+            fail(f"--bundle-url needs the bundle service's token in ${BUNDLE_TOKEN_ENV}")
     if decision_log is DecisionLog.console and opa_url is not None:
         fail("--decision-log console configures the embedded OPA; configure your own OPA's logs")
     if opa_url is not None and (bundle is not None or verification_key is not None):
@@ -116,6 +133,8 @@ def run(
     if workers > 1 and (bundle is not None or verification_key is not None):
         fail("--bundle and --verification-key run with one worker (--workers 1)")
     opts = GatewayOptions(packs=pack, host=host, port=port, opa_url=opa_url, audit_db=audit_db,
+                          bundle_url=bundle_url.rstrip("/") if bundle_url else None,
+                          bundle_token=os.environ.get(BUNDLE_TOKEN_ENV),
                           decision_log=decision_log is DecisionLog.console, standin_url=upstream_override,
                           watch=not no_watch, workers=workers, tls_cert=tls_cert, tls_key=tls_key,
                           bundle=bundle, verification_key=verification_key,

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_AUDIT_DB", "AuditDb", "LockWait", "cells", "console", "dumps"]
 
 DEFAULT_AUDIT_DB = audit.DEFAULT_AUDIT_DB
-AuditDb = Annotated[str, typer.Option("--audit-db", help="Path of the audit SQLite database.")]
+AuditDb = Annotated[str, typer.Option(
+    "--audit-db", help="The audit log: a SQLite file, or a postgresql://user@host:port/db URL (a fleet's).")]
 LockWait = Annotated[int, typer.Option("--lock-wait-ms", min=0, help="How long to wait for a locked db before failing.")]
 
 

@@ -1,9 +1,9 @@
 """The audit log: one hash-chained event per gateway request, escalations, and the queries and
-verification compliance runs over them. See `writer` for the guarantees."""
+verification compliance runs over them, in SQLite or PostgreSQL (`stores`). See `writer` for the
+guarantees and `postgres` for the fleet's one chain."""
 
 from __future__ import annotations
 
-from .escalations import purge, resolve_escalation
 from .events import (
     BATCH_SIZE,
     DEFAULT_AUDIT_DB,
@@ -26,14 +26,33 @@ from .events import (
     validate_event,
 )
 from .render import csv_cell, safe_json, safe_text
-from .queries import get_escalation, iter_events, list_escalations, query_events
-from .store import ESCALATION_COLUMNS, connect_readonly, init_db, register_item_writer
-from .verify import VerifyResult, verify
+from .store import ESCALATION_COLUMNS, init_db
+from .stores import (
+    AuditStore,
+    Txn,
+    check_readable,
+    display_name,
+    get_escalation,
+    is_postgres,
+    iter_events,
+    last_seq,
+    list_escalations,
+    locator,
+    open_store,
+    purge,
+    query_events,
+    resolve_escalation,
+    using,
+    verify,
+)
+from .verify import VerifyResult
 from .writer import AuditLog
 
 __all__ = [
     "AuditError",
     "AuditLog",
+    "AuditStore",
+    "Txn",
     "AuditUnavailable",
     "BATCH_SIZE",
     "DEFAULT_AUDIT_DB",
@@ -49,21 +68,26 @@ __all__ = [
     "VerifyResult",
     "canonical_json",
     "chain_hash",
-    "connect_readonly",
+    "check_readable",
     "csv_cell",
+    "display_name",
     "get_escalation",
     "init_db",
+    "is_postgres",
     "iter_events",
+    "last_seq",
     "list_escalations",
+    "locator",
     "new_event_id",
+    "open_store",
     "prompt_hmac",
     "purge",
     "query_events",
-    "register_item_writer",
     "resolve_escalation",
     "safe_json",
     "safe_text",
     "ts_before",
+    "using",
     "utc_now",
     "validate_event",
     "verify",

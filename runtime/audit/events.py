@@ -229,3 +229,36 @@ def validate_event(event: dict[str, Any]) -> None:
             raise ValueError(f"audit event: {key} must be an object")
     for key, value in event.items():
         check_value(key, value)
+
+
+EventRow = tuple[int, str, str, "str | None", str, "int | None", str, str, str]
+"""(seq, id, ts, pack, verdict, status, body, prev_hash, hash): one chained row, in every store."""
+
+
+def link(items: list[tuple[Any, ...]], head_seq: int, head_hash: str,
+         stored: set[str]) -> tuple[list[EventRow], list[dict[str, Any]], int, str]:
+    """Chain queued items onto the head: the event rows, the escalation rows, and the new head.
+
+    Every store calls this inside the transaction that holds its chain head, so the chain is one
+    sequence whoever writes. Ids in `stored` (already written: a spool replay) are skipped.
+    """
+    rows: list[EventRow] = []
+    escalations: list[dict[str, Any]] = []
+    for item in items:
+        kind, data = item[0], item[1]
+        if kind == "escalation":
+            escalations.append(data)
+            continue
+        if kind != "event":  # pragma: no cover - internal
+            raise AssertionError(kind)
+        if data["id"] in stored:
+            log.warning("audit: event %s already stored; skipped (spool replay)", data["id"])
+            continue
+        body = item[2] if len(item) > 2 else canonical_json(data)  # record() already encoded it
+        h = chain_hash(head_hash, body)
+        head_seq += 1
+        rows.append((head_seq, data["id"], data["ts"], data.get("pack"), data["verdict"], data.get("status"),
+                     body, head_hash, h))
+        stored.add(data["id"])
+        head_hash = h
+    return rows, escalations, head_seq, head_hash

@@ -1,11 +1,11 @@
-"""Reading the log: events by filter, pages for `tail`, escalations."""
+"""Reading a SQLite log: events by filter, pages for `tail` and export, escalations."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .events import AuditError
 from .store import ESCALATION_COLUMNS, connect_readonly, describe_error
@@ -72,18 +72,7 @@ def query_events(db: str | Path, *, policy: str | None = None, verdict: str | No
         conn.close()
 
 
-def iter_events(db: str | Path, batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """Every event in chain order, streamed (for export)."""
-    after = 0
-    while True:
-        chunk = _page(db, after, batch)
-        if not chunk:
-            return
-        yield from chunk
-        after = chunk[-1]["seq"]
-
-
-def _page(db: str | Path, after: int, n: int) -> list[dict[str, Any]]:
+def page_events(db: str | Path, after: int, n: int) -> list[dict[str, Any]]:
     conn = connect_readonly(db)
     try:
         return [_row_event(r) for r in conn.execute(

@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from .events import AuditError, canonical_json, chain_hash
+from .events import AuditError, link
 
 log = logging.getLogger("packgate.audit")
-
-
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -54,23 +52,6 @@ ESCALATION_COLUMNS = ("id", "event_id", "ts", "pack", "user_id", "role", "policy
                       "resolved_by", "resolved_at", "outcome_reason", "priority")
 
 
-ItemWriter = Callable[[sqlite3.Connection, dict[str, Any]], None]
-_ITEM_WRITERS: dict[str, ItemWriter] = {}
-
-
-def register_item_writer(kind: str, writer: ItemWriter) -> None:
-    """Let another store write its rows through the audit writer, in order with events and in the same
-    transactions (the review store's held drafts). `writer(conn, data)` runs inside the batch transaction;
-    `data` is JSON (queued items may be spooled)."""
-    if kind in ("event", "escalation"):
-        raise ValueError(f"item kind {kind!r} is the audit log's own")
-    _ITEM_WRITERS[kind] = writer
-
-
-def item_writer(kind: str) -> ItemWriter | None:
-    return _ITEM_WRITERS.get(kind)
-
-
 def connect(path: str | Path, *, busy_ms: int = 250) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_ms / 1000)
     conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
@@ -109,34 +90,18 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
 def append_events(conn: sqlite3.Connection, items: list[tuple[Any, ...]]) -> None:
     """Write queued items inside the caller's transaction; extends the chain from meta's head."""
     m = read_meta(conn)
-    head_seq, head_hash = int(m["head_seq"]), m["head_hash"]
-    for item in items:
-        kind, data = item[0], item[1]
-        if kind == "event":
-            body = item[2] if len(item) > 2 else canonical_json(data)  # record() already encoded it
-            h = chain_hash(head_hash, body)
-            # an id already stored (spool replay) is skipped; any other conflict (seq) still fails the batch
-            cur = conn.execute(
-                "INSERT INTO events(seq, id, ts, pack, verdict, status, body, prev_hash, hash) "
-                "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING",
-                (head_seq + 1, data["id"], data["ts"], data.get("pack"), data["verdict"], data.get("status"),
-                 body, head_hash, h),
-            )
-            if cur.rowcount == 0:
-                log.warning("audit: event %s already stored; skipped (spool replay)", data["id"])
-                continue
-            head_seq += 1
-            head_hash = h
-        elif kind == "escalation":
-            conn.execute(
-                f"INSERT OR IGNORE INTO escalations({','.join(ESCALATION_COLUMNS)}) "
-                f"VALUES ({','.join('?' * len(ESCALATION_COLUMNS))})",
-                tuple(data.get(c) for c in ESCALATION_COLUMNS),
-            )
-        elif kind in _ITEM_WRITERS:
-            _ITEM_WRITERS[kind](conn, data)
-        else:  # pragma: no cover - internal
-            raise AssertionError(kind)
+    ids = [item[1]["id"] for item in items if item[0] == "event"]
+    stored: set[str] = set()
+    for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        chunk = ids[i:i + 900]
+        stored.update(r[0] for r in conn.execute(
+            f"SELECT id FROM events WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    rows, escalations, head_seq, head_hash = link(items, int(m["head_seq"]), m["head_hash"], stored)
+    conn.executemany("INSERT INTO events(seq, id, ts, pack, verdict, status, body, prev_hash, hash) "
+                     "VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    conn.executemany(f"INSERT OR IGNORE INTO escalations({','.join(ESCALATION_COLUMNS)}) "
+                     f"VALUES ({','.join('?' * len(ESCALATION_COLUMNS))})",
+                     [tuple(e.get(c) for c in ESCALATION_COLUMNS) for e in escalations])
     conn.executemany("UPDATE meta SET value=? WHERE key=?",
                      [(str(head_seq), "head_seq"), (head_hash, "head_hash")])
 

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from .events import AuditError, canonical_json, chain_hash
 from .store import connect_readonly, describe_error, read_meta
@@ -22,20 +22,25 @@ class VerifyResult:
     problem: str | None = None
 
 
-def verify(db: str | Path) -> VerifyResult:
-    """Walk the chain from its anchor; report the first bad seq and why. Read-only."""
+CHAIN_SELECT = "SELECT seq, id, ts, pack, verdict, status, body, prev_hash, hash FROM events ORDER BY seq"
+"""Every store hands `check_chain` these columns, in this order, from one consistent snapshot."""
+
+
+def verify_sqlite(db: str | Path) -> VerifyResult:
+    """Walk a SQLite log's chain from its anchor; report the first bad seq and why. Read-only."""
     conn = connect_readonly(db)
     try:
         conn.execute("BEGIN")  # one consistent snapshot while the gateway keeps writing
         m = read_meta(conn)
-        return _verify(conn, m)
+        return check_chain(m, conn.execute(CHAIN_SELECT))
     except sqlite3.Error as exc:
         raise AuditError(f"cannot read audit database {db}: {describe_error(exc)}") from None
     finally:
         conn.close()
 
 
-def _verify(conn: sqlite3.Connection, m: dict[str, str]) -> VerifyResult:
+def check_chain(m: dict[str, str], rows: Iterable[Sequence[Any]]) -> VerifyResult:
+    """The chain check itself, whatever the store: `m` holds anchor_seq/anchor_prev_hash/head_seq/head_hash."""
     try:
         expected, prev = int(m["anchor_seq"]), m["anchor_prev_hash"]
         head_seq, head_hash = int(m["head_seq"]), m["head_hash"]
@@ -47,8 +52,7 @@ def _verify(conn: sqlite3.Connection, m: dict[str, str]) -> VerifyResult:
     def bad(seq: int, why: str) -> VerifyResult:
         return VerifyResult(False, checked, head_seq, head_hash, seq, why)
 
-    cur = conn.execute("SELECT seq, id, ts, pack, verdict, status, body, prev_hash, hash FROM events ORDER BY seq")
-    for seq, id_, ts, pack, verdict, status, body, prev_hash, h in cur:
+    for seq, id_, ts, pack, verdict, status, body, prev_hash, h in rows:
         if seq != expected:
             if seq < expected:
                 return bad(seq, f"event before the chain anchor (seq {expected}): inserted row")

@@ -1,4 +1,5 @@
-"""The audit log (the writer): one hash-chained event per gateway request, in SQLite, written off the request path.
+"""The audit log (the writer): one hash-chained event per gateway request, written off the request path
+into the store `--audit-db` names (a SQLite file, or PostgreSQL for a fleet: see `stores`).
 
 Why it looks like this:
 
@@ -20,24 +21,25 @@ Why it looks like this:
   refusal too, which waits in the queue) until a write succeeds again. The queue is bounded
   (:data:`DEFAULT_MAX_QUEUE`); when full, ``record`` raises :class:`AuditUnavailable`. On ``close``
   the queue is drained; whatever still cannot be written by the deadline is spooled to
-  ``<db>.spool`` (JSON lines, fsynced) and replayed into the chain by the next ``open``.
+  the store's spool file (``<db>.spool`` beside SQLite; ``packgate-audit-pg-<hash>.spool`` in the working
+  directory for PostgreSQL: JSON lines, fsynced, under an exclusive lock so replicas on one host share it)
+  and replayed into the chain by the next ``open``.
 """
 
 
 from __future__ import annotations
 
 import collections
+import fcntl
 import json
 import logging
 import os
-import sqlite3
 import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from .escalations import purge, resolve_escalation
 from .events import (
     BATCH_SIZE,
     DEFAULT_AUDIT_DB,
@@ -52,20 +54,21 @@ from .events import (
     utc_now,
     validate_event,
 )
-from .queries import get_escalation, list_escalations
-from .store import append_events, connect, describe_error, in_transaction, init_db, item_writer
+from .escalations import purge_in, resolve_in
+from .store import describe_error
+from .stores import AuditStore, ChainWriter, open_store
 
 log = logging.getLogger("packgate.audit")
 
 
 
 class AuditLog:
-    """Queue + single background writer thread over one SQLite audit db. Thread-safe."""
+    """Queue + single background writer thread over one audit store. Thread-safe."""
 
-    def __init__(self, path: str | Path, *, max_queue: int = DEFAULT_MAX_QUEUE, batch_size: int = BATCH_SIZE,
+    def __init__(self, store: AuditStore, *, max_queue: int = DEFAULT_MAX_QUEUE, batch_size: int = BATCH_SIZE,
                  busy_ms: int = 250, retry_max_s: float = 1.0, linger_s: float = LINGER_S) -> None:
-        self.path = Path(path)
-        self.spool_path = Path(str(self.path) + ".spool")
+        self.store = store
+        self.spool_path = store.spool_path
         self.max_queue = max_queue
         self.batch_size = batch_size
         self.busy_ms = busy_ms
@@ -92,14 +95,17 @@ class AuditLog:
         Raises AuditUnavailable if the store cannot be opened or the spool cannot be replayed:
         a gateway must not start serving without a writable audit store.
         """
-        self = cls(path, **kwargs)
-        if not create and not self.path.is_file():
-            raise AuditError(f"audit database not found: {self.path}")
+        store = open_store(path, create=create, busy_ms=kwargs.get("busy_ms", 250))
+        self = cls(store, **kwargs)
         try:
-            init_db(self.path)
+            store.prepare()
             self._replay_spool()
-        except sqlite3.Error as exc:
-            raise AuditUnavailable(f"cannot open audit database {self.path}: {describe_error(exc)}") from None
+        except AuditError:
+            store.close()
+            raise
+        except Exception as exc:  # noqa: BLE001 - any store error: the gateway must not start
+            store.close()
+            raise AuditUnavailable(f"cannot open audit database {store.name}: {describe_error(exc)}") from None
         self._thread = threading.Thread(target=self._run, name="packgate-audit-writer", daemon=True)
         self._thread.start()
         import atexit
@@ -112,6 +118,11 @@ class AuditLog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def path(self) -> str | Path:
+        """What `--audit-db` names: the SQLite file, or the PostgreSQL URL (for the CLI and tests)."""
+        return getattr(self.store, "path", self.store.locator)
 
     @property
     def healthy(self) -> bool:
@@ -156,14 +167,6 @@ class AuditLog:
         self._enqueue(("escalation", {**row, "id": esc_id, "ts": utc_now(), "status": "open"}))
         return esc_id
 
-    def enqueue_item(self, kind: str, data: dict[str, Any]) -> None:
-        """Queue a row another store writes (`register_item_writer`), in order with events. Non-blocking.
-
-        `data` must be JSON (it may be spooled at shutdown); raises AuditUnavailable when closed or full."""
-        if item_writer(kind) is None:
-            raise ValueError(f"no writer registered for item kind {kind!r}")
-        self._enqueue((kind, data))
-
     def _enqueue(self, item: tuple[Any, ...]) -> None:
         with self._cond:
             if self._closed or self._closing:
@@ -198,7 +201,7 @@ class AuditLog:
     def close(self, timeout: float = 10.0) -> int:
         """Drain the queue (retrying through transient faults until `timeout`), stop the writer.
 
-        Whatever could not be committed by then is spooled to ``<db>.spool`` for the next open to replay.
+        Whatever could not be committed by then is spooled (the store's spool file) for the next open to replay.
         Returns the number of items spooled (0 normally). Idempotent; safe from a signal/shutdown hook.
         """
         with self._cond:
@@ -223,12 +226,13 @@ class AuditLog:
             self._cond.notify_all()
         if leftover:
             self._spool(leftover)
+        self.store.close()
         return len(leftover)
 
     # -- writer thread
 
     def _run(self) -> None:
-        conn: sqlite3.Connection | None = None
+        writer: ChainWriter = self.store.writer()
         backoff = 0.02
         while True:
             with self._cond:
@@ -244,21 +248,13 @@ class AuditLog:
                 batch = list(self._queue)[: self.batch_size] if len(self._queue) > self.batch_size \
                     else list(self._queue)
             try:
-                if conn is None:
-                    conn = connect(self.path, busy_ms=self.busy_ms)
-                in_transaction(conn, append_events, batch)
+                writer.append(batch)
             except Exception as exc:  # keep the batch; report; retry
                 self.last_error = describe_error(exc)
                 if not self._failing:
                     log.error("audit store not writable (%s); %d events held in memory, retrying",
                               self.last_error, len(self._queue))
                 self._failing = True
-                if conn is not None and "locked" not in str(exc) and "busy" not in str(exc):
-                    try:  # after an I/O error start from a fresh connection
-                        conn.close()
-                    except sqlite3.Error:
-                        pass
-                    conn = None
                 retry_at = time.monotonic() + backoff
                 with self._cond:  # records notify this condition; sleep the full back-off regardless
                     while not self._abandon and (left := retry_at - time.monotonic()) > 0:
@@ -275,14 +271,14 @@ class AuditLog:
             if recovered:
                 log.warning("audit store writable again; backlog written")
             backoff = 0.02
-        if conn is not None:
-            conn.close()
+        writer.close()
 
     # -- spool
 
     def _spool(self, items: list[tuple[Any, ...]]) -> None:
         try:
             with open(self.spool_path, "a", encoding="utf-8") as f:
+                fcntl.flock(f, fcntl.LOCK_EX)  # replicas on one host may share the file
                 for kind, data, *_ in items:
                     f.write(canonical_json({"kind": kind, "data": data}) + "\n")
                 f.flush()
@@ -295,37 +291,36 @@ class AuditLog:
     def _replay_spool(self) -> None:
         if not self.spool_path.is_file():
             return
-        items = []
-        for line in self.spool_path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rec = json.loads(line)
-                items.append((rec["kind"], rec["data"]))
-        conn = connect(self.path, busy_ms=5000)
-        try:
-            in_transaction(conn, append_events, items)  # append_events skips ids already stored: replay is idempotent
-        finally:
-            conn.close()
-        self.spool_path.unlink()
+        with open(self.spool_path, "r+", encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)  # another replica spooling or replaying waits
+            items = []
+            for line in f.read().splitlines():
+                if line.strip():
+                    rec = json.loads(line)
+                    items.append((rec["kind"], rec["data"]))
+            if items:
+                self.store.replay(items)  # ids already stored are skipped: replay is idempotent
+            self.spool_path.unlink()
         log.warning("audit: replayed %d spooled items from %s", len(items), self.spool_path)
 
     # -- escalations and retention (synchronous; operator-facing, not on the request path)
 
     def resolve(self, esc_id: str, outcome: str, reason: str, resolved_by: str) -> str:
-        """Flush, then :func:`resolve_escalation` on this log's db."""
+        """Flush, then resolve in this log's store (see `stores.resolve_escalation`)."""
         self.flush(5.0)
-        return resolve_escalation(self.path, esc_id, outcome, reason, resolved_by)
+        return self.store.transaction(lambda t: resolve_in(t, esc_id, outcome, reason, resolved_by))
 
     def list_escalations(self, status: str | None = None) -> list[dict[str, Any]]:
-        """Flush, then :func:`list_escalations` on this log's db."""
+        """Flush, then list this log's escalations."""
         self.flush(5.0)
-        return list_escalations(self.path, status)
+        return self.store.list_escalations(status)
 
     def get_escalation(self, esc_id: str) -> dict[str, Any] | None:
-        """Flush, then :func:`get_escalation` on this log's db."""
+        """Flush, then one of this log's escalations."""
         self.flush(5.0)
-        return get_escalation(self.path, esc_id)
+        return self.store.get_escalation(esc_id)
 
     def purge(self, older_than_days: float) -> int:
-        """Flush, then :func:`purge` on this log's db."""
+        """Flush, then purge this log's store."""
         self.flush(5.0)
-        return purge(self.path, older_than_days)
+        return self.store.transaction(lambda t: purge_in(t, older_than_days))

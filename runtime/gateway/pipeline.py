@@ -206,7 +206,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         out.verdict, out.status = held_crisis["verdict"], held_crisis["status"]
         extra.update(escalation_id=out.escalation_id, priority=held_crisis.get("priority"))
         if gw.desk is not None and reviewing.holds(route):  # a route with reviewers: the draft waits for them
-            extra["review_deadline"] = reviewing.hold(
+            extra["review_deadline"] = await reviewing.hold(
                 gw.desk, route, esc_id=out.escalation_id, event_id=out.id, requester=short(who.user_id),
                 role=short(recorded.vocabulary(route).known(who.role, recorded.vocabulary(route).roles)),
                 policy=held_crisis["policy"], code=held_crisis["code"], decision=resp, protocol=chat.protocol,
@@ -230,7 +230,7 @@ async def _serve(request: Request, gw: Gateway, route: Route, protocol: Protocol
         out.verdict, out.status = held.verdict, held.status
         extra["escalation_id"] = out.escalation_id
         if gw.desk is not None and reviewing.holds(route):  # the draft, sealed, for the reviewer
-            extra["review_deadline"] = reviewing.hold(
+            extra["review_deadline"] = await reviewing.hold(
                 gw.desk, route, esc_id=out.escalation_id, event_id=out.id, requester=short(who.user_id),
                 role=short(names.known(who.role, names.roles)), policy=held.policy, code=held.code, decision=resp,
                 protocol=chat.protocol, generate=generate, model=model, target=target, prompt=list(chat.texts()),

@@ -10,7 +10,8 @@ seconds), so a new bundle reaches OPA within milliseconds of `publish()` instead
 Long polling only stays on while we answer with `Content-Type: application/vnd.openpolicyagent.bundles`.
 
 The server listens on loopback only and requires a random bearer token (passed to OPA in its config
-file), so no other local process can make OPA load something else through it.
+file), so no other local process can make OPA load something else through it. `packgate bundle serve`
+runs the same server on its own, for a fleet: every replica's OPA long-polls it with a shared token.
 """
 
 from __future__ import annotations
@@ -55,13 +56,13 @@ class Published:
 class BundleServer:
     """Serves the one current bundle with an ETag; `publish` swaps it and wakes long-polling OPA."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        self.token = secrets.token_urlsafe(24)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+        self.token = token or secrets.token_urlsafe(24)  # `packgate bundle serve`: the fleet's shared token
         self._cond = threading.Condition()
         self._current: Published | None = None
         self._serial = 0
         self._closed = False
-        self._httpd = ThreadingHTTPServer((host, 0), _handler_for(self))
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="packgate-bundles",
                                         daemon=True)

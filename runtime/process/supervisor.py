@@ -41,7 +41,9 @@ class GatewayOptions:
     host: str = "127.0.0.1"
     port: int = 41002
     opa_url: str | None = None          # None: embedded OPA
-    audit_db: Path | None = None        # None: no audit log (tests of the OPA path only)
+    bundle_url: str | None = None       # the fleet's `packgate bundle serve`; None: our own bundle server
+    bundle_token: str | None = None     # its bearer token (PACKGATE_BUNDLE_TOKEN)
+    audit_db: str | Path | None = None  # a SQLite path or a postgresql:// URL; None: no audit log (OPA-path tests)
     decision_log: bool = False
     standin_url: str | None = None      # demo/tests, and `gateway run --upstream-override` (loudly)
     watch: bool = True
@@ -108,6 +110,9 @@ class Supervisor:
         if self.opts.bundle is not None and not (Path(self.opts.bundle) / ".manifest").is_file():
             raise StartupError(f"not a bundle directory (no .manifest): {self.opts.bundle}")
         try:
+            if self.opts.opa_url is None and self.opts.bundle_url is not None:
+                self._start_replica_opa()
+                return self
             if self.opts.opa_url is None:
                 verification = (verification_config(self.opts.verification_key, key_id=self.opts.verification_key_id)
                                 if self.opts.verification_key is not None else None)
@@ -147,6 +152,28 @@ class Supervisor:
         except OpaError as exc:
             raise StartupError(str(exc)) from None
         return self
+
+    def _start_replica_opa(self) -> None:
+        """A fleet replica: the embedded OPA pulls the fleet's bundle service; we compile the same
+        packs only to know the routes, and switch them when OPA reports that revision active (a
+        follower `Reloader`, as a `--workers` worker is)."""
+        verification = (verification_config(self.opts.verification_key, key_id=self.opts.verification_key_id)
+                        if self.opts.verification_key is not None else None)
+        self.reloader = Reloader(self.opts.packs, self.work_dir, opa_url=lambda: self.opa_url,
+                                 install=self.install,
+                                 opa_errors=lambda: self.opa.bundle_errors() if self.opa else [],
+                                 opa_error_count=lambda: self.opa.bundle_error_count if self.opa else 0,
+                                 on_activate=lambda new, old: self.record_activation(new, old, "reload"),
+                                 on_reject=self.record_rejection)
+        first = self.reloader.initial()
+        self.opa = EmbeddedOpa(self.opts.bundle_url or "", self.opts.bundle_token or "",
+                               decision_log=self.opts.decision_log, run_dir=self.work_dir,
+                               verification=verification).start()
+        self.opa_url = self.opa.url
+        seen = active_revision(self.opa_url)
+        if seen != first.revision:
+            raise StartupError(f"the bundle service serves revision {seen}, these packs compile to "
+                               f"{first.revision}: deploy the same pack files to every replica")
 
     def _open_audit(self) -> Any:
         if self.opts.audit_db is None:
@@ -218,7 +245,7 @@ class Supervisor:
         sock = _listen(self.opts.host, self.opts.port)  # our error, not uvicorn's sys.exit(3)
         stop = asyncio.Event()
         watcher = None
-        if self.opts.watch and self.opts.opa_url is None and self.reloader is not None:
+        if self.opts.watch and self.opts.opa_url is None and self.reloader is not None:  # replicas follow
             watcher = asyncio.create_task(self.reloader.watch(stop))
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not serving.done():

@@ -20,7 +20,7 @@ from typing import Any
 
 from uvicorn.supervisors import Multiprocess
 
-from packgate.runtime.audit import AuditLog
+from packgate.runtime.audit import AuditLog, locator
 from packgate.runtime.gateway import whatif
 from packgate.runtime.opa.reload import Reloader
 
@@ -59,7 +59,7 @@ def worker_app() -> Any:
     """uvicorn factory, run in each worker process: a follower gateway from `SPEC_ENV`."""
     spec = json.loads(os.environ[SPEC_ENV])
     opts = GatewayOptions(packs=[Path(p) for p in spec["packs"]], opa_url=spec["opa_url"],
-                          audit_db=Path(spec["audit_db"]) if spec["audit_db"] else None,
+                          audit_db=spec["audit_db"],
                           standin_url=spec.get("standin_url"))
     sup = Supervisor(opts)
     sup.reloader = Reloader(opts.packs, Path(tempfile.mkdtemp(prefix="packgate-worker-")),
@@ -81,7 +81,7 @@ def run_workers(opts: GatewayOptions, on_ready: Callable[[Supervisor], None] | N
         sup.start_leader()
         os.environ[SPEC_ENV] = json.dumps({
             "packs": [str(Path(p).resolve()) for p in opts.packs], "opa_url": sup.opa_url,
-            "audit_db": str(Path(opts.audit_db).resolve()) if opts.audit_db else None,
+            "audit_db": locator(opts.audit_db) if opts.audit_db else None,
             "standin_url": opts.standin_url, "watch": opts.watch and opts.opa_url is None,
         })
         config = uvicorn_config("packgate.runtime.process.workers:worker_app", opts.transport, factory=True,

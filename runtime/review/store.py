@@ -1,6 +1,8 @@
 """All review storage: the `reviews` table, its state machine, sealed content, and its queries.
 
-One module on purpose: a second backend (PostgreSQL) ports this file and nothing else. The SQL is
+One module on purpose: it reaches the audit store only through `runtime/audit`'s store seam
+(`using(db).transaction`), so the same code runs on SQLite and on PostgreSQL (a fleet's shared review
+queue, where the `reviews` table is migration 2 of `runtime/audit/postgres.py`). The SQL is
 plain and portable (TEXT timestamps in UTC ISO 8601 that sort as text, BLOB for sealed values, `?`
 parameters, no SQLite-only functions); every state change is a compare-and-set `UPDATE ... WHERE
 state IN (...)` plus one audit event in the same transaction, so a review is never in a state the
@@ -21,23 +23,13 @@ kept sealed for :data:`DELIVERED_RETENTION_S` so a repeated read returns the sam
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from packgate.runtime.audit import (
-    AuditError,
-    new_event_id,
-    prompt_hmac,
-    register_item_writer,
-    utc_now,
-    validate_event,
-)
-from packgate.runtime.audit.store import append_events, connect, describe_error, in_transaction, init_db
+from packgate.runtime.audit import AuditStore, Txn, new_event_id, prompt_hmac, using, utc_now, validate_event
 
 from .sealing import Sealer
 
@@ -139,50 +131,35 @@ def ts_after(seconds: float, start: str | None = None) -> str:
     return (base + _dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _txn(db: str | Path, fn: Callable[[sqlite3.Connection], Any], busy_ms: int, *, create: bool = False,
-         write: bool = True) -> Any:
-    """`fn` in a write transaction (BEGIN IMMEDIATE), or as plain reads (`write=False`: no lock held)."""
-    p = Path(db)
-    if not create and not p.is_file():
-        raise AuditError(f"audit database not found: {p}")
-    try:
-        if create:
-            init_db(p)
-        conn = connect(p, busy_ms=busy_ms)
-    except sqlite3.Error as exc:
-        raise AuditError(f"cannot open audit database {p}: {describe_error(exc)}") from None
-    try:
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='reviews'").fetchone() is None:
-            conn.executescript(SCHEMA)  # a log from before human review
-        return in_transaction(conn, fn) if write else fn(conn)
-    except sqlite3.Error as exc:
-        raise AuditError(f"cannot {'write' if write else 'read'} audit database {p}: {describe_error(exc)}") from None
-    finally:
-        conn.close()
+def _txn(db: str | Path | AuditStore, fn: Callable[[Txn], Any], busy_ms: int, *, create: bool = False) -> Any:
+    """`fn` in one write transaction of the audit store `db` names (SQLite or PostgreSQL), or of the
+    gateway's open store; the reviews table is SQLite DDL here and a versioned migration in PostgreSQL."""
+    with using(db, create=create) as store:
+        return store.transaction(fn, busy_ms=busy_ms, ddl=SCHEMA)
 
 
-def ensure_schema(db: str | Path, *, busy_ms: int = 5000) -> None:
+def ensure_schema(db: str | Path | AuditStore, *, busy_ms: int = 5000) -> None:
     """Create the audit store and the reviews table if missing (the gateway does this at start)."""
     _txn(db, lambda conn: None, busy_ms, create=True)
 
 
-def _row(conn: sqlite3.Connection, esc_id: str) -> Review | None:
+def _row(conn: Txn, esc_id: str) -> Review | None:
     r = conn.execute(f"SELECT {','.join(_COLUMNS)} FROM reviews WHERE id=?", (esc_id,)).fetchone()
     return Review(*r) if r else None
 
 
-def _event(conn: sqlite3.Connection, review: Review, state: str, actor: Actor, now: str,
+def _event(conn: Txn, review: Review, state: str, actor: Actor, now: str,
            extra: dict[str, Any] | None = None) -> str:
     event = {"id": new_event_id(), "ts": now, "verdict": f"review_{state}", "pack": review.pack,
              "escalation_id": review.id, "related_event_id": review.event_id, "outcome": state,
              "user_id": actor.user_id, "role": actor.role,
              "reasons": [{"policy": review.policy or "human-oversight", "code": f"review_{state}"}], **(extra or {})}
     validate_event(event)
-    append_events(conn, [("event", event)])
+    conn.append([("event", event)])
     return event["id"]
 
 
-def _move(conn: sqlite3.Connection, review: Review, frm: Iterable[str], state: str, actor: Actor, now: str,
+def _move(conn: Txn, review: Review, frm: Iterable[str], state: str, actor: Actor, now: str,
           sets: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
     """Compare-and-set the state, then one audit event; ReviewError 409 when someone got there first."""
     frm = tuple(frm)
@@ -198,7 +175,7 @@ def _move(conn: sqlite3.Connection, review: Review, frm: Iterable[str], state: s
     return _event(conn, review, state, actor, now, extra)
 
 
-def _expire_due(conn: sqlite3.Connection, now: str) -> None:
+def _expire_due(conn: Txn, now: str) -> None:
     """Expire pending reviews past their deadline; purge delivered copies past their retention."""
     due = [Review(*r) for r in conn.execute(
         f"SELECT {','.join(_COLUMNS)} FROM reviews WHERE state IN ('open','claimed') AND deadline <= ?", (now,))]
@@ -210,18 +187,7 @@ def _expire_due(conn: sqlite3.Connection, now: str) -> None:
                  "AND delivered_at <= ?", (now, cutoff))
 
 
-def _sweep_if_due(db: str | Path, now: str | None, busy_ms: int) -> None:
-    """Before a read: expire and purge what is due, taking the write lock only when something is."""
-    t = now or utc_now()
-    due = _txn(db, lambda conn: conn.execute(
-        "SELECT 1 FROM reviews WHERE (state IN ('open','claimed') AND deadline <= ?) "
-        "OR (state='delivered' AND delivered IS NOT NULL AND delivered_at <= ?) LIMIT 1",
-        (t, ts_after(-DELIVERED_RETENTION_S, t))).fetchone(), busy_ms, write=False)
-    if due is not None:
-        _txn(db, lambda conn: _expire_due(conn, t), busy_ms)
-
-
-def _need(conn: sqlite3.Connection, esc_id: str) -> Review:
+def _need(conn: Txn, esc_id: str) -> Review:
     review = _row(conn, esc_id)
     if review is None:
         raise ReviewError(404, "escalation_not_found", "no such escalation")
@@ -231,31 +197,25 @@ def _need(conn: sqlite3.Connection, esc_id: str) -> Review:
 # -- writes ----------------------------------------------------------------------------------------
 
 
-def held_row(sealer: Sealer, *, esc_id: str, event_id: str, pack: str, requester: str | None,
-             requester_role: str | None, policy: str | None, code: str | None, priority: str | None,
-             protocol: str, model: str | None, deadline_s: float, held: dict[str, Any]) -> dict[str, Any]:
-    """A new open review with its draft sealed, as JSON for the audit writer's queue (kind ``review``):
-    it is written in order with the request's event, in the writer's transaction."""
+def hold(db: str | Path | AuditStore, sealer: Sealer, *, esc_id: str, event_id: str, pack: str, requester: str | None,
+         requester_role: str | None, policy: str | None, code: str | None, priority: str | None,
+         protocol: str, model: str | None, deadline_s: float, held: dict[str, Any], busy_ms: int = 5000) -> None:
+    """Store a new open review with its draft sealed. The request's own audit event records the
+    escalation; nothing held goes into the chain."""
     now = utc_now()
-    return {"id": esc_id, "event_id": event_id, "pack": pack, "requester": requester,
-            "requester_role": requester_role, "policy": policy, "code": code, "priority": priority,
-            "protocol": protocol, "model": model, "created_at": now, "deadline": ts_after(deadline_s, now),
-            "state": "open", "held": base64.b64encode(sealer.seal(esc_id, "held", held)).decode()}
+    blob = sealer.seal(esc_id, "held", held)
+
+    def txn(conn: Txn) -> None:
+        conn.execute(f"INSERT INTO reviews({','.join(_COLUMNS)}, held) VALUES ({','.join('?' * (len(_COLUMNS) + 1))})",
+                     (esc_id, event_id, pack, requester, requester_role, policy, code, priority, protocol, model, now,
+                      ts_after(deadline_s, now), "open", None, None, None, None, None, None, blob))
+
+    _txn(db, txn, busy_ms)
 
 
-def _insert_held(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
-    columns = [c for c in _COLUMNS if c in row]
-    conn.execute(f"INSERT INTO reviews({','.join(columns)}, held) VALUES ({','.join('?' * (len(columns) + 1))}) "
-                 "ON CONFLICT(id) DO NOTHING",  # a spool replay
-                 (*(row[c] for c in columns), base64.b64decode(row["held"])))
-
-
-register_item_writer("review", _insert_held)
-
-
-def claim(db: str | Path, esc_id: str, actor: Actor, *, now: str | None = None, busy_ms: int = 5000) -> str:
+def claim(db: str | Path | AuditStore, esc_id: str, actor: Actor, *, now: str | None = None, busy_ms: int = 5000) -> str:
     """open → claimed by `actor`; 409 when another reviewer holds it or it is decided. Returns the event id."""
-    def txn(conn: sqlite3.Connection) -> str:
+    def txn(conn: Txn) -> str:
         t = now or utc_now()
         _expire_due(conn, t)
         review = _need(conn, esc_id)
@@ -267,7 +227,7 @@ def claim(db: str | Path, esc_id: str, actor: Actor, *, now: str | None = None, 
     return _txn(db, txn, busy_ms)
 
 
-def decide(db: str | Path, sealer: Sealer | None, esc_id: str, actor: Actor, outcome: str, *,
+def decide(db: str | Path | AuditStore, sealer: Sealer | None, esc_id: str, actor: Actor, outcome: str, *,
            text: str | None = None, note: str | None = None, now: str | None = None, busy_ms: int = 5000) -> str:
     """claimed (by `actor`) → approved | edited (with `text`) | rejected (with `note`, shown to the requester).
 
@@ -281,7 +241,7 @@ def decide(db: str | Path, sealer: Sealer | None, esc_id: str, actor: Actor, out
     if (text or note) and sealer is None:
         raise ReviewError(503, "review_key_missing", "no review key: cannot store the reviewer's text")
 
-    def txn(conn: sqlite3.Connection) -> str:
+    def txn(conn: Txn) -> str:
         t = now or utc_now()
         _expire_due(conn, t)
         review = _need(conn, esc_id)
@@ -299,12 +259,12 @@ def decide(db: str | Path, sealer: Sealer | None, esc_id: str, actor: Actor, out
     return _txn(db, txn, busy_ms)
 
 
-def deliver(db: str | Path, sealer: Sealer, esc_id: str, body: dict[str, Any], actor: Actor, *,
+def deliver(db: str | Path | AuditStore, sealer: Sealer, esc_id: str, body: dict[str, Any], actor: Actor, *,
             now: str | None = None, busy_ms: int = 5000) -> tuple[dict[str, Any], bool]:
     """approved | edited | rejected → delivered, storing `body` sealed and purging the draft.
 
     Exactly one caller wins; every later (or concurrent) caller gets the stored body and False."""
-    def txn(conn: sqlite3.Connection) -> tuple[dict[str, Any], bool]:
+    def txn(conn: Txn) -> tuple[dict[str, Any], bool]:
         t = now or utc_now()
         review = _need(conn, esc_id)
         if review.state == "delivered":
@@ -320,21 +280,24 @@ def deliver(db: str | Path, sealer: Sealer, esc_id: str, body: dict[str, Any], a
     return _txn(db, txn, busy_ms)
 
 
-def sweep(db: str | Path, *, now: str | None = None, busy_ms: int = 5000) -> None:
+def sweep(db: str | Path | AuditStore, *, now: str | None = None, busy_ms: int = 5000) -> None:
     """Expire overdue reviews and purge old delivered copies (every read and write does this too)."""
-    _sweep_if_due(db, now, busy_ms)
+    _txn(db, lambda conn: _expire_due(conn, now or utc_now()), busy_ms)
 
 
 # -- reads -----------------------------------------------------------------------------------------
 
 
-def get(db: str | Path, esc_id: str, *, now: str | None = None, busy_ms: int = 5000) -> Review | None:
+def get(db: str | Path | AuditStore, esc_id: str, *, now: str | None = None, busy_ms: int = 5000) -> Review | None:
     """One review's metadata (after expiring what is due), or None."""
-    _sweep_if_due(db, now, busy_ms)
-    return _txn(db, lambda conn: _row(conn, esc_id), busy_ms, write=False)
+    def txn(conn: Txn) -> Review | None:
+        _expire_due(conn, now or utc_now())
+        return _row(conn, esc_id)
+
+    return _txn(db, txn, busy_ms)
 
 
-def queue(db: str | Path, *, pack: str | None = None, state: str | None = None, due_before: str | None = None,
+def queue(db: str | Path | AuditStore, *, pack: str | None = None, state: str | None = None, due_before: str | None = None,
           now: str | None = None, busy_ms: int = 5000) -> list[Review]:
     """Reviews oldest deadline first (urgent first on a tie), filtered by pack, state and deadline."""
     where, args = ["1=1"], []
@@ -345,33 +308,35 @@ def queue(db: str | Path, *, pack: str | None = None, state: str | None = None, 
     if due_before:
         where.append("deadline <= ?")
         args.append(due_before)
-    sql = (f"SELECT {','.join(_COLUMNS)} FROM reviews WHERE {' AND '.join(where)} "
-           "ORDER BY deadline, CASE WHEN priority = 'urgent' THEN 0 ELSE 1 END, created_at, id")
-    _sweep_if_due(db, now, busy_ms)
-    return _txn(db, lambda conn: [Review(*r) for r in conn.execute(sql, args)], busy_ms, write=False)
+
+    def txn(conn: Txn) -> list[Review]:
+        _expire_due(conn, now or utc_now())
+        sql = (f"SELECT {','.join(_COLUMNS)} FROM reviews WHERE {' AND '.join(where)} "
+               "ORDER BY deadline, CASE WHEN priority = 'urgent' THEN 0 ELSE 1 END, created_at, id")
+        return [Review(*r) for r in conn.execute(sql, args)]
+
+    return _txn(db, txn, busy_ms)
 
 
-def content(db: str | Path, sealer: Sealer, esc_id: str, *, busy_ms: int = 5000
+def content(db: str | Path | AuditStore, sealer: Sealer, esc_id: str, *, busy_ms: int = 5000
             ) -> tuple[Review, dict[str, Any] | None, dict[str, Any] | None]:
     """The review with its opened draft and reviewer decision (None once purged)."""
-    def read(conn: sqlite3.Connection) -> tuple[Review, Any, Any]:
-        r = conn.execute(f"SELECT {','.join(_COLUMNS)}, held, decision FROM reviews WHERE id=?", (esc_id,)).fetchone()
-        if r is None:
-            raise ReviewError(404, "escalation_not_found", "no such escalation")
-        held, decision = r[-2], r[-1]
-        return (Review(*r[:-2]), sealer.open(esc_id, "held", held) if held is not None else None,
+    def txn(conn: Txn) -> tuple[Review, Any, Any]:
+        _expire_due(conn, utc_now())
+        review = _need(conn, esc_id)
+        held, decision = conn.execute("SELECT held, decision FROM reviews WHERE id=?", (esc_id,)).fetchone()
+        return (review, sealer.open(esc_id, "held", held) if held is not None else None,
                 sealer.open(esc_id, "decision", decision) if decision is not None else None)
 
-    _sweep_if_due(db, None, busy_ms)
-    return _txn(db, read, busy_ms, write=False)
+    return _txn(db, txn, busy_ms)
 
 
-def trail(db: str | Path, esc_id: str, *, busy_ms: int = 5000) -> list[dict[str, Any]]:
+def trail(db: str | Path | AuditStore, esc_id: str, *, busy_ms: int = 5000) -> list[dict[str, Any]]:
     """The audit events of one escalation (the request's and every transition), in chain order."""
-    def txn(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    def txn(conn: Txn) -> list[dict[str, Any]]:
         review = _need(conn, esc_id)
         rows = conn.execute("SELECT seq, body FROM events WHERE id = ? OR (verdict LIKE 'review_%' AND body LIKE ?) "
                             "ORDER BY seq", (review.event_id, f'%"escalation_id":"{esc_id}"%'))
         return [{"seq": seq, **json.loads(body)} for seq, body in rows]
 
-    return _txn(db, txn, busy_ms, write=False)
+    return _txn(db, txn, busy_ms)

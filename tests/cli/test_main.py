@@ -12,8 +12,9 @@ from packgate.runtime import audit
 from tests.harness import run_cli
 
 COMMANDS = {
-    (): ["lint", "build", "test", "schema", "redact", "gateway", "demo", "events", "escalations"],
+    (): ["lint", "build", "test", "schema", "redact", "gateway", "bundle", "demo", "events", "escalations"],
     ("gateway",): ["run"],
+    ("bundle",): ["serve"],
     ("events",): ["tail", "export", "verify", "purge"],
     ("escalations",): ["list", "show", "resolve"],
 }

@@ -128,6 +128,24 @@ def local_pack(pack_copy: Path, local_model: StandinModel) -> Path:
     return pack_copy
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One real PostgreSQL 15 for the session (tests/harness/postgres.py); each test takes a database."""
+    from .postgres import PostgresServer
+
+    server = PostgresServer().init().start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture()
+def pg_url(pg_server: Any) -> str:
+    """A fresh database in the session's PostgreSQL, as a postgresql:// URL."""
+    if not pg_server.running():
+        pg_server.start()
+    return pg_server.new_database()
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Debian Chromium through Playwright (tests/harness/browser.py). Per module: Playwright's

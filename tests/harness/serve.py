@@ -1,5 +1,7 @@
 """The gateway for tests and `make bench`: `python -m tests.harness.serve --pack P --opa-url URL
---standin-url URL --audit-db PATH [--port N] [--workers N] [--opa-timeout S] [--fast-audit]`.
+--standin-url URL --audit-db PATH [--port N] [--workers N] [--opa-timeout S] [--fast-audit]`, or a fleet
+replica: `--bundle-url URL` (embedded OPA pulling `packgate bundle serve`, the Supervisor as `gateway run`
+assembles it, hot reload on) instead of `--opa-url`.
 
 The packs' routes against an OPA the caller runs, every target sent to one stand-in URL, a real SQLite
 audit log, uvicorn on uvloop + httptools as `gateway run` serves. It prints `listening on URL` once
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import resource
 import signal
 import socket
@@ -25,7 +28,13 @@ import uvicorn
 from packgate.compiler.build import build_bundle
 from packgate.runtime.audit import AuditLog
 from packgate.runtime.gateway import GatewayConfig, Route, create_app
-from packgate.runtime.process import GatewayOptions, configure_logging, run_workers, terminate_on_sigterm
+from packgate.runtime.process import (
+    GatewayOptions,
+    configure_logging,
+    run_gateway,
+    run_workers,
+    terminate_on_sigterm,
+)
 from packgate.runtime.process.transport import uvicorn_config
 
 
@@ -39,9 +48,12 @@ def _quota_signals() -> None:
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m tests.harness.serve")
     p.add_argument("--pack", action="append", required=True, type=Path)
-    p.add_argument("--opa-url", required=True)
+    p.add_argument("--opa-url", default=None)
+    p.add_argument("--bundle-url", default=None, help="a fleet replica: embedded OPA, bundles from here, hot reload")
+    p.add_argument("--verification-key", type=Path, default=None, help="with --bundle-url: OPA verifies signatures")
+    p.add_argument("--verification-key-id", default="packgate")
     p.add_argument("--standin-url", required=True)
-    p.add_argument("--audit-db", required=True, type=Path)
+    p.add_argument("--audit-db", required=True, help="a SQLite path or a postgresql:// URL")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--opa-timeout", type=float, default=None, help="default: the gateway's own")
@@ -54,6 +66,15 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (args.nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     configure_logging(False)
     logging.getLogger("packgate").setLevel(logging.ERROR)  # the stand-in warning on every start
+    if args.bundle_url:  # the production replica path (Supervisor), targets sent to the stand-in
+        (run_workers if args.workers > 1 else run_gateway)(GatewayOptions(packs=args.pack, port=args.port, bundle_url=args.bundle_url,
+                                   bundle_token=os.environ["PACKGATE_BUNDLE_TOKEN"], audit_db=args.audit_db,
+                                   standin_url=args.standin_url, workers=args.workers,
+                                   verification_key=args.verification_key,
+                                   verification_key_id=args.verification_key_id),
+                    on_ready=lambda s: print(f"listening on http://127.0.0.1:{s.bound_port} "
+                                             f"revision {s.revision}", flush=True))
+        return
     if args.workers > 1:
         run_workers(GatewayOptions(packs=args.pack, port=args.port, opa_url=args.opa_url, audit_db=args.audit_db,
                                    standin_url=args.standin_url, watch=False, workers=args.workers),

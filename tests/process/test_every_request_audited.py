@@ -39,7 +39,7 @@ REJECTED = {
 def events(db: Path, expected: int, timeout: float = 10.0) -> list[dict]:
     deadline = time.monotonic() + timeout
     while True:
-        found = [e for e in query_events(db) if "bundle" not in e] if db.exists() else []  # requests only
+        found = [e for e in query_events(db) if not e["verdict"].startswith("bundle_")] if db.exists() else []
         if len(found) >= expected or time.monotonic() > deadline:
             return found
         time.sleep(0.1)
