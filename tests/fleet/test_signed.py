@@ -8,12 +8,10 @@ import subprocess
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.compiler.test_signing import write_key, write_public
 from packgate.runtime.demo.standin import StandinModel
 
-from tests.harness import CLINICIAN, PACK_FILES, PACKGATE, GatewayProc, Output, forwarded_ids, start_standin
+from tests.harness import CLINICIAN, PACK_FILES, PACKGATE, GatewayProc, Output, forwarded_ids, key_pair, start_standin
 from tests.harness.net import ROOT
 
 from .conftest import ENV, start_replica
@@ -22,10 +20,9 @@ from .conftest import ENV, start_replica
 @pytest.fixture(scope="module")
 def signed(pg_server, tmp_path_factory):
     work = tmp_path_factory.mktemp("signed")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    paths = {"key": write_key(work / "signer.pem", key), "pub": write_public(work / "signer.pub", key),
-             "other": write_public(work / "other.pub", other)}
+    signer, signer_pub = key_pair(work, "signer")
+    _, other_pub = key_pair(work, "other")
+    paths = {"key": signer, "pub": signer_pub, "other": other_pub}
     proc = subprocess.Popen([*PACKGATE, "bundle", "serve", *map(str, PACK_FILES), "--port", "0",
                              "--sign", str(paths["key"]), "--key-id", "fleet-signer"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
