@@ -49,6 +49,13 @@ SECONDS = float(os.environ.get("PACKGATE_BENCH_SECONDS", 1 if QUICK else 5))
 RSS_REQUESTS = int(os.environ.get("PACKGATE_BENCH_RSS_REQUESTS", 2000 if QUICK else 20000))
 
 
+C1_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_tcp", "packgate_seed", "standin")
+C32_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_tcp", "packgate_seed")
+LITELLM = ("not measured: `litellm[proxy]==1.110.2` needs `litellm-proxy==1.110.2`, which the package registry "
+           "reachable here does not have (`pip install 'litellm[proxy]'` fails); the issue's own side-by-side figure "
+           "was 19.7 ms added")
+
+
 # --- processes -------------------------------------------------------------------------------------
 
 
@@ -82,15 +89,34 @@ def wait_up(url: str, timeout: float = 30.0, method: str = "GET") -> None:
 
 
 def opa_and_upstream(procs: Procs, work: Path, packs: list[Path]) -> tuple[int, int]:
-    """Build `packs` into `work/b`, start `opa run --server` on it and the instant upstream: their ports."""
+    """Build `packs` into `work/b`, start `opa run --server` on it and the instant upstream: their ports.
+    OPA also listens on the Unix socket `opa_socket(work)` (the embedded OPA's decision hop)."""
     subprocess.run([PY, "-m", "packgate", "build", *map(str, packs), "-o", str(work / "b")], check=True,
                    capture_output=True, cwd=ROOT)
     op = free_port()
-    procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--bundle", str(work / "b"), "--log-level",
+    procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--addr", f"unix://{opa_socket(work)}",
+                 "--bundle", str(work / "b"), "--log-level",
                  "error", "--skip-version-check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(f"http://127.0.0.1:{op}/health?bundles=true")
     up = procs.start([PY, "-m", "bench.gateway.upstream"], stdout=subprocess.PIPE, text=True)
     return op, int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
+
+
+def opa_socket(work: Path) -> Path:
+    """The Unix socket the OPA of `opa_and_upstream(…, work, …)` also listens on."""
+    return work / "opa.sock"
+
+
+def start_gateway(procs: Procs, work: Path, opa_url: str, up_url: str, workers: int = 1,
+                  env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    """The gateway (`tests.harness.serve`, seed + bench variant packs) asking `opa_url`: process and port."""
+    port = free_port()
+    p = procs.start([PY, "-m", "tests.harness.serve", "--port", str(port), "--opa-url", opa_url,
+                     "--standin-url", up_url, "--audit-db", str(work / f"audit-{workers}-{port}.db"),
+                     "--workers", str(workers), "--pack", str(SEED), "--pack", str(VARIANT)],
+                    stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    wait_up(f"http://127.0.0.1:{port}/health")
+    return p, port
 
 
 def rss_kib(pid: int) -> int:
@@ -182,43 +208,32 @@ def main() -> None:
     procs = Procs()
     res: dict = {"machine": m, "n": N, "seconds": SECONDS, "rss_requests": RSS_REQUESTS}
     try:
-        bundle = work / "bundle"
-        subprocess.run([PY, "-m", "packgate", "build", str(SEED), str(VARIANT), "-o", str(bundle)], cwd=ROOT,
-                       check=True, capture_output=True)
-        opa_port = free_port()
-        procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{opa_port}", "--bundle", str(bundle),
-                     "--log-level", "error", "--skip-version-check"],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        opa_port, up_port = opa_and_upstream(procs, work, [SEED, VARIANT])
+        bundle = work / "b"
         opa_url = f"http://127.0.0.1:{opa_port}"
-        wait_up(f"{opa_url}/health?bundles=true")
-
-        up = procs.start([PY, "-m", "bench.gateway.upstream", "--port", "0"], stdout=subprocess.PIPE, text=True)
-        up_port = int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
         up_url = f"http://127.0.0.1:{up_port}"
-        px_port = free_port()
+        px_port, fl_port = free_port(), free_port()
         procs.start([PY, "-m", "bench.gateway.proxy", "--port", str(px_port), "--upstream", up_url])
+        procs.start([PY, "-m", "bench.gateway.floor", "--port", str(fl_port), "--upstream", up_url])
         sd_port = free_port()
         procs.start([PY, "-m", "packgate.runtime.demo.standin", "--port", str(sd_port)], stdout=subprocess.DEVNULL)
-
-        def start_gateway(workers: int) -> tuple[subprocess.Popen, int]:
-            port = free_port()
-            p = procs.start([PY, "-m", "tests.harness.serve", "--port", str(port), "--opa-url", opa_url,
-                             "--standin-url", up_url, "--audit-db", str(work / f"audit-{workers}-{port}.db"),
-                             "--workers", str(workers), "--pack", str(SEED), "--pack", str(VARIANT)],
-                            stdout=subprocess.DEVNULL)
-            wait_up(f"http://127.0.0.1:{port}/health")
-            return p, port
-
-        gw, gw_port = start_gateway(1)
+        # the gateway asks OPA over its Unix socket, as `packgate gateway run` does with its embedded OPA;
+        # a second gateway over loopback TCP is the lever's "before", measured in the same run
+        gw, gw_port = start_gateway(procs, work, f"unix://{opa_socket(work)}", up_url)
+        _, tcp_port = start_gateway(procs, work, opa_url, up_url)
         wait_up(f"http://127.0.0.1:{px_port}/api/chat", method="POST")
+        wait_up(f"http://127.0.0.1:{fl_port}/api/chat", method="POST")
         wait_up(f"http://127.0.0.1:{sd_port}/v1/models")
 
         body, sbody = ollama_body(False), ollama_body(True)
         T = {
             "direct": {"port": up_port, "path": "/api/chat", "body": body},
+            "floor": {"port": fl_port, "path": "/api/chat", "body": body},
             "proxy": {"port": px_port, "path": "/api/chat", "body": body},
             "packgate": {"port": gw_port, "path": "/routes/bench-deliver-route/api/chat", "body": body,
                          "headers": HEADERS},
+            "packgate_tcp": {"port": tcp_port, "path": "/routes/bench-deliver-route/api/chat", "body": body,
+                             "headers": HEADERS},
             "packgate_seed": {"port": gw_port, "path": "/api/chat", "body": body, "headers": HEADERS},
             "standin": {"port": sd_port, "path": "/api/chat", "body": body},
         }
@@ -237,14 +252,14 @@ def main() -> None:
         # 1-3: concurrency 1, interleaved pairs
         print(f"phase c=1: {N} paired requests per target ...", flush=True)
         res["c1"] = loadgen({"mode": "interleaved", "n": N, "warmup": 200,
-                             "targets": [T[k] for k in ("direct", "proxy", "packgate", "packgate_seed", "standin")]})
+                             "targets": [T[k] for k in C1_TARGETS]})
         # 5: streaming
         ST = {k: {**T[k], "name": k, "body": sbody} for k in ("direct", "proxy", "packgate")}
         print(f"phase streaming c=1: {N // 2} paired requests ...", flush=True)
         res["stream"] = loadgen({"mode": "interleaved", "n": N // 2, "warmup": 100, "targets": list(ST.values())})
         # concurrency 32 (saturation)
         res["c32"] = {}
-        for k in ("direct", "proxy", "packgate", "packgate_seed"):
+        for k in C32_TARGETS:
             print(f"phase c=32: {k} {SECONDS:.0f} s ...", flush=True)
             res["c32"][k] = loadgen({"mode": "load", "target": T[k], "concurrency": 32, "duration": SECONDS,
                                      "warmup": 1.0})[k]
@@ -299,7 +314,7 @@ def main() -> None:
         procs.stop(gw)
         # worker count: 2 workers at c=32
         print("phase c=32 with --workers 2 ...", flush=True)
-        gw2, gw2_port = start_gateway(2)
+        gw2, gw2_port = start_gateway(procs, work, f"unix://{opa_socket(work)}", up_url, workers=2)
         res["c32_w2"] = {}
         for k, path in (("packgate", T["packgate"]["path"]), ("packgate_seed", "/api/chat")):
             t = {**T[k], "port": gw2_port, "name": k}
@@ -328,14 +343,33 @@ def main() -> None:
     text = report(res)
     OUT.write_text(text)
     print(text)
+    print("targets (issue 18): " + " ; ".join(line.strip("| ").replace(" | ", ": ", 1) for line in
+                                              text.split("## Targets")[1].splitlines()[4:7]))
     print(f"wrote {OUT.relative_to(ROOT)}")
 
 
 # --- the report --------------------------------------------------------------------------------------
 
-LABELS = {"direct": "(1) direct to instant upstream", "proxy": "(2) bare proxy (Starlette+uvicorn+httpx)",
+LABELS = {"direct": "(1) direct to instant upstream",
+          "floor": "(F) raw-ASGI floor (uvicorn+httptools+uvloop, aiohttp keep-alive)",
+          "proxy": "(2) bare proxy (Starlette+uvicorn+httpx)",
+          "packgate_tcp": "(3a') packgate as (3a), OPA over loopback TCP (lever off)",
           "packgate": "(3a) packgate, full chain, output delivered", "packgate_seed": "(3b) packgate, seed pack as is (escalates)",
           "standin": "runtime/demo/standin.py (not used as floor)"}
+
+
+def targets(res: dict, added: dict, tp: dict) -> list[str]:
+    """Issue 18's three targets as table rows: added over direct at c=1, c=32 against the floor."""
+    a1 = added[("packgate", "direct")]
+    floor = tp["floor"]
+    return [
+        f"| added over direct, c=1, full chain, p50 ≤ 1.5 ms | {a1['p50']:.2f} ms | {'yes' if a1['p50'] <= 1.5 else 'no'} |",
+        f"| added over direct, c=1, full chain, p99 ≤ 5 ms | {a1['p99']:.2f} ms | {'yes' if a1['p99'] <= 5 else 'no'} |",
+        f"| throughput c=32 ≥ 60% of the raw-ASGI floor | {tp['packgate'] / floor * 100:.0f}% "
+        f"({tp['packgate']:.0f} / {floor:.0f} req/s) | {'yes' if tp['packgate'] >= 0.6 * floor else 'no'} |",
+        f"| throughput c=32 ≥ 60% of bare proxy (issue 5) | {tp['packgate'] / tp['proxy'] * 100:.0f}% | "
+        f"{'yes' if tp['packgate'] >= 0.6 * tp['proxy'] else 'no'} |",
+    ]
 
 
 def report(res: dict) -> str:
@@ -369,7 +403,7 @@ def report(res: dict) -> str:
     w("## Latency and throughput\n")
     w("| path | c=1 p50 | p90 | p99 | max | c=32 p50 | p90 | p99 | max | req/s at c=32 | errors |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
-    for k in ("direct", "proxy", "packgate", "packgate_seed", "standin"):
+    for k in C1_TARGETS:
         s1 = stats(res["c1"][k]["total"])
         e = res["c1"][k]["errors"]
         row = f"| {LABELS[k]} | {fmt(s1['p50'])} | {fmt(s1['p90'])} | {fmt(s1['p99'])} | {fmt(s1['max'])} |"
@@ -384,13 +418,16 @@ def report(res: dict) -> str:
         s = stats(c["total"])
         w(f"| {LABELS[k]}, **--workers 2** | – | – | – | – | {fmt(s['p50'])} | {fmt(s['p90'])} | {fmt(s['p99'])} | "
           f"{fmt(s['max'])} | {c['count'] / c['seconds']:.0f} | {c['errors']} |")
+    w(f"| LiteLLM proxy (peer) | {LITELLM} |||||||||| ")
     w("")
     w("## Added latency of packgate, pair by pair (concurrency 1)\n")
     w("| pair | p50 | p90 | p99 | max | ratio p50 (packgate/other) |")
     w("|---|---|---|---|---|---|")
     added = {}
-    for a in ("packgate", "packgate_seed"):
+    for a in ("floor", "proxy", "packgate", "packgate_tcp", "packgate_seed"):
         for b in ("direct", "proxy"):
+            if a == b or (a in ("floor", "proxy") and b == "proxy"):
+                continue
             xa, xb = res["c1"][a]["total"], res["c1"][b]["total"]
             d = [x - y for x, y in zip(xa, xb)]
             r = [x / y for x, y in zip(xa, xb)]
@@ -453,15 +490,14 @@ def report(res: dict) -> str:
           f"**growth {growth:+.1f}%** over the measured run. "
           f"(`PACKGATE_BENCH_RSS_REQUESTS=100000 make bench` for the 100k figure.)\n")
     a1, a2 = added[("packgate", "direct")], added[("packgate", "proxy")]
-    w("## Targets (issue 5)\n")
+    w("## Targets (issue 18; issue 5's throughput row kept)\n")
     w("| target | measured | met |")
     w("|---|---|---|")
-    w(f"| added over direct, c=1, full chain, p50 ≤ 1.5 ms | {a1['p50']:.2f} ms | {'yes' if a1['p50'] <= 1.5 else 'no'} |")
-    w(f"| added over direct, c=1, full chain, p99 ≤ 5 ms | {a1['p99']:.2f} ms | {'yes' if a1['p99'] <= 5 else 'no'} |")
-    w(f"| throughput c=32 ≥ 60% of bare proxy | {tp['packgate'] / tp['proxy'] * 100:.0f}% | {'yes' if tp['packgate'] >= 0.6 * tp['proxy'] else 'no'} |")
+    for line in targets(res, added, tp):
+        w(line)
     if "c32_w2" in res:
         t2 = res["c32_w2"]["packgate"]["count"] / res["c32_w2"]["packgate"]["seconds"]
-        w(f"| the same with `--workers 2` | {t2 / tp['proxy'] * 100:.0f}% | {'yes' if t2 >= 0.6 * tp['proxy'] else 'no'} |")
+        w(f"| throughput c=32 with `--workers 2` ≥ 60% of bare proxy | {t2 / tp['proxy'] * 100:.0f}% | {'yes' if t2 >= 0.6 * tp['proxy'] else 'no'} |")
     for ph in ("request", "response"):
         p = stats(o[ph])["p50"]
         w(f"| OPA {ph} decision p50 ≤ 0.4 ms | {p:.3f} ms | {'yes' if p <= 0.4 else 'no'} |")
@@ -470,6 +506,16 @@ def report(res: dict) -> str:
     if sm:
         w(f"| RSS flat within 10% | {growth:+.1f}% over {rs['requests']} requests | {'yes' if abs(growth) <= 10 else 'no'} |")
     w(f"\nAdded over the bare proxy (pair by pair): p50 {a2['p50']:.2f} ms, p99 {a2['p99']:.2f} ms.\n")
+    w("## Levers, before/after in this run (issue 18)\n")
+    w("| lever | before | after | kept |")
+    w("|---|---|---|---|")
+    b, a = added[("packgate_tcp", "direct")], added[("packgate", "direct")]
+    w(f"| OPA over its Unix socket instead of loopback TCP (3a' -> 3a) | added p50 {b['p50']:.2f} / p99 {b['p99']:.2f} ms, "
+      f"{tp['packgate_tcp']:.0f} req/s at c=32 | added p50 {a['p50']:.2f} / p99 {a['p99']:.2f} ms, "
+      f"{tp['packgate']:.0f} req/s at c=32 | see Notes |")
+    for line in res.get("levers", []):
+        w(line)
+    w("")
     w("## Notes (profiles: `python -m bench.gateway.profile_gateway 3000 1` and `... 6000 32 --all`, py-spy)\n")
     w("- Where a request's time goes (c=1, py-spy share of the chat handler): the redaction engine's pre-scan and "
       "output scan (`runtime/redaction`, `Engine.scan`) ~38%, the upstream call (aiohttp) ~17%, the two OPA "

@@ -66,7 +66,7 @@ def run(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any free port).")] = DEFAULT_PORT,
     opa_url: Annotated[Optional[str], typer.Option(
-        "--opa-url", help="Use this OPA instead of an embedded one.")] = None,
+        "--opa-url", help="Use this OPA instead of an embedded one (http(s)://host:port or unix:///path).")] = None,
     audit_db: Annotated[Path, typer.Option("--audit-db", help="Audit SQLite database.")] = Path(DEFAULT_AUDIT_DB),
     decision_log: DecisionLogOption = DecisionLog.off,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
@@ -78,8 +78,8 @@ def run(
 ) -> None:
     """Compile the packs, start OPA, serve the gateway in front of the packs' own targets."""
     configure_logging(verbose)
-    if opa_url is not None and not opa_url.startswith(("http://", "https://")):
-        fail(f"--opa-url must be an http(s) URL, got {opa_url!r}")
+    if opa_url is not None and not opa_url.startswith(("http://", "https://", "unix:///")):
+        fail(f"--opa-url must be an http(s) URL or unix:///path (OPA's unix socket), got {opa_url!r}")
     if decision_log is DecisionLog.console and opa_url is not None:
         fail("--decision-log console configures the embedded OPA; configure your own OPA's logs")
     opts = GatewayOptions(packs=pack, host=host, port=port, opa_url=opa_url, audit_db=audit_db,
