@@ -282,6 +282,14 @@ def main() -> None:
                                            "allocs/op": data["MemAllocs"] // data["N"]}
             except (ValueError, KeyError, ZeroDivisionError):
                 res["opa_bench"][phase] = {"error": (ob.stderr or ob.stdout)[-300:]}
+        # the OPA hop's levers: TCP vs Unix socket, decisions alone; input as sent vs only what rules read
+        print("phase OPA hop levers ...", flush=True)
+        oh = subprocess.run([PY, "-m", "bench.gateway.opa_hop", "--tcp", opa_url, "--unix", f"unix://{opa_socket(work)}",
+                             "--pack", str(VARIANT), "--n", str(max(N, 1000))], cwd=ROOT, capture_output=True, text=True)
+        try:
+            res["opa_hop"] = json.loads(oh.stdout)
+        except ValueError:
+            res["opa_hop"] = {"error": oh.stderr.strip()[-300:]}
         # in-process Wasm evaluation (optional: only if opa-py-wasm is installed)
         wz = subprocess.run([PY, "-m", "bench.gateway.wasm_eval", "--opa", OPA, "--opa-url", opa_url, "--pack",
                              str(SEED), "--inputs", str(work / "inputs"), "--path", res["opa"]["path"]],
@@ -358,6 +366,24 @@ LABELS = {"direct": "(1) direct to instant upstream",
           "standin": "runtime/demo/standin.py (not used as floor)"}
 
 
+def opa_hop_rows(h: dict) -> list[str]:
+    """The OPA hop's lever rows from `bench.gateway.opa_hop` (decisions alone, same run)."""
+    if "hop" not in h:
+        return [f"| OPA hop levers | not measured: {h.get('error', '?')} | – | – |"]
+    t, u = stats(h["hop"]["tcp"]), stats(h["hop"]["unix"])
+    a, b = h["opa_time"]["as sent"], h["opa_time"]["read by rules"]
+    ib = h["input_bytes"]
+    return [
+        f"| the same, decisions alone (request + response decision, {t['n']} interleaved pairs, gateway's client) | "
+        f"TCP p50 {t['p50']:.3f} / p99 {t['p99']:.3f} ms | Unix p50 {u['p50']:.3f} / p99 {u['p99']:.3f} ms | "
+        f"{'yes' if u['p50'] < t['p50'] else 'no (kept for the owner-only socket; see Notes)'} |",
+        f"| request input with only the fields a rule reads (no `identity.user_id`/`method`) | {ib['as sent']} bytes, "
+        f"OPA handler p50 {stats(a['handler'])['p50']:.3f} ms (input parse {stats(a['parse'])['p50']:.3f}, eval "
+        f"{stats(a['eval'])['p50']:.3f}) | {ib['read by rules']} bytes, handler p50 {stats(b['handler'])['p50']:.3f} ms "
+        f"(parse {stats(b['parse'])['p50']:.3f}, eval {stats(b['eval'])['p50']:.3f}) | no (see Notes) |",
+    ]
+
+
 def targets(res: dict, added: dict, tp: dict) -> list[str]:
     """Issue 18's three targets as table rows: added over direct at c=1, c=32 against the floor."""
     a1 = added[("packgate", "direct")]
@@ -386,7 +412,10 @@ def report(res: dict) -> str:
     w("All processes run on the same machine in one run: a real `opa run --server` holding the compiled bundle "
       "(seed pack + `bench/gateway/packs/bench-deliver-route.yaml`, the seed chain without human-oversight, fda_class II), "
       "the gateway (`packgate.runtime`, 1 worker, uvicorn + uvloop + httptools, SQLite audit log, targets sent to the "
-      "bench upstream as a stand-in), a bare pass-through proxy on the same stack (`bench/gateway/proxy.py`), and an "
+      "bench upstream as a stand-in; it asks OPA over OPA's Unix socket, as `packgate gateway run` does with its "
+      "embedded OPA, and a twin gateway asks over loopback TCP: the lever's before), a bare pass-through proxy on "
+      "the same stack (`bench/gateway/proxy.py`), the raw-ASGI floor (`bench/gateway/floor.py`: a raw ASGI app on "
+      "uvicorn with httptools and uvloop, one aiohttp keep-alive session, no framework, no policy), and an "
       "instant upstream (`bench/gateway/upstream.py`, raw uvloop, canned ~400-char answer). The load generator "
       "(`bench/gateway/loadgen.py`) is a separate Python process (uvloop, keep-alive, pre-encoded requests). "
       "Every request carries the same ~2 KB PHI-bearing clinical note (`bench/gateway/prompt.py`: names, DOB, MRN, "
@@ -394,8 +423,8 @@ def report(res: dict) -> str:
       "`X-User-ID`/`X-User-Role: clinician`/`X-Tool: summarize`. Through packgate each request runs identity checks, "
       "the PHI pre-scan, the OPA request decision, redaction, the upstream call, the output scan, the OPA response "
       "decision, disclaimer injection and one hash-chained audit event.\n")
-    w(f"Concurrency 1: {res['n']} requests per target after 200 warm-up, **interleaved** (direct, proxy, packgate, "
-      "seed, stand-in, then again), so sample *i* of each target is taken back to back; added latency is computed "
+    w(f"Concurrency 1: {res['n']} requests per target after 200 warm-up, **interleaved** (direct, floor, proxy, "
+      "packgate, packgate over TCP, seed, stand-in, then again), so sample *i* of each target is taken back to back; added latency is computed "
       "pair by pair (packgate_i − direct_i) and its percentiles reported. Concurrency 32: closed loop, 32 keep-alive "
       f"connections, {res['seconds']:.0f} s measured after 1 s warm-up; throughput = completed requests / s. "
       "The load generator shares the 2 cores with the servers, which lowers every throughput figure alike. "
@@ -418,7 +447,7 @@ def report(res: dict) -> str:
         s = stats(c["total"])
         w(f"| {LABELS[k]}, **--workers 2** | – | – | – | – | {fmt(s['p50'])} | {fmt(s['p90'])} | {fmt(s['p99'])} | "
           f"{fmt(s['max'])} | {c['count'] / c['seconds']:.0f} | {c['errors']} |")
-    w(f"| LiteLLM proxy (peer) | {LITELLM} |||||||||| ")
+    w(f"| LiteLLM proxy (peer): {LITELLM} |" + " – |" * 10)
     w("")
     w("## Added latency of packgate, pair by pair (concurrency 1)\n")
     w("| pair | p50 | p90 | p99 | max | ratio p50 (packgate/other) |")
@@ -513,29 +542,43 @@ def report(res: dict) -> str:
     w(f"| OPA over its Unix socket instead of loopback TCP (3a' -> 3a) | added p50 {b['p50']:.2f} / p99 {b['p99']:.2f} ms, "
       f"{tp['packgate_tcp']:.0f} req/s at c=32 | added p50 {a['p50']:.2f} / p99 {a['p99']:.2f} ms, "
       f"{tp['packgate']:.0f} req/s at c=32 | see Notes |")
-    for line in res.get("levers", []):
-        w(line)
+    L.extend(opa_hop_rows(res.get("opa_hop", {})))
     w("")
-    w("## Notes (profiles: `python -m bench.gateway.profile_gateway 3000 1` and `... 6000 32 --all`, py-spy)\n")
-    w("- Where a request's time goes (c=1, py-spy share of the chat handler): the redaction engine's pre-scan and "
-      "output scan (`runtime/redaction`, `Engine.scan`) ~38%, the upstream call (aiohttp) ~17%, the two OPA "
-      "decisions ~15% (of which OPA's own evaluation is the larger part, see the OPA table), redaction of spans "
-      "~13%, the rest (parsing, identity, HMAC, rendering) ~15%. At c=32 the redaction scans are ~54% of the "
-      "handler, the audit writer thread (`runtime/audit/writer.py`, off the request path but sharing the GIL) ~15% "
-      "(py-spy counts its timed `Condition.wait` as active; that is left out), uvicorn/Starlette ~20%.")
-    w("- Changes measured with this harness: `packgate gateway run` now really serves on uvloop (uvicorn's "
-      "`loop=\"uvloop\"` is ignored by `Server.serve()` under `asyncio.run`; the selector loop's socket writes "
-      "were 17% of the handler); upstream calls over a pooled aiohttp session instead of httpx; OPA decisions over "
-      "the gateway's own keep-alive HTTP/1.1 pool (asyncio protocol + httptools) with orjson both ways: aiohttp's "
-      "per-request machinery cost 275 us of client CPU per decision, the pool 125 us (+11% throughput at c=32); the "
-      "audit writer encodes canonical JSON with orjson (byte-identical to the stdlib form, which it falls back to "
-      "where they could differ), reuses the body `record()` already encoded and commits batches gathered for up to "
-      "20 ms (writer CPU per event 150 -> 43 us, +~11% throughput at c=32); OPA's input carries only the headers "
-      "the policies read (-0.02 ms per decision for a typical SDK client). Rego micro-changes (evaluating each "
-      "target's routing reasons once, an else-chain for the inferred tier, inlining `is_phi`, fewer function calls "
-      "in `target_reasons`) changed nothing beyond `opa bench`'s noise (OPA already caches function calls with "
-      "equal arguments within a query; the evaluation is ~400 expression evaluations at about 1 us each on this "
-      "machine) and were not kept.")
+    w("## Notes (profiles: `python -m bench.gateway.profile_gateway 3000 1` and `... 6000 32`, py-spy at 1 kHz)\n")
+    w("- Where the gateway process's CPU goes (issue 18 profile, loaded machine: load average ~8 on 2 cores; "
+      "share of busy samples, i.e. without py-spy's samples of the event loop waiting in epoll and the audit "
+      "writer's timed wait; c=1 / c=32): PHI scans and redaction (`runtime/redaction`, `gateway/scanning`) "
+      "**51% / 60%**; the two OPA decisions 15% / 13% (nearly all of it the socket write that wakes OPA, "
+      "`Conn.send`'s one `writev`; OPA's own evaluation runs on the other core); the audit writer thread (off the "
+      "request path, shares the GIL) 9% / 5%; uvicorn's httptools protocol 7% / 4%; audit enqueue "
+      "(`outcome.finish` -> `AuditLog.record`: schema check, canonical JSON) 4% / 4%; upstream call 3% / 3%; "
+      "pipeline glue 3% / 3%; event loop and interpreter 3% / 2%; Starlette request/response objects, routing and "
+      "middleware 2% / 3%; headers, identity, recorded ids, JSON parse and allow-list 2% / 2%; safeguard facts "
+      "0.3% / 0.6%; metrics 0.1% / 0.5%; answer rendering 0.4% / 0.2%.")
+    w("- Issue 18 levers. Kept: the embedded OPA also listens on a Unix domain socket in its run dir (mode 600) "
+      "and the gateway's decisions and health check go there over the same keep-alive pool (see Levers; "
+      "`--opa-url unix:///path` for an operator's OPA; TCP stays for revision checks and operators); the OPA "
+      "client lost its second HTTP stack (opa-python-client/aiohttp for the health check). Rejected, with their "
+      "figures: dropping the request-input fields no rule reads (`identity.user_id`, `identity.method`: 37 of "
+      "~1,400 bytes, OPA's handler time unchanged, see Levers; `user_id` also ties OPA's decision log to the "
+      "audit event); OPA's optimiser on the bundle (`opa build -O=1`, measured with `opa bench` on the "
+      "bench pack: request 0.84/0.86 -> 0.85/0.81 ms per op in two rounds, allocations -9%, response "
+      "0.41/0.36 -> 0.35/0.40 ms: within noise; `-O=2` makes the request decision 30x slower, 25-30 ms, same "
+      "answers); plain ASGI for the two hot endpoints (Starlette's objects, routing and middleware are 2-3% of "
+      "busy CPU, at most ~0.1 ms at c=1: not worth a second request path); one HTTP client for everything "
+      "(decisions and `http://` upstreams already share the httptools pool; aiohttp stays for `https://` "
+      "upstreams only, httpx for the synchronous start-up checks, neither on the hot path). Metrics (0.1-0.5%) "
+      "and header handling (2%) offer nothing measurable; audit enqueue (4%) is the audit store's validation "
+      "and canonical encoding, left to the fleet work. A single `writev` per request was checked with strace "
+      "(uvloop's `writelines` already sends head and body in one call).")
+    w("- What the targets need: the PHI scans are over half the gateway's CPU (the detectors are changing on "
+      "another branch; a compiled detector is the next lever), then OPA's evaluation (request decision ~0.5 ms "
+      "of Rego on this machine, input parse ~0.1 ms of it). The issue's c=1 and c=32 targets are far off while "
+      "the scans cost what they do; the levers here do not touch them.")
+    w("- Earlier changes measured with this harness: serving on uvloop for real; pooled upstream connections; "
+      "OPA decisions over the gateway's own keep-alive HTTP/1.1 pool with orjson (client CPU per decision 275 -> "
+      "125 us); the audit writer on orjson with 20 ms batches (150 -> 43 us per event); OPA's input carrying only "
+      "the headers the policies read; Rego micro-changes rejected (within `opa bench` noise).")
     w("- Streaming: the response decision needs the whole answer (`blocked_patterns`, output PHI), so packgate "
       "buffers the upstream stream to its end and streams only the approved text; its TTFB is therefore its full "
       "non-streaming latency plus the upstream's generation time, by design.")

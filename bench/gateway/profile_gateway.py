@@ -94,9 +94,10 @@ def main() -> None:
             os.kill(int(k), signal.SIGTERM)
         g.wait(30)
         total, comp = shares(out.read_text())
-        print(f"components (share of all {total} samples of the gateway process):")
+        busy = total - sum(v for k, v in comp if k.startswith("idle"))
+        print(f"components (share of all {total} samples of the gateway process | of the {busy} busy ones):")
         for k, v in comp:
-            print(f"  {v / max(total, 1) * 100:5.1f}%  {k}")
+            print(f"  {v / max(total, 1) * 100:5.1f}% | {v / max(busy, 1) * 100:5.1f}%  {k}")
         incl: collections.Counter[str] = collections.Counter()
         self_: collections.Counter[str] = collections.Counter()
         total = 0
