@@ -7,11 +7,11 @@ this stack costs at least; `make bench` prints it beside the bare Starlette prox
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import aiohttp
-import uvicorn
+
+from .proxy import serve
 
 __all__ = ["make_app"]
 
@@ -56,9 +56,4 @@ def make_app(upstream: str) -> Any:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--upstream", required=True)
-    a = ap.parse_args()
-    uvicorn.run(make_app(a.upstream.rstrip("/")), host="127.0.0.1", port=a.port, loop="uvloop", http="httptools",
-                lifespan="on", log_level="warning", access_log=False, server_header=False)
+    serve(make_app)
