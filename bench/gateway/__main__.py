@@ -49,6 +49,13 @@ SECONDS = float(os.environ.get("PACKGATE_BENCH_SECONDS", 1 if QUICK else 5))
 RSS_REQUESTS = int(os.environ.get("PACKGATE_BENCH_RSS_REQUESTS", 2000 if QUICK else 20000))
 
 
+C1_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_tcp", "packgate_seed", "standin")
+C32_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_tcp", "packgate_seed")
+LITELLM = ("not measured: `litellm[proxy]==1.110.2` needs `litellm-proxy==1.110.2`, which the package registry "
+           "reachable here does not have (`pip install 'litellm[proxy]'` fails); the issue's own side-by-side figure "
+           "was 19.7 ms added")
+
+
 # --- processes -------------------------------------------------------------------------------------
 
 
@@ -82,15 +89,34 @@ def wait_up(url: str, timeout: float = 30.0, method: str = "GET") -> None:
 
 
 def opa_and_upstream(procs: Procs, work: Path, packs: list[Path]) -> tuple[int, int]:
-    """Build `packs` into `work/b`, start `opa run --server` on it and the instant upstream: their ports."""
+    """Build `packs` into `work/b`, start `opa run --server` on it and the instant upstream: their ports.
+    OPA also listens on the Unix socket `opa_socket(work)` (the embedded OPA's decision hop)."""
     subprocess.run([PY, "-m", "packgate", "build", *map(str, packs), "-o", str(work / "b")], check=True,
                    capture_output=True, cwd=ROOT)
     op = free_port()
-    procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--bundle", str(work / "b"), "--log-level",
+    procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--addr", f"unix://{opa_socket(work)}",
+                 "--bundle", str(work / "b"), "--log-level",
                  "error", "--skip-version-check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(f"http://127.0.0.1:{op}/health?bundles=true")
     up = procs.start([PY, "-m", "bench.gateway.upstream"], stdout=subprocess.PIPE, text=True)
     return op, int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
+
+
+def opa_socket(work: Path) -> Path:
+    """The Unix socket the OPA of `opa_and_upstream(…, work, …)` also listens on."""
+    return work / "opa.sock"
+
+
+def start_gateway(procs: Procs, work: Path, opa_url: str, up_url: str, workers: int = 1,
+                  env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    """The gateway (`tests.harness.serve`, seed + bench variant packs) asking `opa_url`: process and port."""
+    port = free_port()
+    p = procs.start([PY, "-m", "tests.harness.serve", "--port", str(port), "--opa-url", opa_url,
+                     "--standin-url", up_url, "--audit-db", str(work / f"audit-{workers}-{port}.db"),
+                     "--workers", str(workers), "--pack", str(SEED), "--pack", str(VARIANT)],
+                    stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    wait_up(f"http://127.0.0.1:{port}/health")
+    return p, port
 
 
 def rss_kib(pid: int) -> int:
@@ -182,43 +208,32 @@ def main() -> None:
     procs = Procs()
     res: dict = {"machine": m, "n": N, "seconds": SECONDS, "rss_requests": RSS_REQUESTS}
     try:
-        bundle = work / "bundle"
-        subprocess.run([PY, "-m", "packgate", "build", str(SEED), str(VARIANT), "-o", str(bundle)], cwd=ROOT,
-                       check=True, capture_output=True)
-        opa_port = free_port()
-        procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{opa_port}", "--bundle", str(bundle),
-                     "--log-level", "error", "--skip-version-check"],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        opa_port, up_port = opa_and_upstream(procs, work, [SEED, VARIANT])
+        bundle = work / "b"
         opa_url = f"http://127.0.0.1:{opa_port}"
-        wait_up(f"{opa_url}/health?bundles=true")
-
-        up = procs.start([PY, "-m", "bench.gateway.upstream", "--port", "0"], stdout=subprocess.PIPE, text=True)
-        up_port = int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
         up_url = f"http://127.0.0.1:{up_port}"
-        px_port = free_port()
+        px_port, fl_port = free_port(), free_port()
         procs.start([PY, "-m", "bench.gateway.proxy", "--port", str(px_port), "--upstream", up_url])
+        procs.start([PY, "-m", "bench.gateway.floor", "--port", str(fl_port), "--upstream", up_url])
         sd_port = free_port()
         procs.start([PY, "-m", "packgate.runtime.demo.standin", "--port", str(sd_port)], stdout=subprocess.DEVNULL)
-
-        def start_gateway(workers: int) -> tuple[subprocess.Popen, int]:
-            port = free_port()
-            p = procs.start([PY, "-m", "tests.harness.serve", "--port", str(port), "--opa-url", opa_url,
-                             "--standin-url", up_url, "--audit-db", str(work / f"audit-{workers}-{port}.db"),
-                             "--workers", str(workers), "--pack", str(SEED), "--pack", str(VARIANT)],
-                            stdout=subprocess.DEVNULL)
-            wait_up(f"http://127.0.0.1:{port}/health")
-            return p, port
-
-        gw, gw_port = start_gateway(1)
+        # the gateway asks OPA over its Unix socket, as `packgate gateway run` does with its embedded OPA;
+        # a second gateway over loopback TCP is the lever's "before", measured in the same run
+        gw, gw_port = start_gateway(procs, work, f"unix://{opa_socket(work)}", up_url)
+        _, tcp_port = start_gateway(procs, work, opa_url, up_url)
         wait_up(f"http://127.0.0.1:{px_port}/api/chat", method="POST")
+        wait_up(f"http://127.0.0.1:{fl_port}/api/chat", method="POST")
         wait_up(f"http://127.0.0.1:{sd_port}/v1/models")
 
         body, sbody = ollama_body(False), ollama_body(True)
         T = {
             "direct": {"port": up_port, "path": "/api/chat", "body": body},
+            "floor": {"port": fl_port, "path": "/api/chat", "body": body},
             "proxy": {"port": px_port, "path": "/api/chat", "body": body},
             "packgate": {"port": gw_port, "path": "/routes/bench-deliver-route/api/chat", "body": body,
                          "headers": HEADERS},
+            "packgate_tcp": {"port": tcp_port, "path": "/routes/bench-deliver-route/api/chat", "body": body,
+                             "headers": HEADERS},
             "packgate_seed": {"port": gw_port, "path": "/api/chat", "body": body, "headers": HEADERS},
             "standin": {"port": sd_port, "path": "/api/chat", "body": body},
         }
@@ -237,14 +252,14 @@ def main() -> None:
         # 1-3: concurrency 1, interleaved pairs
         print(f"phase c=1: {N} paired requests per target ...", flush=True)
         res["c1"] = loadgen({"mode": "interleaved", "n": N, "warmup": 200,
-                             "targets": [T[k] for k in ("direct", "proxy", "packgate", "packgate_seed", "standin")]})
+                             "targets": [T[k] for k in C1_TARGETS]})
         # 5: streaming
         ST = {k: {**T[k], "name": k, "body": sbody} for k in ("direct", "proxy", "packgate")}
         print(f"phase streaming c=1: {N // 2} paired requests ...", flush=True)
         res["stream"] = loadgen({"mode": "interleaved", "n": N // 2, "warmup": 100, "targets": list(ST.values())})
         # concurrency 32 (saturation)
         res["c32"] = {}
-        for k in ("direct", "proxy", "packgate", "packgate_seed"):
+        for k in C32_TARGETS:
             print(f"phase c=32: {k} {SECONDS:.0f} s ...", flush=True)
             res["c32"][k] = loadgen({"mode": "load", "target": T[k], "concurrency": 32, "duration": SECONDS,
                                      "warmup": 1.0})[k]
@@ -267,6 +282,14 @@ def main() -> None:
                                            "allocs/op": data["MemAllocs"] // data["N"]}
             except (ValueError, KeyError, ZeroDivisionError):
                 res["opa_bench"][phase] = {"error": (ob.stderr or ob.stdout)[-300:]}
+        # the OPA hop's levers: TCP vs Unix socket, decisions alone; input as sent vs only what rules read
+        print("phase OPA hop levers ...", flush=True)
+        oh = subprocess.run([PY, "-m", "bench.gateway.opa_hop", "--tcp", opa_url, "--unix", f"unix://{opa_socket(work)}",
+                             "--pack", str(VARIANT), "--n", str(max(N, 1000))], cwd=ROOT, capture_output=True, text=True)
+        try:
+            res["opa_hop"] = json.loads(oh.stdout)
+        except ValueError:
+            res["opa_hop"] = {"error": oh.stderr.strip()[-300:]}
         # in-process Wasm evaluation (optional: only if opa-py-wasm is installed)
         wz = subprocess.run([PY, "-m", "bench.gateway.wasm_eval", "--opa", OPA, "--opa-url", opa_url, "--pack",
                              str(SEED), "--inputs", str(work / "inputs"), "--path", res["opa"]["path"]],
@@ -299,7 +322,7 @@ def main() -> None:
         procs.stop(gw)
         # worker count: 2 workers at c=32
         print("phase c=32 with --workers 2 ...", flush=True)
-        gw2, gw2_port = start_gateway(2)
+        gw2, gw2_port = start_gateway(procs, work, f"unix://{opa_socket(work)}", up_url, workers=2)
         res["c32_w2"] = {}
         for k, path in (("packgate", T["packgate"]["path"]), ("packgate_seed", "/api/chat")):
             t = {**T[k], "port": gw2_port, "name": k}
@@ -328,14 +351,51 @@ def main() -> None:
     text = report(res)
     OUT.write_text(text)
     print(text)
+    print("targets (issue 18): " + " ; ".join(line.strip("| ").replace(" | ", ": ", 1) for line in
+                                              text.split("## Targets")[1].splitlines()[4:7]))
     print(f"wrote {OUT.relative_to(ROOT)}")
 
 
 # --- the report --------------------------------------------------------------------------------------
 
-LABELS = {"direct": "(1) direct to instant upstream", "proxy": "(2) bare proxy (Starlette+uvicorn+httpx)",
+LABELS = {"direct": "(1) direct to instant upstream",
+          "floor": "(F) raw-ASGI floor (uvicorn+httptools+uvloop, aiohttp keep-alive)",
+          "proxy": "(2) bare proxy (Starlette+uvicorn+httpx)",
+          "packgate_tcp": "(3a') packgate as (3a), OPA over loopback TCP (lever off)",
           "packgate": "(3a) packgate, full chain, output delivered", "packgate_seed": "(3b) packgate, seed pack as is (escalates)",
           "standin": "runtime/demo/standin.py (not used as floor)"}
+
+
+def opa_hop_rows(h: dict) -> list[str]:
+    """The OPA hop's lever rows from `bench.gateway.opa_hop` (decisions alone, same run)."""
+    if "hop" not in h:
+        return [f"| OPA hop levers | not measured: {h.get('error', '?')} | – | – |"]
+    t, u = stats(h["hop"]["tcp"]), stats(h["hop"]["unix"])
+    a, b = h["opa_time"]["as sent"], h["opa_time"]["read by rules"]
+    ib = h["input_bytes"]
+    return [
+        f"| the same, decisions alone (request + response decision, {t['n']} interleaved pairs, gateway's client) | "
+        f"TCP p50 {t['p50']:.3f} / p99 {t['p99']:.3f} ms | Unix p50 {u['p50']:.3f} / p99 {u['p99']:.3f} ms | "
+        f"{'yes' if u['p50'] < t['p50'] else 'no (kept for the owner-only socket; see Notes)'} |",
+        f"| request input with only the fields a rule reads (no `identity.user_id`/`method`) | {ib['as sent']} bytes, "
+        f"OPA handler p50 {stats(a['handler'])['p50']:.3f} ms (input parse {stats(a['parse'])['p50']:.3f}, eval "
+        f"{stats(a['eval'])['p50']:.3f}) | {ib['read by rules']} bytes, handler p50 {stats(b['handler'])['p50']:.3f} ms "
+        f"(parse {stats(b['parse'])['p50']:.3f}, eval {stats(b['eval'])['p50']:.3f}) | no (see Notes) |",
+    ]
+
+
+def targets(res: dict, added: dict, tp: dict) -> list[str]:
+    """Issue 18's three targets as table rows: added over direct at c=1, c=32 against the floor."""
+    a1 = added[("packgate", "direct")]
+    floor = tp["floor"]
+    return [
+        f"| added over direct, c=1, full chain, p50 ≤ 1.5 ms | {a1['p50']:.2f} ms | {'yes' if a1['p50'] <= 1.5 else 'no'} |",
+        f"| added over direct, c=1, full chain, p99 ≤ 5 ms | {a1['p99']:.2f} ms | {'yes' if a1['p99'] <= 5 else 'no'} |",
+        f"| throughput c=32 ≥ 60% of the raw-ASGI floor | {tp['packgate'] / floor * 100:.0f}% "
+        f"({tp['packgate']:.0f} / {floor:.0f} req/s) | {'yes' if tp['packgate'] >= 0.6 * floor else 'no'} |",
+        f"| throughput c=32 ≥ 60% of bare proxy (issue 5) | {tp['packgate'] / tp['proxy'] * 100:.0f}% | "
+        f"{'yes' if tp['packgate'] >= 0.6 * tp['proxy'] else 'no'} |",
+    ]
 
 
 def report(res: dict) -> str:
@@ -352,7 +412,10 @@ def report(res: dict) -> str:
     w("All processes run on the same machine in one run: a real `opa run --server` holding the compiled bundle "
       "(seed pack + `bench/gateway/packs/bench-deliver-route.yaml`, the seed chain without human-oversight, fda_class II), "
       "the gateway (`packgate.runtime`, 1 worker, uvicorn + uvloop + httptools, SQLite audit log, targets sent to the "
-      "bench upstream as a stand-in), a bare pass-through proxy on the same stack (`bench/gateway/proxy.py`), and an "
+      "bench upstream as a stand-in; it asks OPA over OPA's Unix socket, as `packgate gateway run` does with its "
+      "embedded OPA, and a twin gateway asks over loopback TCP: the lever's before), a bare pass-through proxy on "
+      "the same stack (`bench/gateway/proxy.py`), the raw-ASGI floor (`bench/gateway/floor.py`: a raw ASGI app on "
+      "uvicorn with httptools and uvloop, one aiohttp keep-alive session, no framework, no policy), and an "
       "instant upstream (`bench/gateway/upstream.py`, raw uvloop, canned ~400-char answer). The load generator "
       "(`bench/gateway/loadgen.py`) is a separate Python process (uvloop, keep-alive, pre-encoded requests). "
       "Every request carries the same ~2 KB PHI-bearing clinical note (`bench/gateway/prompt.py`: names, DOB, MRN, "
@@ -360,8 +423,8 @@ def report(res: dict) -> str:
       "`X-User-ID`/`X-User-Role: clinician`/`X-Tool: summarize`. Through packgate each request runs identity checks, "
       "the PHI pre-scan, the OPA request decision, redaction, the upstream call, the output scan, the OPA response "
       "decision, disclaimer injection and one hash-chained audit event.\n")
-    w(f"Concurrency 1: {res['n']} requests per target after 200 warm-up, **interleaved** (direct, proxy, packgate, "
-      "seed, stand-in, then again), so sample *i* of each target is taken back to back; added latency is computed "
+    w(f"Concurrency 1: {res['n']} requests per target after 200 warm-up, **interleaved** (direct, floor, proxy, "
+      "packgate, packgate over TCP, seed, stand-in, then again), so sample *i* of each target is taken back to back; added latency is computed "
       "pair by pair (packgate_i − direct_i) and its percentiles reported. Concurrency 32: closed loop, 32 keep-alive "
       f"connections, {res['seconds']:.0f} s measured after 1 s warm-up; throughput = completed requests / s. "
       "The load generator shares the 2 cores with the servers, which lowers every throughput figure alike. "
@@ -369,7 +432,7 @@ def report(res: dict) -> str:
     w("## Latency and throughput\n")
     w("| path | c=1 p50 | p90 | p99 | max | c=32 p50 | p90 | p99 | max | req/s at c=32 | errors |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
-    for k in ("direct", "proxy", "packgate", "packgate_seed", "standin"):
+    for k in C1_TARGETS:
         s1 = stats(res["c1"][k]["total"])
         e = res["c1"][k]["errors"]
         row = f"| {LABELS[k]} | {fmt(s1['p50'])} | {fmt(s1['p90'])} | {fmt(s1['p99'])} | {fmt(s1['max'])} |"
@@ -384,13 +447,16 @@ def report(res: dict) -> str:
         s = stats(c["total"])
         w(f"| {LABELS[k]}, **--workers 2** | – | – | – | – | {fmt(s['p50'])} | {fmt(s['p90'])} | {fmt(s['p99'])} | "
           f"{fmt(s['max'])} | {c['count'] / c['seconds']:.0f} | {c['errors']} |")
+    w(f"| LiteLLM proxy (peer): {LITELLM} |" + " – |" * 10)
     w("")
     w("## Added latency of packgate, pair by pair (concurrency 1)\n")
     w("| pair | p50 | p90 | p99 | max | ratio p50 (packgate/other) |")
     w("|---|---|---|---|---|---|")
     added = {}
-    for a in ("packgate", "packgate_seed"):
+    for a in ("floor", "proxy", "packgate", "packgate_tcp", "packgate_seed"):
         for b in ("direct", "proxy"):
+            if a == b or (a in ("floor", "proxy") and b == "proxy"):
+                continue
             xa, xb = res["c1"][a]["total"], res["c1"][b]["total"]
             d = [x - y for x, y in zip(xa, xb)]
             r = [x / y for x, y in zip(xa, xb)]
@@ -453,15 +519,14 @@ def report(res: dict) -> str:
           f"**growth {growth:+.1f}%** over the measured run. "
           f"(`PACKGATE_BENCH_RSS_REQUESTS=100000 make bench` for the 100k figure.)\n")
     a1, a2 = added[("packgate", "direct")], added[("packgate", "proxy")]
-    w("## Targets (issue 5)\n")
+    w("## Targets (issue 18; issue 5's throughput row kept)\n")
     w("| target | measured | met |")
     w("|---|---|---|")
-    w(f"| added over direct, c=1, full chain, p50 ≤ 1.5 ms | {a1['p50']:.2f} ms | {'yes' if a1['p50'] <= 1.5 else 'no'} |")
-    w(f"| added over direct, c=1, full chain, p99 ≤ 5 ms | {a1['p99']:.2f} ms | {'yes' if a1['p99'] <= 5 else 'no'} |")
-    w(f"| throughput c=32 ≥ 60% of bare proxy | {tp['packgate'] / tp['proxy'] * 100:.0f}% | {'yes' if tp['packgate'] >= 0.6 * tp['proxy'] else 'no'} |")
+    for line in targets(res, added, tp):
+        w(line)
     if "c32_w2" in res:
         t2 = res["c32_w2"]["packgate"]["count"] / res["c32_w2"]["packgate"]["seconds"]
-        w(f"| the same with `--workers 2` | {t2 / tp['proxy'] * 100:.0f}% | {'yes' if t2 >= 0.6 * tp['proxy'] else 'no'} |")
+        w(f"| throughput c=32 with `--workers 2` ≥ 60% of bare proxy | {t2 / tp['proxy'] * 100:.0f}% | {'yes' if t2 >= 0.6 * tp['proxy'] else 'no'} |")
     for ph in ("request", "response"):
         p = stats(o[ph])["p50"]
         w(f"| OPA {ph} decision p50 ≤ 0.4 ms | {p:.3f} ms | {'yes' if p <= 0.4 else 'no'} |")
@@ -470,26 +535,50 @@ def report(res: dict) -> str:
     if sm:
         w(f"| RSS flat within 10% | {growth:+.1f}% over {rs['requests']} requests | {'yes' if abs(growth) <= 10 else 'no'} |")
     w(f"\nAdded over the bare proxy (pair by pair): p50 {a2['p50']:.2f} ms, p99 {a2['p99']:.2f} ms.\n")
-    w("## Notes (profiles: `python -m bench.gateway.profile_gateway 3000 1` and `... 6000 32 --all`, py-spy)\n")
-    w("- Where a request's time goes (c=1, py-spy share of the chat handler): the redaction engine's pre-scan and "
-      "output scan (`runtime/redaction`, `Engine.scan`) ~38%, the upstream call (aiohttp) ~17%, the two OPA "
-      "decisions ~15% (of which OPA's own evaluation is the larger part, see the OPA table), redaction of spans "
-      "~13%, the rest (parsing, identity, HMAC, rendering) ~15%. At c=32 the redaction scans are ~54% of the "
-      "handler, the audit writer thread (`runtime/audit/writer.py`, off the request path but sharing the GIL) ~15% "
-      "(py-spy counts its timed `Condition.wait` as active; that is left out), uvicorn/Starlette ~20%.")
-    w("- Changes measured with this harness: `packgate gateway run` now really serves on uvloop (uvicorn's "
-      "`loop=\"uvloop\"` is ignored by `Server.serve()` under `asyncio.run`; the selector loop's socket writes "
-      "were 17% of the handler); upstream calls over a pooled aiohttp session instead of httpx; OPA decisions over "
-      "the gateway's own keep-alive HTTP/1.1 pool (asyncio protocol + httptools) with orjson both ways: aiohttp's "
-      "per-request machinery cost 275 us of client CPU per decision, the pool 125 us (+11% throughput at c=32); the "
-      "audit writer encodes canonical JSON with orjson (byte-identical to the stdlib form, which it falls back to "
-      "where they could differ), reuses the body `record()` already encoded and commits batches gathered for up to "
-      "20 ms (writer CPU per event 150 -> 43 us, +~11% throughput at c=32); OPA's input carries only the headers "
-      "the policies read (-0.02 ms per decision for a typical SDK client). Rego micro-changes (evaluating each "
-      "target's routing reasons once, an else-chain for the inferred tier, inlining `is_phi`, fewer function calls "
-      "in `target_reasons`) changed nothing beyond `opa bench`'s noise (OPA already caches function calls with "
-      "equal arguments within a query; the evaluation is ~400 expression evaluations at about 1 us each on this "
-      "machine) and were not kept.")
+    w("## Levers, before/after in this run (issue 18)\n")
+    w("| lever | before | after | kept |")
+    w("|---|---|---|---|")
+    b, a = added[("packgate_tcp", "direct")], added[("packgate", "direct")]
+    w(f"| OPA over its Unix socket instead of loopback TCP (3a' -> 3a) | added p50 {b['p50']:.2f} / p99 {b['p99']:.2f} ms, "
+      f"{tp['packgate_tcp']:.0f} req/s at c=32 | added p50 {a['p50']:.2f} / p99 {a['p99']:.2f} ms, "
+      f"{tp['packgate']:.0f} req/s at c=32 | see Notes |")
+    L.extend(opa_hop_rows(res.get("opa_hop", {})))
+    w("")
+    w("## Notes (profiles: `python -m bench.gateway.profile_gateway 3000 1` and `... 6000 32`, py-spy at 1 kHz)\n")
+    w("- Where the gateway process's CPU goes (issue 18 profile, loaded machine: load average ~8 on 2 cores; "
+      "share of busy samples, i.e. without py-spy's samples of the event loop waiting in epoll and the audit "
+      "writer's timed wait; c=1 / c=32): PHI scans and redaction (`runtime/redaction`, `gateway/scanning`) "
+      "**51% / 60%**; the two OPA decisions 15% / 13% (nearly all of it the socket write that wakes OPA, "
+      "`Conn.send`'s one `writev`; OPA's own evaluation runs on the other core); the audit writer thread (off the "
+      "request path, shares the GIL) 9% / 5%; uvicorn's httptools protocol 7% / 4%; audit enqueue "
+      "(`outcome.finish` -> `AuditLog.record`: schema check, canonical JSON) 4% / 4%; upstream call 3% / 3%; "
+      "pipeline glue 3% / 3%; event loop and interpreter 3% / 2%; Starlette request/response objects, routing and "
+      "middleware 2% / 3%; headers, identity, recorded ids, JSON parse and allow-list 2% / 2%; safeguard facts "
+      "0.3% / 0.6%; metrics 0.1% / 0.5%; answer rendering 0.4% / 0.2%.")
+    w("- Issue 18 levers. Kept: the embedded OPA also listens on a Unix domain socket in its run dir (mode 600) "
+      "and the gateway's decisions and health check go there over the same keep-alive pool (see Levers; "
+      "`--opa-url unix:///path` for an operator's OPA; TCP stays for revision checks and operators); the OPA "
+      "client lost its second HTTP stack (opa-python-client/aiohttp for the health check). Rejected, with their "
+      "figures: dropping the request-input fields no rule reads (`identity.user_id`, `identity.method`: 37 of "
+      "~1,400 bytes, OPA's handler time unchanged, see Levers; `user_id` also ties OPA's decision log to the "
+      "audit event); OPA's optimiser on the bundle (`opa build -O=1`, measured with `opa bench` on the "
+      "bench pack: request 0.84/0.86 -> 0.85/0.81 ms per op in two rounds, allocations -9%, response "
+      "0.41/0.36 -> 0.35/0.40 ms: within noise; `-O=2` makes the request decision 30x slower, 25-30 ms, same "
+      "answers); plain ASGI for the two hot endpoints (Starlette's objects, routing and middleware are 2-3% of "
+      "busy CPU, at most ~0.1 ms at c=1: not worth a second request path); one HTTP client for everything "
+      "(decisions and `http://` upstreams already share the httptools pool; aiohttp stays for `https://` "
+      "upstreams only, httpx for the synchronous start-up checks, neither on the hot path). Metrics (0.1-0.5%) "
+      "and header handling (2%) offer nothing measurable; audit enqueue (4%) is the audit store's validation "
+      "and canonical encoding, left to the fleet work. A single `writev` per request was checked with strace "
+      "(uvloop's `writelines` already sends head and body in one call).")
+    w("- What the targets need: the PHI scans are over half the gateway's CPU (the detectors are changing on "
+      "another branch; a compiled detector is the next lever), then OPA's evaluation (request decision ~0.5 ms "
+      "of Rego on this machine, input parse ~0.1 ms of it). The issue's c=1 and c=32 targets are far off while "
+      "the scans cost what they do; the levers here do not touch them.")
+    w("- Earlier changes measured with this harness: serving on uvloop for real; pooled upstream connections; "
+      "OPA decisions over the gateway's own keep-alive HTTP/1.1 pool with orjson (client CPU per decision 275 -> "
+      "125 us); the audit writer on orjson with 20 ms batches (150 -> 43 us per event); OPA's input carrying only "
+      "the headers the policies read; Rego micro-changes rejected (within `opa bench` noise).")
     w("- Streaming: the response decision needs the whole answer (`blocked_patterns`, output PHI), so packgate "
       "buffers the upstream stream to its end and streams only the approved text; its TTFB is therefore its full "
       "non-streaming latency plus the upstream's generation time, by design.")

@@ -18,28 +18,22 @@ import httpx
 import orjson
 import uvloop
 
-from packgate.compiler.build import load_all
-from packgate.runtime.gateway.config import Route
+from packgate.runtime.gateway import whatif
 from packgate.runtime.opa.client import OpaClient
 
-from .prompt import HEADERS, PROMPT
+from .prompt import HEADERS, ollama_body
 from .upstream import ANSWER
 
 
 def inputs(pack: Path) -> tuple[str, dict, dict]:
-    """(data path, request input, response input) exactly as `runtime/app.py` builds them."""
-    loaded, _ = load_all([pack])
-    route = Route.from_pack(loaded[0].pack)
-    eng = route.engine
-    findings = [f for t in ("You are a careful clinical assistant.", PROMPT) for f in eng.scan(t)]
-    headers = {k: v for k, v in HEADERS.items() if k in route.opa_header_names}  # parsing.opa_headers
-    ident = {"user_id": HEADERS["x-user-id"], "role": HEADERS["x-user-role"], "verified": False, "method": "header"}
-    req = {"identity": ident, "headers": headers, "tools": ["summarize"], "sensitivity": None,
-           "findings": eng.count(findings), "model": "llama3.1:70b"}
-    target = route.pack.providers.targets[0].id
-    resp = {"identity": ident, "target": target, "output": {"text": ANSWER, "tool_calls": []},
-            "findings": eng.count(eng.scan(ANSWER))}
-    return route.data_path, req, resp
+    """(data path, request input, response input) for the bench prompt and answer, as the gateway
+    builds them (`whatif.explain`, what `packgate explain` runs: the gateway's own `inputs` module)."""
+    with whatif.PackBundle(pack) as bundle:
+        report = whatif.explain(bundle, [whatif.Case(name="bench", headers=list(HEADERS.items()),
+                                                     body=ollama_body().encode(), response=ANSWER,
+                                                     protocol="ollama")])[0]
+        assert report["response"] is not None, report["answer"]
+        return bundle.route.data_path, report["input"], report["response"]["input"]
 
 
 async def run(url: str, path: str, req: dict, resp: dict, n: int) -> dict:

@@ -1,5 +1,5 @@
 """Profile the gateway's hot path under load: py-spy (sampling, whole process incl. native) on the real
-gateway process, c=1 on the delivered full chain. Prints inclusive time of the request-path steps and the
+gateway process (asking OPA over its Unix socket, as with the embedded OPA), on the delivered full chain. Prints inclusive time of the request-path steps and the
 top self-time frames.
 
     .venv/bin/python -m bench.gateway.profile_gateway [requests] [concurrency] [--all]     (needs py-spy: pip install py-spy)
@@ -17,8 +17,55 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .__main__ import OPA, PY, ROOT, SEED, VARIANT, Procs, free_port, loadgen, wait_up
+from .__main__ import PY, SEED, VARIANT, Procs, free_port, loadgen, opa_and_upstream, opa_socket, wait_up
 from .prompt import HEADERS, ollama_body
+
+
+# request-path components, matched on a sample's innermost frame that belongs to one (pool, hmac and
+# asyncio frames count for their caller); first match wins
+COMPONENTS: list[tuple[str, tuple[str, ...]]] = [
+    ("audit writer thread (off the request path, shares the GIL)", ("AuditLog._run ",)),
+    ("PHI scans and redaction (runtime/redaction, gateway/scanning)", ("runtime/redaction/", "gateway/scanning.py")),
+    ("OPA decisions (client, socket)", ("runtime/opa/",)),
+    ("upstream call (client, socket)", ("runtime/upstream/",)),
+    ("audit enqueue (outcome.finish -> AuditLog.record)", ("runtime/audit/", "gateway/outcome.py")),
+    ("metrics", ("gateway/metrics.py",)),
+    ("safeguard facts (crisis, injection)", ("runtime/safeguards/", "gateway/safeguarding.py")),
+    ("headers, identity, recorded ids (HMAC), JSON parse, allow-list", (
+        "gateway/parsing.py", "gateway/identity.py", "gateway/inputs.py", "gateway/recorded.py", "wire/chat.py")),
+    ("answer rendering, normalisation (wire)", ("runtime/wire/",)),
+    ("pipeline glue (gateway/pipeline, admission)", ("gateway/pipeline.py", "gateway/admission.py", "gateway/app.py")),
+    ("Starlette request/response objects, routing, middleware", ("starlette/",)),
+    ("uvicorn protocol (httptools), transport limits", ("uvicorn/", "runtime/process/")),
+]
+
+
+IDLE = ("Runner.run (", "run_until_complete (", "run_forever (", "wait (threading.py", "Condition.wait (",
+        "select (selectors.py", "Server.run (", "asyncio_run (")
+
+
+def shares(raw: str) -> tuple[int, list[tuple[str, int]]]:
+    """py-spy raw samples -> (total, [(component, samples)]) for the whole gateway process."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        c = int(count)
+        total += c
+        frames = stack.split(";")
+        name = "other (event loop, interpreter)"
+        if any(frames[-1].startswith(f) for f in IDLE):
+            name = "idle: waiting in epoll / a timed Condition.wait (py-spy counts it as active)"
+        elif any(f.startswith("AuditLog._run ") for f in frames):
+            name = COMPONENTS[0][0]
+        else:
+            for f in reversed(frames):
+                hit = next((n for n, pats in COMPONENTS[1:] if any(p in f for p in pats)), None)
+                if hit is not None:
+                    name = hit
+                    break
+        counts[name] += c
+    return total, counts.most_common()
 
 
 def main() -> None:
@@ -26,20 +73,12 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="packgate-prof-"))
     procs = Procs()
     try:
-        bundle = work / "bundle"
-        subprocess.run([PY, "-m", "packgate", "build", str(SEED), str(VARIANT), "-o", str(bundle)], check=True,
-                       capture_output=True, cwd=ROOT)
-        op = free_port()
-        procs.start([OPA, "run", "--server", "--addr", f"127.0.0.1:{op}", "--bundle", str(bundle), "--log-level",
-                     "error", "--skip-version-check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_up(f"http://127.0.0.1:{op}/health?bundles=true")
-        up = procs.start([PY, "-m", "bench.gateway.upstream"], stdout=subprocess.PIPE, text=True)
-        up_port = int(up.stdout.readline().split()[1])  # type: ignore[union-attr]
+        op, up_port = opa_and_upstream(procs, work, [SEED, VARIANT])
         gp = free_port()
         out = work / "prof.txt"
         spy = shutil.which("py-spy") or str(Path(PY).parent / "py-spy")
         g = procs.start([spy, "record", "--format", "raw", "-r", "1000", "-o", str(out), "--",
-                         PY, "-m", "tests.harness.serve", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
+                         PY, "-m", "tests.harness.serve", "--port", str(gp), "--opa-url", f"unix://{opa_socket(work)}",
                          "--standin-url", f"http://127.0.0.1:{up_port}", "--audit-db", str(work / "a.db"),
                          "--pack", str(SEED), "--pack", str(VARIANT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_up(f"http://127.0.0.1:{gp}/health")
@@ -54,6 +93,11 @@ def main() -> None:
         for k in kids:  # stop the gateway itself; py-spy then writes its samples and exits
             os.kill(int(k), signal.SIGTERM)
         g.wait(30)
+        total, comp = shares(out.read_text())
+        busy = total - sum(v for k, v in comp if k.startswith("idle"))
+        print(f"components (share of all {total} samples of the gateway process | of the {busy} busy ones):")
+        for k, v in comp:
+            print(f"  {v / max(total, 1) * 100:5.1f}% | {v / max(busy, 1) * 100:5.1f}%  {k}")
         incl: collections.Counter[str] = collections.Counter()
         self_: collections.Counter[str] = collections.Counter()
         total = 0

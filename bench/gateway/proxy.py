@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import uvicorn
@@ -47,10 +49,15 @@ def make_app(upstream: str) -> Starlette:
                              Route("/v1/chat/completions", forward, methods=["POST"])], lifespan=lifespan)
 
 
-if __name__ == "__main__":
+def serve(make: Callable[[str], Any]) -> None:
+    """`--port P --upstream URL`: serve `make(upstream)` on uvicorn with uvloop and httptools (this proxy and the floor)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--upstream", required=True)
     a = ap.parse_args()
-    uvicorn.run(make_app(a.upstream.rstrip("/")), host="127.0.0.1", port=a.port, loop="uvloop", http="httptools",
+    uvicorn.run(make(a.upstream.rstrip("/")), host="127.0.0.1", port=a.port, loop="uvloop", http="httptools",
                 log_level="warning", access_log=False, server_header=False)
+
+
+if __name__ == "__main__":
+    serve(make_app)

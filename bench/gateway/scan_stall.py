@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +29,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from .__main__ import opa_and_upstream, PY, QUICK, ROOT, Procs, free_port, stats, wait_up
+from .__main__ import QUICK, ROOT, SEED, Procs, opa_and_upstream, opa_socket, start_gateway, stats
 from .prompt import HEADERS, ollama_body
 
 PACK = ROOT / "bench" / "gateway" / "packs" / "bench-deliver-route.yaml"
@@ -74,13 +73,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="packgate-stall-"))
     procs = Procs()
     try:
-        op, upp = opa_and_upstream(procs, work, [PACK])
-        gp = free_port()
-        procs.start([PY, "-m", "bench.gateway.gateway_proc", "--port", str(gp), "--opa-url", f"http://127.0.0.1:{op}",
-                     "--upstream", f"http://127.0.0.1:{upp}", "--audit-db", str(work / "a.db"), str(PACK)],
-                    stdout=subprocess.DEVNULL)
+        _, upp = opa_and_upstream(procs, work, [SEED, PACK])
+        _, gp = start_gateway(procs, work, f"unix://{opa_socket(work)}", f"http://127.0.0.1:{upp}")
         url = f"http://127.0.0.1:{gp}"
-        wait_up(f"{url}/health")
         small_run(url, 50)  # warm-up
         idle, idle_err = small_run(url, 300)
 

@@ -85,7 +85,7 @@ def run(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any free port).")] = DEFAULT_PORT,
     opa_url: Annotated[Optional[str], typer.Option(
-        "--opa-url", help="Use this OPA instead of an embedded one.")] = None,
+        "--opa-url", help="Use this OPA instead of an embedded one (http(s)://host:port or unix:///path).")] = None,
     bundle_url: Annotated[Optional[str], typer.Option(
         "--bundle-url", help="A fleet replica: the embedded OPA pulls `packgate bundle serve` here "
                              "(token in $PACKGATE_BUNDLE_TOKEN).")] = None,
@@ -110,8 +110,8 @@ def run(
 ) -> None:
     """Compile the packs, start OPA, serve the gateway in front of the packs' own targets (or the override)."""
     configure_logging(verbose)
-    if opa_url is not None and not opa_url.startswith(("http://", "https://")):
-        fail(f"--opa-url must be an http(s) URL, got {opa_url!r}")
+    if opa_url is not None and not opa_url.startswith(("http://", "https://", "unix:///")):
+        fail(f"--opa-url must be an http(s) URL or unix:///path (OPA's unix socket), got {opa_url!r}")
     if upstream_override is not None:
         if not upstream_override.startswith(("http://", "https://")):
             fail(f"--upstream-override must be an http(s) URL, got {upstream_override!r}")

@@ -142,10 +142,13 @@ class Conn(asyncio.Protocol):
 
 
 class Pool:
-    """Idle keep-alive connections to one host:port (plain TCP, or TLS with `ssl`)."""
+    """Idle keep-alive connections to one host:port (plain TCP, or TLS with `ssl`), or to a Unix
+    domain socket at `unix_path` (the embedded OPA's: no TCP stack on a same-host hop)."""
 
-    def __init__(self, host: str, port: int, ssl: _ssl.SSLContext | None = None, max_idle: int = 256):
+    def __init__(self, host: str, port: int, ssl: _ssl.SSLContext | None = None, max_idle: int = 256,
+                 unix_path: str | None = None):
         self.host, self.port, self.ssl, self.max_idle = host, port, ssl, max_idle
+        self.unix_path = unix_path
         self.idle: deque[Conn] = deque()
 
     def pooled(self) -> Conn | None:
@@ -158,7 +161,11 @@ class Pool:
         return None
 
     async def connect(self) -> Conn:
-        _, conn = await asyncio.get_running_loop().create_connection(Conn, self.host, self.port, ssl=self.ssl)
+        loop = asyncio.get_running_loop()
+        if self.unix_path is not None:
+            _, conn = await loop.create_unix_connection(Conn, self.unix_path)
+        else:
+            _, conn = await loop.create_connection(Conn, self.host, self.port, ssl=self.ssl)
         return conn
 
     def release(self, conn: Conn) -> None:

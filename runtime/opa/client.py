@@ -9,13 +9,13 @@ Measured on this machine (2 cores, uvloop), 3,000 sequential `POST /v1/data/<pat
     thin httpx.AsyncClient wrapper + orjson                        p50 0.56 ms  p99 1.3-1.5 ms
 
 opa-python-client wins by ~0.3 ms per decision (two decisions per request): its aiohttp transport
-costs about half of httpx's on a loopback round trip. We keep its session (built through its own
-extension point, `_init_session`) for the health check only. Decisions were then posted straight on
+costs about half of httpx's on a loopback round trip. Decisions were then posted straight on
 that pooled aiohttp session with orjson both ways (p50 0.25 ms on the same measurement), but under
 the gateway's load aiohttp's per-request machinery (request/response objects, timers, stream
 readers) was about a fifth of the chat handler's CPU. Decisions now go over our own small pool of
 keep-alive HTTP/1.1 connections (`http_pool.Conn`: an asyncio protocol with the httptools parser
-uvicorn uses; one request per connection at a time; shared with the upstream calls). A/B against the seed pack's request decision on a real
+uvicorn uses; one request per connection at a time; shared with the upstream calls); the health
+check goes the same way, so the OPA client has one HTTP stack. A/B against the seed pack's request decision on a real
 OPA, 3,000 interleaved calls: client CPU per decision 275 -> 125 us, p50 0.84 -> 0.71 ms, c=32
 1981 -> 2239 decisions/s; gateway throughput at c=32 (`bench.gateway.quick`, alternating runs)
 569/577 -> 640/637 req/s. No retry-with-back-off on 502/503/504 — a failing OPA must fail closed
@@ -45,9 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 import orjson
-from opa_client.opa_async import AsyncOpaClient
 
 from packgate.runtime.net.pool import ConnectionLost, Pool
 
@@ -72,45 +70,26 @@ class Decision:
 
 
 
-def _dumps(obj: Any) -> str:
-    return orjson.dumps(obj).decode()
-
-
-class _Session(AsyncOpaClient):
-    """AsyncOpaClient with orjson and a bounded keep-alive pool."""
-
-    max_connections = 64
-
-    async def _init_session(self) -> None:
-        self._connector = aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=30.0,
-                                               ssl=None if self.ssl else False)
-        self._session = aiohttp.ClientSession(
-            headers=self.headers, connector=self._connector, json_serialize=_dumps,
-            timeout=aiohttp.ClientTimeout(total=self.timeout), trust_env=False,
-        )
-
-
 class OpaClient:
     """Decisions from one OPA server. `start()` must run inside the serving event loop."""
 
     def __init__(self, base_url: str, timeout_s: float = 1.0):
+        """`base_url` is `http(s)://host:port` or `unix:///path/to/opa.sock` (OPA's `--addr unix://…`)."""
         parts = urlsplit(base_url)
         self.base_url = base_url.rstrip("/")
-        self._opa = _Session(host=parts.hostname or "127.0.0.1",
-                             port=parts.port or (443 if parts.scheme == "https" else 80),
-                             ssl=parts.scheme == "https", retries=0, timeout=timeout_s)
-        self._host = parts.hostname or "127.0.0.1"
+        unix_path = parts.path if parts.scheme == "unix" else None
+        self._host = "localhost" if unix_path else (parts.hostname or "127.0.0.1")
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._ssl = _ssl.create_default_context() if parts.scheme == "https" else None
         self._timeout = timeout_s
         self._last_heard = 0.0  # monotonic time OPA last answered any decision
-        self._pool = Pool(self._host, self._port, self._ssl)
+        self._pool = Pool(self._host, self._port, self._ssl, unix_path=unix_path)
         self._heads: dict[str, bytes] = {}
-        self._prefix = (urlsplit(self._opa.root_url).path.rstrip("/") or "/v1") + "/data/"
-        self._host_header = f"{self._host}:{self._port}"
+        self._prefix = "/v1/data/"
+        self._host_header = self._host if unix_path else f"{self._host}:{self._port}"
 
     async def start(self) -> None:
-        await self._opa._init_session()
+        """Nothing to open ahead: connections are made on first use and kept alive."""
 
     def _head(self, path: str, length: int) -> bytes:
         prefix = self._heads.get(path)
@@ -203,9 +182,24 @@ class OpaClient:
                 raise
 
     async def bundles_ready(self) -> bool:
-        """OPA answers and every configured bundle is activated (`/health?bundles`)."""
-        return await self._opa.check_health(query={"bundles": "true"})  # type: ignore[dict-item]
+        """OPA answers and every configured bundle is activated (`GET /health?bundles`), over the
+        decisions' own pool: the health check reaches OPA the way decisions do (socket included)."""
+        head = f"GET /health?bundles=true HTTP/1.1\r\nHost: {self._host_header}\r\n\r\n".encode("latin-1")
+        conn = None
+        try:
+            async with asyncio.timeout(self._timeout):
+                conn = self._pool.pooled() or await self._pool.connect()
+                status, _ = await conn.send(head, b"")
+        except (asyncio.TimeoutError, TimeoutError, ConnectionLost, OSError):
+            if conn is not None:
+                conn.fail()
+            return False
+        except BaseException:
+            if conn is not None:
+                conn.fail()
+            raise
+        self._pool.release(conn)
+        return status == 200
 
     async def aclose(self) -> None:
         self._pool.close()
-        await self._opa.close_connection()

@@ -1,6 +1,7 @@
 """The OPA server the gateway asks: an embedded child process, or one the operator runs.
 
-The embedded OPA listens on a free loopback port and pulls its one bundle (named `packgate`) from the
+The embedded OPA listens on a free loopback port (health, revision checks, operators) and on a Unix
+domain socket in its run dir (`decision_url`: the gateway's decisions, no TCP stack on the hop), and pulls its one bundle (named `packgate`) from the
 gateway's in-process `BundleServer` (see `bundle_server.py` for why). It never outlives the gateway:
 it runs in its own process group (so a terminal's Ctrl-C reaches the gateway first, which drains and
 then stops OPA), and with `PR_SET_PDEATHSIG` so the kernel kills it if the gateway dies abruptly.
@@ -119,6 +120,9 @@ class EmbeddedOpa:
         self.decision_log = decision_log
         self.run_dir = run_dir or Path(tempfile.mkdtemp(prefix="packgate-opa-"))
         self.config_path = self.run_dir / "opa-config.json"
+        self.socket_path = self.run_dir / "opa.sock"  # OPA's Unix domain socket, mode 600
+        if len(str(self.socket_path)) > 100:  # sun_path holds 108 bytes
+            self.socket_path = Path(tempfile.mkdtemp(prefix="packgate-opa-")) / "opa.sock"
         self._cfg = opa_config(bundle_url, token, decision_log=decision_log, verification=verification)
         self._out = decision_log_stream or sys.stdout
         self._tail: collections.deque[str] = collections.deque(maxlen=40)
@@ -132,6 +136,11 @@ class EmbeddedOpa:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def decision_url(self) -> str:
+        """Where the gateway asks for decisions: the Unix socket."""
+        return f"unix://{self.socket_path}"
 
     @property
     def pid(self) -> int | None:
@@ -165,6 +174,7 @@ class EmbeddedOpa:
     def _spawn(self) -> None:
         args = [
             str(self.binary), "run", "--server", "--addr", f"127.0.0.1:{self.port}",
+            "--addr", f"unix://{self.socket_path}", "--unix-socket-perm", "600",
             "--config-file", str(self.config_path), "--log-format", "json",
             "--log-level", "info",  # decision logs are info lines; other info lines stay out of the tail
             "--log-level-request", "error", "--skip-version-check", "--shutdown-grace-period", "1",
@@ -307,6 +317,13 @@ def wait_healthy(url: str, *, timeout: float = 20.0, bundles: bool = True,
             time.sleep(0.05)
 
 
+def _http(url: str, timeout: float) -> tuple[httpx.Client, str]:
+    """An httpx client and base URL for `url`, which may be `unix:///path` (OPA's `--addr unix://`)."""
+    if url.startswith("unix://"):
+        return httpx.Client(transport=httpx.HTTPTransport(uds=url[len("unix://"):]), timeout=timeout), "http://localhost"
+    return httpx.Client(timeout=timeout), url.rstrip("/")
+
+
 def active_revision(url: str, client: httpx.Client | None = None,
                     bundle: str = BUNDLE_NAME) -> str | None:
     """The revision of the bundle OPA has activated (from `data.system.bundles`), or None.
@@ -314,9 +331,9 @@ def active_revision(url: str, client: httpx.Client | None = None,
     OPA 1.x has no `/v1/status` without the status plugin; it does store each activated bundle's
     manifest under `data.system.bundles.<name>.manifest`, readable through the data API.
     """
-    own = client or httpx.Client(timeout=1.0)
+    own, base = _http(url, 1.0) if client is None else (client, url.rstrip("/"))
     try:
-        r = own.get(f"{url.rstrip('/')}/v1/data/system/bundles/{bundle}/manifest/revision")
+        r = own.get(f"{base}/v1/data/system/bundles/{bundle}/manifest/revision")
         if r.status_code != 200:
             return None
         result = r.json().get("result")
@@ -344,8 +361,11 @@ def active_etag(url: str, client: httpx.Client, bundle: str = BUNDLE_NAME) -> st
 
 def check_external(url: str, timeout: float = 2.0) -> str | None:
     """For `--opa-url`: None if OPA answers `/health`, else a one-line reason (we still serve: 503)."""
+    client, base = _http(url, timeout)
     try:
-        r = httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
+        r = client.get(f"{base}/health")
     except httpx.HTTPError as exc:
         return f"OPA at {url} unreachable ({type(exc).__name__})"
+    finally:
+        client.close()
     return None if r.status_code == 200 else f"OPA at {url} unhealthy (HTTP {r.status_code})"

@@ -87,6 +87,7 @@ class Supervisor:
         self.app: Any = None
         self.reloader: Reloader | None = None
         self.opa_url = opts.opa_url or ""
+        self.decision_url = ""  # where the app asks for decisions, when not `opa_url` (the embedded OPA's socket)
         self.opa_warning: str | None = None
         self.bound_port: int | None = None
         self._server: Any = None
@@ -136,6 +137,7 @@ class Supervisor:
                             if verification is not None and self.opts.bundle is None else "")
                     raise OpaError(f"{exc}{hint}") from None
                 self.opa_url = self.opa.url
+                self.decision_url = self.opa.decision_url
             else:
                 # The operator's OPA gets its bundles from their own pipeline: we compile only to
                 # know the routes, and never push or hot-reload policy into someone else's OPA.
@@ -212,7 +214,7 @@ class Supervisor:
         return [Route.from_built(p) for p in result.packs]
 
     def create_app(self, first: Any) -> Any:
-        config = GatewayConfig(routes=self._routes(first), opa_url=self.opa_url,
+        config = GatewayConfig(routes=self._routes(first), opa_url=self.decision_url or self.opa_url,
                                bundle_revision=first.revision, audit=self.audit,
                                policy_problems=lambda: list(self.reloader.problems) if self.reloader else [],
                                standin_url=self.opts.standin_url, extra=dict(self.opts.extra))

@@ -66,6 +66,7 @@ def worker_app() -> Any:
                             opa_url=spec["opa_url"], install=sup.install, quiet=True, build=whatif.build)
     first = sup.reloader.initial()
     sup.opa_url = spec["opa_url"]
+    sup.decision_url = spec["decision_url"]
     sup.audit = AuditLog.open(opts.audit_db) if opts.audit_db else None
     sup.app = sup.create_app(first)
     return _WithFollower(sup.app, sup.reloader, watch=spec["watch"])
@@ -81,7 +82,7 @@ def run_workers(opts: GatewayOptions, on_ready: Callable[[Supervisor], None] | N
         sup.start_leader()
         os.environ[SPEC_ENV] = json.dumps({
             "packs": [str(Path(p).resolve()) for p in opts.packs], "opa_url": sup.opa_url,
-            "audit_db": locator(opts.audit_db) if opts.audit_db else None,
+            "decision_url": sup.decision_url, "audit_db": locator(opts.audit_db) if opts.audit_db else None,
             "standin_url": opts.standin_url, "watch": opts.watch and opts.opa_url is None,
         })
         config = uvicorn_config("packgate.runtime.process.workers:worker_app", opts.transport, factory=True,

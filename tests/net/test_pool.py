@@ -84,3 +84,21 @@ def test_whole_answer_cut_raises() -> None:
             await conn.send(HEAD, b"{}")
         server.close()
     asyncio.run(run())
+
+
+def test_unix_socket(tmp_path) -> None:
+    """The same pool over a Unix domain socket (the embedded OPA's decision hop)."""
+    async def run() -> None:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(2)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+            writer.close()
+
+        path = str(tmp_path / "s.sock")
+        server = await asyncio.start_unix_server(handle, path)
+        conn = await Pool("localhost", 0, unix_path=path).connect()
+        assert await conn.send(HEAD, b"{}") == (200, b"ok")
+        server.close()
+    asyncio.run(run())

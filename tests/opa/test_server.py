@@ -161,3 +161,38 @@ def test_missing_binary_says_run_make_setup(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(OpaError, match="run make setup"):
         find_opa(tmp_path)
+
+
+def test_decisions_over_the_unix_socket(served: BundleServer, tmp_path: Path) -> None:
+    """The gateway's decisions go over OPA's owner-only Unix socket; a stopped OPA fails closed."""
+    import asyncio
+    import stat
+
+    from packgate.runtime.opa.client import OpaClient, OpaUnavailable
+
+    opa = EmbeddedOpa(served.url, served.token, run_dir=tmp_path).start()
+    try:
+        assert opa.decision_url == f"unix://{opa.socket_path}"
+        assert stat.S_IMODE(opa.socket_path.stat().st_mode) == 0o600
+        assert active_revision(opa.decision_url) == "rev-1"
+
+        async def ask() -> tuple[bool, str]:
+            client = OpaClient(opa.decision_url)
+            try:
+                return await client.bundles_ready(), (await client.decide("packgate/packs/demo/request", {})).result["rev"]
+            finally:
+                await client.aclose()
+
+        assert asyncio.run(ask()) == (True, "one")
+    finally:
+        opa.stop()
+
+    async def after_stop() -> tuple[bool, type[BaseException] | None]:
+        client = OpaClient(opa.decision_url)
+        try:
+            await client.decide("packgate/packs/demo/request", {})
+        except OpaUnavailable as exc:
+            return await client.bundles_ready(), type(exc)
+        return True, None
+
+    assert asyncio.run(after_stop()) == (False, OpaUnavailable)
