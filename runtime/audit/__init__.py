@@ -45,6 +45,7 @@ from .stores import (
     using,
     verify,
 )
+from .transaction import register_item_writer
 from .verify import VerifyResult
 from .writer import AuditLog
 
@@ -82,6 +83,7 @@ __all__ = [
     "open_store",
     "prompt_hmac",
     "purge",
+    "register_item_writer",
     "query_events",
     "resolve_escalation",
     "safe_json",

@@ -35,6 +35,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .events import GENESIS_HASH, AuditError, AuditUnavailable, link
 from .store import ESCALATION_COLUMNS
+from .transaction import split_items, write_items
 from .verify import CHAIN_SELECT, VerifyResult, check_chain
 
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -135,6 +136,7 @@ def _describe(exc: BaseException) -> str:
 def _append(conn: psycopg.Connection[Any], items: list[tuple[Any, ...]]) -> None:
     """Extend the one chain inside the caller's transaction; the head row lock orders all writers."""
     head_seq, head_hash = conn.execute("SELECT head_seq, head_hash FROM chain_head FOR UPDATE").fetchone()
+    items, others = split_items(items)
     ids = [item[1]["id"] for item in items if item[0] == "event"]
     stored = {r[0] for r in conn.execute("SELECT id FROM events WHERE id = ANY(%s)", (ids,))} if ids else set()
     rows, escalations, head_seq, head_hash = link(items, head_seq, head_hash, stored)
@@ -146,6 +148,7 @@ def _append(conn: psycopg.Connection[Any], items: list[tuple[Any, ...]]) -> None
                             f"VALUES ({','.join(['%s'] * len(ESCALATION_COLUMNS))}) ON CONFLICT (id) DO NOTHING",
                             [tuple(e.get(c) for c in ESCALATION_COLUMNS) for e in escalations])
     conn.execute("UPDATE chain_head SET head_seq = %s, head_hash = %s", (head_seq, head_hash))
+    write_items(_PostgresTxn(conn), others)
 
 
 def _row_event(r: dict[str, Any]) -> dict[str, Any]:

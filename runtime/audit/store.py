@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .events import AuditError, link
+from .transaction import split_items, write_items
 
 log = logging.getLogger("packgate.audit")
 
@@ -90,6 +91,7 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
 def append_events(conn: sqlite3.Connection, items: list[tuple[Any, ...]]) -> None:
     """Write queued items inside the caller's transaction; extends the chain from meta's head."""
     m = read_meta(conn)
+    items, others = split_items(items)
     ids = [item[1]["id"] for item in items if item[0] == "event"]
     stored: set[str] = set()
     for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
@@ -104,6 +106,7 @@ def append_events(conn: sqlite3.Connection, items: list[tuple[Any, ...]]) -> Non
                      [tuple(e.get(c) for c in ESCALATION_COLUMNS) for e in escalations])
     conn.executemany("UPDATE meta SET value=? WHERE key=?",
                      [(str(head_seq), "head_seq"), (head_hash, "head_hash")])
+    write_items(conn, others)  # sqlite3's execute takes the portable `?` SQL as it is
 
 
 def in_transaction(conn: sqlite3.Connection, fn, *args) -> Any:

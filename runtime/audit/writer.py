@@ -56,6 +56,7 @@ from .events import (
 )
 from .escalations import purge_in, resolve_in
 from .store import describe_error
+from .transaction import item_writer
 from .stores import AuditStore, ChainWriter, open_store
 
 log = logging.getLogger("packgate.audit")
@@ -166,6 +167,14 @@ class AuditLog:
         esc_id = "esc_" + uuid.uuid4().hex
         self._enqueue(("escalation", {**row, "id": esc_id, "ts": utc_now(), "status": "open"}))
         return esc_id
+
+    def enqueue_item(self, kind: str, data: dict[str, Any]) -> None:
+        """Queue a row another store writes (`register_item_writer`), in order with events. Non-blocking.
+
+        `data` must be JSON (it may be spooled at shutdown); raises AuditUnavailable when closed or full."""
+        if item_writer(kind) is None:
+            raise ValueError(f"no writer registered for item kind {kind!r}")
+        self._enqueue((kind, data))
 
     def _enqueue(self, item: tuple[Any, ...]) -> None:
         with self._cond:

@@ -78,6 +78,9 @@ def desk_for(routes: Any, audit: Any) -> Desk | None:
 # -- holding ---------------------------------------------------------------------------------------
 
 
+HOLD_FLUSH_S = 2.0  # how long an escalation's answer waits for its held draft to be committed
+
+
 async def hold(desk: Desk, route: Route, *, esc_id: str, event_id: str, requester: str | None, role: str | None,
                policy: str, code: str, decision: dict[str, Any], protocol: str, generate: bool, model: str,
                target: str, prompt: list[str], output: str, transforms: list[dict[str, Any]],
@@ -99,28 +102,34 @@ async def hold(desk: Desk, route: Route, *, esc_id: str, event_id: str, requeste
         "disclaimers": [d for d in decision.get("disclaimers") or [] if isinstance(d, str)],
         "restore": any(t.get("restore_tokens") for t in transforms), "originals": session.originals(),
     }
+    if desk.audit is None:
+        raise GatewayError(503, "audit_unavailable", "the answer could not be held for review",
+                           verdict="audit_unavailable")
+    row = store.held_row(desk.sealer, esc_id=esc_id, event_id=event_id, pack=route.name, requester=requester,
+                         requester_role=role, policy=policy, code=code, priority=priority, protocol=protocol,
+                         model=model, deadline_s=float(deadline), held=held)
     try:
-        await asyncio.to_thread(store.hold, desk.db, desk.sealer, esc_id=esc_id, event_id=event_id,
-                                pack=route.name, requester=requester, requester_role=role, policy=policy, code=code,
-                                priority=priority, protocol=protocol, model=model, deadline_s=float(deadline), held=held)
-    except Exception as exc:  # never the draft in the log: the exception type only
+        desk.audit.enqueue_item("review", row)  # written with the request's event by the one audit writer
+    except Exception as exc:  # AuditUnavailable (closed, queue full): never the draft in the log, the type only
         log.error("review: escalation %s could not be held (%s)", esc_id, type(exc).__name__)
         raise GatewayError(503, "audit_unavailable", "the answer could not be held for review",
                            verdict="audit_unavailable") from None
-    review = await asyncio.to_thread(store.get, desk.db, esc_id)
+    # committed before the answer leaves, so the id it carries can be read on every replica at once; a
+    # failing store delays this by at most the bound (the draft stays queued, spooled, replayed)
+    await asyncio.to_thread(desk.audit.flush, HOLD_FLUSH_S)
     cfg = route.pack.policy.human_oversight
-    if cfg is not None and cfg.notify_url and review is not None:
-        desk.notifier.notify(cfg.notify_url, cfg.notify_secret_env, _notice("escalation.opened", review, held["reasons"]),
+    if cfg is not None and cfg.notify_url:
+        desk.notifier.notify(cfg.notify_url, cfg.notify_secret_env, _notice("escalation.opened", row, held["reasons"]),
                              route.pack.providers.ca_bundle)
-    return review.deadline if review else ""
+    return str(row["deadline"])
 
 
-def _notice(kind: str, review: Review, reasons: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _notice(kind: str, review: dict[str, Any], reasons: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A webhook payload: ids, pack, reason codes, deadline, state; never text."""
-    return {"type": kind, "escalation_id": review.id, "event_id": review.event_id, "pack": review.pack, "state": review.state,
-            "deadline": review.deadline, "priority": review.priority,
+    return {"type": kind, "escalation_id": review["id"], "event_id": review["event_id"], "pack": review["pack"],
+            "state": review["state"], "deadline": review["deadline"], "priority": review["priority"],
             "reasons": [{"policy": r.get("policy"), "code": r.get("code")} for r in reasons or []]
-            or [{"policy": review.policy, "code": review.code}]}
+            or [{"policy": review["policy"], "code": review["code"]}]}
 
 
 # -- who may review --------------------------------------------------------------------------------
@@ -232,12 +241,12 @@ async def act(request: Request, esc_id: str, action: str, *, text: str | None = 
         raise ReviewError(404, "escalation_not_found", "no such escalation")
     if action not in ACTIONS:
         raise ReviewError(400, "invalid_action", "action must be claim, approve, edit or reject")
+    await asyncio.to_thread(desk.flush)  # the request's event and draft first, in the chain and the store
     review = await asyncio.to_thread(store.get, desk.db, esc_id)
     if review is None:
         raise ReviewError(404, "escalation_not_found", "no such escalation")
     route = route_of(request.app.state.routes, review)
     actor = await reviewer(request, route, review.requester, token)
-    await asyncio.to_thread(desk.flush)
     if action == "claim":
         await asyncio.to_thread(store.claim, desk.db, esc_id, actor)
     elif action == "edit":
@@ -253,7 +262,7 @@ async def act(request: Request, esc_id: str, action: str, *, text: str | None = 
     assert done is not None
     cfg = route.pack.policy.human_oversight
     if action != "claim" and cfg is not None and cfg.notify_url:
-        desk.notifier.notify(cfg.notify_url, cfg.notify_secret_env, _notice("escalation.resolved", done),
+        desk.notifier.notify(cfg.notify_url, cfg.notify_secret_env, _notice("escalation.resolved", done.as_dict()),
                              route.pack.providers.ca_bundle)
     return done
 
@@ -284,6 +293,7 @@ async def _requester_get(request: Request) -> Response:
     missing = ReviewError(404, "escalation_not_found", "no such escalation")
     if desk is None:
         raise missing
+    await asyncio.to_thread(desk.flush)  # a draft still in the writer's queue is not missing
     review = await asyncio.to_thread(store.get, desk.db, esc_id)
     if review is None:
         raise missing

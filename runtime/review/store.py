@@ -23,13 +23,23 @@ kept sealed for :data:`DELIVERED_RETENTION_S` so a repeated read returns the sam
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from packgate.runtime.audit import AuditStore, Txn, new_event_id, prompt_hmac, using, utc_now, validate_event
+from packgate.runtime.audit import (
+    AuditStore,
+    Txn,
+    new_event_id,
+    prompt_hmac,
+    register_item_writer,
+    using,
+    utc_now,
+    validate_event,
+)
 
 from .sealing import Sealer
 
@@ -197,20 +207,30 @@ def _need(conn: Txn, esc_id: str) -> Review:
 # -- writes ----------------------------------------------------------------------------------------
 
 
-def hold(db: str | Path | AuditStore, sealer: Sealer, *, esc_id: str, event_id: str, pack: str, requester: str | None,
-         requester_role: str | None, policy: str | None, code: str | None, priority: str | None,
-         protocol: str, model: str | None, deadline_s: float, held: dict[str, Any], busy_ms: int = 5000) -> None:
-    """Store a new open review with its draft sealed. The request's own audit event records the
-    escalation; nothing held goes into the chain."""
+def held_row(sealer: Sealer, *, esc_id: str, event_id: str, pack: str, requester: str | None,
+             requester_role: str | None, policy: str | None, code: str | None, priority: str | None,
+             protocol: str, model: str | None, deadline_s: float, held: dict[str, Any]) -> dict[str, Any]:
+    """A new open review with its draft sealed, as JSON for the audit writer's queue (kind ``review``).
+
+    It is written in order with the request's event and escalation row, in the writer's transaction, so
+    an answer is held exactly when its request is recorded: a store that fails after the model answered
+    delays both (queued, spooled, replayed) rather than refusing a request that was already forwarded.
+    Nothing held goes into the chain."""
     now = utc_now()
-    blob = sealer.seal(esc_id, "held", held)
+    return {"id": esc_id, "event_id": event_id, "pack": pack, "requester": requester,
+            "requester_role": requester_role, "policy": policy, "code": code, "priority": priority,
+            "protocol": protocol, "model": model, "created_at": now, "deadline": ts_after(deadline_s, now),
+            "state": "open", "held": base64.b64encode(sealer.seal(esc_id, "held", held)).decode()}
 
-    def txn(conn: Txn) -> None:
-        conn.execute(f"INSERT INTO reviews({','.join(_COLUMNS)}, held) VALUES ({','.join('?' * (len(_COLUMNS) + 1))})",
-                     (esc_id, event_id, pack, requester, requester_role, policy, code, priority, protocol, model, now,
-                      ts_after(deadline_s, now), "open", None, None, None, None, None, None, blob))
 
-    _txn(db, txn, busy_ms)
+def _insert_held(txn: Txn, row: dict[str, Any]) -> None:
+    columns = [c for c in _COLUMNS if c in row]
+    txn.execute(f"INSERT INTO reviews({','.join(columns)}, held) VALUES ({','.join('?' * (len(columns) + 1))}) "
+                "ON CONFLICT (id) DO NOTHING",  # a spool replay
+                (*(row[c] for c in columns), base64.b64decode(row["held"])))
+
+
+register_item_writer("review", _insert_held)
 
 
 def claim(db: str | Path | AuditStore, esc_id: str, actor: Actor, *, now: str | None = None, busy_ms: int = 5000) -> str:
