@@ -19,14 +19,18 @@ from __future__ import annotations
 import gzip
 import hmac
 import io
+import logging
 import re
 import secrets
+import sys
 import tarfile
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+log = logging.getLogger("packgate.opa")
 
 BUNDLE_CONTENT_TYPE = "application/vnd.openpolicyagent.bundles"
 RESOURCE = "bundle.tar.gz"
@@ -53,6 +57,15 @@ class Published:
     body: bytes
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client gone mid-request (OPA killed while the gateway refuses to start, or a long poll
+    dropped) is routine: one debug line, never socketserver's traceback on the gateway's stderr."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        kind = sys.exc_info()[0]
+        log.debug("bundle server: request from %s failed (%s)", client_address, kind.__name__ if kind else "?")
+
+
 class BundleServer:
     """Serves the one current bundle with an ETag; `publish` swaps it and wakes long-polling OPA."""
 
@@ -62,7 +75,7 @@ class BundleServer:
         self._current: Published | None = None
         self._serial = 0
         self._closed = False
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd = _QuietServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="packgate-bundles",
                                         daemon=True)
