@@ -657,3 +657,49 @@ def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
                 break
             yield ("NAME", m.start(1), m.end(1), 0.6, "name-list")
             pos = m.start(1)
+
+
+# Another mention of a name already found: "directed by Wacława Adamska and starring Adamska", "my name is
+# borna jerković but everyone calls me borna". A note names its patient once in full and then by one part of
+# the name; each word of a found NAME is looked for again, as written (case kept), in the same text.
+_MENTION_MAX = 16  # distinct words looked for again per text (each look is one C-level find over the text)
+
+
+def repeat_mentions(text: str, names: list[tuple[int, int]], lex: Lexicons) -> Iterator[Hit]:
+    """NAME candidates for the other occurrences of the words of found names (spans only)."""
+    if not names:
+        return
+    wanted: list[str] = []
+    for s, e in names:
+        for m in TOKEN.finditer(text, s, e):
+            w = m.group(0)
+            low = fold(w)
+            if (len(w) < 3 or w in wanted or low in COMMON or low in _NEVER or low in _FUNCTION or low in TITLES
+                    or w.isupper() or (not w[0].isupper() and low in lex.english)):
+                continue
+            wanted.append(w)
+        if len(wanted) >= _MENTION_MAX:
+            break
+    spans = sorted(names)
+    starts = [s for s, _ in spans]
+    n = len(text)
+    for w in wanted[:_MENTION_MAX]:
+        # a capitalised dictionary word ("Key", "Angel") at a sentence start is the word, not the name
+        wordy = fold(w) in lex.english_common
+        pos = text.find(w)
+        while pos >= 0:
+            end = pos + len(w)
+            if (pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] in "-'")) and (
+                    end == n or not (text[end].isalnum() or text[end] == "-")):
+                k = bisect_right(starts, pos) - 1
+                inside = k >= 0 and spans[k][1] >= end
+                if not inside and not (wordy and _after_sentence_end(text, pos)):
+                    yield ("NAME", pos, end, 0.6, "name-repeat")
+            pos = text.find(w, end)
+
+
+def _after_sentence_end(text: str, pos: int) -> bool:
+    k = pos - 1
+    while k >= 0 and text[k] in " \t\"'(":
+        k -= 1
+    return k < 0 or text[k] in _SENTENCE_END

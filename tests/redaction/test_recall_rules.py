@@ -1,0 +1,45 @@
+"""Rules added to raise recall on text others wrote (branch `recall`): each with made-up positives and
+negatives that must stay unredacted."""
+
+from __future__ import annotations
+
+import pytest
+
+from packgate.runtime.redaction import Engine
+
+ENGINE = Engine(hipaa=True)
+
+
+def found(text: str, category: str) -> list[str]:
+    return [text[f.start:f.end] for f in ENGINE.scan(text) if f.category == category]
+
+
+def covered(text: str, value: str) -> bool:
+    """Is every letter and digit of `value` (its first occurrence) inside some finding?"""
+    s = text.index(value)
+    need = {i for i in range(s, s + len(value)) if text[i].isalnum()}
+    for f in ENGINE.scan(text):
+        need.difference_update(range(f.start, f.end))
+    return not need
+
+
+# --- another mention of a found name ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Seen with daughter Teodora Vashchenko today. Plan reviewed with Vashchenko by phone.", "Vashchenko"),
+    ("Referred by Dr. Priya Ramaswamy; Ramaswamy will call back.", "Ramaswamy"),
+    ("My name is tomasz wierzbicki but everyone calls me tomasz.", "tomasz"),
+])
+def test_repeat_mention_of_a_found_name(text, value):
+    assert found(text, "NAME").count(value) >= 1
+    last = text.rindex(value)
+    assert any(f.start <= last and f.end >= last + len(value) for f in ENGINE.scan(text) if f.category == "NAME")
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Seen by Dr. Brad Key. Key findings: stable.", "Key findings"),          # a dictionary word at a sentence start
+    ("Daughter Ana Graves visited. Graves disease ruled out.", "Graves disease"),  # an eponym (a common word)
+])
+def test_repeat_mention_leaves_words(text, word):
+    k = text.index(word)
+    assert not any(f.start <= k < f.end for f in ENGINE.scan(text))
