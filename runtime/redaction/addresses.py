@@ -53,6 +53,20 @@ _CUE_WORDS = ("lives at", "located at", "address is", "address:", "sent to", "it
               "send it to", "resides at", "address with", "corner of", "return to", "sent to the", "located on")
 
 
+# Street endings written joined to the name in Nordic, Dutch, German and Finnish addresses ("Östbygatan",
+# "Beiteveien", "Kerkstraat", "Hauptstraße", "Mannerheimintie"): Faker's da/de/nl/no/sv/fi suffix lists.
+_COMPOUND_STREET = ("gatan", "gata", "vägen", "veien", "vegen", "vej", "gade", "straat", "straße", "strasse",
+                    "weg", "laan", "gasse", "platz", "allee", "katu", "tie", "polku", "kuja", "stigen", "torget",
+                    "bakken", "vollen", "stræde")
+
+
+def _street_word(low: str, street: frozenset[str], english: frozenset[str]) -> bool:
+    """A street word of another country ("rue", "utca", "gate"), or a word ending like one ("tawastintie")."""
+    if low in street:
+        return True
+    return low.endswith(_COMPOUND_STREET) and len(low) >= 7 and not _known(low, english)
+
+
 def _known(low: str, english: frozenset[str]) -> bool:
     """A dictionary word, or its plural / past / -ing form."""
     if low in english:
@@ -78,10 +92,12 @@ def _number_follows(text: str, pos: int, english: frozenset[str]) -> bool:
     return False
 
 
-def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> tuple[int, int, int, int, int] | None:
-    """From `pos`, take address tokens; (end, words, numbers, lines) or None when nothing fits."""
+def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
+            street: frozenset[str] = frozenset()) -> tuple[int, int, int, int, int, bool] | None:
+    """From `pos`, take address tokens; (end, words, numbers, lines, odd, streetword) or None when nothing fits."""
     end = pos
     words = nums = lines = odd = 0  # odd: street words no dictionary lists (or in another script)
+    streetword = False  # a street word of another country was seen ("rue", "utca", "gate", "-veien")
     for _ in range(_MAX_TOKENS):
         m = _TOKEN.match(text, end)
         if m is None:
@@ -93,7 +109,11 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
         c = tok[0]
         bare = tok.rstrip(".")
         low = bare.lower()
-        if c.isdigit():
+        if c.isalpha() and street and _street_word(low, street, english):
+            words += 1
+            odd += 1
+            streetword = True
+        elif c.isdigit():
             if _UNIT_AFTER.match(text, m.end()):
                 break
             nums += 1
@@ -109,8 +129,8 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
             pass
         elif not c.isascii() and c.isalpha():
             odd += 1
-        elif (words or nums) and low not in _STOP and low not in _NOT_STREET and not _known(low, english) and \
-                _number_follows(text, m.end(), english):
+        elif (words or nums) and low not in _STOP and low not in _NOT_STREET and not _known(low, english) and (
+                streetword or _number_follows(text, m.end(), english)):
             odd += 1
             pass  # a lower-case street word before its number: "tér 19.", "gate 232", "midtvollen 130"
         else:
@@ -128,10 +148,11 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
         return None
     while end > pos and text[end - 1] in ",.":
         end -= 1
-    return end, words, nums, lines, odd
+    return end, words, nums, lines, odd, streetword
 
 
-def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | None = None) -> Iterator[Hit]:
+def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | None = None,
+                   street: frozenset[str] = frozenset()) -> Iterator[Hit]:
     """LOCATION candidates: house-number blocks and cue-led street lines (spans only)."""
     done = -1
     scanned = -1  # end of the last extension that was not an address: a start inside it is a suffix of
@@ -149,12 +170,13 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
             tok = second.group("tok") if second is not None else ""
         if not tok or tok.rstrip(".").lower() in _NOT_STREET:
             continue
-        got = _extend(text, h.end(), need_number=False, english=english)
+        got = _extend(text, h.end(), need_number=False, english=english, street=street)
         if got is None:
             continue
-        end, words, nums, lines, odd = got
-        # a number after the street words (`Allika 46`), or a next line (cue-led streets: below)
-        if not ((nums and odd) or (lines and (odd or nums))):
+        end, words, nums, lines, odd, streetword = got
+        # a number after the street words (`Allika 46`), or a next line (cue-led streets: below), or a
+        # street word of another country and one more word (`31 rue Tachkent`, `26 rue des Lilas`)
+        if not ((nums and odd) or (lines and (odd or nums)) or (streetword and odd >= 2)):
             scanned = max(scanned, end)
             continue
         yield ("LOCATION", s, end, 0.55, "address-block")
@@ -171,7 +193,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
                 start += 1
             if start > done and start < n and (pos == 0 or not low[pos - 1].isalnum()) and (
                     text[start].isupper() or (text[start].isalpha() and not text[start].isascii())):
-                got = _extend(text, start, need_number=True, english=english)
+                got = _extend(text, start, need_number=True, english=english, street=street)
                 if got is not None:
                     end = got[0]
                     if cue == "corner of":  # "the corner of Dalbraut 99 and Frederikke Coves"

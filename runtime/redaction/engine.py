@@ -240,7 +240,8 @@ class Engine:
         low, words = lower_and_words(digits_text)
         hits.extend(scan_structured(digits_text, low, words))
         hits.extend(scan_clinical(digits_text, words))
-        hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low))
+        hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low,
+                                   self._lex.street_words if self._lex else frozenset()))
         dets = {h[4] for h in hits}  # one pass, then set tests (three any() scans were 5% on dense text)
         if "street-address" in dets:
             hits.extend(address_tails(text, hits))

@@ -43,3 +43,27 @@ def test_repeat_mention_of_a_found_name(text, value):
 def test_repeat_mention_leaves_words(text, word):
     k = text.index(word)
     assert not any(f.start <= k < f.end for f in ENGINE.scan(text))
+
+
+# --- street words of other countries -----------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Home visit at 14 rue des Tilleuls, Lyon, next week.", "14 rue des Tilleuls"),
+    ("Patient lives at 7 Kvernbakk gate 19 with her son.", "Kvernbakk gate 19"),
+    ("Forwarding address: 312 Calle Orquídea 88, Valencia.", "312 Calle Orquídea 88"),
+    ("Moved to 9 Tuulimyllyntie 4 last spring.", "Tuulimyllyntie 4"),
+    ("Sent to 55 avenue de Vermeille, apt. 3.", "55 avenue de Vermeille"),
+])
+def test_foreign_street_words(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Walked 3 laps to the gate and back without oxygen.", "gate"),
+    ("Gait 3 laps around the ward, then 2 ring exercises.", "ring exercises"),
+    ("Take 2 puffs Qvar 80 twice daily.", "Qvar"),
+    ("Hashimoto thyroiditis since 2019; 3 Avenue visits planned.", "Hashimoto"),
+])
+def test_street_words_leave_clinical_text(text, word):
+    k = text.index(word)
+    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
