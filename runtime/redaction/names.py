@@ -663,6 +663,8 @@ def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
 # borna jerković but everyone calls me borna". A note names its patient once in full and then by one part of
 # the name; each word of a found NAME is looked for again, as written (case kept), in the same text.
 _MENTION_MAX = 16  # distinct words looked for again per text (each look is one C-level find over the text)
+_MENTION_NAMES = 64  # found names whose words are taken (a note names its people early)
+_MENTION_OCC = 4096  # occurrences looked at per text in all: the work stays bounded on a 1 MiB text of names
 
 
 def repeat_mentions(text: str, names: list[tuple[int, int]], lex: Lexicons) -> Iterator[Hit]:
@@ -670,7 +672,7 @@ def repeat_mentions(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
     if not names:
         return
     wanted: list[str] = []
-    for s, e in names:
+    for s, e in names[:_MENTION_NAMES]:
         for m in TOKEN.finditer(text, s, e):
             w = m.group(0)
             low = fold(w)
@@ -683,11 +685,13 @@ def repeat_mentions(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
     spans = sorted(names)
     starts = [s for s, _ in spans]
     n = len(text)
+    budget = _MENTION_OCC
     for w in wanted[:_MENTION_MAX]:
         # a capitalised dictionary word ("Key", "Angel") at a sentence start is the word, not the name
         wordy = fold(w) in lex.english_common
         pos = text.find(w)
-        while pos >= 0:
+        while pos >= 0 and budget > 0:
+            budget -= 1
             end = pos + len(w)
             if (pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] in "-'")) and (
                     end == n or not (text[end].isalnum() or text[end] == "-")):
