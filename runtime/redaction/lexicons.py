@@ -198,10 +198,20 @@ def load() -> Lexicons:
     ) & first
     english, foreign = _english(), locale_names() - NAME_LIST_DRUGS
     first_any = frozenset(_census("dist.male.first") + _census("dist.female.first"))
+    english_common = english - _rare_name_words(english, last | first_any | foreign | world)
+    # cities of 15,000+ people outside the US ("Espoo", "New Westminster"): like the US towns, only after a
+    # place cue ("returned to Espoo", "based in ESPOO") or before a state; one-word names that are also a
+    # common English word ("Bath", "Nice", "Split") or a drug name are left out
+    for city in gc.get_cities().values():
+        if city["countrycode"] != "US":
+            tokens = _place_key(city["name"])
+            if tokens and not (len(tokens) == 1 and (tokens[0] in COMMON or tokens[0] in english_common
+                                                     or tokens[0] in NAME_LIST_DRUGS or len(tokens[0]) < 3)):
+                towns.add(tokens)
     return Lexicons(
         street_words=street_words(english),
         foreign=foreign,
-        english_common=english - _rare_name_words(english, last | first_any | foreign | world),
+        english_common=english_common,
         lower_first=(first_any | foreign) - english - COMMON,
         lower_last=(last | foreign) - english - COMMON,
         english=english,

@@ -67,3 +67,25 @@ def test_foreign_street_words(text, value):
 def test_street_words_leave_clinical_text(text, word):
     k = text.index(word)
     assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+
+
+# --- cities of other countries after a place cue -----------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("She returned to Tampere after the admission.", "Tampere"),
+    ("Works for a firm based in ESPOO.", "ESPOO"),
+    ("Family moved from New Westminster in May.", "New Westminster"),
+])
+def test_world_city_after_place_cue(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Switched to Lasix in the morning.", "Lasix"),
+    ("Referred to Nice guidelines for follow-up.", "Nice"),   # a city that is an English word
+    ("Improved in Split-night study.", "Split"),
+    ("Progressed to Hashimoto thyroiditis.", "Hashimoto"),
+])
+def test_world_cities_leave_words(text, word):
+    k = text.index(word)
+    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
