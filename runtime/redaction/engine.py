@@ -17,7 +17,7 @@ from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, count, resolve_overlaps
 from .markers import RedactionSession, render
-from .names import list_neighbours, repeat_mentions, scan_names
+from .names import joined_names, list_neighbours, repeat_mentions, scan_names
 from .normalise import normalise
 from .patterns import Hit, lower_and_words, scan_structured
 
@@ -255,6 +255,7 @@ class Engine:
         name_spans = [(h[1], h[2]) for h in names if h[0] == "NAME"]
         hits.extend(list_neighbours(text, name_spans, self._lex))
         hits.extend(repeat_mentions(text, name_spans, self._lex))
+        hits.extend(joined_names(text, self._lex))
         if self._ner is not None:
             hits.extend(self._ner(text))
         return hits

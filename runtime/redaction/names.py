@@ -707,3 +707,58 @@ def _after_sentence_end(text: str, pos: int) -> bool:
     while k >= 0 and text[k] in " \t\"'(":
         k -= 1
     return k < 0 or text[k] in _SENTENCE_END
+
+
+# Names joined by "and" (and commas): "Marrero and Murphy were", "Monjeau, Graves and Reed". A surname that
+# is also a word ("Graves", "Reed") is read as a name when the words beside it in the list are names too.
+_JOINED = re.compile(r"(?<![\w'\-])((?:[A-Z][\w'\-]*[^\W\d_],[ \t]{1,2}){0,3}[A-Z][\w'\-]*[^\W\d_]),?[ \t]{1,2}(?:and|&)[ \t]{1,2}"
+                     r"([A-Z][\w'\-]*[^\W\d_])(?![\w'\-])")
+_JOINED_REACH = 80  # characters before " and " searched for the first member
+
+
+def joined_names(text: str, lex: Lexicons) -> Iterator[Hit]:
+    """NAME candidates for two or more capitalised single words joined by "and", each on a name list or
+    unknown to the dictionary, at least one on a census or locale name list and not a common English
+    word; never eponyms ("Crohn's and Graves' disease") or a drug stem (spans only)."""
+    n = len(text)
+    pos = text.find(" and ")
+    if pos < 0 and " & " not in text:
+        return
+    for conj in (" and ", " & "):
+        pos = text.find(conj)
+        while pos >= 0:
+            a = max(0, pos - _JOINED_REACH)
+            m = None
+            for m in _JOINED.finditer(text, a, min(n, pos + len(conj) + 48)):
+                if m.start(2) == pos + len(conj):
+                    break
+            else:
+                m = None
+            if m is not None:
+                members = [(x.start() + m.start(1), x.end() + m.start(1)) for x in re.finditer(r"[^\s,]+", m.group(1))]
+                members.append(m.span(2))
+                # the first members only as far as they still read as names (a sentence's capitalised first word is not)
+                ok: list[tuple[int, int]] = []
+                for s, e in reversed(members):
+                    w = text[s:e]
+                    low = fold(w)
+                    if not _joined_member(w, low, lex):
+                        break
+                    ok.append((s, e))
+                after = text[m.end():m.end() + 24].lower().split()
+                nxt = after[0].strip(".,;:") if after else ""
+                listed = [fold(text[s:e]) for s, e in ok]
+                if (len(ok) >= 2 and nxt not in _EPONYM_HEADS and not _DRUG_STEM.search(nxt)
+                        and any((w in lex.last_any or w in lex.first_any or w in lex.foreign) and w not in lex.english_common
+                                for w in listed)):
+                    for s, e in ok:
+                        yield ("NAME", s, e, 0.55, "name-joined")
+            pos = text.find(conj, pos + 1)
+
+
+def _joined_member(word: str, low: str, lex: Lexicons) -> bool:
+    if word.isupper() or len(low) < 3 or "'" in low or low in _NEVER or low in STATES or low in _FUNCTION:
+        return False
+    if low in lex.last_any or low in lex.first_any or low in lex.foreign:
+        return low not in _EPONYMS
+    return low not in COMMON and low not in lex.english and not _DRUG_STEM.search(low)

@@ -89,3 +89,25 @@ def test_world_city_after_place_cue(text, value):
 def test_world_cities_leave_words(text, word):
     k = text.index(word)
     assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+
+
+# --- names joined by "and" ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Seen with Okonkwo and Reed from the family team.", "Reed"),          # a surname that is also a word
+    ("Consent witnessed by Lindqvist, Graves and Holt.", "Graves"),
+    ("Halvorsen and Murphy were present at the meeting.", "Murphy"),
+])
+def test_joined_names(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("History of Crohn's and Graves' disease.", "Graves"),
+    ("Murphy and Homans signs negative.", "Murphy"),                       # eponyms before a clinical head
+    ("Coreg and Entresto were continued.", "Coreg"),                       # drug brands: on no name list
+    ("Brown and White were the colours of the stool chart.", "Brown"),      # common words both
+])
+def test_joined_names_leave_words(text, word):
+    k = text.index(word)
+    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "NAME")
