@@ -438,6 +438,22 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # A common word ("Patient", "Follow") can only start a place: skip it unless one could start here.
         if w in COMMON and len(w) > 1 and not near_state and not n_fac and w not in city_first and w not in town_first:
             continue
+        # 3a. a place of two or more capitalised words after a place cue, one of them no dictionary word and
+        # none a given name or surname: "in Den Haag", "from Ostrov nad Ohri" (not after "to": "spoke to <Name>")
+        if i > 0 and lows[i - 1] in _RUN_CUES and _SPACE_GAP.match(gap(i)) and not words[i].isupper():
+            j1 = i
+            while j1 + 1 < n and j1 - i < 4 and _SPACE_GAP.match(gap(j1 + 1)) and (
+                    cap(j1 + 1) or (lows[j1 + 1] in _PLACE_PARTICLES and j1 + 2 < n and cap(j1 + 2)
+                                    and _SPACE_GAP.match(gap(j1 + 2)))):
+                j1 += 1 if cap(j1 + 1) else 2
+            run = [k for k in range(i, j1 + 1) if cap(k)]
+            if (len(run) >= 2 and all(_place_word(lows[k], words[k]) for k in run)
+                    and any(lows[k] not in lex.english and lows[k] not in COMMON for k in run)
+                    and lows[i] not in lex.first_any and lows[i] not in lex.last_any and lows[i] not in foreign
+                    and not eponym_next(j1)):
+                yield ("LOCATION", starts[i], ends[j1], 0.6, "place-run")
+                consumed_until = j1
+                continue
         # 3. places from the gazetteer: longest match first
         if w in city_first:
             for size in range(caprun(i, lex.max_city_tokens), 0, -1):
@@ -617,6 +633,18 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
                 consumed_until = j1
+
+
+_RUN_CUES = frozenset("in from near at outside".split())
+# Lower-case words inside a place's name ("Villafranca del Cid", "Ostrov nad Ohri", "Frankfurt am Main").
+_PLACE_PARTICLES = frozenset("de del della di da do dos das du des la le los las nad pod na u v am an der im sur sous".split())
+
+
+def _place_word(low: str, word: str) -> bool:
+    """A word that can be part of a place's name after a cue (not a title, role, acronym or clinical word)."""
+    return (len(low) > 0 and low not in _NEVER and low not in TITLES and low not in _FUNCTION
+            and not (word.isupper() and len(word) <= 5 and len(word) > 1) and "'" not in word and "\u2019" not in word
+            and not _DRUG_STEM.search(low) and low not in _EPONYM_HEADS and low not in _FACILITY_END)
 
 
 # A list of names: "Monjeau, Graves and Reed", "Marrero and Murphy". One member found as a name makes the

@@ -111,3 +111,25 @@ def test_joined_names(text, value):
 def test_joined_names_leave_words(text, word):
     k = text.index(word)
     assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "NAME")
+
+
+# --- a place of several capitalised words after a place cue ------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Lives in Den Haag with her sister.", "Den Haag"),
+    ("Transferred from Castelnuovo di Porto last year.", "Castelnuovo di Porto"),
+    ("Works near Ostrov nad Ohri most weeks.", "Ostrov nad Ohri"),
+])
+def test_place_run_after_cue(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Admitted in Diabetic Ketoacidosis overnight.", "Diabetic"),
+    ("Seen in Pulmonary Function Lab today.", "Pulmonary"),
+    ("Improved in Hashimoto Thyroiditis clinic.", "Hashimoto"),
+    ("Spoke to Tuomas Ruokonen about the plan.", "Tuomas"),  # a person after "to" stays a name
+])
+def test_place_run_leaves(text, word):
+    k = text.index(word)
+    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
