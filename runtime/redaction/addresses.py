@@ -67,6 +67,29 @@ def _street_word(low: str, street: frozenset[str], english: frozenset[str]) -> b
     return low.endswith(_COMPOUND_STREET) and len(low) >= 7 and not _known(low, english)
 
 
+# A postal code a line or two after an address block, across at most two short words (a region, or the
+# "nan" a spreadsheet leaves for a missing one): US/DE/FR/ES/IT/FI `12345`, PL `53-320`, SE/CZ/SK/GR
+# `340 12`, PT `1234-567`, BR `12345-678` (Faker's locale postcode formats, the ones made of digits).
+_POSTCODE = re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*)?,?[ \t]*(\d{5}(?:-\d{3,4})?|\d{2}-\d{3}|\d{3} \d{2}|\d{4}-\d{3})(?![\w-]| ?\d)")
+_FILLER = re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*)?,?[ \t]*([^\W\d_][\w'\-]{0,15})\.?(?=[ \t,\n])")
+
+
+def _postcode_after(text: str, end: int) -> int:
+    """End of a postal code that follows the block ending at `end` (across up to two words), else `end`."""
+    pos = end
+    for _ in range(3):
+        m = _POSTCODE.match(text, pos)
+        if m is not None:
+            if _UNIT_AFTER.match(text, m.end()) or text.count("\n", end, m.start(1)) > 2:
+                return end
+            return m.end()
+        f = _FILLER.match(text, pos)
+        if f is None or f.group(1).lower() in _STOP or f.group(1).lower() in _NOT_STREET:
+            return end
+        pos = f.end()
+    return end
+
+
 def _known(low: str, english: frozenset[str]) -> bool:
     """A dictionary word, or its plural / past / -ing form."""
     if low in english:
@@ -179,6 +202,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
         if not ((nums and odd) or (lines and (odd or nums)) or (streetword and odd >= 2)):
             scanned = max(scanned, end)
             continue
+        end = _postcode_after(text, end)
         yield ("LOCATION", s, end, 0.55, "address-block")
         done = end
     # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
@@ -200,6 +224,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
                         m = _AND_STREET.match(text, end)
                         if m is not None:
                             end = m.end()
+                    end = _postcode_after(text, end)
                     yield ("LOCATION", start, end, 0.5, "address-block")
                     done = end
             pos = low.find(cue, pos + 1)

@@ -133,3 +133,23 @@ def test_place_run_after_cue(text, value):
 def test_place_run_leaves(text, word):
     k = text.index(word)
     assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+
+
+# --- a postal code a line or two after an address block ----------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Address: 31 ul. Lipowa 10\nKrakow\n31-042", "31-042"),
+    ("Address: 4410 Kvarnbacken 12\nSKOGHALL\n663 41", "663 41"),
+    ("Send to 88 Rua Aurora 12, Lisboa, 1100-038.", "1100-038"),
+])
+def test_postcode_after_block(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Lives at 4410 Kvarnbacken 12 since 2019 with her son.", "2019"),
+    ("Address: 31 ul. Lipowa 10, dose 12500 units heparin.", "12500"),
+])
+def test_postcode_after_block_leaves(text, word):
+    k = text.index(word)
+    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
