@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from .lexicons import fold
 from .patterns import Hit
 
 # A house number: a 1-6 digit token, then (optionally a second number, "935 69 Gordon Terrace") a word.
@@ -33,7 +34,7 @@ _CUE = re.compile(
 )
 _CONNECTORS = frozenset(
     "de del della delle dei di da do dos das du des la le les van von der den ten ter al el bin ben da "
-    "y e i u ul al str".split()
+    "y e i u ul al str nad pod na v sur".split()  # "Ostrov nad Ohri", "Chomutice u Horic v Podkrkonosi"
 )
 _STOP = frozenset(
     "the a an and or but for with please i we he she it they you this that my our his her their if when "
@@ -62,7 +63,7 @@ _COMPOUND_STREET = ("gatan", "gata", "vägen", "veien", "vegen", "vej", "gade", 
 
 def _street_word(low: str, street: frozenset[str], english: frozenset[str]) -> bool:
     """A street word of another country ("rue", "utca", "gate"), or a word ending like one ("tawastintie")."""
-    if low in street:
+    if low in street or (not low.isascii() and fold(low) in street):  # "rúa"
         return True
     return low.endswith(_COMPOUND_STREET) and len(low) >= 7 and not _known(low, english)
 

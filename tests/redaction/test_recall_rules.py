@@ -153,3 +153,15 @@ def test_postcode_after_block(text, value):
 def test_postcode_after_block_leaves(text, word):
     k = text.index(word)
     assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+
+
+# --- lower-case particles inside a town's name in an address block -----------------------------------
+
+def test_town_particles_in_block():
+    text = "Address:\n22 Lipova 8\nSuite 4\nHorni Lhota nad Orlici\nCzech Republic 51741"
+    assert covered(text, "Horni Lhota nad Orlici")
+    assert covered(text, "51741")
+
+
+def test_accented_street_word():
+    assert covered("Correspondence to 106 rúa Olmedo 44, Lugo.", "106 rúa Olmedo 44")
