@@ -91,6 +91,25 @@ def _postcode_after(text: str, end: int) -> int:
     return end
 
 
+# A street named with no house number, after "on"/"off"/"along": "lives on Tarsicio Isle Street", "off
+# Birchwood Avenue". Only street words that are nothing else ("Park", "Hill", "Union" are not here).
+_NAMED_STREET_WORDS = ("Street", "Avenue", "Road", "Boulevard", "Lane", "Drive", "Terrace", "Parkway", "Highway")
+_ON_STREET = re.compile(r"(?<![\w'\-])(?:on|off|along|onto)[ \t]+((?:[A-Z][^\W\d_][\w'\-]*[ \t]+){1,3})\Z")
+
+
+def _named_streets(text: str) -> Iterator[Hit]:
+    n = len(text)
+    for word in _NAMED_STREET_WORDS:
+        pos = text.find(" " + word)
+        while pos >= 0:
+            end = pos + 1 + len(word)
+            if end == n or not (text[end].isalnum() or text[end] in "-'"):
+                m = _ON_STREET.search(text, max(0, pos - 60), pos + 1)
+                if m is not None and not any(w in _STOP or w in _NOT_STREET for w in m.group(1).lower().split()):
+                    yield ("LOCATION", m.start(1), end, 0.55, "address-block")
+            pos = text.find(" " + word, end)
+
+
 def _known(low: str, english: frozenset[str]) -> bool:
     """A dictionary word, or its plural / past / -ing form."""
     if low in english:
@@ -206,6 +225,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
         end = _postcode_after(text, end)
         yield ("LOCATION", s, end, 0.55, "address-block")
         done = end
+    yield from _named_streets(text)
     # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
     if low is None or len(low) != len(text):
         low = text.lower() if len(text.lower()) == len(text) else text

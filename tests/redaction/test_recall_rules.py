@@ -165,3 +165,22 @@ def test_town_particles_in_block():
 
 def test_accented_street_word():
     assert covered("Correspondence to 106 rúa Olmedo 44, Lugo.", "106 rúa Olmedo 44")
+
+
+# --- a street named with no house number -------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("She lives on Birchwood Avenue with her mother.", "Birchwood Avenue"),
+    ("Found on Old Mill Road by a neighbour.", "Old Mill Road"),
+])
+def test_named_street_without_number(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Patient on the Road to recovery.", "Road"),
+    ("Walked on Street level without aid.", "Street"),  # a capitalised word alone before it is not a street name
+])
+def test_named_street_leaves(text, word):
+    k = text.index(word)
+    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
