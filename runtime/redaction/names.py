@@ -25,7 +25,7 @@ from itertools import accumulate, compress
 from typing import Iterator
 
 from .lexicons import TOKEN, Lexicons, fold
-from .patterns import Hit, _STATE_ABBR
+from .patterns import _STATE_ABBR, _SUFFIX_WORDS, Hit
 from .wordlists import COMMON, PLACE_CUES, ROLE_BIGRAMS, ROLE_WORDS, STRONG_CUES, TITLES
 
 _SPACE_GAP = re.compile(r"[ \t]{1,3}\Z")
@@ -482,7 +482,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if consumed_until >= i:
                 continue
         # 3b. smaller US places (500+ people): only with a place cue or a state after them
-        if w in town_first and (near_state or (i > 0 and lows[i - 1] in _TOWN_CUES)):
+        # (or right after a street's type word and a comma: "975 Bay Street, Toronto")
+        after_street = i > 0 and gap(i) in (", ", ",") and lows[i - 1] in _STREET_TYPES
+        if w in town_first and (near_state or after_street or (i > 0 and lows[i - 1] in _TOWN_CUES)):
             before = lows[i - 1] if i > 0 else ""
             before2 = lows[i - 2] if i > 1 else ""
             for size in range(caprun(i, lex.max_town_tokens), 0, -1):
@@ -498,7 +500,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                         after = None
                     ambiguous = size == 1 and (w in lex.first_any or w in last)
                     strong = before2 in STRONG_PLACE_CUES and before in _TOWN_CUES
-                    if after or strong or (before in _TOWN_CUES and not ambiguous):
+                    if after or strong or ((before in _TOWN_CUES or after_street) and not ambiguous):
                         yield ("LOCATION", starts[i], e, 0.9 if after else 0.8, "place-gazetteer")
                         consumed_until = i + size - 1
                     break
@@ -635,6 +637,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 consumed_until = j1
 
 
+_STREET_TYPES = frozenset(w.lower() for w in _SUFFIX_WORDS if len(w) > 3)  # "street", "avenue", "road" (not "st")
 _RUN_CUES = frozenset("in from near at outside".split())
 # Lower-case words inside a place's name ("Villafranca del Cid", "Ostrov nad Ohri", "Frankfurt am Main").
 _PLACE_PARTICLES = frozenset("de del della di da do dos das du des la le los las nad pod na u v am an der im sur sous".split())

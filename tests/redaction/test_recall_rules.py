@@ -184,3 +184,16 @@ def test_named_street_without_number(text, value):
 def test_named_street_leaves(text, word):
     k = text.index(word)
     assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+
+
+# --- a city right after a street and a comma ---------------------------------------------------------
+
+def test_city_after_street_comma():
+    text = "Mail returned from 18 Harbour Road, Tampere last month."
+    assert covered(text, "Tampere")
+
+
+def test_name_after_street_comma_is_not_a_city():
+    text = "Walked down Harbour Road, Hannah said."   # an ambiguous one-word place that is a given name
+    k = text.index("Hannah")
+    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
