@@ -65,7 +65,7 @@ def _street_word(low: str, street: frozenset[str], english: frozenset[str]) -> b
     """A street word of another country ("rue", "utca", "gate"), or a word ending like one ("tawastintie")."""
     if low in street or (not low.isascii() and fold(low) in street):  # "rúa"
         return True
-    return low.endswith(_COMPOUND_STREET) and len(low) >= 7 and not _known(low, english)
+    return len(low) >= 7 and low.endswith(_COMPOUND_STREET) and not _known(low, english)
 
 
 # A postal code a line or two after an address block, across at most two short words (a region, or the
@@ -152,7 +152,8 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
         c = tok[0]
         bare = tok.rstrip(".")
         low = bare.lower()
-        if c.isalpha() and street and _street_word(low, street, english):
+        if c.isalpha() and street and (low in street or ((len(low) >= 7 or not low.isascii())
+                                                          and _street_word(low, street, english))):
             words += 1
             odd += 1
             streetword = True

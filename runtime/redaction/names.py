@@ -483,7 +483,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 continue
         # 3b. smaller US places (500+ people): only with a place cue or a state after them
         # (or right after a street's type word and a comma: "975 Bay Street, Toronto")
-        after_street = i > 0 and gap(i) in (", ", ",") and lows[i - 1] in _STREET_TYPES
+        after_street = w in town_first and i > 0 and lows[i - 1] in _STREET_TYPES and gap(i) in (", ", ",")
         if w in town_first and (near_state or after_street or (i > 0 and lows[i - 1] in _TOWN_CUES)):
             before = lows[i - 1] if i > 0 else ""
             before2 = lows[i - 2] if i > 1 else ""
@@ -695,6 +695,7 @@ def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
 # the name; each word of a found NAME is looked for again, as written (case kept), in the same text.
 _MENTION_MAX = 16  # distinct words looked for again per text (each look is one C-level find over the text)
 _MENTION_NAMES = 64  # found names whose words are taken (a note names its people early)
+_MENTION_WORDS = 24  # distinct name words counted in the text (each count is one pass over it)
 _MENTION_OCC = 4096  # occurrences looked at per text in all: the work stays bounded on a 1 MiB text of names
 
 
@@ -702,17 +703,22 @@ def repeat_mentions(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
     """NAME candidates for the other occurrences of the words of found names (spans only)."""
     if not names:
         return
-    wanted: list[str] = []
+    found: dict[str, int] = {}  # name word -> how many found names hold it
     for s, e in names[:_MENTION_NAMES]:
-        for m in TOKEN.finditer(text, s, e):
-            w = m.group(0)
-            low = fold(w)
-            if (len(w) < 3 or w in wanted or low in COMMON or low in _NEVER or low in _FUNCTION or low in TITLES
-                    or w.isupper() or (not w[0].isupper() and low in lex.english)):
-                continue
-            wanted.append(w)
-        if len(wanted) >= _MENTION_MAX:
-            break
+        for w in text[s:e].split():
+            w = w.strip(".,'\u2019\"()")
+            if len(w) >= 3:
+                found[w] = found.get(w, 0) + 1
+    wanted: list[str] = []
+    for w, held in list(found.items())[:_MENTION_WORDS]:
+        # most name words occur only inside the names found: one C-level count settles them
+        if text.count(w) <= held:
+            continue
+        low = fold(w)
+        if (low in COMMON or low in _NEVER or low in _FUNCTION or low in TITLES or not TOKEN.fullmatch(w)
+                or w.isupper() or (not w[0].isupper() and low in lex.english)):
+            continue
+        wanted.append(w)
     spans = sorted(names)
     starts = [s for s, _ in spans]
     n = len(text)
@@ -758,6 +764,10 @@ def joined_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     for conj in (" and ", " & "):
         pos = text.find(conj)
         while pos >= 0:
+            k = pos + len(conj)
+            if not (k < n and text[k].isupper() and pos > 0 and text[pos - 1].isalpha()):
+                pos = text.find(conj, pos + 1)  # most "and"s join lower-case words: no regex for them
+                continue
             a = max(0, pos - _JOINED_REACH)
             m = None
             for m in _JOINED.finditer(text, a, min(n, pos + len(conj) + 48)):
