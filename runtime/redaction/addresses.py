@@ -72,11 +72,14 @@ def _street_word(low: str, street: frozenset[str], english: frozenset[str]) -> b
 # "nan" a spreadsheet leaves for a missing one): US/DE/FR/ES/IT/FI `12345`, PL `53-320`, SE/CZ/SK/GR
 # `340 12`, PT `1234-567`, BR `12345-678` (Faker's locale postcode formats, the ones made of digits).
 _POSTCODE = re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*)?,?[ \t]*(\d{5}(?:-\d{3,4})?|\d{2}-\d{3}|\d{3} \d{2}|\d{4}-\d{3})(?![\w-]| ?\d)")
+_POSTCODE_SHAPE = re.compile(r"\d(?:\d{4}|\d-\d{3}|\d\d \d\d|\d{3}-\d{3})")
 _FILLER = re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*)?,?[ \t]*([^\W\d_][\w'\-]{0,15})\.?(?=[ \t,\n])")
 
 
 def _postcode_after(text: str, end: int) -> int:
     """End of a postal code that follows the block ending at `end` (across up to two words), else `end`."""
+    if _POSTCODE_SHAPE.search(text, end, end + 48) is None:
+        return end  # no postal code's shape near: one search instead of up to six matches
     pos = end
     for _ in range(3):
         m = _POSTCODE.match(text, pos)
@@ -152,8 +155,8 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
         c = tok[0]
         bare = tok.rstrip(".")
         low = bare.lower()
-        if c.isalpha() and street and (low in street or ((len(low) >= 7 or not low.isascii())
-                                                          and _street_word(low, street, english))):
+        if low in street or (street and (len(low) >= 7 or not low.isascii()) and c.isalpha()
+                             and _street_word(low, street, english)):
             words += 1
             odd += 1
             streetword = True

@@ -696,6 +696,7 @@ def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
 _MENTION_MAX = 16  # distinct words looked for again per text (each look is one C-level find over the text)
 _MENTION_NAMES = 64  # found names whose words are taken (a note names its people early)
 _MENTION_WORDS = 24  # distinct name words counted in the text (each count is one pass over it)
+_MENTION_REACH = 1 << 16  # ... over its first 64 KiB (a note is a few KiB; a 1 MiB paste is not read 24 times)
 _MENTION_OCC = 4096  # occurrences looked at per text in all: the work stays bounded on a 1 MiB text of names
 
 
@@ -712,7 +713,7 @@ def repeat_mentions(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
     wanted: list[str] = []
     for w, held in list(found.items())[:_MENTION_WORDS]:
         # most name words occur only inside the names found: one C-level count settles them
-        if text.count(w) <= held:
+        if text.count(w, 0, _MENTION_REACH) <= held:
             continue
         low = fold(w)
         if (low in COMMON or low in _NEVER or low in _FUNCTION or low in TITLES or not TOKEN.fullmatch(w)
