@@ -1,0 +1,127 @@
+"""Speed work must not change what the engine finds.
+
+Two oracles, so a restructured engine is checked against something it does not share code with:
+
+- frozen expectations: per text of the seeded corpus and per adversarial input (bench/redaction/speed.py,
+  first 128 KiB), a hash of its findings (policy, category, start, end, confidence, detector) as the
+  engine found them when this file was written (`findings_expected.json`; hashes only, no text, no
+  value). A detector change that is meant to change findings rewrites the file on purpose:
+  `.venv/bin/python -m tests.redaction.test_findings_unchanged --write`;
+- a reference settle stage: random texts (hypothesis) and random candidate sets scanned by the engine
+  and by the engine's own candidates settled with `findings.resolve_overlaps` (the Finding-based
+  reference that `settle_spans` replaced on the hot path).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from packgate.runtime.redaction import Engine, Finding, normalise
+from packgate.runtime.redaction import engine as engine_mod
+from packgate.runtime.redaction.findings import make_finding, resolve_overlaps, settle_spans
+
+EXPECTED = Path(__file__).with_name("findings_expected.json")
+_ADVERSARIAL_CUT = 128 * 1024
+
+
+def _digest(findings: list[Finding]) -> str:
+    rows = [(f.policy, f.category, f.start, f.end, f.confidence, f.detector) for f in findings]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:20]
+
+
+def _texts() -> dict[str, str]:
+    from bench.redaction.corpus import build
+    from bench.redaction.speed import adversarial_inputs
+
+    texts = {f"corpus/{i}": e.text for i, e in enumerate(build())}
+    texts.update({f"adversarial/{k}": v[:_ADVERSARIAL_CUT] for k, v in adversarial_inputs().items()})
+    return texts
+
+
+def _digests() -> dict[str, str]:
+    engine = Engine.default()
+    return {key: _digest(engine.scan(text)) for key, text in _texts().items()}
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, str]:
+    return json.loads(EXPECTED.read_text())
+
+
+def test_findings_match_the_frozen_expectations(expected):
+    got = _digests()
+    assert set(got) == set(expected), "corpus or adversarial inputs changed: rewrite the expectations"
+    changed = sorted(k for k in got if got[k] != expected[k])
+    assert not changed, f"{len(changed)} texts now scan differently, first: {changed[:10]}"
+
+
+def _reference_scan(engine: Engine, text: str) -> list[Finding]:
+    """`Engine.scan` as it was before settling moved to tuples: Finding objects and resolve_overlaps."""
+    folded, offsets = normalise(text)
+    hits = engine_mod._union_same_category(engine.raw_hits(folded))
+    if "[" in folded:
+        marks = [(m.start(), m.end()) for m in engine_mod._MARKER.finditer(folded)]
+        if marks:
+            starts = [s for s, _ in marks]
+            hits = [h for h in hits if not engine_mod._in_marker(h[1], h[2], marks, starts)]
+    out: list[Finding] = []
+    for pol in engine._policies:
+        mapped = [Finding(pol.name, pol.mapping[c], s, e, conf, det) for c, s, e, conf, det in hits
+                  if c in pol.mapping and e > s]
+        if pol.name == "pii-detector":
+            for cat, rx in engine._custom:
+                mapped.extend(Finding("pii-detector", cat, m.start(), m.end(), 1.0, "custom-re2")
+                              for m in rx.finditer(folded) if m.end() > m.start())
+        out.extend(resolve_overlaps(mapped))
+    out.sort(key=lambda f: (f.start, f.end, f.policy, f.category))
+    if offsets.identity:
+        return out
+    return [Finding(f.policy, f.category, *offsets.span(f.start, f.end), f.confidence, f.detector) for f in out]
+
+
+_ENGINE = Engine(hipaa=True, pii=True, healthcare_mode=True, pci_mode=True,
+                 custom_patterns=[("TICKET", r"TK-\d{4}"), ("WORD", r"[A-Z][a-z]+")])
+_PIECES = st.sampled_from([
+    "Patient ", "Jane Doe", "Dr. holmes", ", ", " ", "\n", "MRN ", "1234567", "123-45-6789", "(555) 123-4567",
+    "12 Main St", ", Springfield, IL 62704", "DOB 03/04/1951", "since October", "4/81", "TK-1234", "[NAME]",
+    "[NAME_1] ", "jane@example.org", "\u2013", "\u200b", "\uff11\uff12", "Jose\u0301", "\ufb01", "age 93", "1 2 3 4 5 6 7",
+    "lives at 20789 Allika 46", "Grant, Hollis", "St. Mary's Hospital", "www.example.com", "AB1234563",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=24))
+def test_scan_equals_the_reference_settle_stage(parts):
+    text = "".join(parts)
+    assert _ENGINE.scan(text) == _reference_scan(_ENGINE, text)
+
+
+_CATS = st.sampled_from(["NAME", "LOCATION", "DATE", "PHONE", "OTHER_ID"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(_CATS, st.integers(0, 60), st.integers(1, 20), st.sampled_from([0.5, 0.6, 0.9, 0.95]),
+                          st.sampled_from(["a", "b"])), max_size=30))
+def test_settle_spans_equals_resolve_overlaps(raw):
+    spans = [(c, s, s + n, conf, det) for c, s, n, conf, det in raw]
+    want = resolve_overlaps([Finding("p", c, s, e, conf, det) for c, s, e, conf, det in spans])
+    got = [make_finding("p", c, s, e, conf, det) for c, s, e, conf, det in settle_spans(spans)]
+    assert got == want
+
+
+def test_make_finding_is_a_finding():
+    f = make_finding("p", "NAME", 1, 4, 0.9, "d")
+    assert f == Finding("p", "NAME", 1, 4, 0.9, "d") and hash(f) == hash(Finding("p", "NAME", 1, 4, 0.9, "d"))
+    with pytest.raises(AttributeError):
+        f.start = 0  # type: ignore[misc]
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    EXPECTED.write_text(json.dumps(_digests(), indent=0, sort_keys=True) + "\n")
+    print(f"wrote {EXPECTED}")
