@@ -171,18 +171,20 @@ _STREET_SUFFIXES = (
 )
 
 
-def scan_clinical(text: str, words: set[str] | None = None) -> Iterator[Hit]:
+def scan_clinical(text: str, words: set[str] | None = None, runs: list[tuple[int, int]] | None = None) -> Iterator[Hit]:
     """Candidates from the recall-first detectors (spans only).
 
     Digit-led patterns are tried only at the digit runs whose shape fits them, word-led ones only
     when their trigger word is in the text (`words`: the set of lower-case ASCII words, if the
     caller has it), so a 2 KB note costs a few hundred cheap checks, not a pass per pattern.
+    `runs`: the spans of the digit runs in `text`, if the caller has them (the engine finds them once for
+    every digit-led detector).
     """
     n = len(text)
     if words is None:
         words = set(_LOW_WORD.findall(text.lower()))
     if any(c in text for c in "0123456789"):
-        yield from _digit_led(text, n)
+        yield from _digit_led(text, n, runs if runs is not None else [r.span() for r in _RUN.finditer(text)])
         if not _PAGER_WORDS.isdisjoint(words):
             for m in _PAGER.finditer(text):
                 yield ("PHONE", m.start(1), m.end(1), 0.8, "pager")
@@ -255,12 +257,11 @@ _DOTTED = re.compile(r"[\d.]{1,9}")
 _MONTH_INITIALS = frozenset("JFMASONDjfmasond")
 
 
-def _digit_led(text: str, n: int) -> Iterator[Hit]:
-    """Every digit-led pattern, tried at the start of each digit run that its shape allows."""
+def _digit_led(text: str, n: int, runs: list[tuple[int, int]]) -> Iterator[Hit]:
+    """Every digit-led pattern, tried at the start of each digit run (`runs`) that its shape allows."""
     wc = _WORD_CHARS
     done = -1  # end of the last spaced-digits match: runs inside it are not tried again
-    for r in _RUN.finditer(text):
-        s, e = r.span()
+    for s, e in runs:
         if s < done:
             continue
         ln = e - s

@@ -118,6 +118,9 @@ def _dense_regions(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _DENSE.finditer(text)]
 
 
+_RUN = re.compile(r"\d+")
+
+
 def _blank(text: str, regions: list[tuple[int, int]]) -> str:
     """`text` with each region replaced by as many NULs (offsets kept; no detector matches a NUL)."""
     pieces, pos = [], 0
@@ -235,11 +238,14 @@ class Engine:
     def raw_hits(self, text: str) -> list[Hit]:
         """Every candidate from every built-in detector, before policies and overlaps."""
         dense = _dense_regions(text)
-        hits: list[Hit] = [("OTHER_ID", a, b, 0.5, "digit-dense") for a, b in dense]
         digits_text = _blank(text, dense) if dense else text
+        # the digit runs, found once for both digit-led detectors (structured, clinical); when no ASCII
+        # digit is left (a blanked dense region) each detector decides for itself, as it always did
+        runs = [m.span() for m in _RUN.finditer(digits_text)] if any(c in digits_text for c in "0123456789") else None
+        hits: list[Hit] = [("OTHER_ID", a, b, 0.5, "digit-dense") for a, b in dense]
         low, words = lower_and_words(digits_text)
-        hits.extend(scan_structured(digits_text, low, words))
-        hits.extend(scan_clinical(digits_text, words))
+        hits.extend(scan_structured(digits_text, low, words, runs))
+        hits.extend(scan_clinical(digits_text, words, runs))
         hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low))
         dets = {h[4] for h in hits}  # one pass, then set tests (three any() scans were 5% on dense text)
         if "street-address" in dets:
