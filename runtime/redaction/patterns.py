@@ -445,16 +445,34 @@ def _next_class(ch: str) -> str:
 _NEXT_CLASS = {chr(c): _next_class(chr(c)) for c in range(128)}
 
 
-_SHAPE_RX: dict[tuple[int, str], re.Pattern[str] | None] = {}
-_SHAPE_NAMES: dict[tuple[int, str], frozenset[str]] = {}
+# A run's shape: its length (20 = 20 or more), the class of the character after it, and two facts
+# that rule out a branch: can a card number go on after it (a space or dash, then a digit: below 13
+# digits a card must), and can it be an age over 89 (`9d` or `1[0-2]d`, the only ages the age
+# branches take). A house number ("12 Main St") so skips the card and age branches it cannot match.
+_ShapeKey = tuple[int, str, bool, bool]
+_SHAPE_NAMES: dict[_ShapeKey, frozenset[str]] = {}
 for _run in range(1, 21):
     for _nxt in " a-./(?":
-        _names = [nm for nm, _ in _DIGIT_BRANCHES if _relevant(nm, _run, _nxt)]
-        _SHAPE_NAMES[(_run, _nxt)] = frozenset(_names)
-        _SHAPE_RX[(_run, _nxt)] = (
-            re.compile("|".join(f"(?P<{nm}>{body})" for nm, body in _DIGIT_BRANCHES if nm in _names))
-            if _names else None
-        )
+        for _card in (False, True):
+            for _age in (False, True):
+                _SHAPE_NAMES[(_run, _nxt, _card, _age)] = frozenset(
+                    nm for nm, _ in _DIGIT_BRANCHES if _relevant(nm, _run, _nxt)
+                    and (nm != "card" or _card or _run >= 13) and (nm not in ("age0", "age3") or _age)
+                )
+# The combined pattern per shape, compiled on the shape's first use (most shapes never occur, and
+# compiling all of them would add a fifth to the engine's import time).
+_SHAPE_RX: dict[_ShapeKey, re.Pattern[str] | None] = {}
+_COMPILED: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def _shape_rx(key: _ShapeKey) -> re.Pattern[str] | None:
+    names = _SHAPE_NAMES[key]
+    rx = _COMPILED.get(names)
+    if rx is None and names:
+        rx = _COMPILED[names] = re.compile(
+            "|".join(f"(?P<{nm}>{body})" for nm, body in _DIGIT_BRANCHES if nm in names))
+    _SHAPE_RX[key] = rx
+    return rx
 
 
 def _scan_digits(text: str, runs: list[tuple[int, int]]) -> Iterator[Hit]:
@@ -482,8 +500,13 @@ def _scan_digits(text: str, runs: list[tuple[int, int]]) -> Iterator[Hit]:
                 continue
             if st == s:
                 nxt = text[e] if e < n else "?"
-                shape_key = (min(e - s, 20), next_class.get(nxt) or _next_class(nxt))
-                rx = shape[shape_key]
+                ln = e - s
+                shape_key = (
+                    min(ln, 20), next_class.get(nxt) or _next_class(nxt),
+                    (nxt == " " or nxt == "-") and text[e + 1:e + 2].isdigit(),
+                    (ln == 2 and text[s] == "9") or (ln == 3 and text[s] == "1" and text[s + 1] in "012"),
+                )
+                rx = shape[shape_key] if shape_key in shape else _shape_rx(shape_key)
                 if rx is None:
                     continue
             else:

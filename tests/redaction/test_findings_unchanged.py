@@ -122,6 +122,60 @@ def test_make_finding_is_a_finding():
         f.start = 0  # type: ignore[misc]
 
 
+def _reference_scan_digits(text: str) -> list:
+    """`patterns._scan_digits` before the card and age facts joined a run's shape (main at 2bf1ccf):
+    every branch `_relevant` to the run's length and next character is tried."""
+    from packgate.runtime.redaction import patterns as P
+
+    out, done, n = [], 0, len(text)
+    for r in P._RUN.finditer(text):
+        s, e = r.span()
+        if s < done:
+            continue
+        k = s
+        while k > 0 and text[k - 1] in P._TOKEN_CHARS and s - k < 17:
+            k -= 1
+        starts: tuple[int, ...] = (s,) if k == s else (k, s)
+        if s > 0 and text[s - 1] in "(+":
+            starts = (s - 1,) + starts
+            if s > 1 and text[s - 2] == "+":
+                starts = (s - 2,) + starts
+        for st_ in starts:
+            if st_ < done:
+                continue
+            key = (min(e - s, 20), P._next_class(text[e]) if e < n else "?", True, True) if st_ == s else None
+            if key is not None:
+                names = P._SHAPE_NAMES[key]
+                if not names:
+                    continue
+                rx = P.re.compile("|".join(f"(?P<{nm}>{body})" for nm, body in P._DIGIT_BRANCHES if nm in names))
+            else:
+                rx = P._DIGITS
+            m = rx.match(text, st_)
+            if m is None:
+                continue
+            hit = P._digit_hit(text, m.lastgroup, m) or P._retry(text, m.lastgroup, st_, key)
+            if hit is not None:
+                out.append(hit)
+                done = max(done, m.end(), hit[2])
+                break
+    return out
+
+
+_DIGITISH = st.lists(st.sampled_from(
+    ["1", "9", "12", "95", "102", "123", "1234", "4111", " ", "-", ".", "/", "(", "+", "A", "M", "Main St", " years",
+     " yo", "F", " March", "4111 1111 1111 1111", "\n", "x", "DEA", "ab"]), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DIGITISH)
+def test_scan_digits_equals_its_reference(text):
+    from packgate.runtime.redaction import patterns as P
+
+    runs = [r.span() for r in P._RUN.finditer(text)]
+    assert list(P._scan_digits(text, runs)) == _reference_scan_digits(text)
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     EXPECTED.write_text(json.dumps(_digests(), indent=0, sort_keys=True) + "\n")
     print(f"wrote {EXPECTED}")
