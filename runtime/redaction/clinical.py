@@ -368,13 +368,20 @@ def _phone_at(text: str, s: int, prev: str) -> Iterator[Hit]:
                 return
 
 
+_LAST_3_DIGITS = re.compile(r"\d{3}")  # searched in the reversed text: the last three digits in a row
+
+
 def address_tails(text: str, hits: list[Hit]) -> list[Hit]:
     """The unit, city, state, country and ZIP lines after each street hit, as one LOCATION hit of
     their own at low confidence: a sharper place hit inside it (a gazetteer city) wins the overlap
     without taking the street down with it."""
     out = []
+    # Every tail ends in a 3-5 digit ZIP: after the last three digits in a row in the text, no street
+    # has one (1 MiB of "12 Main St, " tried and failed the tail 87,000 times, 80 ms).
+    last = _LAST_3_DIGITS.search(text[::-1])
+    last3 = len(text) - last.end() if last is not None else -1
     for h in hits:
-        if h[4] == "street-address":
+        if h[4] == "street-address" and h[2] <= last3:
             m = _ADDRESS_TAIL.match(text, h[2])
             if m is None and text[h[1]:h[2]].islower():
                 m = _ADDRESS_TAIL_LOWER.match(text, h[2])

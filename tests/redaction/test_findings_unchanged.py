@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -174,6 +175,32 @@ def test_scan_digits_equals_its_reference(text):
 
     runs = [r.span() for r in P._RUN.finditer(text)]
     assert list(P._scan_digits(text, runs)) == _reference_scan_digits(text)
+
+
+_STREETS = st.lists(st.sampled_from(
+    ["12 Main St", "845 zachary orchard", " ", ", ", "\n", "Springfield", "IL", "ma", "62704", "627", "12", "-1234",
+     "Apt 4", "Suite 501", "PA", "x", "1", "99"]), max_size=16).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_STREETS)
+def test_address_tails_equal_the_unfiltered_tails(text):
+    """The last-three-digits bound in `address_tails` only skips streets no tail can follow."""
+    from packgate.runtime.redaction import clinical as C
+
+    hits = [h for h in _ENGINE.raw_hits(text) if h[4] == "street-address"]
+    hits += [("LOCATION", m.start(), m.end(), 0.9, "street-address") for m in re.finditer(r"[A-Za-z]+", text)]
+    want = []
+    for h in hits:
+        m = C._ADDRESS_TAIL.match(text, h[2])
+        if m is None and text[h[1]:h[2]].islower():
+            m = C._ADDRESS_TAIL_LOWER.match(text, h[2])
+        if m is not None:
+            s = h[2]
+            while s < m.end() and not text[s].isalnum():
+                s += 1
+            want.append(("LOCATION", s, m.end(), 0.6, "address-tail"))
+    assert C.address_tails(text, hits) == want
 
 
 if __name__ == "__main__" and "--write" in sys.argv:
