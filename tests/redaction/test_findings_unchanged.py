@@ -203,6 +203,19 @@ def test_address_tails_equal_the_unfiltered_tails(text):
     assert C.address_tails(text, hits) == want
 
 
+_SIGNOFF_TEXT = st.lists(st.sampled_from(
+    ["RKT", "AB", "ABCD", "ABCDE", "LMP", "WXYZ:lee", "x", "Q", ":", "/", ": ", "morrow", "baker", "hale", " ", "\n", "1", "-", "'",
+     "po", "é", "Ü"]), max_size=20).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SIGNOFF_TEXT)
+def test_signoffs_equal_the_regex_over_every_character(text):
+    from packgate.runtime.redaction import clinical as C
+
+    assert [m.span(1) for m in C._signoffs(text)] == [m.span(1) for m in C._SIGNOFF.finditer(text)]
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     EXPECTED.write_text(json.dumps(_digests(), indent=0, sort_keys=True) + "\n")
     print(f"wrote {EXPECTED}")
