@@ -9,7 +9,9 @@ Two oracles, so a restructured engine is checked against something it does not s
   `.venv/bin/python -m tests.redaction.test_findings_unchanged --write`;
 - a reference settle stage: random texts (hypothesis) and random candidate sets scanned by the engine
   and by the engine's own candidates settled with `findings.resolve_overlaps` (the Finding-based
-  reference that `settle_spans` replaced on the hot path).
+  reference that `settle_spans` replaced on the hot path);
+- each detector fast path against the code it replaced (`_scan_digits`' shape key, the bound in
+  `address_tails`, `_signoffs`), on hypothesis texts built from the pieces those paths look at.
 """
 
 from __future__ import annotations
