@@ -20,7 +20,7 @@ from starlette.responses import Response
 from packgate.compiler.schema import Jwt
 from packgate.runtime import review as store
 from packgate.runtime.opa.client import OpaUnavailable
-from packgate.runtime.redaction import RedactionSession
+from packgate.runtime.redaction import Finding, RedactionSession
 from packgate.runtime.review import Actor, Review, ReviewError, Sealer
 from packgate.runtime.safeguards import Notifier
 from packgate.runtime.wire import answer, normal
@@ -176,8 +176,10 @@ async def _decide(gw: Any, route: Route, phase: str, input: dict[str, Any]) -> d
 # -- re-check and release --------------------------------------------------------------------------
 
 
-async def _recheck(gw: Any, route: Route, held: dict[str, Any], text: str) -> dict[str, Any]:
-    """The response decision on a reviewed text: deliver (with disclaimers, transforms) or ReviewError."""
+async def _recheck(gw: Any, route: Route, held: dict[str, Any], text: str) -> tuple[dict[str, Any], list[Finding]]:
+    """The response decision on a reviewed text (deliver, with disclaimers and transforms, or
+    ReviewError) and the findings of `text`, so `_final_text` redacts that same string without a
+    second scan."""
     findings = route.engine.scan(text) if route.engine is not None else []
     decision = await _decide(gw, route, "response", {
         "identity": {"user_id": "", "role": "", "verified": False, "method": "header"},
@@ -188,7 +190,7 @@ async def _recheck(gw: Any, route: Route, held: dict[str, Any], text: str) -> di
     })
     action = decision.get("action")
     if action == "deliver":
-        return decision
+        return decision, findings
     if action == "block":
         reasons = [f"{v.get('policy')}: {v.get('message')}" for v in decision.get("violations") or []
                    if isinstance(v, dict) and isinstance(v.get("message"), str)]
@@ -198,11 +200,13 @@ async def _recheck(gw: Any, route: Route, held: dict[str, Any], text: str) -> di
     raise ReviewError(503, "policy_engine_unavailable", "the policy engine gave no usable response decision")
 
 
-def _final_text(route: Route, held: dict[str, Any], text: str, decision: dict[str, Any]) -> str:
-    """Output redaction and token restore as the decision says, disclaimers first (as on delivery)."""
+def _final_text(route: Route, held: dict[str, Any], text: str, decision: dict[str, Any],
+                findings: list[Finding]) -> str:
+    """Output redaction and token restore as the decision says, disclaimers first (as on delivery).
+
+    `findings` are `_recheck`'s for this very `text`: what is redacted is what was scanned."""
     transforms = [t for t in decision.get("transforms") or [] if isinstance(t, dict)]
     if route.engine is not None and any(t.get("action") == "redact" for t in transforms):
-        findings = route.engine.scan(text)
         if findings:
             text = route.engine.redact(text, findings, transforms, RedactionSession()).text
     if held.get("restore") or any(t.get("restore_tokens") for t in transforms):
@@ -320,8 +324,9 @@ async def _requester_get(request: Request) -> Response:
         if held is None:
             raise ReviewError(410, "escalation_purged", "the held answer has been purged")
         text = (decision or {}).get("text") if review.state == "edited" else held.get("output")
-        checked = await _recheck(request.app.state.gateway, route, held, text or "")
-        final = _final_text(route, held, text or "", checked)
+        text = text or ""
+        checked, findings = await _recheck(request.app.state.gateway, route, held, text)
+        final = _final_text(route, held, text, checked, findings)
         body = _body(review, held, final, checked)
     body, first = await asyncio.to_thread(store.deliver, desk.db, desk.sealer, esc_id, body, actor)
     if first:

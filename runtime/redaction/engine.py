@@ -15,7 +15,7 @@ from . import lexicons
 from .categories import HIPAA_CATEGORIES, category_map
 from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
-from .findings import HIPAA, PII, Finding, count, resolve_overlaps
+from .findings import HIPAA, PII, Finding, count, make_finding, settle_spans
 from .markers import RedactionSession, render
 from .names import joined_names, list_neighbours, repeat_mentions, scan_names
 from .normalise import normalise
@@ -116,6 +116,9 @@ def _dense_regions(text: str) -> list[tuple[int, int]]:
     if len(text) < _DENSE_MIN:
         return []
     return [m.span() for m in _DENSE.finditer(text)]
+
+
+_RUN = re.compile(r"\d+")
 
 
 def _blank(text: str, regions: list[tuple[int, int]]) -> str:
@@ -235,11 +238,14 @@ class Engine:
     def raw_hits(self, text: str) -> list[Hit]:
         """Every candidate from every built-in detector, before policies and overlaps."""
         dense = _dense_regions(text)
-        hits: list[Hit] = [("OTHER_ID", a, b, 0.5, "digit-dense") for a, b in dense]
         digits_text = _blank(text, dense) if dense else text
+        # the digit runs, found once for both digit-led detectors (structured, clinical); when no ASCII
+        # digit is left (a blanked dense region) each detector decides for itself, as it always did
+        runs = [m.span() for m in _RUN.finditer(digits_text)] if any(c in digits_text for c in "0123456789") else None
+        hits: list[Hit] = [("OTHER_ID", a, b, 0.5, "digit-dense") for a, b in dense]
         low, words = lower_and_words(digits_text)
-        hits.extend(scan_structured(digits_text, low, words))
-        hits.extend(scan_clinical(digits_text, words))
+        hits.extend(scan_structured(digits_text, low, words, runs))
+        hits.extend(scan_clinical(digits_text, words, runs))
         hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low,
                                    self._lex.street_words if self._lex else frozenset()))
         dets = {h[4] for h in hits}  # one pass, then set tests (three any() scans were 5% on dense text)
@@ -273,11 +279,11 @@ class Engine:
 
     def _scan(self, text: str) -> list[Finding]:
         folded, offsets = normalise(text)
-        found = self._scan_folded(folded)
+        found = self._settled(folded)
         if offsets.identity:
-            return found
+            return [make_finding(p, c, s, e, conf, det) for s, e, p, c, conf, det in found]
         span = offsets.span
-        return [Finding(f.policy, f.category, *span(f.start, f.end), f.confidence, f.detector) for f in found]
+        return [make_finding(p, c, *span(s, e), conf, det) for s, e, p, c, conf, det in found]
 
     def scan_many(self, texts: Sequence[str]) -> list[list[Finding]]:
         """Findings per text, scanning the texts as one: a value split across two messages or two
@@ -322,29 +328,31 @@ class Engine:
             out.append(merged)
         return out
 
-    def _scan_folded(self, text: str) -> list[Finding]:
+    def _settled(self, text: str) -> list[tuple[int, int, str, str, float, str]]:
+        """Each policy's settled findings as (start, end, policy, category, confidence, detector),
+        sorted: plain tuples until the caller builds the `Finding`s (see `settle_spans`)."""
         hits = _union_same_category(self.raw_hits(text))
         if "[" in text:
             marks = [(m.start(), m.end()) for m in _MARKER.finditer(text)]
             if marks:
                 mark_starts = [s for s, _ in marks]
                 hits = [h for h in hits if not _in_marker(h[1], h[2], marks, mark_starts)]
-        out: list[Finding] = []
+        out: list[tuple[int, int, str, str, float, str]] = []
         for pol in self._policies:
-            mapped = [
-                Finding(pol.name, pol.mapping[c], s, e, conf, det)
-                for c, s, e, conf, det in hits
-                if c in pol.mapping and e > s
-            ]
+            mp = pol.mapping
+            mapped = [(mp[c], s, e, conf, det) for c, s, e, conf, det in hits if c in mp and e > s]
             if pol.name == PII:
                 for cat, rx in self._custom:
                     mapped.extend(
-                        Finding(PII, cat, m.start(), m.end(), 1.0, "custom-re2")
+                        (cat, m.start(), m.end(), 1.0, "custom-re2")
                         for m in rx.finditer(text)
                         if m.end() > m.start()
                     )
-            out.extend(resolve_overlaps(mapped))
-        out.sort(key=lambda f: (f.start, f.end, f.policy, f.category))
+            name = pol.name
+            out.extend((s, e, name, c, conf, det) for c, s, e, conf, det in settle_spans(mapped))
+        # (start, end, policy, category) is unique after settling (a policy's spans never overlap),
+        # so this orders exactly as sorting the findings by those four fields did
+        out.sort()
         return out
 
     @staticmethod

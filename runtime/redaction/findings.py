@@ -77,6 +77,85 @@ def _resolve_cluster(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+Span = tuple[str, int, int, float, str]  # category, start, end, confidence, detector (one policy's)
+
+
+def settle_spans(spans: list[Span]) -> list[Span]:
+    """`resolve_overlaps` on one policy's plain tuples, same order and result.
+
+    The engine settles every scan's candidates here and builds a `Finding` only for what survives:
+    a frozen dataclass costs ~0.7 us to build, a tuple ~0.02 us, and on 1 MiB of street-like text
+    that was a tenth of the scan. `resolve_overlaps` stays the reference (a test holds them equal).
+    """
+    by_start = sorted(spans, key=_start_key)
+    out: list[Span] = []
+    cluster: list[Span] = []
+    reach = -1
+    for f in by_start:
+        if cluster and f[1] >= reach:
+            if len(cluster) == 1:
+                out.append(cluster[0])
+            else:
+                out.extend(_settle_cluster(cluster))
+            cluster = []
+        cluster.append(f)
+        reach = max(reach, f[2]) if len(cluster) > 1 else f[2]
+    if cluster:
+        out.extend(cluster if len(cluster) == 1 else _settle_cluster(cluster))
+    return out
+
+
+def _start_key(f: Span) -> tuple[int, int, str]:
+    return f[1], f[2], f[0]
+
+
+def _rank_key(f: Span) -> tuple[float, int, int, str]:
+    return -f[3], f[1] - f[2], f[1], f[0]
+
+
+def _settle_cluster(spans: list[Span]) -> list[Span]:
+    kept: list[Span] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for f in sorted(spans, key=_rank_key):
+        i = bisect.bisect_left(starts, f[2])
+        if i > 0 and ends[i - 1] > f[1]:
+            continue
+        starts.insert(i, f[1])
+        ends.insert(i, f[2])
+        kept.append(f)
+    kept.sort(key=_start_key)
+    lo = min(f[1] for f in spans)
+    hi = max(f[2] for f in spans)
+    out: list[Span] = []
+    last = len(kept) - 1
+    for i, f in enumerate(kept):
+        s = lo if i == 0 else f[1]
+        e = kept[i + 1][1] if i < last else hi
+        out.append(f if (s, e) == (f[1], f[2]) else (f[0], s, e, f[3], f[4]))
+    return out
+
+
+_FIELD_SETTERS = tuple(Finding.__dict__[n].__set__ for n in ("policy", "category", "start", "end", "confidence", "detector"))
+
+
+def make_finding(policy: str, category: str, start: int, end: int, confidence: float, detector: str) -> Finding:
+    """`Finding(...)` at half the cost: the slots are filled directly, skipping the frozen class's
+    `object.__setattr__` round per field (the engine builds one per finding of every scan)."""
+    f = _NEW(Finding)
+    sp, sc, ss, se, sf, sd = _FIELD_SETTERS
+    sp(f, policy)
+    sc(f, category)
+    ss(f, start)
+    se(f, end)
+    sf(f, confidence)
+    sd(f, detector)
+    return f
+
+
+_NEW = object.__new__
+
+
 def count(findings: Iterable[Finding]) -> list[dict[str, object]]:
     """Per (policy, category) counts, sorted: the `findings` field of the OPA input."""
     tally: dict[tuple[str, str], int] = {}

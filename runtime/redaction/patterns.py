@@ -372,6 +372,32 @@ def _digit_hit(text: str, name: str, m: re.Match[str]) -> Hit | None:
     return None
 
 
+def _fixed_hit(cat: str, conf: float, det: str) -> Callable[[str, str, re.Match[str]], Hit]:
+    """`_digit_hit` for a branch with no checksum or context test, when `name` is `m.lastgroup`."""
+
+    def hit(text: str, name: str, m: re.Match[str]) -> Hit:
+        s, e = m.span(name)
+        return (cat, s, e, conf, det)
+
+    return hit
+
+
+# What `_scan_digits` calls per match, by branch (there `name` is always `m.lastgroup`): one lookup
+# instead of `_digit_hit`'s chain of name tests (16 of them before a street, on every house number).
+_HIT_OF: dict[str, Callable[[str, str, re.Match[str]], Hit | None]] = {name: _digit_hit for name, _ in _DIGIT_BRANCHES}
+_HIT_OF.update({
+    "ipv4": _fixed_hit("IP_ADDRESS", 0.95, "ipv4"),
+    "date0": _fixed_hit("DATE", 0.95, "date"),
+    "date2": _fixed_hit("DATE", 0.95, "date"),
+    "date1": _fixed_hit("DATE", 0.9, "date"),
+    "mbi": _fixed_hit("HEALTH_PLAN_ID", 0.85, "mbi"),
+    "daymonth": _fixed_hit("DATE", 0.9, "date"),
+    "street": _fixed_hit("LOCATION", 0.9, "street-address"),
+    "streetlow": _fixed_hit("LOCATION", 0.9, "street-address"),
+    "streetup": _fixed_hit("LOCATION", 0.9, "street-address"),
+})
+
+
 def _relevant(name: str, run: int, nxt: str) -> bool:
     """Can branch `name` match at the start of a digit run of length `run` followed by class `nxt`?
 
@@ -415,19 +441,41 @@ def _next_class(ch: str) -> str:
     return ch if ch in "-./(" else "?"
 
 
-_SHAPE_RX: dict[tuple[int, str], re.Pattern[str] | None] = {}
-_SHAPE_NAMES: dict[tuple[int, str], frozenset[str]] = {}
+# `_next_class` of every ASCII character, looked up instead of called (once per digit run).
+_NEXT_CLASS = {chr(c): _next_class(chr(c)) for c in range(128)}
+
+
+# A run's shape: its length (20 = 20 or more), the class of the character after it, and two facts
+# that rule out a branch: can a card number go on after it (a space or dash, then a digit: below 13
+# digits a card must), and can it be an age over 89 (`9d` or `1[0-2]d`, the only ages the age
+# branches take). A house number ("12 Main St") so skips the card and age branches it cannot match.
+_ShapeKey = tuple[int, str, bool, bool]
+_SHAPE_NAMES: dict[_ShapeKey, frozenset[str]] = {}
 for _run in range(1, 21):
     for _nxt in " a-./(?":
-        _names = [nm for nm, _ in _DIGIT_BRANCHES if _relevant(nm, _run, _nxt)]
-        _SHAPE_NAMES[(_run, _nxt)] = frozenset(_names)
-        _SHAPE_RX[(_run, _nxt)] = (
-            re.compile("|".join(f"(?P<{nm}>{body})" for nm, body in _DIGIT_BRANCHES if nm in _names))
-            if _names else None
-        )
+        for _card in (False, True):
+            for _age in (False, True):
+                _SHAPE_NAMES[(_run, _nxt, _card, _age)] = frozenset(
+                    nm for nm, _ in _DIGIT_BRANCHES if _relevant(nm, _run, _nxt)
+                    and (nm != "card" or _card or _run >= 13) and (nm not in ("age0", "age3") or _age)
+                )
+# The combined pattern per shape, compiled on the shape's first use (most shapes never occur, and
+# compiling all of them would add a fifth to the engine's import time).
+_SHAPE_RX: dict[_ShapeKey, re.Pattern[str] | None] = {}
+_COMPILED: dict[frozenset[str], re.Pattern[str]] = {}
 
 
-def _scan_digits(text: str) -> Iterator[Hit]:
+def _shape_rx(key: _ShapeKey) -> re.Pattern[str] | None:
+    names = _SHAPE_NAMES[key]
+    rx = _COMPILED.get(names)
+    if rx is None and names:
+        rx = _COMPILED[names] = re.compile(
+            "|".join(f"(?P<{nm}>{body})" for nm, body in _DIGIT_BRANCHES if nm in names))
+    _SHAPE_RX[key] = rx
+    return rx
+
+
+def _scan_digits(text: str, runs: list[tuple[int, int]]) -> Iterator[Hit]:
     """Try the digit patterns only where a match can start: every branch's look-behind forbids a
     start inside a run of digits, so the candidates are the start of each digit run (with only the
     branches that fit the run's length and the character after it), the "(" or "+" just before it,
@@ -435,8 +483,8 @@ def _scan_digits(text: str) -> Iterator[Hit]:
     done = 0  # end of the last hit: anchors inside it are not tried again
     n = len(text)
     shape = _SHAPE_RX
-    for r in _RUN.finditer(text):
-        s, e = r.span()
+    next_class = _NEXT_CLASS
+    for s, e in runs:
         if s < done:
             continue
         k = s
@@ -451,18 +499,25 @@ def _scan_digits(text: str) -> Iterator[Hit]:
             if st < done:
                 continue
             if st == s:
-                rx = shape[(min(e - s, 20), _next_class(text[e]) if e < n else "?")]
+                nxt = text[e] if e < n else "?"
+                ln = e - s
+                shape_key = (
+                    min(ln, 20), next_class.get(nxt) or _next_class(nxt),
+                    (nxt == " " or nxt == "-") and text[e + 1:e + 2].isdigit(),
+                    (ln == 2 and text[s] == "9") or (ln == 3 and text[s] == "1" and text[s + 1] in "012"),
+                )
+                rx = shape[shape_key] if shape_key in shape else _shape_rx(shape_key)
                 if rx is None:
                     continue
             else:
                 rx = _DIGITS
+                shape_key = None
             m = rx.match(text, st)
             if m is None:
                 continue
             name = m.lastgroup
-            hit = _digit_hit(text, name, m)  # type: ignore[arg-type]
+            hit = _HIT_OF[name](text, name, m)  # type: ignore[index]
             if hit is None:
-                shape_key = (min(e - s, 20), _next_class(text[e]) if e < n else "?") if st == s else None
                 hit = _retry(text, name, st, shape_key)  # type: ignore[arg-type]
             if hit is not None:
                 yield hit
@@ -504,10 +559,12 @@ def lower_and_words(text: str) -> tuple[str, set[str]]:
     return low, set(_LOW_WORD.findall(low))
 
 
-def scan_structured(text: str, low: str | None = None, words: set[str] | None = None) -> Iterator[Hit]:
+def scan_structured(text: str, low: str | None = None, words: set[str] | None = None,
+                    runs: list[tuple[int, int]] | None = None) -> Iterator[Hit]:
     """Every structured candidate in `text`; overlaps are settled later by the engine.
 
-    `low` and `words` are `lower_and_words(text)` when the caller has them.
+    `low` and `words` are `lower_and_words(text)`, `runs` the spans of the digit runs in `text`, when the
+    caller has them.
     """
     if low is None or len(low) != len(text) or words is None:
         low, words = lower_and_words(text)
@@ -527,7 +584,7 @@ def scan_structured(text: str, low: str | None = None, words: set[str] | None = 
                     if hit is not None:
                         yield ("DATE", hit.start(), hit.end(), _DATE_RES[5][1], "date")
     if _DIGIT_OR_CAP.search(text):
-        yield from _scan_digits(text)
+        yield from _scan_digits(text, runs if runs is not None else [r.span() for r in _RUN.finditer(text)])
     # the rest are anchored on a rare character or suffix, then matched from the token's start
     if "@" in text:
         pos = text.find("@")

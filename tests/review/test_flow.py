@@ -113,3 +113,30 @@ def test_unknown_escalation_is_an_error_envelope_in_the_paths_format(inproc):
     assert openai_style.status_code == 404 and openai_style.json()["error"]["code"] == "escalation_not_found"
     ollama_style = inproc.client.get("/api/escalations/esc_nope", headers=CLINICIAN)
     assert ollama_style.status_code == 404 and isinstance(ollama_style.json()["error"], str)
+
+
+def test_release_scans_the_held_answer_once_and_redacts_what_it_scanned(inproc, monkeypatch):
+    """The re-check's findings redact the released text: one scan of it, not a second one to redact."""
+    from packgate.runtime.redaction import Engine
+
+    held = "Follow-up with Jane Doe, MRN 4829103, next week."
+    inproc.standin.script(Reply(text=held))
+    c = inproc.client
+    esc = escalate(c)
+    assert c.post(f"/v1/reviews/{esc}/claim", headers=bearer()).json()["state"] == "claimed"
+    assert c.post(f"/v1/reviews/{esc}/approve", headers=bearer()).json()["state"] == "approved"
+
+    scanned: list[int] = []
+    real_scan = Engine.scan
+
+    def counting(self, text):
+        if text == held:
+            scanned.append(1)
+        return real_scan(self, text)
+
+    monkeypatch.setattr(Engine, "scan", counting)
+    released = c.get(f"/v1/escalations/{esc}", headers=CLINICIAN)
+    assert released.status_code == 200, released.text
+    text = released.json()["choices"][0]["message"]["content"]
+    assert "4829103" not in text and "Jane Doe" not in text
+    assert len(scanned) == 1

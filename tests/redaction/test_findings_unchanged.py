@@ -1,0 +1,223 @@
+"""Speed work must not change what the engine finds.
+
+Two oracles, so a restructured engine is checked against something it does not share code with:
+
+- frozen expectations: per text of the seeded corpus and per adversarial input (bench/redaction/speed.py,
+  first 128 KiB), a hash of its findings (policy, category, start, end, confidence, detector) as the
+  engine at main 2bf1ccf found them, rewritten on branch `recall` for its new rules (`findings_expected.json`; hashes only, no text, no
+  value). A detector change that is meant to change findings rewrites the file on purpose:
+  `.venv/bin/python -m tests.redaction.test_findings_unchanged --write`;
+- a reference settle stage: random texts (hypothesis) and random candidate sets scanned by the engine
+  and by the engine's own candidates settled with `findings.resolve_overlaps` (the Finding-based
+  reference that `settle_spans` replaced on the hot path);
+- each detector fast path against the code it replaced (`_scan_digits`' shape key, the bound in
+  `address_tails`, `_signoffs`), on hypothesis texts built from the pieces those paths look at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from packgate.runtime.redaction import Engine, Finding, normalise
+from packgate.runtime.redaction import engine as engine_mod
+from packgate.runtime.redaction.findings import make_finding, resolve_overlaps, settle_spans
+
+EXPECTED = Path(__file__).with_name("findings_expected.json")
+_ADVERSARIAL_CUT = 128 * 1024
+
+
+def _digest(findings: list[Finding]) -> str:
+    rows = [(f.policy, f.category, f.start, f.end, f.confidence, f.detector) for f in findings]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:20]
+
+
+def _texts() -> dict[str, str]:
+    from bench.redaction.corpus import build
+    from bench.redaction.speed import adversarial_inputs
+
+    texts = {f"corpus/{i}": e.text for i, e in enumerate(build())}
+    texts.update({f"adversarial/{k}": v[:_ADVERSARIAL_CUT] for k, v in adversarial_inputs().items()})
+    return texts
+
+
+def _digests() -> dict[str, str]:
+    engine = Engine.default()
+    return {key: _digest(engine.scan(text)) for key, text in _texts().items()}
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, str]:
+    return json.loads(EXPECTED.read_text())
+
+
+def test_findings_match_the_frozen_expectations(expected):
+    got = _digests()
+    assert set(got) == set(expected), "corpus or adversarial inputs changed: rewrite the expectations"
+    changed = sorted(k for k in got if got[k] != expected[k])
+    assert not changed, f"{len(changed)} texts now scan differently, first: {changed[:10]}"
+
+
+def _reference_scan(engine: Engine, text: str) -> list[Finding]:
+    """`Engine.scan` as it was before settling moved to tuples: Finding objects and resolve_overlaps."""
+    folded, offsets = normalise(text)
+    hits = engine_mod._union_same_category(engine.raw_hits(folded))
+    if "[" in folded:
+        marks = [(m.start(), m.end()) for m in engine_mod._MARKER.finditer(folded)]
+        if marks:
+            starts = [s for s, _ in marks]
+            hits = [h for h in hits if not engine_mod._in_marker(h[1], h[2], marks, starts)]
+    out: list[Finding] = []
+    for pol in engine._policies:
+        mapped = [Finding(pol.name, pol.mapping[c], s, e, conf, det) for c, s, e, conf, det in hits
+                  if c in pol.mapping and e > s]
+        if pol.name == "pii-detector":
+            for cat, rx in engine._custom:
+                mapped.extend(Finding("pii-detector", cat, m.start(), m.end(), 1.0, "custom-re2")
+                              for m in rx.finditer(folded) if m.end() > m.start())
+        out.extend(resolve_overlaps(mapped))
+    out.sort(key=lambda f: (f.start, f.end, f.policy, f.category))
+    if offsets.identity:
+        return out
+    return [Finding(f.policy, f.category, *offsets.span(f.start, f.end), f.confidence, f.detector) for f in out]
+
+
+_ENGINE = Engine(hipaa=True, pii=True, healthcare_mode=True, pci_mode=True,
+                 custom_patterns=[("TICKET", r"TK-\d{4}"), ("WORD", r"[A-Z][a-z]+")])
+_PIECES = st.sampled_from([
+    "Patient ", "Jane Doe", "Dr. holmes", ", ", " ", "\n", "MRN ", "1234567", "123-45-6789", "(555) 123-4567",
+    "12 Main St", ", Springfield, IL 62704", "DOB 03/04/1951", "since October", "4/81", "TK-1234", "[NAME]",
+    "[NAME_1] ", "jane@example.org", "\u2013", "\u200b", "\uff11\uff12", "Jose\u0301", "\ufb01", "age 93", "1 2 3 4 5 6 7",
+    "lives at 20789 Allika 46", "Grant, Hollis", "St. Mary's Hospital", "www.example.com", "AB1234563",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=24))
+def test_scan_equals_the_reference_settle_stage(parts):
+    text = "".join(parts)
+    assert _ENGINE.scan(text) == _reference_scan(_ENGINE, text)
+
+
+_CATS = st.sampled_from(["NAME", "LOCATION", "DATE", "PHONE", "OTHER_ID"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(_CATS, st.integers(0, 60), st.integers(1, 20), st.sampled_from([0.5, 0.6, 0.9, 0.95]),
+                          st.sampled_from(["a", "b"])), max_size=30))
+def test_settle_spans_equals_resolve_overlaps(raw):
+    spans = [(c, s, s + n, conf, det) for c, s, n, conf, det in raw]
+    want = resolve_overlaps([Finding("p", c, s, e, conf, det) for c, s, e, conf, det in spans])
+    got = [make_finding("p", c, s, e, conf, det) for c, s, e, conf, det in settle_spans(spans)]
+    assert got == want
+
+
+def test_make_finding_is_a_finding():
+    f = make_finding("p", "NAME", 1, 4, 0.9, "d")
+    assert f == Finding("p", "NAME", 1, 4, 0.9, "d") and hash(f) == hash(Finding("p", "NAME", 1, 4, 0.9, "d"))
+    with pytest.raises(AttributeError):
+        f.start = 0  # type: ignore[misc]
+
+
+def _reference_scan_digits(text: str) -> list:
+    """`patterns._scan_digits` before the card and age facts joined a run's shape (main at 2bf1ccf):
+    every branch `_relevant` to the run's length and next character is tried."""
+    from packgate.runtime.redaction import patterns as P
+
+    out, done, n = [], 0, len(text)
+    for r in P._RUN.finditer(text):
+        s, e = r.span()
+        if s < done:
+            continue
+        k = s
+        while k > 0 and text[k - 1] in P._TOKEN_CHARS and s - k < 17:
+            k -= 1
+        starts: tuple[int, ...] = (s,) if k == s else (k, s)
+        if s > 0 and text[s - 1] in "(+":
+            starts = (s - 1,) + starts
+            if s > 1 and text[s - 2] == "+":
+                starts = (s - 2,) + starts
+        for st_ in starts:
+            if st_ < done:
+                continue
+            key = (min(e - s, 20), P._next_class(text[e]) if e < n else "?", True, True) if st_ == s else None
+            if key is not None:
+                names = P._SHAPE_NAMES[key]
+                if not names:
+                    continue
+                rx = P.re.compile("|".join(f"(?P<{nm}>{body})" for nm, body in P._DIGIT_BRANCHES if nm in names))
+            else:
+                rx = P._DIGITS
+            m = rx.match(text, st_)
+            if m is None:
+                continue
+            hit = P._digit_hit(text, m.lastgroup, m) or P._retry(text, m.lastgroup, st_, key)
+            if hit is not None:
+                out.append(hit)
+                done = max(done, m.end(), hit[2])
+                break
+    return out
+
+
+_DIGITISH = st.lists(st.sampled_from(
+    ["1", "9", "12", "95", "102", "123", "1234", "4111", " ", "-", ".", "/", "(", "+", "A", "M", "Main St", " years",
+     " yo", "F", " March", "4111 1111 1111 1111", "\n", "x", "DEA", "ab"]), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DIGITISH)
+def test_scan_digits_equals_its_reference(text):
+    from packgate.runtime.redaction import patterns as P
+
+    runs = [r.span() for r in P._RUN.finditer(text)]
+    assert list(P._scan_digits(text, runs)) == _reference_scan_digits(text)
+
+
+_STREETS = st.lists(st.sampled_from(
+    ["12 Main St", "845 zachary orchard", " ", ", ", "\n", "Springfield", "IL", "ma", "62704", "627", "12", "-1234",
+     "Apt 4", "Suite 501", "PA", "x", "1", "99"]), max_size=16).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_STREETS)
+def test_address_tails_equal_the_unfiltered_tails(text):
+    """The last-three-digits bound in `address_tails` only skips streets no tail can follow."""
+    from packgate.runtime.redaction import clinical as C
+
+    hits = [h for h in _ENGINE.raw_hits(text) if h[4] == "street-address"]
+    hits += [("LOCATION", m.start(), m.end(), 0.9, "street-address") for m in re.finditer(r"[A-Za-z]+", text)]
+    want = []
+    for h in hits:
+        m = C._ADDRESS_TAIL.match(text, h[2])
+        if m is None and text[h[1]:h[2]].islower():
+            m = C._ADDRESS_TAIL_LOWER.match(text, h[2])
+        if m is not None:
+            s = h[2]
+            while s < m.end() and not text[s].isalnum():
+                s += 1
+            want.append(("LOCATION", s, m.end(), 0.6, "address-tail"))
+    assert C.address_tails(text, hits) == want
+
+
+_SIGNOFF_TEXT = st.lists(st.sampled_from(
+    ["RKT", "AB", "ABCD", "ABCDE", "LMP", "WXYZ:lee", "x", "Q", ":", "/", ": ", "morrow", "baker", "hale", " ", "\n", "1", "-", "'",
+     "po", "é", "Ü"]), max_size=20).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SIGNOFF_TEXT)
+def test_signoffs_equal_the_regex_over_every_character(text):
+    from packgate.runtime.redaction import clinical as C
+
+    assert [m.span(1) for m in C._signoffs(text)] == [m.span(1) for m in C._SIGNOFF.finditer(text)]
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    EXPECTED.write_text(json.dumps(_digests(), indent=0, sort_keys=True) + "\n")
+    print(f"wrote {EXPECTED}")
