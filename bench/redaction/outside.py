@@ -183,7 +183,8 @@ class LeakScore:
 
 # Honorifics and professional credentials inside a gold name span ("Mrs. Renee Hoover MD") are not
 # identifiers, and packgate keeps them on purpose ("Dr." stays, issue 9): they need no covering.
-_HONORIFIC = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sir|Madam)\.?\s+)+", re.I)
+# (no "^": `match(text, s, e)` anchors at s already, and "^" would only ever match at offset 0)
+_HONORIFIC = re.compile(r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sir|Madam)\.?\s+)+", re.I)
 _CREDENTIALS = re.compile(r"(?:,?\s+(?:MD|M\.D\.|DDS|DVM|PhD|Ph\.D\.|RN|DO|NP|PA-C))+\.?$")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from .lexicons import fold
 from .patterns import Hit
 
 # A house number: a 1-6 digit token, then (optionally a second number, "935 69 Gordon Terrace") a word.
@@ -33,7 +34,7 @@ _CUE = re.compile(
 )
 _CONNECTORS = frozenset(
     "de del della delle dei di da do dos das du des la le les van von der den ten ter al el bin ben da "
-    "y e i u ul al str".split()
+    "y e i u ul al str nad pod na v sur".split()  # "Ostrov nad Ohri", "Chomutice u Horic v Podkrkonosi"
 )
 _STOP = frozenset(
     "the a an and or but for with please i we he she it they you this that my our his her their if when "
@@ -51,6 +52,65 @@ _MAX_TOKENS = 12
 _AND_STREET = re.compile(r"[ \t]+and[ \t]+(?:\d{1,6}[ \t]+)?[A-Z\u00c0-\u024f][\w'\-]*(?:[ \t]+[A-Z\u00c0-\u024f][\w'\-]*\.?){0,3}")
 _CUE_WORDS = ("lives at", "located at", "address is", "address:", "sent to", "it's in", "is at", "meet you at",
               "send it to", "resides at", "address with", "corner of", "return to", "sent to the", "located on")
+
+
+# Street endings written joined to the name in Nordic, Dutch, German and Finnish addresses ("Östbygatan",
+# "Beiteveien", "Kerkstraat", "Hauptstraße", "Mannerheimintie"): Faker's da/de/nl/no/sv/fi suffix lists.
+_COMPOUND_STREET = ("gatan", "gata", "vägen", "veien", "vegen", "vej", "gade", "straat", "straße", "strasse",
+                    "weg", "laan", "gasse", "platz", "allee", "katu", "tie", "polku", "kuja", "stigen", "torget",
+                    "bakken", "vollen", "stræde")
+
+
+def _street_word(low: str, street: frozenset[str], english: frozenset[str]) -> bool:
+    """A street word of another country ("rue", "utca", "gate"), or a word ending like one ("tawastintie")."""
+    if low in street or (not low.isascii() and fold(low) in street):  # "rúa"
+        return True
+    return len(low) >= 7 and low.endswith(_COMPOUND_STREET) and not _known(low, english)
+
+
+# A postal code a line or two after an address block, across at most two short words (a region, or the
+# "nan" a spreadsheet leaves for a missing one): US/DE/FR/ES/IT/FI `12345`, PL `53-320`, SE/CZ/SK/GR
+# `340 12`, PT `1234-567`, BR `12345-678` (Faker's locale postcode formats, the ones made of digits).
+_POSTCODE = re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*)?,?[ \t]*(\d{5}(?:-\d{3,4})?|\d{2}-\d{3}|\d{3} \d{2}|\d{4}-\d{3})(?![\w-]| ?\d)")
+_POSTCODE_SHAPE = re.compile(r"\d(?:\d{4}|\d-\d{3}|\d\d \d\d|\d{3}-\d{3})")
+_FILLER = re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*)?,?[ \t]*([^\W\d_][\w'\-]{0,15})\.?(?=[ \t,\n])")
+
+
+def _postcode_after(text: str, end: int) -> int:
+    """End of a postal code that follows the block ending at `end` (across up to two words), else `end`."""
+    if _POSTCODE_SHAPE.search(text, end, end + 48) is None:
+        return end  # no postal code's shape near: one search instead of up to six matches
+    pos = end
+    for _ in range(3):
+        m = _POSTCODE.match(text, pos)
+        if m is not None:
+            if _UNIT_AFTER.match(text, m.end()) or text.count("\n", end, m.start(1)) > 2:
+                return end
+            return m.end()
+        f = _FILLER.match(text, pos)
+        if f is None or f.group(1).lower() in _STOP or f.group(1).lower() in _NOT_STREET:
+            return end
+        pos = f.end()
+    return end
+
+
+# A street named with no house number, after "on"/"off"/"along": "lives on Tarsicio Isle Street", "off
+# Birchwood Avenue". Only street words that are nothing else ("Park", "Hill", "Union" are not here).
+_NAMED_STREET_WORDS = ("Street", "Avenue", "Road", "Boulevard", "Lane", "Drive", "Terrace", "Parkway", "Highway")
+_ON_STREET = re.compile(r"(?<![\w'\-])(?:on|off|along|onto)[ \t]+((?:[A-Z][^\W\d_][\w'\-]*[ \t]+){1,3})\Z")
+
+
+def _named_streets(text: str) -> Iterator[Hit]:
+    n = len(text)
+    for word in _NAMED_STREET_WORDS:
+        pos = text.find(" " + word)
+        while pos >= 0:
+            end = pos + 1 + len(word)
+            if end == n or not (text[end].isalnum() or text[end] in "-'"):
+                m = _ON_STREET.search(text, max(0, pos - 60), pos + 1)
+                if m is not None and not any(w in _STOP or w in _NOT_STREET for w in m.group(1).lower().split()):
+                    yield ("LOCATION", m.start(1), end, 0.55, "address-block")
+            pos = text.find(" " + word, end)
 
 
 def _known(low: str, english: frozenset[str]) -> bool:
@@ -78,10 +138,12 @@ def _number_follows(text: str, pos: int, english: frozenset[str]) -> bool:
     return False
 
 
-def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> tuple[int, int, int, int, int] | None:
-    """From `pos`, take address tokens; (end, words, numbers, lines) or None when nothing fits."""
+def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
+            street: frozenset[str] = frozenset()) -> tuple[int, int, int, int, int, bool] | None:
+    """From `pos`, take address tokens; (end, words, numbers, lines, odd, streetword) or None when nothing fits."""
     end = pos
     words = nums = lines = odd = 0  # odd: street words no dictionary lists (or in another script)
+    streetword = False  # a street word of another country was seen ("rue", "utca", "gate", "-veien")
     for _ in range(_MAX_TOKENS):
         m = _TOKEN.match(text, end)
         if m is None:
@@ -93,7 +155,12 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
         c = tok[0]
         bare = tok.rstrip(".")
         low = bare.lower()
-        if c.isdigit():
+        if low in street or (street and (len(low) >= 7 or not low.isascii()) and c.isalpha()
+                             and _street_word(low, street, english)):
+            words += 1
+            odd += 1
+            streetword = True
+        elif c.isdigit():
             if _UNIT_AFTER.match(text, m.end()):
                 break
             nums += 1
@@ -109,8 +176,8 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
             pass
         elif not c.isascii() and c.isalpha():
             odd += 1
-        elif (words or nums) and low not in _STOP and low not in _NOT_STREET and not _known(low, english) and \
-                _number_follows(text, m.end(), english):
+        elif (words or nums) and low not in _STOP and low not in _NOT_STREET and not _known(low, english) and (
+                streetword or _number_follows(text, m.end(), english)):
             odd += 1
             pass  # a lower-case street word before its number: "tér 19.", "gate 232", "midtvollen 130"
         else:
@@ -128,10 +195,11 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str]) -> 
         return None
     while end > pos and text[end - 1] in ",.":
         end -= 1
-    return end, words, nums, lines, odd
+    return end, words, nums, lines, odd, streetword
 
 
-def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | None = None) -> Iterator[Hit]:
+def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | None = None,
+                   street: frozenset[str] = frozenset()) -> Iterator[Hit]:
     """LOCATION candidates: house-number blocks and cue-led street lines (spans only)."""
     done = -1
     scanned = -1  # end of the last extension that was not an address: a start inside it is a suffix of
@@ -149,16 +217,19 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
             tok = second.group("tok") if second is not None else ""
         if not tok or tok.rstrip(".").lower() in _NOT_STREET:
             continue
-        got = _extend(text, h.end(), need_number=False, english=english)
+        got = _extend(text, h.end(), need_number=False, english=english, street=street)
         if got is None:
             continue
-        end, words, nums, lines, odd = got
-        # a number after the street words (`Allika 46`), or a next line (cue-led streets: below)
-        if not ((nums and odd) or (lines and (odd or nums))):
+        end, words, nums, lines, odd, streetword = got
+        # a number after the street words (`Allika 46`), or a next line (cue-led streets: below), or a
+        # street word of another country and one more word (`31 rue Tachkent`, `26 rue des Lilas`)
+        if not ((nums and odd) or (lines and (odd or nums)) or (streetword and odd >= 2)):
             scanned = max(scanned, end)
             continue
+        end = _postcode_after(text, end)
         yield ("LOCATION", s, end, 0.55, "address-block")
         done = end
+    yield from _named_streets(text)
     # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
     if low is None or len(low) != len(text):
         low = text.lower() if len(text.lower()) == len(text) else text
@@ -171,13 +242,14 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
                 start += 1
             if start > done and start < n and (pos == 0 or not low[pos - 1].isalnum()) and (
                     text[start].isupper() or (text[start].isalpha() and not text[start].isascii())):
-                got = _extend(text, start, need_number=True, english=english)
+                got = _extend(text, start, need_number=True, english=english, street=street)
                 if got is not None:
                     end = got[0]
                     if cue == "corner of":  # "the corner of Dalbraut 99 and Frederikke Coves"
                         m = _AND_STREET.match(text, end)
                         if m is not None:
                             end = m.end()
+                    end = _postcode_after(text, end)
                     yield ("LOCATION", start, end, 0.5, "address-block")
                     done = end
             pos = low.find(cue, pos + 1)

@@ -17,7 +17,7 @@ from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, count, make_finding, settle_spans
 from .markers import RedactionSession, render
-from .names import list_neighbours, scan_names
+from .names import joined_names, list_neighbours, repeat_mentions, scan_names
 from .normalise import normalise
 from .patterns import Hit, lower_and_words, scan_structured
 
@@ -246,7 +246,8 @@ class Engine:
         low, words = lower_and_words(digits_text)
         hits.extend(scan_structured(digits_text, low, words, runs))
         hits.extend(scan_clinical(digits_text, words, runs))
-        hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low))
+        hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low,
+                                   self._lex.street_words if self._lex else frozenset()))
         dets = {h[4] for h in hits}  # one pass, then set tests (three any() scans were 5% on dense text)
         if "street-address" in dets:
             hits.extend(address_tails(text, hits))
@@ -257,7 +258,10 @@ class Engine:
         assert self._lex is not None
         names = list(scan_names(text, self._lex))
         hits.extend(names)
-        hits.extend(list_neighbours(text, [(h[1], h[2]) for h in names if h[0] == "NAME"], self._lex))
+        name_spans = [(h[1], h[2]) for h in names if h[0] == "NAME"]
+        hits.extend(list_neighbours(text, name_spans, self._lex))
+        hits.extend(repeat_mentions(text, name_spans, self._lex))
+        hits.extend(joined_names(text, self._lex))
         if self._ner is not None:
             hits.extend(self._ner(text))
         return hits

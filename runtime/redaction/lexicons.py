@@ -52,6 +52,9 @@ class Lexicons:
     # second on a surname list, neither a dictionary word nor a common word
     lower_first: frozenset[str] = frozenset()
     lower_last: frozenset[str] = frozenset()
+    # street words of other countries, lower-cased ("rue", "calle", "utca", "út", "gata"), from Faker's
+    # locale address providers: a house number, one of these and one more word make a street
+    street_words: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=65536)
@@ -126,6 +129,36 @@ def locale_names() -> frozenset[str]:
     return frozenset(w for w in out if w.isascii() and len(w) > 2) - COMMON
 
 
+# Street words no Faker list holds as a word of its own: Norwegian "gate"/"vei"/"veg" ("Karl Johans gate 1"),
+# and the English-dictionary street words that are still street words when lower-case.
+_STREET_EXTRA = frozenset("gate vei veg vegen gatan gade vej rue avenue boulevard allee alle".split())
+# Abbreviations and short words kept (the rest of 2-3 letters, "pr", "tr", "cl", read as clinical shorthand)
+_STREET_SHORT = frozenset("rue rua vei veg vej út tér köz ul av str".split())
+# Street words that a clinical note uses as ordinary words ("via IV", "route 2", "ring 3", "pad")
+_STREET_NOT = frozenset("via ring route pad hof lei baan vial acceso campo distrito area centro a b bis sur norte este".split())
+
+
+def street_words(english: frozenset[str]) -> frozenset[str]:
+    """Lower-case street words (prefixes and suffixes) of Faker's non-English address providers that no
+    English dictionary lists (`english`), in Latin script; plus `_STREET_EXTRA`."""
+    import pkgutil
+
+    import faker.providers.address as address  # imported here: only the engine's first build pays
+
+    out: set[str] = set()
+    for mod in pkgutil.iter_modules(address.__path__):
+        if mod.name.startswith("en") or "_" not in mod.name or mod.name in ("fi_FI", "sv_SE"):
+            continue  # English (patterns.py has it); Finnish and Swedish "prefixes" are the fronts of compounds
+        provider = getattr(importlib.import_module(f"{address.__name__}.{mod.name}"), "Provider", None)
+        for attr, value in vars(provider).items() if provider is not None else ():
+            if attr.startswith(("street_suffixes", "street_prefixes")) and isinstance(value, (tuple, list, dict)):
+                for v in value:
+                    w = v.strip().rstrip(".").lower() if isinstance(v, str) else ""
+                    if TOKEN.fullmatch(w) and unicodedata.normalize("NFKD", w)[0].isascii() and len(w) >= 2:
+                        out.add(w)
+    return frozenset(w for w in out if w not in english and (len(w) >= 4 or w in _STREET_SHORT)) - _STREET_NOT | _STREET_EXTRA
+
+
 FREQUENT_RANK = 15000  # wordfreq's English list: rank 15,000 is about Zipf 3.5 (3 uses per million words)
 
 
@@ -165,9 +198,20 @@ def load() -> Lexicons:
     ) & first
     english, foreign = _english(), locale_names() - NAME_LIST_DRUGS
     first_any = frozenset(_census("dist.male.first") + _census("dist.female.first"))
+    english_common = english - _rare_name_words(english, last | first_any | foreign | world)
+    # cities of 15,000+ people outside the US ("Espoo", "New Westminster"): like the US towns, only after a
+    # place cue ("returned to Espoo", "based in ESPOO") or before a state; one-word names that are also a
+    # common English word ("Bath", "Nice", "Split") or a drug name are left out
+    for city in gc.get_cities().values():
+        if city["countrycode"] != "US":
+            tokens = _place_key(city["name"])
+            if tokens and not (len(tokens) == 1 and (tokens[0] in COMMON or tokens[0] in english_common
+                                                     or tokens[0] in NAME_LIST_DRUGS or len(tokens[0]) < 3)):
+                towns.add(tokens)
     return Lexicons(
+        street_words=street_words(english),
         foreign=foreign,
-        english_common=english - _rare_name_words(english, last | first_any | foreign | world),
+        english_common=english_common,
         lower_first=(first_any | foreign) - english - COMMON,
         lower_last=(last | foreign) - english - COMMON,
         english=english,

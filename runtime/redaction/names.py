@@ -25,7 +25,7 @@ from itertools import accumulate, compress
 from typing import Iterator
 
 from .lexicons import TOKEN, Lexicons, fold
-from .patterns import Hit, _STATE_ABBR
+from .patterns import _STATE_ABBR, _SUFFIX_WORDS, Hit
 from .wordlists import COMMON, PLACE_CUES, ROLE_BIGRAMS, ROLE_WORDS, STRONG_CUES, TITLES
 
 _SPACE_GAP = re.compile(r"[ \t]{1,3}\Z")
@@ -438,6 +438,22 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # A common word ("Patient", "Follow") can only start a place: skip it unless one could start here.
         if w in COMMON and len(w) > 1 and not near_state and not n_fac and w not in city_first and w not in town_first:
             continue
+        # 3a. a place of two or more capitalised words after a place cue, one of them no dictionary word and
+        # none a given name or surname: "in Den Haag", "from Ostrov nad Ohri" (not after "to": "spoke to <Name>")
+        if i > 0 and lows[i - 1] in _RUN_CUES and _SPACE_GAP.match(gap(i)) and not words[i].isupper():
+            j1 = i
+            while j1 + 1 < n and j1 - i < 4 and _SPACE_GAP.match(gap(j1 + 1)) and (
+                    cap(j1 + 1) or (lows[j1 + 1] in _PLACE_PARTICLES and j1 + 2 < n and cap(j1 + 2)
+                                    and _SPACE_GAP.match(gap(j1 + 2)))):
+                j1 += 1 if cap(j1 + 1) else 2
+            run = [k for k in range(i, j1 + 1) if cap(k)]
+            if (len(run) >= 2 and all(_place_word(lows[k], words[k]) for k in run)
+                    and any(lows[k] not in lex.english and lows[k] not in COMMON for k in run)
+                    and lows[i] not in lex.first_any and lows[i] not in lex.last_any and lows[i] not in foreign
+                    and not eponym_next(j1)):
+                yield ("LOCATION", starts[i], ends[j1], 0.6, "place-run")
+                consumed_until = j1
+                continue
         # 3. places from the gazetteer: longest match first
         if w in city_first:
             for size in range(caprun(i, lex.max_city_tokens), 0, -1):
@@ -466,7 +482,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if consumed_until >= i:
                 continue
         # 3b. smaller US places (500+ people): only with a place cue or a state after them
-        if w in town_first and (near_state or (i > 0 and lows[i - 1] in _TOWN_CUES)):
+        # (or right after a street's type word and a comma: "975 Bay Street, Toronto")
+        after_street = w in town_first and i > 0 and lows[i - 1] in _STREET_TYPES and gap(i) in (", ", ",")
+        if w in town_first and (near_state or after_street or (i > 0 and lows[i - 1] in _TOWN_CUES)):
             before = lows[i - 1] if i > 0 else ""
             before2 = lows[i - 2] if i > 1 else ""
             for size in range(caprun(i, lex.max_town_tokens), 0, -1):
@@ -482,7 +500,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                         after = None
                     ambiguous = size == 1 and (w in lex.first_any or w in last)
                     strong = before2 in STRONG_PLACE_CUES and before in _TOWN_CUES
-                    if after or strong or (before in _TOWN_CUES and not ambiguous):
+                    if after or strong or ((before in _TOWN_CUES or after_street) and not ambiguous):
                         yield ("LOCATION", starts[i], e, 0.9 if after else 0.8, "place-gazetteer")
                         consumed_until = i + size - 1
                     break
@@ -619,6 +637,19 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 consumed_until = j1
 
 
+_STREET_TYPES = frozenset(w.lower() for w in _SUFFIX_WORDS if len(w) > 3)  # "street", "avenue", "road" (not "st")
+_RUN_CUES = frozenset("in from near at outside".split())
+# Lower-case words inside a place's name ("Villafranca del Cid", "Ostrov nad Ohri", "Frankfurt am Main").
+_PLACE_PARTICLES = frozenset("de del della di da do dos das du des la le los las nad pod na u v am an der im sur sous".split())
+
+
+def _place_word(low: str, word: str) -> bool:
+    """A word that can be part of a place's name after a cue (not a title, role, acronym or clinical word)."""
+    return (len(low) > 0 and low not in _NEVER and low not in TITLES and low not in _FUNCTION
+            and not (word.isupper() and len(word) <= 5 and len(word) > 1) and "'" not in word and "\u2019" not in word
+            and not _DRUG_STEM.search(low) and low not in _EPONYM_HEADS and low not in _FACILITY_END)
+
+
 # A list of names: "Monjeau, Graves and Reed", "Marrero and Murphy". One member found as a name makes the
 # capitalised words listed beside it names too (`list_neighbours`).
 _LIST_NEXT = re.compile(r"(?:,[ \t]{1,2}(?:and[ \t]{1,2})?|[ \t]{1,2}(?:and|&)[ \t]{1,2})([A-Z][\w'\-]*[^\W\d_])(?![\w'\-])")
@@ -657,3 +688,119 @@ def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
                 break
             yield ("NAME", m.start(1), m.end(1), 0.6, "name-list")
             pos = m.start(1)
+
+
+# Another mention of a name already found: "directed by Wacława Adamska and starring Adamska", "my name is
+# borna jerković but everyone calls me borna". A note names its patient once in full and then by one part of
+# the name; each word of a found NAME is looked for again, as written (case kept), in the same text.
+_MENTION_MAX = 16  # distinct words looked for again per text (each look is one C-level find over the text)
+_MENTION_NAMES = 64  # found names whose words are taken (a note names its people early)
+_MENTION_WORDS = 24  # distinct name words counted in the text (each count is one pass over it)
+_MENTION_REACH = 1 << 16  # ... over its first 64 KiB (a note is a few KiB; a 1 MiB paste is not read 24 times)
+_MENTION_OCC = 4096  # occurrences looked at per text in all: the work stays bounded on a 1 MiB text of names
+
+
+def repeat_mentions(text: str, names: list[tuple[int, int]], lex: Lexicons) -> Iterator[Hit]:
+    """NAME candidates for the other occurrences of the words of found names (spans only)."""
+    if not names:
+        return
+    found: dict[str, int] = {}  # name word -> how many found names hold it
+    for s, e in names[:_MENTION_NAMES]:
+        for w in text[s:e].split():
+            w = w.strip(".,'\u2019\"()")
+            if len(w) >= 3:
+                found[w] = found.get(w, 0) + 1
+    wanted: list[str] = []
+    for w, held in list(found.items())[:_MENTION_WORDS]:
+        # most name words occur only inside the names found: one C-level count settles them
+        if text.count(w, 0, _MENTION_REACH) <= held:
+            continue
+        low = fold(w)
+        if (low in COMMON or low in _NEVER or low in _FUNCTION or low in TITLES or not TOKEN.fullmatch(w)
+                or w.isupper() or (not w[0].isupper() and low in lex.english)):
+            continue
+        wanted.append(w)
+    spans = sorted(names)
+    starts = [s for s, _ in spans]
+    n = len(text)
+    budget = _MENTION_OCC
+    for w in wanted[:_MENTION_MAX]:
+        # a capitalised dictionary word ("Key", "Angel") at a sentence start is the word, not the name
+        wordy = fold(w) in lex.english_common
+        pos = text.find(w)
+        while pos >= 0 and budget > 0:
+            budget -= 1
+            end = pos + len(w)
+            if (pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] in "-'")) and (
+                    end == n or not (text[end].isalnum() or text[end] == "-")):
+                k = bisect_right(starts, pos) - 1
+                inside = k >= 0 and spans[k][1] >= end
+                if not inside and not (wordy and _after_sentence_end(text, pos)):
+                    yield ("NAME", pos, end, 0.6, "name-repeat")
+            pos = text.find(w, end)
+
+
+def _after_sentence_end(text: str, pos: int) -> bool:
+    k = pos - 1
+    while k >= 0 and text[k] in " \t\"'(":
+        k -= 1
+    return k < 0 or text[k] in _SENTENCE_END
+
+
+# Names joined by "and" (and commas): "Marrero and Murphy were", "Monjeau, Graves and Reed". A surname that
+# is also a word ("Graves", "Reed") is read as a name when the words beside it in the list are names too.
+_JOINED = re.compile(r"(?<![\w'\-])((?:[A-Z][\w'\-]*[^\W\d_],[ \t]{1,2}){0,3}[A-Z][\w'\-]*[^\W\d_]),?[ \t]{1,2}(?:and|&)[ \t]{1,2}"
+                     r"([A-Z][\w'\-]*[^\W\d_])(?![\w'\-])")
+_JOINED_REACH = 80  # characters before " and " searched for the first member
+
+
+def joined_names(text: str, lex: Lexicons) -> Iterator[Hit]:
+    """NAME candidates for two or more capitalised single words joined by "and", each on a name list or
+    unknown to the dictionary, at least one on a census or locale name list and not a common English
+    word; never eponyms ("Crohn's and Graves' disease") or a drug stem (spans only)."""
+    n = len(text)
+    pos = text.find(" and ")
+    if pos < 0 and " & " not in text:
+        return
+    for conj in (" and ", " & "):
+        pos = text.find(conj)
+        while pos >= 0:
+            k = pos + len(conj)
+            if not (k < n and text[k].isupper() and pos > 0 and text[pos - 1].isalpha()):
+                pos = text.find(conj, pos + 1)  # most "and"s join lower-case words: no regex for them
+                continue
+            a = max(0, pos - _JOINED_REACH)
+            m = None
+            for m in _JOINED.finditer(text, a, min(n, pos + len(conj) + 48)):
+                if m.start(2) == pos + len(conj):
+                    break
+            else:
+                m = None
+            if m is not None:
+                members = [(x.start() + m.start(1), x.end() + m.start(1)) for x in re.finditer(r"[^\s,]+", m.group(1))]
+                members.append(m.span(2))
+                # the first members only as far as they still read as names (a sentence's capitalised first word is not)
+                ok: list[tuple[int, int]] = []
+                for s, e in reversed(members):
+                    w = text[s:e]
+                    low = fold(w)
+                    if not _joined_member(w, low, lex):
+                        break
+                    ok.append((s, e))
+                after = text[m.end():m.end() + 24].lower().split()
+                nxt = after[0].strip(".,;:") if after else ""
+                listed = [fold(text[s:e]) for s, e in ok]
+                if (len(ok) >= 2 and nxt not in _EPONYM_HEADS and not _DRUG_STEM.search(nxt)
+                        and any((w in lex.last_any or w in lex.first_any or w in lex.foreign) and w not in lex.english_common
+                                for w in listed)):
+                    for s, e in ok:
+                        yield ("NAME", s, e, 0.55, "name-joined")
+            pos = text.find(conj, pos + 1)
+
+
+def _joined_member(word: str, low: str, lex: Lexicons) -> bool:
+    if word.isupper() or len(low) < 3 or "'" in low or low in _NEVER or low in STATES or low in _FUNCTION:
+        return False
+    if low in lex.last_any or low in lex.first_any or low in lex.foreign:
+        return low not in _EPONYMS
+    return low not in COMMON and low not in lex.english and not _DRUG_STEM.search(low)

@@ -4,7 +4,7 @@ Two oracles, so a restructured engine is checked against something it does not s
 
 - frozen expectations: per text of the seeded corpus and per adversarial input (bench/redaction/speed.py,
   first 128 KiB), a hash of its findings (policy, category, start, end, confidence, detector) as the
-  engine at main 2bf1ccf found them (`findings_expected.json`; hashes only, no text, no
+  engine at main 2bf1ccf found them, rewritten on branch `recall` for its new rules (`findings_expected.json`; hashes only, no text, no
   value). A detector change that is meant to change findings rewrites the file on purpose:
   `.venv/bin/python -m tests.redaction.test_findings_unchanged --write`;
 - a reference settle stage: random texts (hypothesis) and random candidate sets scanned by the engine
