@@ -36,6 +36,16 @@ _COMPACT = re.compile(r"(?<!\d)(?:19\d\d|20\d\d)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\
 # Month/year: 4/81, 11/04, 04/2019. A /10 or /5 denominator is a score (pain 3/10, strength 4/5).
 _MONTH_YEAR = re.compile(r"(?<![\w/.\-])(?:0?[1-9]|1[0-2])/(?:\d\d|1[89]\d\d|20\d\d)(?![\w/]|\.\d|-\d)")
 _SCORE_DENOM = frozenset({"10", "5", "4"})
+# A label marker glued to a month/year ("[NAME]1/40", "1/40[NAME]") stands for the word that was glued
+# there, and a glued word makes it no date: without this, scanning "א¼0" (¼ folds to 1/4) after its
+# redaction would find a date the first scan did not, and redaction would not be idempotent.
+_MARKER_END = re.compile(r"\[[A-Z][A-Z_]*[A-Z](?:_\d+)?\]\Z")
+_MARKER_AT = re.compile(r"\[[A-Z][A-Z_]*[A-Z](?:_\d+)?\]")
+
+
+def _glued_to_marker(text: str, s: int, e: int) -> bool:
+    return (s > 0 and text[s - 1] == "]" and _MARKER_END.search(text, max(0, s - 40), s) is not None) or (
+        text.startswith("[", e) and _MARKER_AT.match(text, e) is not None)
 # A month named alone: full capitalised names anywhere except the ones that are also words or names
 # (May, March, August), which need a time cue in front ("since May", "in early March").
 _MONTH_ALONE = re.compile(
@@ -359,7 +369,7 @@ def _digit_led(text: str, n: int, runs: list[tuple[int, int]]) -> Iterator[Hit]:
                     yield ("DATE", m.start(), m.end(), 0.96, "date-time")
             if ln <= 2 and nxt == "/":
                 m = _MONTH_YEAR.match(text, s)
-                if m is not None:
+                if m is not None and not _glued_to_marker(text, s, m.end()):
                     denom = m.group().split("/", 1)[1]
                     if denom not in _SCORE_DENOM or date_cue_before(text, s):
                         yield ("DATE", m.start(), m.end(), 0.7, "date-month-year")
