@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from .markers import MARKER
 from .patterns import _STATE_ABBR, MONTHS, Hit, date_cue_before
 
 I = re.IGNORECASE
@@ -39,13 +40,14 @@ _SCORE_DENOM = frozenset({"10", "5", "4"})
 # A label marker glued to a month/year ("[NAME]1/40", "1/40[NAME]") stands for the word that was glued
 # there, and a glued word makes it no date: without this, scanning "א¼0" (¼ folds to 1/4) after its
 # redaction would find a date the first scan did not, and redaction would not be idempotent.
-_MARKER_END = re.compile(r"\[[A-Z][A-Z_]*[A-Z](?:_\d+)?\]\Z")
-_MARKER_AT = re.compile(r"\[[A-Z][A-Z_]*[A-Z](?:_\d+)?\]")
+_MARKER_END = re.compile(f"(?:{MARKER.pattern})\\Z")
 
 
 def _glued_to_marker(text: str, s: int, e: int) -> bool:
-    return (s > 0 and text[s - 1] == "]" and _MARKER_END.search(text, max(0, s - 40), s) is not None) or (
-        text.startswith("[", e) and _MARKER_AT.match(text, e) is not None)
+    return (s > 0 and text[s - 1] == "]" and _MARKER_END.search(text, max(0, s - 96), s) is not None) or (
+        text.startswith("[", e) and MARKER.match(text, e) is not None)
+
+
 # A month named alone: full capitalised names anywhere except the ones that are also words or names
 # (May, March, August), which need a time cue in front ("since May", "in early March").
 _MONTH_ALONE = re.compile(

@@ -12,20 +12,16 @@ from typing import Any, Iterable, Sequence
 from packgate.compiler.lint import compile_re2
 
 from . import lexicons
-from .categories import HIPAA_CATEGORIES, category_map
+from .categories import category_map
 from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, count, make_finding, settle_spans
-from .markers import RedactionSession, render
+from .markers import MARKER, RedactionSession, render
 from .names import joined_names, list_neighbours, repeat_mentions, scan_names
 from .normalise import normalise
 from .patterns import Hit, lower_and_words, scan_structured
 
-# Markers this engine writes (`[NAME]`, `[NAME_1]`, preserve-length `[NAME____]`, `[CUSTOM_X]`): never
-# scanned again, so redaction is idempotent. Only the categories the engine itself writes: a value
-# dressed as a marker (`[M448812]`, `[MRN 1234567]`) is scanned like any other text.
-_CATEGORY_NAMES = sorted(set(HIPAA_CATEGORIES) | {"NPI", "DEA", "CREDIT_CARD", "CVV", "PHONE"}, key=len, reverse=True)
-_MARKER = re.compile(r"\[(?:" + "|".join(_CATEGORY_NAMES) + r"|CUSTOM_[A-Za-z0-9_]{1,64}?)(?:_\d{1,6})?_*\]")
+# The markers this engine writes are never scanned again, so redaction is idempotent (markers.MARKER).
 
 
 # "Fingerprint", "full-face photograph": a mention of biometric data or of a photo is reported on its
@@ -333,7 +329,7 @@ class Engine:
         sorted: plain tuples until the caller builds the `Finding`s (see `settle_spans`)."""
         hits = _union_same_category(self.raw_hits(text))
         if "[" in text:
-            marks = [(m.start(), m.end()) for m in _MARKER.finditer(text)]
+            marks = [(m.start(), m.end()) for m in MARKER.finditer(text)]
             if marks:
                 mark_starts = [s for s, _ in marks]
                 hits = [h for h in hits if not _in_marker(h[1], h[2], marks, mark_starts)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .categories import HIPAA_CATEGORIES
 from .findings import HIPAA
 
 # ZIP3 areas with 20,000 or fewer people (HHS Safe Harbor guidance, Census 2000): become 000.
@@ -17,6 +18,10 @@ RESTRICTED_ZIP3 = frozenset(
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _ZIP = re.compile(r"^(\d{3})\d{2}(?:-\d{4})?$")
 TOKEN_MARKER = re.compile(r"\[([A-Z][A-Z0-9_]*?)_(\d+)_*\]")
+# Every marker this engine writes (`[NAME]`, `[NAME_1]`, preserve-length `[NAME____]`, `[CUSTOM_X]`), and
+# only those: a value dressed as a marker (`[M448812]`, `[MRN 1234567]`) is scanned like any other text.
+_CATEGORY_NAMES = sorted(set(HIPAA_CATEGORIES) | {"NPI", "DEA", "CREDIT_CARD", "CVV", "PHONE"}, key=len, reverse=True)
+MARKER = re.compile(r"\[(?:" + "|".join(_CATEGORY_NAMES) + r"|CUSTOM_[A-Za-z0-9_]{1,64}?)(?:_\d{1,6})?_*\]")
 
 
 class RedactionSession:

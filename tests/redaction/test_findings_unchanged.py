@@ -69,7 +69,7 @@ def _reference_scan(engine: Engine, text: str) -> list[Finding]:
     folded, offsets = normalise(text)
     hits = engine_mod._union_same_category(engine.raw_hits(folded))
     if "[" in folded:
-        marks = [(m.start(), m.end()) for m in engine_mod._MARKER.finditer(folded)]
+        marks = [(m.start(), m.end()) for m in engine_mod.MARKER.finditer(folded)]
         if marks:
             starts = [s for s, _ in marks]
             hits = [h for h in hits if not engine_mod._in_marker(h[1], h[2], marks, starts)]
