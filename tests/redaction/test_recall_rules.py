@@ -23,6 +23,12 @@ def covered(text: str, value: str) -> bool:
     return not need
 
 
+def untouched(text: str, word: str, category: str | None = None) -> bool:
+    """Does no finding (of `category`, or of any) cover the first character of `word`?"""
+    k = text.index(word)
+    return not any(f.start <= k < f.end for f in ENGINE.scan(text) if category in (None, f.category))
+
+
 # --- another mention of a found name ------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,value", [
@@ -41,8 +47,7 @@ def test_repeat_mention_of_a_found_name(text, value):
     ("Daughter Ana Graves visited. Graves disease ruled out.", "Graves disease"),  # an eponym (a common word)
 ])
 def test_repeat_mention_leaves_words(text, word):
-    k = text.index(word)
-    assert not any(f.start <= k < f.end for f in ENGINE.scan(text))
+    assert untouched(text, word)
 
 
 # --- street words of other countries -----------------------------------------------------------------
@@ -65,8 +70,7 @@ def test_foreign_street_words(text, value):
     ("Hashimoto thyroiditis since 2019; 3 Avenue visits planned.", "Hashimoto"),
 ])
 def test_street_words_leave_clinical_text(text, word):
-    k = text.index(word)
-    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+    assert untouched(text, word, "LOCATION")
 
 
 # --- cities of other countries after a place cue -----------------------------------------------------
@@ -87,8 +91,7 @@ def test_world_city_after_place_cue(text, value):
     ("Progressed to Hashimoto thyroiditis.", "Hashimoto"),
 ])
 def test_world_cities_leave_words(text, word):
-    k = text.index(word)
-    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+    assert untouched(text, word, "LOCATION")
 
 
 # --- names joined by "and" ---------------------------------------------------------------------------
@@ -109,8 +112,7 @@ def test_joined_names(text, value):
     ("Brown and White were the colours of the stool chart.", "Brown"),      # common words both
 ])
 def test_joined_names_leave_words(text, word):
-    k = text.index(word)
-    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "NAME")
+    assert untouched(text, word, "NAME")
 
 
 # --- a place of several capitalised words after a place cue ------------------------------------------
@@ -131,8 +133,7 @@ def test_place_run_after_cue(text, value):
     ("Spoke to Tuomas Ruokonen about the plan.", "Tuomas"),  # a person after "to" stays a name
 ])
 def test_place_run_leaves(text, word):
-    k = text.index(word)
-    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+    assert untouched(text, word, "LOCATION")
 
 
 # --- a postal code a line or two after an address block ----------------------------------------------
@@ -151,8 +152,7 @@ def test_postcode_after_block(text, value):
     ("Address: 31 ul. Lipowa 10, dose 12500 units heparin.", "12500"),
 ])
 def test_postcode_after_block_leaves(text, word):
-    k = text.index(word)
-    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+    assert untouched(text, word, "LOCATION")
 
 
 # --- lower-case particles inside a town's name in an address block -----------------------------------
@@ -182,8 +182,7 @@ def test_named_street_without_number(text, value):
     ("Walked on Street level without aid.", "Street"),  # a capitalised word alone before it is not a street name
 ])
 def test_named_street_leaves(text, word):
-    k = text.index(word)
-    assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+    assert untouched(text, word, "LOCATION")
 
 
 # --- a city right after a street and a comma ---------------------------------------------------------
