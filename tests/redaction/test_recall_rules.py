@@ -196,3 +196,44 @@ def test_name_after_street_comma_is_not_a_city():
     text = "Walked down Harbour Road, Hannah said."   # an ambiguous one-word place that is a given name
     k = text.index("Hannah")
     assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+
+
+# --- an intersection: both streets and the "and" between them (branch `recall2`) ---------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Meet at the corner of Hollis Pike 12. and Vardo Lane after lunch.", "Hollis Pike 12. and Vardo Lane"),
+    ("Found at the corner of 44 Tamsin Str. and Okafor Turnpike by police.", "44 Tamsin Str. and Okafor Turnpike"),
+    ("Lives near the corner of Main & 5th Street, by the pharmacy.", "Main & 5th Street"),
+    ("Address: corner of Fiskargatan 3 and Brennan Mall", "Fiskargatan 3 and Brennan Mall"),
+])
+def test_corner_of_two_streets(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Lesion at the corner of the mouth and lips, 3 mm.", "mouth"),
+    ("Pain at the corner of the eye and Tylenol helped.", "Tylenol"),
+    ("Sits in the corner of his room and Reads all day.", "room"),
+])
+def test_corner_of_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+# --- a form's place field -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("When: 2021-05-02 10:00\nWhere: Kestrelmoor Country Club.\nBring ID.", "Kestrelmoor"),
+    ("when: tuesday\nwhere: vallbyholm golf club\n", "vallbyholm golf club"),
+    ("Venue: Teatro Ruzzante, 2nd floor", "Teatro Ruzzante"),
+])
+def test_form_place_field(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Where: left knee\nPain 3/10 on walking.", "left"),
+    ("Where: emergency department\nWhen: 02:00", "emergency"),
+    ("Asked where: said home.", "home"),                 # not a field at a line's start
+])
+def test_form_place_field_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
