@@ -55,6 +55,9 @@ class Lexicons:
     # street words of other countries, lower-cased ("rue", "calle", "utca", "út", "gata"), from Faker's
     # locale address providers: a house number, one of these and one more word make a street
     street_words: frozenset[str] = frozenset()
+    # wordfreq's 50,000 most frequent English words, any case ("info", "hobbits", "tylenol"): a capitalised
+    # word alone mid-sentence that no list knows is a name only when English text seldom uses it
+    english_frequent: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=65536)
@@ -160,6 +163,7 @@ def street_words(english: frozenset[str]) -> frozenset[str]:
 
 
 FREQUENT_RANK = 15000  # wordfreq's English list: rank 15,000 is about Zipf 3.5 (3 uses per million words)
+SEEN_RANK = 50000  # ... rank 50,000 about Zipf 2.6 (one use in 2.5 million words)
 
 
 def _rare_name_words(english: frozenset[str], names: frozenset[str]) -> frozenset[str]:
@@ -208,7 +212,10 @@ def load() -> Lexicons:
             if tokens and not (len(tokens) == 1 and (tokens[0] in COMMON or tokens[0] in english_common
                                                      or tokens[0] in NAME_LIST_DRUGS or len(tokens[0]) < 3)):
                 towns.add(tokens)
+    from wordfreq import top_n_list
+
     return Lexicons(
+        english_frequent=frozenset(fold(w) for w in top_n_list("en", SEEN_RANK)),
         street_words=street_words(english),
         foreign=foreign,
         english_common=english_common,

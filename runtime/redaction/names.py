@@ -307,6 +307,24 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             and not (ends[j] < len(text) and text[ends[j]].isdigit())
         )
 
+    frequent = lex.english_frequent
+
+    def lone_unknown(j: int) -> bool:
+        """Recall first (Philter's way: what no safe list holds is redacted): an unknown capitalised word
+        alone mid-sentence ("than early Bulgakov?", "the Ruoho novel") is a name, unless English text
+        uses it often ("Metallica", "Tylenol"), it is a form of a dictionary word ("Killed"), a field's
+        label ("Info:"), in capitals (a code), an eponym, or a drug: in a list, after a medication verb or
+        before a dose ("Spiriva, Symbicort", "on Xarelto", "Keppra 500 mg")."""
+        lw = lows[j]
+        wd = words[j]
+        if (lw in frequent or wd.isupper() or sentence_start(j) or eponym_next(j) or _derived(lw, english)
+                or ("-" in lw and all(p in english for p in lw.split("-")))):
+            return False
+        e = ends[j]
+        if text[e:e + 1] in (":", ",") or "," in gap(j) or _DOSE_AFTER.match(text, e):
+            return False  # a label, or one of a list (a medication list: "Spiriva, Symbicort, Xarelto")
+        return not (j > 0 and lows[j - 1] in _MED_CUES)
+
     def eponym_next(j: int) -> bool:
         """Is token j an eponym ("Hashimoto thyroiditis", "Crohn's disease")? By the word after it."""
         if j + 1 >= n or not _SPACE_GAP.match(gap(j + 1)):
@@ -631,10 +649,30 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                         and (lows[i + 2] in last or lows[i + 2] in first))
                     or before in _SAY_CUES
                     or (before == "of" and before2 in _PLACE_HEADS)
-                    or (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS_MORE)):
+                    or (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS_MORE)
+                    or (j1 == i and lone_unknown(i))):
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
                 consumed_until = j1
+
+
+# Before a drug name: "on Xarelto", "started Keppra", "switched to Eliquis" (the word just before it).
+_MED_CUES = frozenset(
+    """on started start starting restart restarted continue continued continuing take takes taking took
+    given give prescribed prescribe increased increase decreased decrease held hold stopped stop
+    discontinued discontinue titrated titrate switched changed added add trial tried using uses use
+    to of with and or plus""".split()
+)
+# After a drug name: a dose ("Keppra 500 mg", "Xarelto 20mg", "Humira 40 mg/0.4 mL").
+_DOSE_AFTER = re.compile(r"[ \t]{0,2}\d")
+
+
+def _derived(low: str, english: frozenset[str]) -> bool:
+    """A dictionary word's plural, past, -ing or -er form ("killed", "hobbits")."""
+    for suf in ("s", "es", "ed", "d", "ing", "er", "ers"):
+        if low.endswith(suf) and low[: -len(suf)] in english:
+            return True
+    return False
 
 
 _STREET_TYPES = frozenset(w.lower() for w in _SUFFIX_WORDS if len(w) > 3)  # "street", "avenue", "road" (not "st")

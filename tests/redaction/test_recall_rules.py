@@ -237,3 +237,26 @@ def test_form_place_field(text, value):
 ])
 def test_form_place_field_leaves(text, word):
     assert untouched(text, word, "LOCATION")
+
+
+# --- an unknown capitalised word alone mid-sentence ------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Is there a better example of this than early Varnasjuk?", "Varnasjuk"),
+    ("Unlike the Ostrelkova report, it was short.", "Ostrelkova"),
+    ("The song by ex-Zombie Tarkuvaara is a good example.", "Tarkuvaara"),
+])
+def test_lone_unknown_word(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Will continue Jardiance 10 mg daily.", "Jardiance"),           # a dose follows
+    ("She was switched to Ozempic last month.", "Ozempic"),           # a medication verb before it
+    ("He plays Metallica loudly at night.", "Metallica"),             # English text uses it often
+    ("Personal Info:\nPhone: none", "Info"),                          # a field's label
+    ("Then the Hobbits came up in conversation.", "Hobbits"),         # a dictionary word's plural
+    ("Mother reports Hashimoto thyroiditis.", "Hashimoto"),           # an eponym
+])
+def test_lone_unknown_word_leaves(text, word):
+    assert untouched(text, word, "NAME")
