@@ -49,6 +49,9 @@ _NOT_STREET = frozenset(
 )
 _UNIT_AFTER = re.compile(r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cm|mm|%|x|hrs?|min|days?|weeks?)\b", re.I)
 _MAX_TOKENS = 12
+# A house number written with a full stop ("Rákóczi út 13.", Hungarian and Slovene style) ends no sentence
+# when a flat or suite follows: "Rákóczi út 13. Suite 104", "utca 76. Apt. 289".
+_UNIT_NEXT = re.compile(r"[ \t]+(?:apt|apartment|suite|ste|unit|flat|fl|floor|lgh|app|ap)\b\.?[ \t]*\d", re.I)
 _AND_STREET = re.compile(r"[ \t]+and[ \t]+(?:\d{1,6}[ \t]+)?[A-Z\u00c0-\u024f][\w'\-]*(?:[ \t]+[A-Z\u00c0-\u024f][\w'\-]*\.?){0,3}")
 _CUE_WORDS = ("lives at", "located at", "address is", "address:", "sent to", "it's in", "is at", "meet you at",
               "send it to", "resides at", "address with", "corner of", "return to", "sent to the", "located on")
@@ -235,7 +238,8 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
         end = m.end()
         if tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit()):
             nxt = text[end:end + 3]
-            if not (bare[-1].isdigit() and (nxt[:1] == "," or (nxt[:1] == "\n" and nxt[1:2] not in ("\n", "")))):
+            if not (bare[-1].isdigit() and (nxt[:1] == "," or (nxt[:1] == "\n" and nxt[1:2] not in ("\n", ""))
+                                            or _UNIT_NEXT.match(text, end))):
                 end -= 1  # a full stop, not an abbreviation: the sentence ends here
                 break
     if not words:
