@@ -448,6 +448,29 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             yield ("NAME", starts[i], ends[j1], 0.65, "name-script")
             consumed_until = j1
             continue
+        # 2b. a place named after its kind: "home city Voorburg", "the town of Villafranca del Cid", "hometown
+        # ΜΟΝΗ ΑΓΙΩΝ ΑΝΑΡΓΥΡΩΝ": the capitalised words (with place particles) right after the head
+        if i > 0 and _SPACE_GAP.match(gap(i)) and (
+                lows[i - 1] == "hometown"
+                or (i > 1 and _SPACE_GAP.match(gap(i - 1)) and (
+                    (lows[i - 1] in _KIND_HEADS and lows[i - 2] in _KIND_BEFORE)
+                    or (lows[i - 1] == "of" and lows[i - 2] in _KIND_HEADS)))) and _kind_place_word(lows[i]):
+            j1 = i
+            while j1 + 1 < n and j1 - i < 4 and _SPACE_GAP.match(gap(j1 + 1)) and (
+                    (cap(j1 + 1) and _kind_place_word(lows[j1 + 1]))
+                    or (lows[j1 + 1] in _PLACE_PARTICLES and j1 + 2 < n and cap(j1 + 2)
+                        and _SPACE_GAP.match(gap(j1 + 2)))):
+                j1 += 1 if cap(j1 + 1) else 2
+            yield ("LOCATION", starts[i], ends[j1], 0.7, "place-kind")
+            consumed_until = j1
+            continue
+        # 2c. a given name addressed at a sentence's start: "Aloisia, can I please speak to your boss?"
+        if (i + 1 < n and gap(i + 1) == ", " and lows[i + 1] in _VOCATIVE_NEXT and sentence_start(i)
+                and (w in lex.first_any or w in lex.foreign) and w not in _NEVER and w not in _FUNCTION
+                and not words[i].isupper()):
+            yield ("NAME", starts[i], ends[i], 0.6, "name-vocative")
+            consumed_until = i
+            continue
         near_state = False
         if n_state:
             while sm < n_state and state_marks[sm] < starts[i]:
@@ -673,6 +696,21 @@ def _derived(low: str, english: frozenset[str]) -> bool:
         if low.endswith(suf) and low[: -len(suf)] in english:
             return True
     return False
+
+
+# After "<Given name>, " at a sentence start: a question or request put to that person.
+_VOCATIVE_NEXT = frozenset("can could would will please i you do did are have thank thanks how what where when why we".split())
+# "home city X", "the town of X": the word naming a place's kind, and the words that may stand before it.
+_KIND_HEADS = frozenset("city town village municipality commune township borough".split())
+_KIND_BEFORE = frozenset("home native capital birth".split())
+
+
+# capitalised words after "city"/"town" that name no place ("the City Council", "the town Hall")
+_KIND_NOT = frozenset("council hall center centre limits manager clerk line square".split())
+
+
+def _kind_place_word(low: str) -> bool:
+    return low not in _NEVER and low not in TITLES and low not in _FUNCTION and low not in _KIND_NOT
 
 
 _STREET_TYPES = frozenset(w.lower() for w in _SUFFIX_WORDS if len(w) > 3)  # "street", "avenue", "road" (not "st")

@@ -260,3 +260,61 @@ def test_lone_unknown_word(text, value):
 ])
 def test_lone_unknown_word_leaves(text, word):
     assert untouched(text, word, "NAME")
+
+
+# --- a house number written with a full stop, then a flat or suite --------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Address: 376 Kossuth Lajos út 13. Suite 104 Szeged", "Suite 104"),
+    ("Send to 594 Petőfi utca 76. Apt. 289 Pécs Hungary", "Apt. 289"),
+])
+def test_dotted_house_number_then_unit(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Lives at 12 Kossuth utca 13. Unit manager says hello.", "manager"),   # no number after the unit word
+    ("Address: 5 Petőfi utca 7. Apt is clean.", "clean"),
+])
+def test_dotted_house_number_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+# --- a place named after its kind ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("The band's home city Vaalburg: three firms dominate it.", "Vaalburg"),
+    ("She grew up in the town of Castelfranco del Monte near the coast.", "Castelfranco del Monte"),
+    ("Their hometown Station Norre was flooded.", "Station Norre"),
+    ("Their home city ΑΓΙΑ ΝΑΠΑ hosted it.", "ΑΓΙΑ ΝΑΠΑ"),
+])
+def test_place_after_its_kind(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Letter from the City Council about parking.", "Council"),
+    ("The town of his birth is unknown.", "birth"),
+    ("Met the city Clerk for the permit.", "Clerk"),
+])
+def test_place_after_its_kind_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+# --- a given name addressed at a sentence's start --------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Aloisia, can I please speak to your manager?", "Aloisia"),
+    ("Thanks. Radomir, could you send the form?", "Radomir"),
+])
+def test_vocative_name(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Please, can I have the form?", "Please"),
+    ("Doctor, can you call back?", "Doctor"),
+    ("Yesterday, I spoke to the team.", "Yesterday"),
+])
+def test_vocative_leaves(text, word):
+    assert untouched(text, word, "NAME")
