@@ -309,6 +309,11 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
 
     frequent = lex.english_frequent
 
+    def unlisted_lower(w: str) -> bool:
+        """A lower-case word no dictionary, frequency list or drug stem knows, shaped like a surname."""
+        return (len(w) >= 4 and w.isalpha() and w not in english and w not in frequent and w not in lex.english
+                and _lower_surname(w) and not _DRUG_STEM.search(w))
+
     def lone_unknown(j: int) -> bool:
         """Recall first (Philter's way: what no safe list holds is redacted): an unknown capitalised word
         alone mid-sentence ("than early Bulgakov?", "the Ruoho novel") is a name, unless English text
@@ -384,9 +389,11 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             consumed_until = j1
             continue
         # 2. roles and cues: daughter Ana, seen by Holmes, name: john smith
-        strong = w in STRONG_CUES or (w == "is" and i > 0 and lows[i - 1] == "name")
-        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS) or (
-            w == "me" and i > 0 and lows[i - 1] in ("call", "calls", "called") and i + 1 < n and cap(i + 1))
+        # "call me višeslav": after "call me", a lower-case word on a given-name list or on no list at all
+        call_me = w == "me" and i > 0 and lows[i - 1] in ("call", "calls", "called") and i + 1 < n and (
+            cap(i + 1) or lows[i + 1] in lower_first or unlisted_lower(lows[i + 1]))
+        strong = w in STRONG_CUES or (w == "is" and i > 0 and lows[i - 1] == "name") or call_me
+        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS)
         if cue and i + 1 < n and _CUE_GAP.match(gap(i + 1)):
             k = i + 1
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
@@ -416,12 +423,17 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             # "olga krylova", "aksel kristensen": a lower-case given name then a lower-case surname, both
             # on a name list and neither a dictionary word (a note writes drugs and findings in lower case,
             # and no name list holds them)
-            if (i + 1 < n and w in lower_first and _SPACE_GAP.match(gap(i + 1))
-                    and lows[i + 1] in lower_last and not cap(i + 1)):
-                j1 = extend(i + 1, allow_lower=True)
-                s, e = span(i, j1)
-                yield ("NAME", s, e, 0.5, "name-lower")
-                consumed_until = j1
+            if i + 1 < n and w in lower_first and _SPACE_GAP.match(gap(i + 1)) and not cap(i + 1):
+                k = i + 1
+                if (len(lows[k]) == 1 and k + 1 < n and "." in gap(k + 1) and _INITIAL_GAP.match(gap(k + 1))
+                        and not cap(k + 1)):
+                    k += 1  # a middle initial: "eric g. samoylova"
+                # the surname on a list, or a word no dictionary or frequency list knows ("olga krylova")
+                if lows[k] in lower_last or unlisted_lower(lows[k]):
+                    j1 = extend(k, allow_lower=True)
+                    s, e = span(i, j1)
+                    yield ("NAME", s, e, 0.5, "name-lower")
+                    consumed_until = j1
             continue
         # "Mark Lopez", "Jack Deleon": a first name that is also a word, then a surname that is not
         if (w in COMMON and w in lex.first_any and w not in _NEVER and not words[i].isupper() and i + 1 < n

@@ -318,3 +318,24 @@ def test_vocative_name(text, value):
 ])
 def test_vocative_leaves(text, word):
     assert untouched(text, word, "NAME")
+
+
+# --- lower-case names: a given name then an unlisted surname; "call me <name>" ---------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("olga vashurkina's sister called the ward.", "olga vashurkina"),
+    ("sometimes people call me radoslav", "radoslav"),
+    ("they call me zdenko, not sir.", "zdenko"),
+])
+def test_lower_case_names(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("call me asap about the labs.", "asap"),              # a frequent word after "call me"
+    ("call me back tomorrow.", "back"),
+    ("olga metformin", "metformin"),                       # a drug stem after a given name
+    ("pt maria reports nausea, started ondansetron.", "ondansetron"),
+])
+def test_lower_case_names_leave(text, word):
+    assert untouched(text, word, "NAME")
