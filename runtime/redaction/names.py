@@ -419,6 +419,18 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     consumed_until = j1
                     yield from list_items(j1)
                     continue
+        # 2d. a person named by what they have: "Asya's kid", "roberto's daughter"; and a speaker whose line
+        # quotes them: 'mika: "who are you?"'. The word is on a name list or on no list at all.
+        if (w not in _NEVER and w not in _FUNCTION and w not in COMMON and not words[i].isupper() and (
+                (i + 1 < n and words[i][-2:] in ("'s", "\u2019s") and _SPACE_GAP.match(gap(i + 1))
+                 and lows[i + 1] in _KIN_AFTER)
+                or ((i == 0 or "\n" in gap(i)) and _SPEAKER_QUOTE.match(text, ends[i]) is not None))
+                and (w in lex.first_any or w in lex.foreign or (cap(i) and w not in english and w not in frequent)
+                     or unlisted_lower(w))):
+            s, e = span(i, i)
+            yield ("NAME", s, e, 0.6, "name-cue")
+            consumed_until = i
+            continue
         if not cap(i):
             # "olga krylova", "aksel kristensen": a lower-case given name then a lower-case surname, both
             # on a name list and neither a dictionary word (a note writes drugs and findings in lower case,
@@ -710,6 +722,10 @@ def _derived(low: str, english: frozenset[str]) -> bool:
     return False
 
 
+# After "<name>'s": a relative or a household ("Asya's kid").
+_KIN_AFTER = FAMILY_ROLES | frozenset("kid baby widow widower family funeral".split())
+# After a speaker's name at a line's start: a colon and an opening quote.
+_SPEAKER_QUOTE = re.compile("[ \t]*:[ \t]*[\"\u201c]")
 # After "<Given name>, " at a sentence start: a question or request put to that person.
 _VOCATIVE_NEXT = frozenset("can could would will please i you do did are have thank thanks how what where when why we".split())
 # "home city X", "the town of X": the word naming a place's kind, and the words that may stand before it.

@@ -339,3 +339,25 @@ def test_lower_case_names(text, value):
 ])
 def test_lower_case_names_leave(text, word):
     assert untouched(text, word, "NAME")
+
+
+# --- a person named by a relative, and a quoted speaker ---------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("It was settled between him and Orsolya's kid.", "Orsolya"),
+    ("i'm radoslava's daughter, she said.", "radoslava"),
+    ('zdenka: "who is there?"\nok', "zdenka"),
+])
+def test_relative_and_speaker_names(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("The patient's daughter called.", "patient"),
+    ("His mother's sister visited.", "mother"),
+    ('Note: "call back after 5"', "Note"),
+    ('Plan: "rest and fluids"', "Plan"),
+    ("The doctor's wife was present.", "doctor"),
+])
+def test_relative_and_speaker_leave(text, word):
+    assert untouched(text, word, "NAME")
