@@ -671,8 +671,18 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             while j1 + 1 < n and j1 - i < 3 and (
                     _SPACE_GAP.match(gap(j1 + 1)) or (len(words[j1]) == 1 and _INITIAL_GAP.match(gap(j1 + 1)))) and (
                     unknown(j1 + 1) or (cap(j1 + 1) and namey(j1 + 1) and (lows[j1 + 1] in last or lows[j1 + 1] in first))
-                    or (len(words[j1 + 1]) == 1 and words[j1 + 1].isupper() and j1 + 2 < n and unknown(j1 + 2))):
+                    or (len(words[j1 + 1]) == 1 and words[j1 + 1].isupper() and j1 + 2 < n and unknown(j1 + 2))
+                    # a surname spelled with letters English has not ("Darijo Čurin"), whatever its folded form
+                    or (cap(j1 + 1) and not words[j1 + 1].isascii() and words[j1 + 1][1:].islower()
+                        and lows[j1 + 1] not in _NEVER and lows[j1 + 1] not in COMMON)):
                 j1 += 1
+            # a surname after lower-case particles: "Willemine ten Pas", "Maika van de Noort"
+            p = j1 + 1
+            while p < n and p - j1 <= 2 and lows[p] in _PARTICLES and not cap(p) and _SPACE_GAP.match(gap(p)):
+                p += 1
+            if (p > j1 + 1 and p < n and cap(p) and _SPACE_GAP.match(gap(p)) and not words[p].isupper()
+                    and lows[p] not in _NEVER and lows[p] not in _FUNCTION):
+                j1 = p
             # alone, only where a place or a person is expected: drug brands and eponyms ("Plavix",
             # "Raynaud") are capitalised unknown words too, and they come alone
             before = lows[i - 1] if i > 0 and _SPACE_GAP.match(gap(i)) else ""

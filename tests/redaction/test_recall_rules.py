@@ -361,3 +361,22 @@ def test_relative_and_speaker_names(text, value):
 ])
 def test_relative_and_speaker_leave(text, word):
     assert untouched(text, word, "NAME")
+
+
+# --- an unknown given name's surname: after particles, or spelled with letters English has not -----------
+
+@pytest.mark.parametrize("text,value", [
+    ("Willeminke ten Pas will speak at the meeting.", "Willeminke ten Pas"),
+    ("Maikeline van de Noort\nEmployment manager", "Maikeline van de Noort"),
+    ("A song by Darijko Čurin, go figure.", "Darijko Čurin"),
+])
+def test_unknown_name_surname(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Tested for Raynaud van de kamer yesterday.", "kamer"),   # a lower-case word after the particles
+    ("Started Xeljanz de NOVO today.", "NOVO"),                 # capitals after a particle
+])
+def test_unknown_name_surname_leaves(text, word):
+    assert untouched(text, word, "NAME")
