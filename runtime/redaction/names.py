@@ -184,7 +184,14 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 lows[k] = lows[k][:-2]
             p = text.find(apos, p + 2)
     first, last, common_last = lex.first, lex.last, lex.common_last
-    first_common = lex.first_common
+    first_common, common_last = lex.first_common, lex.common_last
+    top = lex.english_top
+
+    def frequent_word(w: str) -> bool:
+        """In lower case after a title, a relative or "name", one of the 3,000 most frequent English words
+        is the word ("Mrs individual", "brother forward", "daughter else"), unless it is a frequent given
+        name or surname ("daughter maria", "Mr brown")."""
+        return w in top and w not in first_common and w not in common_last
     towns, town_first = lex.towns, lex.town_first_tokens
     cities, city_first = lex.cities, lex.city_first_tokens
     consumed_until = -1  # token index up to which a name or place was already emitted
@@ -382,7 +389,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                                       or lows[i + 1] in first))
             or ("." not in gap(i + 1) and (
                 cap(i + 1) if words[i][0].islower() and lows[i + 1] not in first else True))
-        ):
+        ) and not (not cap(i + 1) and frequent_word(lows[i + 1])):
             j1 = extend(i + 1, allow_lower=not cap(i + 1))
             s, e = span(i + 1, j1)
             yield ("NAME", s, e, 0.95, "name-title")
@@ -402,7 +409,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             lexical = lows[k] in first or (cap(k) and lows[k] in lex.first_any and lows[k] not in _FUNCTION)
             # a lower-case word after a relative is a name when a census list knows it; after "named"
             # or "name:" any name-shaped word is
-            unknown_lower = not cap(k) and _lower_surname(lows[k]) and (
+            if not cap(k) and frequent_word(lows[k]):
+                lexical = False
+            unknown_lower = not cap(k) and _lower_surname(lows[k]) and not frequent_word(lows[k]) and (
                 strong or (w in FAMILY_ROLES and (
                     lows[k] in lex.first_any or lows[k] in lex.last_any
                     or (not _ENGLISH_SUFFIX.search(lows[k]) and (

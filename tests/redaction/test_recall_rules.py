@@ -380,3 +380,25 @@ def test_unknown_name_surname(text, value):
 ])
 def test_unknown_name_surname_leaves(text, word):
     assert untouched(text, word, "NAME")
+
+
+# --- precision: a lower-case frequent English word after a relative, a title or "name" --------------------
+
+@pytest.mark.parametrize("text,word", [
+    ("Television daughter else town democratic.", "else"),
+    ("Practice green water local road brother forward.", "forward"),
+    ("Local care state Mrs individual major approach.", "individual"),
+    ("Before future fall increase name benefit population.", "benefit"),
+])
+def test_frequent_words_after_cues_leave(text, word):
+    assert untouched(text, word, "NAME")
+
+
+@pytest.mark.parametrize("text,value", [
+    ("seen with daughter maria today", "maria"),     # a frequent given name stays a name
+    ("spoke with Mr smith by phone", "smith"),        # ... and a frequent surname
+    ("husband aarav came in", "aarav"),               # a word no frequency list holds
+    ("my name is tomasz", "tomasz"),
+])
+def test_names_after_cues_stay(text, value):
+    assert covered(text, value)
