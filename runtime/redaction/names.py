@@ -149,6 +149,10 @@ _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
 _APOS_NAME = re.compile(r"(?:o|d|l|mc|mac|di|da)'[a-z]{2,}\Z")
 
 
+# Scripts where one character can be a whole name (a Chinese or Korean surname: "王", "김").
+_LOGOGRAPH = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
 def _caseless(word: str) -> bool:
     """A word of letters that have no case (CJK, Arabic, Hebrew, Thai, Devanagari ...)."""
     c = word[0]
@@ -478,6 +482,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             j1 = i
             while j1 + 1 < n and j1 - i < 3 and _SPACE_GAP.match(gap(j1 + 1)) and _caseless(words[j1 + 1]):
                 j1 += 1
+            if j1 == i and len(words[i]) == 1 and not _LOGOGRAPH.match(words[i]):
+                continue  # one letter of an alphabet is no name: the "ג" of mis-decoded UTF-8 ("ג€“" for "–")
             yield ("NAME", starts[i], ends[j1], 0.65, "name-script")
             consumed_until = j1
             continue

@@ -402,3 +402,17 @@ def test_frequent_words_after_cues_leave(text, word):
 ])
 def test_names_after_cues_stay(text, value):
     assert covered(text, value)
+
+
+# --- one letter of an alphabet is no name (mis-decoded UTF-8) ----------------------------------------------
+
+def test_one_hebrew_letter_of_mojibake_is_no_name():
+    assert untouched("Withdrawn \u05d2\u20ac\u201c quite why, nobody knows.", "\u05d2")
+
+
+@pytest.mark.parametrize("text,value", [
+    ("Seen with \u738b today.", "\u738b"),                       # a one-character Chinese surname stays
+    ("Seen with \u05d3\u05e0\u05d4 today.", "\u05d3\u05e0\u05d4"),  # a Hebrew name of three letters stays
+])
+def test_caseless_names_stay(text, value):
+    assert covered(text, value)
