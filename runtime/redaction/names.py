@@ -434,10 +434,11 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     continue
         # 2d. a person named by what they have: "Asya's kid", "roberto's daughter"; and a speaker whose line
         # quotes them: 'mika: "who are you?"'. The word is on a name list or on no list at all.
-        if (w not in _NEVER and w not in _FUNCTION and w not in COMMON and not words[i].isupper() and (
-                (i + 1 < n and words[i][-2:] in ("'s", "\u2019s") and _SPACE_GAP.match(gap(i + 1))
-                 and lows[i + 1] in _KIN_AFTER)
+        if ((
+                (i + 1 < n and words[i][-2:] in ("'s", "\u2019s") and lows[i + 1] in _KIN_AFTER
+                 and _SPACE_GAP.match(gap(i + 1)))
                 or ((i == 0 or "\n" in gap(i)) and _SPEAKER_QUOTE.match(text, ends[i]) is not None))
+                and w not in _NEVER and w not in _FUNCTION and w not in COMMON and not words[i].isupper()
                 and (w in lex.first_any or w in lex.foreign or (cap(i) and w not in english and w not in frequent)
                      or unlisted_lower(w))):
             s, e = span(i, i)
@@ -489,11 +490,13 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             continue
         # 2b. a place named after its kind: "home city Voorburg", "the town of Villafranca del Cid", "hometown
         # ΜΟΝΗ ΑΓΙΩΝ ΑΝΑΡΓΥΡΩΝ": the capitalised words (with place particles) right after the head
-        if i > 0 and _SPACE_GAP.match(gap(i)) and (
-                lows[i - 1] == "hometown"
+        prev = lows[i - 1] if i > 0 else ""
+        if (prev in _KIND_CUES and (
+                prev == "hometown"
                 or (i > 1 and _SPACE_GAP.match(gap(i - 1)) and (
-                    (lows[i - 1] in _KIND_HEADS and lows[i - 2] in _KIND_BEFORE)
-                    or (lows[i - 1] == "of" and lows[i - 2] in _KIND_HEADS)))) and _kind_place_word(lows[i]):
+                    (prev in _KIND_HEADS and lows[i - 2] in _KIND_BEFORE)
+                    or (prev == "of" and lows[i - 2] in _KIND_HEADS))))
+                and _SPACE_GAP.match(gap(i)) and _kind_place_word(w)):
             j1 = i
             while j1 + 1 < n and j1 - i < 4 and _SPACE_GAP.match(gap(j1 + 1)) and (
                     (cap(j1 + 1) and _kind_place_word(lows[j1 + 1]))
@@ -756,6 +759,7 @@ _VOCATIVE_NEXT = frozenset("can could would will please i you do did are have th
 # "home city X", "the town of X": the word naming a place's kind, and the words that may stand before it.
 _KIND_HEADS = frozenset("city town village municipality commune township borough".split())
 _KIND_BEFORE = frozenset("home native capital birth".split())
+_KIND_CUES = _KIND_HEADS | {"hometown", "of"}  # the word right before such a place (one set test per word)
 
 
 # capitalised words after "city"/"town" that name no place ("the City Council", "the town Hall")
