@@ -434,10 +434,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     continue
         # 2d. a person named by what they have: "Asya's kid", "roberto's daughter"; and a speaker whose line
         # quotes them: 'mika: "who are you?"'. The word is on a name list or on no list at all.
+        after = parts[2 * i + 2]  # the gap after this word
         if ((
-                (i + 1 < n and words[i][-2:] in ("'s", "\u2019s") and lows[i + 1] in _KIN_AFTER
-                 and _SPACE_GAP.match(gap(i + 1)))
-                or ((i == 0 or "\n" in gap(i)) and _SPEAKER_QUOTE.match(text, ends[i]) is not None))
+                (words[i][-2:] in _POSSESSIVE and i + 1 < n and lows[i + 1] in _KIN_AFTER and _SPACE_GAP.match(after))
+                or (after[:1] == ":" and (i == 0 or "\n" in parts[2 * i]) and _SPEAKER_QUOTE.match(after)))
                 and w not in _NEVER and w not in _FUNCTION and w not in COMMON and not words[i].isupper()
                 and (w in lex.first_any or w in lex.foreign or (cap(i) and w not in english and w not in frequent)
                      or unlisted_lower(w))):
@@ -507,7 +507,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             consumed_until = j1
             continue
         # 2c. a given name addressed at a sentence's start: "Aloisia, can I please speak to your boss?"
-        if (i + 1 < n and gap(i + 1) == ", " and lows[i + 1] in _VOCATIVE_NEXT and sentence_start(i)
+        if (after == ", " and i + 1 < n and lows[i + 1] in _VOCATIVE_NEXT and sentence_start(i)
                 and (w in lex.first_any or w in lex.foreign) and w not in _NEVER and w not in _FUNCTION
                 and not words[i].isupper()):
             yield ("NAME", starts[i], ends[i], 0.6, "name-vocative")
@@ -753,7 +753,8 @@ def _derived(low: str, english: frozenset[str]) -> bool:
 # After "<name>'s": a relative or a household ("Asya's kid").
 _KIN_AFTER = FAMILY_ROLES | frozenset("kid baby widow widower family funeral".split())
 # After a speaker's name at a line's start: a colon and an opening quote.
-_SPEAKER_QUOTE = re.compile("[ \t]*:[ \t]*[\"\u201c]")
+_SPEAKER_QUOTE = re.compile(":[ \t]*[\"\u201c]")
+_POSSESSIVE = frozenset(("'s", "\u2019s"))
 # After "<Given name>, " at a sentence start: a question or request put to that person.
 _VOCATIVE_NEXT = frozenset("can could would will please i you do did are have thank thanks how what where when why we".split())
 # "home city X", "the town of X": the word naming a place's kind, and the words that may stand before it.
