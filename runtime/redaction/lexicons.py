@@ -55,6 +55,12 @@ class Lexicons:
     # street words of other countries, lower-cased ("rue", "calle", "utca", "út", "gata"), from Faker's
     # locale address providers: a house number, one of these and one more word make a street
     street_words: frozenset[str] = frozenset()
+    # wordfreq's 50,000 most frequent English words, any case ("info", "hobbits", "tylenol"): a capitalised
+    # word alone mid-sentence that no list knows is a name only when English text seldom uses it
+    english_frequent: frozenset[str] = frozenset()
+    # its 3,000 most frequent ("forward", "book", "light"): after a relative, such a lower-case word is the
+    # word ("brother forward"), unless it is one of the most frequent given names ("daughter maria")
+    english_top: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=65536)
@@ -160,6 +166,8 @@ def street_words(english: frozenset[str]) -> frozenset[str]:
 
 
 FREQUENT_RANK = 15000  # wordfreq's English list: rank 15,000 is about Zipf 3.5 (3 uses per million words)
+SEEN_RANK = 50000  # ... rank 50,000 about Zipf 2.6 (one use in 2.5 million words)
+TOP_RANK = 3000  # ... rank 3,000 about Zipf 4.6 (40 uses per million words)
 
 
 def _rare_name_words(english: frozenset[str], names: frozenset[str]) -> frozenset[str]:
@@ -208,7 +216,11 @@ def load() -> Lexicons:
             if tokens and not (len(tokens) == 1 and (tokens[0] in COMMON or tokens[0] in english_common
                                                      or tokens[0] in NAME_LIST_DRUGS or len(tokens[0]) < 3)):
                 towns.add(tokens)
+    from wordfreq import top_n_list
+
     return Lexicons(
+        english_frequent=frozenset(fold(w) for w in top_n_list("en", SEEN_RANK)),
+        english_top=frozenset(top_n_list("en", TOP_RANK)),
         street_words=street_words(english),
         foreign=foreign,
         english_common=english_common,

@@ -149,6 +149,10 @@ _NICK_GAP = re.compile(r"[ \t]{1,2}[\"(]\Z|[\")][ \t]{1,2}\Z")
 _APOS_NAME = re.compile(r"(?:o|d|l|mc|mac|di|da)'[a-z]{2,}\Z")
 
 
+# Scripts where one character can be a whole name (a Chinese or Korean surname: "王", "김").
+_LOGOGRAPH = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
 def _caseless(word: str) -> bool:
     """A word of letters that have no case (CJK, Arabic, Hebrew, Thai, Devanagari ...)."""
     c = word[0]
@@ -184,7 +188,14 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 lows[k] = lows[k][:-2]
             p = text.find(apos, p + 2)
     first, last, common_last = lex.first, lex.last, lex.common_last
-    first_common = lex.first_common
+    first_common, common_last = lex.first_common, lex.common_last
+    top = lex.english_top
+
+    def frequent_word(w: str) -> bool:
+        """In lower case after a title, a relative or "name", one of the 3,000 most frequent English words
+        is the word ("Mrs individual", "brother forward", "daughter else"), unless it is a frequent given
+        name or surname ("daughter maria", "Mr brown")."""
+        return w in top and w not in first_common and w not in common_last
     towns, town_first = lex.towns, lex.town_first_tokens
     cities, city_first = lex.cities, lex.city_first_tokens
     consumed_until = -1  # token index up to which a name or place was already emitted
@@ -307,6 +318,29 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             and not (ends[j] < len(text) and text[ends[j]].isdigit())
         )
 
+    frequent = lex.english_frequent
+
+    def unlisted_lower(w: str) -> bool:
+        """A lower-case word no dictionary, frequency list or drug stem knows, shaped like a surname."""
+        return (len(w) >= 4 and w.isalpha() and w not in english and w not in frequent and w not in lex.english
+                and _lower_surname(w) and not _DRUG_STEM.search(w))
+
+    def lone_unknown(j: int) -> bool:
+        """Recall first (Philter's way: what no safe list holds is redacted): an unknown capitalised word
+        alone mid-sentence ("than early Bulgakov?", "the Ruoho novel") is a name, unless English text
+        uses it often ("Metallica", "Tylenol"), it is a form of a dictionary word ("Killed"), a field's
+        label ("Info:"), in capitals (a code), an eponym, or a drug: in a list, after a medication verb or
+        before a dose ("Spiriva, Symbicort", "on Xarelto", "Keppra 500 mg")."""
+        lw = lows[j]
+        wd = words[j]
+        if (lw in frequent or wd.isupper() or sentence_start(j) or eponym_next(j) or _derived(lw, english)
+                or ("-" in lw and all(p in english for p in lw.split("-")))):
+            return False
+        e = ends[j]
+        if text[e:e + 1] in (":", ",") or "," in gap(j) or _DOSE_AFTER.match(text, e):
+            return False  # a label, or one of a list (a medication list: "Spiriva, Symbicort, Xarelto")
+        return not (j > 0 and lows[j - 1] in _MED_CUES)
+
     def eponym_next(j: int) -> bool:
         """Is token j an eponym ("Hashimoto thyroiditis", "Crohn's disease")? By the word after it."""
         if j + 1 >= n or not _SPACE_GAP.match(gap(j + 1)):
@@ -359,16 +393,18 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                                       or lows[i + 1] in first))
             or ("." not in gap(i + 1) and (
                 cap(i + 1) if words[i][0].islower() and lows[i + 1] not in first else True))
-        ):
+        ) and not (not cap(i + 1) and frequent_word(lows[i + 1])):
             j1 = extend(i + 1, allow_lower=not cap(i + 1))
             s, e = span(i + 1, j1)
             yield ("NAME", s, e, 0.95, "name-title")
             consumed_until = j1
             continue
         # 2. roles and cues: daughter Ana, seen by Holmes, name: john smith
-        strong = w in STRONG_CUES or (w == "is" and i > 0 and lows[i - 1] == "name")
-        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS) or (
-            w == "me" and i > 0 and lows[i - 1] in ("call", "calls", "called") and i + 1 < n and cap(i + 1))
+        # "call me višeslav": after "call me", a lower-case word on a given-name list or on no list at all
+        call_me = w == "me" and i > 0 and lows[i - 1] in ("call", "calls", "called") and i + 1 < n and (
+            cap(i + 1) or lows[i + 1] in lower_first or unlisted_lower(lows[i + 1]))
+        strong = w in STRONG_CUES or (w == "is" and i > 0 and lows[i - 1] == "name") or call_me
+        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS)
         if cue and i + 1 < n and _CUE_GAP.match(gap(i + 1)):
             k = i + 1
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
@@ -377,7 +413,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             lexical = lows[k] in first or (cap(k) and lows[k] in lex.first_any and lows[k] not in _FUNCTION)
             # a lower-case word after a relative is a name when a census list knows it; after "named"
             # or "name:" any name-shaped word is
-            unknown_lower = not cap(k) and _lower_surname(lows[k]) and (
+            if not cap(k) and frequent_word(lows[k]):
+                lexical = False
+            unknown_lower = not cap(k) and _lower_surname(lows[k]) and not frequent_word(lows[k]) and (
                 strong or (w in FAMILY_ROLES and (
                     lows[k] in lex.first_any or lows[k] in lex.last_any
                     or (not _ENGLISH_SUFFIX.search(lows[k]) and (
@@ -394,16 +432,34 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     consumed_until = j1
                     yield from list_items(j1)
                     continue
+        # 2d. a person named by what they have: "Asya's kid", "roberto's daughter"; and a speaker whose line
+        # quotes them: 'mika: "who are you?"'. The word is on a name list or on no list at all.
+        after = parts[2 * i + 2]  # the gap after this word
+        if ((
+                (words[i][-2:] in _POSSESSIVE and i + 1 < n and lows[i + 1] in _KIN_AFTER and _SPACE_GAP.match(after))
+                or (after[:1] == ":" and (i == 0 or "\n" in parts[2 * i]) and _SPEAKER_QUOTE.match(after)))
+                and w not in _NEVER and w not in _FUNCTION and w not in COMMON and not words[i].isupper()
+                and (w in lex.first_any or w in lex.foreign or (cap(i) and w not in english and w not in frequent)
+                     or unlisted_lower(w))):
+            s, e = span(i, i)
+            yield ("NAME", s, e, 0.6, "name-cue")
+            consumed_until = i
+            continue
         if not cap(i):
             # "olga krylova", "aksel kristensen": a lower-case given name then a lower-case surname, both
             # on a name list and neither a dictionary word (a note writes drugs and findings in lower case,
             # and no name list holds them)
-            if (i + 1 < n and w in lower_first and _SPACE_GAP.match(gap(i + 1))
-                    and lows[i + 1] in lower_last and not cap(i + 1)):
-                j1 = extend(i + 1, allow_lower=True)
-                s, e = span(i, j1)
-                yield ("NAME", s, e, 0.5, "name-lower")
-                consumed_until = j1
+            if i + 1 < n and w in lower_first and _SPACE_GAP.match(gap(i + 1)) and not cap(i + 1):
+                k = i + 1
+                if (len(lows[k]) == 1 and k + 1 < n and "." in gap(k + 1) and _INITIAL_GAP.match(gap(k + 1))
+                        and not cap(k + 1)):
+                    k += 1  # a middle initial: "eric g. samoylova"
+                # the surname on a list, or a word no dictionary or frequency list knows ("olga krylova")
+                if lows[k] in lower_last or unlisted_lower(lows[k]):
+                    j1 = extend(k, allow_lower=True)
+                    s, e = span(i, j1)
+                    yield ("NAME", s, e, 0.5, "name-lower")
+                    consumed_until = j1
             continue
         # "Mark Lopez", "Jack Deleon": a first name that is also a word, then a surname that is not
         if (w in COMMON and w in lex.first_any and w not in _NEVER and not words[i].isupper() and i + 1 < n
@@ -427,8 +483,35 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             j1 = i
             while j1 + 1 < n and j1 - i < 3 and _SPACE_GAP.match(gap(j1 + 1)) and _caseless(words[j1 + 1]):
                 j1 += 1
+            if j1 == i and len(words[i]) == 1 and not _LOGOGRAPH.match(words[i]):
+                continue  # one letter of an alphabet is no name: the "ג" of mis-decoded UTF-8 ("ג€“" for "–")
             yield ("NAME", starts[i], ends[j1], 0.65, "name-script")
             consumed_until = j1
+            continue
+        # 2b. a place named after its kind: "home city Voorburg", "the town of Villafranca del Cid", "hometown
+        # ΜΟΝΗ ΑΓΙΩΝ ΑΝΑΡΓΥΡΩΝ": the capitalised words (with place particles) right after the head
+        prev = lows[i - 1] if i > 0 else ""
+        if (prev in _KIND_CUES and (
+                prev == "hometown"
+                or (i > 1 and _SPACE_GAP.match(gap(i - 1)) and (
+                    (prev in _KIND_HEADS and lows[i - 2] in _KIND_BEFORE)
+                    or (prev == "of" and lows[i - 2] in _KIND_HEADS))))
+                and _SPACE_GAP.match(gap(i)) and _kind_place_word(w)):
+            j1 = i
+            while j1 + 1 < n and j1 - i < 4 and _SPACE_GAP.match(gap(j1 + 1)) and (
+                    (cap(j1 + 1) and _kind_place_word(lows[j1 + 1]))
+                    or (lows[j1 + 1] in _PLACE_PARTICLES and j1 + 2 < n and cap(j1 + 2)
+                        and _SPACE_GAP.match(gap(j1 + 2)))):
+                j1 += 1 if cap(j1 + 1) else 2
+            yield ("LOCATION", starts[i], ends[j1], 0.7, "place-kind")
+            consumed_until = j1
+            continue
+        # 2c. a given name addressed at a sentence's start: "Aloisia, can I please speak to your boss?"
+        if (after == ", " and i + 1 < n and lows[i + 1] in _VOCATIVE_NEXT and sentence_start(i)
+                and (w in lex.first_any or w in lex.foreign) and w not in _NEVER and w not in _FUNCTION
+                and not words[i].isupper()):
+            yield ("NAME", starts[i], ends[i], 0.6, "name-vocative")
+            consumed_until = i
             continue
         near_state = False
         if n_state:
@@ -606,8 +689,18 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             while j1 + 1 < n and j1 - i < 3 and (
                     _SPACE_GAP.match(gap(j1 + 1)) or (len(words[j1]) == 1 and _INITIAL_GAP.match(gap(j1 + 1)))) and (
                     unknown(j1 + 1) or (cap(j1 + 1) and namey(j1 + 1) and (lows[j1 + 1] in last or lows[j1 + 1] in first))
-                    or (len(words[j1 + 1]) == 1 and words[j1 + 1].isupper() and j1 + 2 < n and unknown(j1 + 2))):
+                    or (len(words[j1 + 1]) == 1 and words[j1 + 1].isupper() and j1 + 2 < n and unknown(j1 + 2))
+                    # a surname spelled with letters English has not ("Darijo Čurin"), whatever its folded form
+                    or (cap(j1 + 1) and not words[j1 + 1].isascii() and words[j1 + 1][1:].islower()
+                        and lows[j1 + 1] not in _NEVER and lows[j1 + 1] not in COMMON)):
                 j1 += 1
+            # a surname after lower-case particles: "Willemine ten Pas", "Maika van de Noort"
+            p = j1 + 1
+            while p < n and p - j1 <= 2 and lows[p] in _PARTICLES and not cap(p) and _SPACE_GAP.match(gap(p)):
+                p += 1
+            if (p > j1 + 1 and p < n and cap(p) and _SPACE_GAP.match(gap(p)) and not words[p].isupper()
+                    and lows[p] not in _NEVER and lows[p] not in _FUNCTION):
+                j1 = p
             # alone, only where a place or a person is expected: drug brands and eponyms ("Plavix",
             # "Raynaud") are capitalised unknown words too, and they come alone
             before = lows[i - 1] if i > 0 and _SPACE_GAP.match(gap(i)) else ""
@@ -631,10 +724,51 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                         and (lows[i + 2] in last or lows[i + 2] in first))
                     or before in _SAY_CUES
                     or (before == "of" and before2 in _PLACE_HEADS)
-                    or (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS_MORE)):
+                    or (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS_MORE)
+                    or (j1 == i and lone_unknown(i))):
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
                 consumed_until = j1
+
+
+# Before a drug name: "on Xarelto", "started Keppra", "switched to Eliquis" (the word just before it).
+_MED_CUES = frozenset(
+    """on started start starting restart restarted continue continued continuing take takes taking took
+    given give prescribed prescribe increased increase decreased decrease held hold stopped stop
+    discontinued discontinue titrated titrate switched changed added add trial tried using uses use
+    to of with and or plus""".split()
+)
+# After a drug name: a dose ("Keppra 500 mg", "Xarelto 20mg", "Humira 40 mg/0.4 mL").
+_DOSE_AFTER = re.compile(r"[ \t]{0,2}\d")
+
+
+def _derived(low: str, english: frozenset[str]) -> bool:
+    """A dictionary word's plural, past, -ing or -er form ("killed", "hobbits")."""
+    for suf in ("s", "es", "ed", "d", "ing", "er", "ers"):
+        if low.endswith(suf) and low[: -len(suf)] in english:
+            return True
+    return False
+
+
+# After "<name>'s": a relative or a household ("Asya's kid").
+_KIN_AFTER = FAMILY_ROLES | frozenset("kid baby widow widower family funeral".split())
+# After a speaker's name at a line's start: a colon and an opening quote.
+_SPEAKER_QUOTE = re.compile(":[ \t]*[\"\u201c]")
+_POSSESSIVE = frozenset(("'s", "\u2019s"))
+# After "<Given name>, " at a sentence start: a question or request put to that person.
+_VOCATIVE_NEXT = frozenset("can could would will please i you do did are have thank thanks how what where when why we".split())
+# "home city X", "the town of X": the word naming a place's kind, and the words that may stand before it.
+_KIND_HEADS = frozenset("city town village municipality commune township borough".split())
+_KIND_BEFORE = frozenset("home native capital birth".split())
+_KIND_CUES = _KIND_HEADS | {"hometown", "of"}  # the word right before such a place (one set test per word)
+
+
+# capitalised words after "city"/"town" that name no place ("the City Council", "the town Hall")
+_KIND_NOT = frozenset("council hall center centre limits manager clerk line square".split())
+
+
+def _kind_place_word(low: str) -> bool:
+    return low not in _NEVER and low not in TITLES and low not in _FUNCTION and low not in _KIND_NOT
 
 
 _STREET_TYPES = frozenset(w.lower() for w in _SUFFIX_WORDS if len(w) > 3)  # "street", "avenue", "road" (not "st")

@@ -104,7 +104,7 @@ def test_negatives_not_redacted():
         assert ENGINE.scan(text) == [], text
 
 
-@pytest.mark.parametrize("text", ["\u05d0\u00bc0", "\u00bc0Lu", "1/40Lu"])
+@pytest.mark.parametrize("text", ["\u05d0\u05d1\u00bc0", "\u00bc0Lu", "1/40Lu"])  # (one Hebrew letter alone is no name any more: two)
 def test_redacting_twice_changes_nothing_when_a_marker_lands_beside_a_fraction(text):
     # found by the property below: "¼" folds to "1/4", and a marker glued to it read as a month/year
     f = ENGINE.scan(text)

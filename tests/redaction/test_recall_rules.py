@@ -196,3 +196,223 @@ def test_name_after_street_comma_is_not_a_city():
     text = "Walked down Harbour Road, Hannah said."   # an ambiguous one-word place that is a given name
     k = text.index("Hannah")
     assert not any(f.start <= k < f.end for f in ENGINE.scan(text) if f.category == "LOCATION")
+
+
+# --- an intersection: both streets and the "and" between them (branch `recall2`) ---------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Meet at the corner of Hollis Pike 12. and Vardo Lane after lunch.", "Hollis Pike 12. and Vardo Lane"),
+    ("Found at the corner of 44 Tamsin Str. and Okafor Turnpike by police.", "44 Tamsin Str. and Okafor Turnpike"),
+    ("Lives near the corner of Main & 5th Street, by the pharmacy.", "Main & 5th Street"),
+    ("Address: corner of Fiskargatan 3 and Brennan Mall", "Fiskargatan 3 and Brennan Mall"),
+])
+def test_corner_of_two_streets(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Lesion at the corner of the mouth and lips, 3 mm.", "mouth"),
+    ("Pain at the corner of the eye and Tylenol helped.", "Tylenol"),
+    ("Sits in the corner of his room and Reads all day.", "room"),
+])
+def test_corner_of_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+# --- a form's place field -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("When: 2021-05-02 10:00\nWhere: Kestrelmoor Country Club.\nBring ID.", "Kestrelmoor"),
+    ("when: tuesday\nwhere: vallbyholm golf club\n", "vallbyholm golf club"),
+    ("Venue: Teatro Ruzzante, 2nd floor", "Teatro Ruzzante"),
+])
+def test_form_place_field(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Where: left knee\nPain 3/10 on walking.", "left"),
+    ("Where: emergency department\nWhen: 02:00", "emergency"),
+    ("Asked where: said home.", "home"),                 # not a field at a line's start
+])
+def test_form_place_field_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+# --- an unknown capitalised word alone mid-sentence ------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Is there a better example of this than early Varnasjuk?", "Varnasjuk"),
+    ("Unlike the Ostrelkova report, it was short.", "Ostrelkova"),
+    ("The song by ex-Zombie Tarkuvaara is a good example.", "Tarkuvaara"),
+])
+def test_lone_unknown_word(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Will continue Jardiance 10 mg daily.", "Jardiance"),           # a dose follows
+    ("She was switched to Ozempic last month.", "Ozempic"),           # a medication verb before it
+    ("He plays Metallica loudly at night.", "Metallica"),             # English text uses it often
+    ("Personal Info:\nPhone: none", "Info"),                          # a field's label
+    ("Then the Hobbits came up in conversation.", "Hobbits"),         # a dictionary word's plural
+    ("Mother reports Hashimoto thyroiditis.", "Hashimoto"),           # an eponym
+])
+def test_lone_unknown_word_leaves(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# --- a house number written with a full stop, then a flat or suite --------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Address: 376 Kossuth Lajos út 13. Suite 104 Szeged", "Suite 104"),
+    ("Send to 594 Petőfi utca 76. Apt. 289 Pécs Hungary", "Apt. 289"),
+])
+def test_dotted_house_number_then_unit(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Lives at 12 Kossuth utca 13. Unit manager says hello.", "manager"),   # no number after the unit word
+    ("Address: 5 Petőfi utca 7. Apt is clean.", "clean"),
+])
+def test_dotted_house_number_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+# --- a place named after its kind ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("The band's home city Vaalburg: three firms dominate it.", "Vaalburg"),
+    ("She grew up in the town of Castelfranco del Monte near the coast.", "Castelfranco del Monte"),
+    ("Their hometown Station Norre was flooded.", "Station Norre"),
+    ("Their home city ΑΓΙΑ ΝΑΠΑ hosted it.", "ΑΓΙΑ ΝΑΠΑ"),
+])
+def test_place_after_its_kind(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Letter from the City Council about parking.", "Council"),
+    ("The town of his birth is unknown.", "birth"),
+    ("Met the city Clerk for the permit.", "Clerk"),
+])
+def test_place_after_its_kind_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+# --- a given name addressed at a sentence's start --------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("Aloisia, can I please speak to your manager?", "Aloisia"),
+    ("Thanks. Radomir, could you send the form?", "Radomir"),
+])
+def test_vocative_name(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Please, can I have the form?", "Please"),
+    ("Doctor, can you call back?", "Doctor"),
+    ("Yesterday, I spoke to the team.", "Yesterday"),
+])
+def test_vocative_leaves(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# --- lower-case names: a given name then an unlisted surname; "call me <name>" ---------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("olga vashurkina's sister called the ward.", "olga vashurkina"),
+    ("sometimes people call me radoslav", "radoslav"),
+    ("they call me zdenko, not sir.", "zdenko"),
+])
+def test_lower_case_names(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("call me asap about the labs.", "asap"),              # a frequent word after "call me"
+    ("call me back tomorrow.", "back"),
+    ("olga metformin", "metformin"),                       # a drug stem after a given name
+    ("pt maria reports nausea, started ondansetron.", "ondansetron"),
+])
+def test_lower_case_names_leave(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# --- a person named by a relative, and a quoted speaker ---------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("It was settled between him and Orsolya's kid.", "Orsolya"),
+    ("i'm radoslava's daughter, she said.", "radoslava"),
+    ('zdenka: "who is there?"\nok', "zdenka"),
+])
+def test_relative_and_speaker_names(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("The patient's daughter called.", "patient"),
+    ("His mother's sister visited.", "mother"),
+    ('Note: "call back after 5"', "Note"),
+    ('Plan: "rest and fluids"', "Plan"),
+    ("The doctor's wife was present.", "doctor"),
+])
+def test_relative_and_speaker_leave(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# --- an unknown given name's surname: after particles, or spelled with letters English has not -----------
+
+@pytest.mark.parametrize("text,value", [
+    ("Willeminke ten Pas will speak at the meeting.", "Willeminke ten Pas"),
+    ("Maikeline van de Noort\nEmployment manager", "Maikeline van de Noort"),
+    ("A song by Darijko Čurin, go figure.", "Darijko Čurin"),
+])
+def test_unknown_name_surname(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Tested for Raynaud van de kamer yesterday.", "kamer"),   # a lower-case word after the particles
+    ("Started Xeljanz de NOVO today.", "NOVO"),                 # capitals after a particle
+])
+def test_unknown_name_surname_leaves(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# --- precision: a lower-case frequent English word after a relative, a title or "name" --------------------
+
+@pytest.mark.parametrize("text,word", [
+    ("Television daughter else town democratic.", "else"),
+    ("Practice green water local road brother forward.", "forward"),
+    ("Local care state Mrs individual major approach.", "individual"),
+    ("Before future fall increase name benefit population.", "benefit"),
+])
+def test_frequent_words_after_cues_leave(text, word):
+    assert untouched(text, word, "NAME")
+
+
+@pytest.mark.parametrize("text,value", [
+    ("seen with daughter maria today", "maria"),     # a frequent given name stays a name
+    ("spoke with Mr smith by phone", "smith"),        # ... and a frequent surname
+    ("husband aarav came in", "aarav"),               # a word no frequency list holds
+    ("my name is tomasz", "tomasz"),
+])
+def test_names_after_cues_stay(text, value):
+    assert covered(text, value)
+
+
+# --- one letter of an alphabet is no name (mis-decoded UTF-8) ----------------------------------------------
+
+def test_one_hebrew_letter_of_mojibake_is_no_name():
+    assert untouched("Withdrawn \u05d2\u20ac\u201c quite why, nobody knows.", "\u05d2")
+
+
+@pytest.mark.parametrize("text,value", [
+    ("Seen with \u738b today.", "\u738b"),                       # a one-character Chinese surname stays
+    ("Seen with \u05d3\u05e0\u05d4 today.", "\u05d3\u05e0\u05d4"),  # a Hebrew name of three letters stays
+])
+def test_caseless_names_stay(text, value):
+    assert covered(text, value)
