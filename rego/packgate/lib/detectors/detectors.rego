@@ -14,13 +14,7 @@ policies := {"hipaa-phi-detector", "pii-detector"}
 
 # METADATA
 # description: The redact transform for one detector policy, when it found something.
-transforms(policy, config, found) := [transform(policy, config, categories) |
-	config.action == "redact"
-	categories := findings.policy_categories(found, policy)
-	count(categories) > 0
-]
-
-transform(policy, config, categories) := {
+transforms(policy, config, found) := [{
 	"policy": policy,
 	"action": "redact",
 	"categories": sort(categories),
@@ -29,9 +23,12 @@ transform(policy, config, categories) := {
 	"include_metadata": redaction.include_metadata,
 	"preserve_length": redaction.preserve_length,
 	"restore_tokens": redaction.restore_tokens,
-} if {
+} |
+	config.action == "redact"
+	categories := findings.policy_categories(found, policy)
+	count(categories) > 0
 	redaction := object.union(redaction_defaults, object.get(config, "redaction", {}))
-}
+]
 
 # METADATA
 # description: The redaction settings a detector's config leaves out.

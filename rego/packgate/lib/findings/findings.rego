@@ -83,10 +83,6 @@ sensitivity(declared, findings) := {
 }
 
 effective_tier(declared, inferred) := declared if {
-	higher(declared, inferred)
-} else := inferred
-
-higher(declared, inferred) if {
 	is_string(declared)
 	tier_rank(declared) > tier_rank(inferred)
-}
+} else := inferred

@@ -114,10 +114,8 @@ token_message(identity) := "token rejected" if not token_errors[identity.token_e
 named_roles(config) := union({
 	object.keys(object.get(config, "roles", {})),
 	object.keys(object.get(config, "data_access", {})),
-	phi_roles(object.get(config, "minimum_necessary", {})),
+	{role | some role in object.get(object.get(config, "minimum_necessary", {}), "allowed_phi_roles", [])},
 })
-
-phi_roles(minimum_necessary) := {role | some role in object.get(minimum_necessary, "allowed_phi_roles", [])}
 
 # METADATA
 # scope: document

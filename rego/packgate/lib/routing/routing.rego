@@ -8,21 +8,17 @@ package packgate.lib.routing
 
 # METADATA
 # description: Why a target's data_policy fails the requirements (empty when it complies).
-target_reasons(config, data_policy) := boolean_reasons(config, data_policy) | limit_reasons(config, data_policy)
-
-# A boolean requirement is active when the option is set to the value the target must declare
-# (allow_internet_egress: false forbids egress; true or absent allows it); the target meets it by
-# declaring that value. One comprehension, no helper calls: this runs on every request.
-boolean_reasons(config, data_policy) := {{"code": check.code, "message": check.message} |
+target_reasons(config, data_policy) := {{"code": check.code, "message": check.message} |
+	# A boolean requirement is active when the option is set to the value the target must declare
+	# (allow_internet_egress: false forbids egress; true or absent allows it); the target meets it
+	# by declaring that value.
 	some check in checks
 	check.want != null
 	config[check.option] == check.want
 	not data_policy[check.field] == check.want
-}
-
-# A limit (want null) is active when the option is a number; the target meets it by declaring a
-# number no greater than the option.
-limit_reasons(config, data_policy) := {{"code": check.code, "message": check.message} |
+} | {{"code": check.code, "message": check.message} |
+	# A limit (want null) is active when the option is a number; the target meets it by declaring
+	# a number no greater than the option.
 	some check in checks
 	check.want == null
 	is_number(config[check.option])
