@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 
 from tests.harness import free_port, wait_http
+from tests.harness.stack import REVIEW_KEY
 
 from .prompt import HEADERS, ollama_body
 
@@ -117,7 +118,9 @@ def start_gateway(procs: Procs, work: Path, opa_url: str, up_url: str, workers: 
     p = procs.start([PY, "-m", "tests.harness.serve", "--port", str(port), "--opa-url", opa_url,
                      "--standin-url", up_url, "--audit-db", str(work / f"audit-{workers}-{port}.db"),
                      "--workers", str(workers), "--pack", str(SEED), "--pack", str(VARIANT)],
-                    stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+                    stdout=subprocess.DEVNULL,
+                    # the seed pack escalates, so its gateway needs a key to seal held answers (the tests' key)
+                    env={"PACKGATE_REVIEW_KEY": REVIEW_KEY, **os.environ, **(env or {})})
     wait_up(f"http://127.0.0.1:{port}/health")
     return p, port
 
