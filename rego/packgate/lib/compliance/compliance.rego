@@ -8,32 +8,41 @@ package packgate.lib.compliance
 
 # METADATA
 # description: One violation per blocked pattern the output matches; param names the pattern by index.
-output_violations(config, text) := {violation(index) |
-	some index, pattern in object.get(config, "blocked_patterns", [])
-	blocks(concat("", ["(?i)", pattern]), text)
-}
+output_violations(config, text) := pattern_violations(object.get(config, "blocked_patterns", []), [text])
 
 # METADATA
 # description: |
 #   One violation per blocked pattern any string of the answer matches: output.text (the content)
 #   and output.strings (refusal, tool-call names and arguments). The gateway sends both normalised
 #   (NFKC, format characters removed, homoglyphs folded to Latin).
-answer_violations(config, output) := {v |
-	some text in answer_strings(output)
-	some v in output_violations(config, text)
-}
+answer_violations(config, output) := pattern_violations(
+	object.get(config, "blocked_patterns", []),
+	answer_strings(output),
+)
 
 # METADATA
 # description: Every string of the answer, content first.
 answer_strings(output) := array.concat([object.get(output, "text", "")], object.get(output, "strings", []))
 
 # METADATA
+# description: |
+#   One violation per pattern that blocks any of the texts. Each pattern is prefixed and checked
+#   once, not once per text: this runs on every response.
+pattern_violations(patterns, texts) := {violation(index) |
+	some index, pattern in patterns
+	blocks(concat("", ["(?i)", pattern]), texts)
+}
+
+# METADATA
 # scope: document
 # description: |
-#   True when the pattern matches the text. A pattern OPA's RE2 cannot compile (the linter's RE2
-#   binding accepts a few, e.g. \C) blocks every output: fail closed, where a regex.match error
-#   would silently never block.
-blocks(pattern, text) if regex.match(pattern, text)
+#   True when the pattern matches any of the texts. A pattern OPA's RE2 cannot compile (the
+#   linter's RE2 binding accepts a few, e.g. \C) blocks every output: fail closed, where a
+#   regex.match error would silently never block.
+blocks(pattern, texts) if {
+	some text in texts
+	regex.match(pattern, text)
+}
 
 blocks(pattern, _) if not regex.is_valid(pattern)
 

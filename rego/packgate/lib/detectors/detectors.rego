@@ -14,23 +14,29 @@ policies := {"hipaa-phi-detector", "pii-detector"}
 
 # METADATA
 # description: The redact transform for one detector policy, when it found something.
-transforms(policy, config, found) := [transform(policy, config, categories) |
-	config.action == "redact"
-	categories := findings.policy_categories(found, policy)
-	count(categories) > 0
-]
-
-transform(policy, config, categories) := {
+transforms(policy, config, found) := [{
 	"policy": policy,
 	"action": "redact",
 	"categories": sort(categories),
-	"marker_format": object.get(redaction, "marker_format", "label"),
+	"marker_format": redaction.marker_format,
 	"safe_harbor": object.get(config, "safe_harbor_method", false),
-	"include_metadata": object.get(redaction, "include_metadata", false),
-	"preserve_length": object.get(redaction, "preserve_length", false),
-	"restore_tokens": object.get(redaction, "restore_tokens", false),
-} if {
-	redaction := object.get(config, "redaction", {})
+	"include_metadata": redaction.include_metadata,
+	"preserve_length": redaction.preserve_length,
+	"restore_tokens": redaction.restore_tokens,
+} |
+	config.action == "redact"
+	categories := findings.policy_categories(found, policy)
+	count(categories) > 0
+	redaction := object.union(redaction_defaults, object.get(config, "redaction", {}))
+]
+
+# METADATA
+# description: The redaction settings a detector's config leaves out.
+redaction_defaults := {
+	"marker_format": "label",
+	"include_metadata": false,
+	"preserve_length": false,
+	"restore_tokens": false,
 }
 
 # METADATA

@@ -14,11 +14,12 @@ tiers := ["public", "internal", "confidential", "restricted"]
 non_phi_categories := {"CREDIT_CARD", "CVV"}
 
 # METADATA
+# description: Rank of each tier, its index in tiers - a lookup, not a scan, as this runs on every request.
+tier_ranks := {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
+
+# METADATA
 # description: Rank of a tier (0 public .. 3 restricted); undefined for unknown names.
-tier_rank(tier) := rank if {
-	some rank, name in tiers
-	name == tier
-}
+tier_rank(tier) := tier_ranks[tier]
 
 # METADATA
 # description: True when the category is protected health information.
@@ -32,7 +33,9 @@ is_phi(category) if {
 phi_found(findings) if {
 	some finding in findings
 	finding.count > 0
-	is_phi(finding.category)
+	category := finding.category
+	not category in non_phi_categories
+	not startswith(category, "CUSTOM_")
 }
 
 # METADATA
@@ -46,16 +49,12 @@ policy_categories(findings, policy) := {finding.category |
 # METADATA
 # scope: document
 # description: The tier the findings imply - restricted for PHI, confidential for other findings.
-inferred_tier(findings) := "restricted" if phi_found(findings)
-
-inferred_tier(findings) := "confidential" if {
-	not phi_found(findings)
+inferred_tier(findings) := "restricted" if {
+	phi_found(findings)
+} else := "confidential" if {
 	some finding in findings
 	finding.count > 0
-}
-
-inferred_tier(findings) := "public" if {
-	not phi_found(findings)
+} else := "public" if {
 	every finding in findings {
 		finding.count == 0
 	}
@@ -83,11 +82,7 @@ sensitivity(declared, findings) := {
 	inferred := inferred_tier(findings)
 }
 
-effective_tier(declared, inferred) := declared if higher(declared, inferred)
-
-effective_tier(declared, inferred) := inferred if not higher(declared, inferred)
-
-higher(declared, inferred) if {
+effective_tier(declared, inferred) := declared if {
 	is_string(declared)
 	tier_rank(declared) > tier_rank(inferred)
-}
+} else := inferred

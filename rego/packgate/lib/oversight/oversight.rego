@@ -31,13 +31,11 @@ response_violations(config) := {{
 
 # METADATA
 # description: Seconds a held answer waits for review before it expires (review_deadline, e.g. 4h).
-deadline_seconds(config) := _seconds(object.get(config, "review_deadline", "4h"))
+deadline_seconds(config) := time.parse_duration_ns(object.get(config, "review_deadline", "4h")) / 1000000000
 
 # METADATA
 # description: Seconds an urgent held answer (a crisis escalation) waits (urgent_deadline, e.g. 30m).
-urgent_deadline_seconds(config) := _seconds(object.get(config, "urgent_deadline", "30m"))
-
-_seconds(duration) := time.parse_duration_ns(duration) / 1000000000
+urgent_deadline_seconds(config) := time.parse_duration_ns(object.get(config, "urgent_deadline", "30m")) / 1000000000
 
 # METADATA
 # description: What the response decision says about holding an escalated answer (urgent ones expire sooner).

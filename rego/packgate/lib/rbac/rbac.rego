@@ -47,14 +47,6 @@ ceiling(data_access, role) := "public" if not data_access[role]
 # METADATA
 # description: All rbac violations for one request (an object of the request input shape).
 # scope: document
-request_violations(config, request) := identity_violations(config, request) | {violation(
-	"unknown_role", 403,
-	sprintf("role %s is not permitted on this route", [request.identity.role]),
-	request.identity.role,
-)} if {
-	not known_role(config, request.identity.role)
-}
-
 request_violations(config, request) := union({
 	identity_violations(config, request),
 	tool_violations(object.get(config, "roles", {}), request),
@@ -62,7 +54,11 @@ request_violations(config, request) := union({
 	phi_violations(object.get(config, "minimum_necessary", {}), request),
 }) if {
 	known_role(config, request.identity.role)
-}
+} else := identity_violations(config, request) | {violation(
+	"unknown_role", 403,
+	sprintf("role %s is not permitted on this route", [request.identity.role]),
+	request.identity.role,
+)}
 
 tool_violations(roles, request) := {violation(
 	"tool_not_allowed", 403,
@@ -118,10 +114,8 @@ token_message(identity) := "token rejected" if not token_errors[identity.token_e
 named_roles(config) := union({
 	object.keys(object.get(config, "roles", {})),
 	object.keys(object.get(config, "data_access", {})),
-	phi_roles(object.get(config, "minimum_necessary", {})),
+	{role | some role in object.get(object.get(config, "minimum_necessary", {}), "allowed_phi_roles", [])},
 })
-
-phi_roles(minimum_necessary) := {role | some role in object.get(minimum_necessary, "allowed_phi_roles", [])}
 
 # METADATA
 # scope: document

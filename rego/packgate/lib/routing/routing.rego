@@ -8,11 +8,26 @@ package packgate.lib.routing
 
 # METADATA
 # description: Why a target's data_policy fails the requirements (empty when it complies).
-target_reasons(config, data_policy) := {reason |
+target_reasons(config, data_policy) := {{"code": check.code, "message": check.message} |
+	# A boolean requirement is active when the option is set to the value the target must declare
+	# (allow_internet_egress: false forbids egress; true or absent allows it); the target meets it
+	# by declaring that value.
 	some check in checks
-	required(config, check)
-	not satisfied(check, config, data_policy)
-	reason := {"code": check.code, "message": check.message}
+	check.want != null
+	config[check.option] == check.want
+	not data_policy[check.field] == check.want
+} | {{"code": check.code, "message": check.message} |
+	# A limit (want null) is active when the option is a number; the target meets it by declaring
+	# a number no greater than the option.
+	some check in checks
+	check.want == null
+	is_number(config[check.option])
+	not within(data_policy, check.field, config[check.option])
+}
+
+within(data_policy, field, limit) if {
+	is_number(data_policy[field])
+	data_policy[field] <= limit
 }
 
 # METADATA
@@ -23,29 +38,6 @@ target_reasons(config, data_policy) := {reason |
 #   exists once. (Regal cannot see data files, hence the ignore.)
 checks := data.packgate.lib.routing.requirements # regal ignore:unresolved-reference
 
-# A boolean requirement is active when the option is set to the value the target must declare
-# (allow_internet_egress: false forbids egress; true or absent allows it).
-required(config, check) if {
-	check.want != null
-	config[check.option] == check.want
-}
-
-required(config, check) if {
-	check.want == null
-	is_number(config[check.option])
-}
-
-satisfied(check, _, data_policy) if {
-	check.want != null
-	data_policy[check.field] == check.want
-}
-
-satisfied(check, config, data_policy) if {
-	check.want == null
-	is_number(data_policy[check.field])
-	data_policy[check.field] <= config[check.option]
-}
-
 # METADATA
 # description: |
 #   The routing decision: compliant targets in failover order (the one the request's model names
@@ -55,25 +47,20 @@ select(config, targets, model) := {
 	"targets": ordered,
 	"excluded_targets": excluded,
 } if {
-	compliant := [target | some target in targets; count(target_reasons(config, target.data_policy)) == 0]
-	ordered := preferred_first(compliant, model)
-	excluded := [{"id": target.id, "reasons": sort_reasons(reasons)} |
-		some target in targets
-		reasons := target_reasons(config, target.data_policy)
+	screened := [[target, target_reasons(config, target.data_policy)] | some target in targets]
+	ordered := array.concat(
+		[target.id | some [target, reasons] in screened; count(reasons) == 0; names_target(model, target)],
+		[target.id | some [target, reasons] in screened; count(reasons) == 0; not names_target(model, target)],
+	)
+	excluded := [{"id": target.id, "reasons": sort(reasons)} |
+		some [target, reasons] in screened
 		count(reasons) > 0
 	]
 }
 
-sort_reasons(reasons) := sort(reasons)
-
 first_or_null(ids) := ids[0]
 
 first_or_null(ids) := null if count(ids) == 0
-
-preferred_first(compliant, model) := array.concat(
-	[target.id | some target in compliant; names_target(model, target)],
-	[target.id | some target in compliant; not names_target(model, target)],
-)
 
 names_target(model, target) if model == target.id
 

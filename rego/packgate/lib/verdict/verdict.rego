@@ -93,7 +93,7 @@ redaction(violations, transforms) := object.union(
 # description: |
 #   allow, status, code, policy, message and param from the first violation, if any, and the
 #   audit verdict of the outcome (allowed, or the refusing verdict given).
-outcome(violations, _) := {
+outcome(violations, refused) := {
 	"allow": true,
 	"status": 200,
 	"code": null,
@@ -103,28 +103,24 @@ outcome(violations, _) := {
 	"verdict": "allowed",
 } if {
 	count(violations) == 0
-}
-
-outcome(violations, refused) := {
+} else := {
 	"allow": false,
-	"status": violations[0].status,
-	"code": violations[0].code,
-	"policy": violations[0].policy,
-	"message": violations[0].message,
-	"param": violations[0].param,
+	"status": first.status,
+	"code": first.code,
+	"policy": first.policy,
+	"message": first.message,
+	"param": first.param,
 	"verdict": refused,
 } if {
-	count(violations) > 0
+	first := violations[0]
 }
 
 # METADATA
 # scope: document
 # description: block beats escalate beats deliver.
-response_outcome(violations, _) := object.union(outcome(violations, "blocked"), {"action": "block"}) if {
+response_outcome(violations, escalate) := object.union(outcome(violations, "blocked"), {"action": "block"}) if {
 	count(violations) > 0
-}
-
-response_outcome(violations, true) := {
+} else := {
 	"allow": true,
 	"action": "escalate",
 	"status": 200,
@@ -135,8 +131,8 @@ response_outcome(violations, true) := {
 	"verdict": "escalated",
 } if {
 	count(violations) == 0
-}
-
-response_outcome(violations, false) := object.union(outcome(violations, "blocked"), {"action": "deliver"}) if {
+	escalate == true
+} else := object.union(outcome(violations, "blocked"), {"action": "deliver"}) if {
 	count(violations) == 0
+	escalate == false
 }
