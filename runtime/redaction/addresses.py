@@ -144,12 +144,13 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
     end = pos
     words = nums = lines = odd = 0  # odd: street words no dictionary lists (or in another script)
     streetword = False  # a street word of another country was seen ("rue", "utca", "gate", "-veien")
+    match, unit_after = _TOKEN.match, _UNIT_AFTER.match  # locals: this loop runs once per token
     for _ in range(_MAX_TOKENS):
-        m = _TOKEN.match(text, end)
+        m = match(text, end)
         if m is None:
             break
-        sep, tok = m.group("sep"), m.group("tok")
-        nl = sep.count("\n")
+        sep, tok = m.groups()
+        nl = sep.count("\n") if "\n" in sep else 0
         if nl and (lines + nl > 5 or not (words or nums)):
             break
         c = tok[0]
@@ -161,7 +162,7 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
             odd += 1
             streetword = True
         elif c.isdigit():
-            if _UNIT_AFTER.match(text, m.end()):
+            if unit_after(text, m.end()):
                 break
             nums += 1
         elif tok.startswith("("):
@@ -171,7 +172,7 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
             if (low in _STOP or low in _NOT_STREET) and not (bare.isupper() and len(bare) <= 3):
                 break  # "ON", "IN" in capitals are a province or state
             words += 1
-            odd += not _known(low, english) and not (bare.isupper() and len(bare) <= 5)
+            odd += low not in english and not _known(low, english) and not (bare.isupper() and len(bare) <= 5)
         elif low in _CONNECTORS or (tok.endswith(".") and len(bare) <= 3 and c.isalpha()):
             pass
         elif not c.isascii() and c.isalpha():
