@@ -195,18 +195,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     def gap(j: int) -> str:
         return parts[2 * j]
 
-    # Whether each gap before a token is a short space run (`sp`) or one after an initial (`ig`): the
-    # loop below asks it of the same gaps again and again, and a text has few distinct gaps, so each
-    # distinct gap is matched once and the answers are spread with C-level maps.
-    gaps = parts[0::2]
-    distinct = set(gaps)
-    sp = list(map({g: _SPACE_GAP.match(g) is not None for g in distinct}.__getitem__, gaps))
-    ig = list(map({g: _INITIAL_GAP.match(g) is not None for g in distinct}.__getitem__, gaps))
-
-    # Capitalisation of every token, decided once in one comprehension: the loop below asks it of the
-    # same token many times (scripts without case count as capitalised).
-    caps = [c.isupper() or (not c.islower() and not c.isascii()) for c in [w[0] for w in words]]
-    cap = caps.__getitem__
+    def cap(j: int) -> bool:
+        c = words[j][0]
+        return c.isupper() or (not c.islower() and not c.isascii())  # scripts without case count as capitalised
 
     def namey(j: int) -> bool:
         w = lows[j]
@@ -223,14 +214,15 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         end = j
         k = j + 1
         while k < n and k - j < 3:
-            if not (sp[k] or (len(words[k - 1]) == 1 and ig[k])
-                    or (cap(k) and _NICK_GAP.match(gap(k)))):
+            g = gap(k)
+            if not (_SPACE_GAP.match(g) or (len(words[k - 1]) == 1 and _INITIAL_GAP.match(g))
+                    or (cap(k) and _NICK_GAP.match(g))):
                 break
             if not cap(k) and lows[k] in _PARTICLES:  # "Maika van de Noort", "Ludwig van Beethoven"
                 p = k
-                while p < n and p - k < 3 and lows[p] in _PARTICLES and not cap(p) and sp[p]:
+                while p < n and p - k < 3 and lows[p] in _PARTICLES and not cap(p) and _SPACE_GAP.match(gap(p)):
                     p += 1
-                if p < n and p > k and cap(p) and sp[p] and namey(p):
+                if p < n and p > k and cap(p) and _SPACE_GAP.match(gap(p)) and namey(p):
                     end = p
                     k = p + 1
                     continue
@@ -252,7 +244,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         k = j1 + 1
         while k < n:
             g = gap(k)
-            if lows[k] == "and" and k + 1 < n and sp[k + 1] and g in (" ", ", "):
+            if lows[k] == "and" and k + 1 < n and _SPACE_GAP.match(gap(k + 1)) and g in (" ", ", "):
                 k += 1
             elif g not in (", ", ","):
                 return
@@ -285,12 +277,12 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         proper = False
         k = i
         while k < n and k - i < 5:
-            if k > i and not (sp[k] or (lows[k - 1] in ("st", "mt") and ig[k])):
+            if k > i and not (_SPACE_GAP.match(gap(k)) or (lows[k - 1] in ("st", "mt") and _INITIAL_GAP.match(gap(k)))):
                 return None
             if not cap(k):
                 return None
             lw = lows[k]
-            if k > i and proper and (lw in _FACILITY_HEADS or (k + 1 < n and cap(k + 1) and sp[k + 1]
+            if k > i and proper and (lw in _FACILITY_HEADS or (k + 1 < n and cap(k + 1) and _SPACE_GAP.match(gap(k + 1))
                                                                and f"{lw} {lows[k + 1]}" in _FACILITY_PAIRS)):
                 return k if lw in _FACILITY_HEADS else k + 1
             if lw not in COMMON and lw not in _NEVER:
@@ -320,7 +312,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
 
     def eponym_next(j: int) -> bool:
         """Is token j an eponym ("Hashimoto thyroiditis", "Crohn's disease")? By the word after it."""
-        if j + 1 >= n or not sp[j + 1]:
+        if j + 1 >= n or not _SPACE_GAP.match(gap(j + 1)):
             return False
         nxt = lows[j + 1]
         return nxt in _EPONYM_HEADS or bool(_DRUG_STEM.search(nxt))
@@ -349,7 +341,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     def caprun(i: int, limit: int) -> int:
         """How many capitalised tokens (single spaces or "St. ") run from i, up to limit."""
         k = i + 1
-        while k < n and k - i < limit and cap(k) and ig[k]:
+        while k < n and k - i < limit and cap(k) and _INITIAL_GAP.match(gap(k)):
             k += 1
         return k - i
 
@@ -382,7 +374,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             w == "me" and i > 0 and lows[i - 1] in ("call", "calls", "called") and i + 1 < n and cap(i + 1))
         if cue and i + 1 < n and _CUE_GAP.match(gap(i + 1)):
             k = i + 1
-            if lows[k] in ("is", "was") and k + 1 < n and sp[k + 1]:
+            if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
                 k += 1
             # a census first name that is also a word ("guy", "star") counts only when capitalised
             lexical = lows[k] in first or (cap(k) and lows[k] in lex.first_any and lows[k] not in _FUNCTION)
@@ -394,7 +386,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (not _ENGLISH_SUFFIX.search(lows[k]) and (
                         lows[k] not in lex.english
                         # "husband amrita spence": a dictionary word, but a census surname follows
-                        or (k + 1 < n and sp[k + 1] and not cap(k + 1) and lows[k + 1] in last))))))
+                        or (k + 1 < n and _SPACE_GAP.match(gap(k + 1)) and not cap(k + 1) and lows[k + 1] in last))))))
             if (namey(k) or (lexical and lows[k] not in _NEVER)) and (
                 cap(k) or lexical or unknown_lower
             ):
@@ -409,7 +401,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             # "olga krylova", "aksel kristensen": a lower-case given name then a lower-case surname, both
             # on a name list and neither a dictionary word (a note writes drugs and findings in lower case,
             # and no name list holds them)
-            if (i + 1 < n and w in lower_first and sp[i + 1]
+            if (i + 1 < n and w in lower_first and _SPACE_GAP.match(gap(i + 1))
                     and lows[i + 1] in lower_last and not cap(i + 1)):
                 j1 = extend(i + 1, allow_lower=True)
                 s, e = span(i, j1)
@@ -418,7 +410,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             continue
         # "Mark Lopez", "Jack Deleon": a first name that is also a word, then a surname that is not
         if (w in COMMON and w in lex.first_any and w not in _NEVER and not words[i].isupper() and i + 1 < n
-                and sp[i + 1] and cap(i + 1) and lows[i + 1] in last and not words[i + 1].isupper()):
+                and _SPACE_GAP.match(gap(i + 1)) and cap(i + 1) and lows[i + 1] in last and not words[i + 1].isupper()):
             j1 = extend(i + 1, allow_lower=False)
             s, e = span(i, j1)
             yield ("NAME", s, e, 0.8, "name-lexicon")
@@ -436,7 +428,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # a word in a script without case (CJK, Arabic, Hebrew, Devanagari...) in Latin text: a name
         if not words[i][0].isupper() and lows[i] not in first and text.isascii() is False and _caseless(words[i]):
             j1 = i
-            while j1 + 1 < n and j1 - i < 3 and sp[j1 + 1] and _caseless(words[j1 + 1]):
+            while j1 + 1 < n and j1 - i < 3 and _SPACE_GAP.match(gap(j1 + 1)) and _caseless(words[j1 + 1]):
                 j1 += 1
             yield ("NAME", starts[i], ends[j1], 0.65, "name-script")
             consumed_until = j1
@@ -451,11 +443,11 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             continue
         # 3a. a place of two or more capitalised words after a place cue, one of them no dictionary word and
         # none a given name or surname: "in Den Haag", "from Ostrov nad Ohri" (not after "to": "spoke to <Name>")
-        if i > 0 and lows[i - 1] in _RUN_CUES and sp[i] and not words[i].isupper():
+        if i > 0 and lows[i - 1] in _RUN_CUES and _SPACE_GAP.match(gap(i)) and not words[i].isupper():
             j1 = i
-            while j1 + 1 < n and j1 - i < 4 and sp[j1 + 1] and (
+            while j1 + 1 < n and j1 - i < 4 and _SPACE_GAP.match(gap(j1 + 1)) and (
                     cap(j1 + 1) or (lows[j1 + 1] in _PLACE_PARTICLES and j1 + 2 < n and cap(j1 + 2)
-                                    and sp[j1 + 2])):
+                                    and _SPACE_GAP.match(gap(j1 + 2)))):
                 j1 += 1 if cap(j1 + 1) else 2
             run = [k for k in range(i, j1 + 1) if cap(k)]
             if (len(run) >= 2 and all(_place_word(lows[k], words[k]) for k in run)
@@ -470,11 +462,11 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             for size in range(caprun(i, lex.max_city_tokens), 0, -1):
                 key = tuple(lows[i : i + size])
                 if key in cities and all(
-                    ig[k] and cap(k) for k in range(i + 1, i + size)
+                    _INITIAL_GAP.match(gap(k)) and cap(k) for k in range(i + 1, i + size)
                 ):
                     s, e = starts[i], ends[i + size - 1]
                     nxt = i + size
-                    if nxt < n and sp[nxt] and (cap(nxt) or lows[nxt] in _CONNECT) and lows[nxt] not in _NEVER and namey(nxt):
+                    if nxt < n and _SPACE_GAP.match(gap(nxt)) and (cap(nxt) or lows[nxt] in _CONNECT) and lows[nxt] not in _NEVER and namey(nxt):
                         break
                     after = _STATE_AFTER.match(text, e)
                     before = lows[i - 1] if i > 0 else ""
@@ -500,10 +492,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             before2 = lows[i - 2] if i > 1 else ""
             for size in range(caprun(i, lex.max_town_tokens), 0, -1):
                 key = tuple(lows[i : i + size])
-                if key in towns and all(ig[k] and cap(k) for k in range(i + 1, i + size)):
+                if key in towns and all(_INITIAL_GAP.match(gap(k)) and cap(k) for k in range(i + 1, i + size)):
                     e = ends[i + size - 1]
                     nxt = i + size
-                    if nxt < n and sp[nxt] and cap(nxt) and lows[nxt] not in _NEVER and namey(nxt):
+                    if nxt < n and _SPACE_GAP.match(gap(nxt)) and cap(nxt) and lows[nxt] not in _NEVER and namey(nxt):
                         break
                     after = _STATE_AFTER.match(text, e)
                     if (after and after.group(0).strip(" ,") in _CREDENTIAL_STATES and before not in _TOWN_CUES
@@ -530,8 +522,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
         if near_state and w not in _NEVER and not words[i].isupper():
             j1 = i
-            while j1 + 1 < n and j1 - i < 4 and (sp[j1 + 1] or (
-                lows[j1] in ("st", "ft", "mt") and ig[j1 + 1])) and (
+            while j1 + 1 < n and j1 - i < 4 and (_SPACE_GAP.match(gap(j1 + 1)) or (
+                lows[j1] in ("st", "ft", "mt") and _INITIAL_GAP.match(gap(j1 + 1)))) and (
                 (cap(j1 + 1) and lows[j1 + 1] not in _NEVER) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
             ):
                 j1 += 1
@@ -545,8 +537,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 continue
         if i > 1 and lows[i - 1] in ("in", "to", "near", "from") and (lows[i - 2] in STRONG_PLACE_CUES or w in city_first) and namey(i):
             j1 = i
-            while j1 + 1 < n and j1 - i < 4 and (sp[j1 + 1] or (
-                lows[j1] in ("st", "ft", "mt") and ig[j1 + 1])) and (
+            while j1 + 1 < n and j1 - i < 4 and (_SPACE_GAP.match(gap(j1 + 1)) or (
+                lows[j1] in ("st", "ft", "mt") and _INITIAL_GAP.match(gap(j1 + 1)))) and (
                 (cap(j1 + 1) and namey(j1 + 1)) or (lows[j1 + 1] in _CONNECT and j1 + 2 < n and cap(j1 + 2))
             ):
                 j1 += 1
@@ -564,7 +556,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 # "Card on file": a rare census name alone at a sentence start is a word, unless a
                 # person's verb follows ("Verda lives nearby", "Thaddeus had given notice")
                 if fw not in first_common and not (
-                        i + 1 < n and sp[i + 1] and lows[i + 1] in _SUBJECT_PERSON_VERBS):
+                        i + 1 < n and _SPACE_GAP.match(gap(i + 1)) and lows[i + 1] in _SUBJECT_PERSON_VERBS):
                     continue
                 conf = 0.7
             else:
@@ -573,9 +565,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             consumed_until = j1
             continue
         # 5b. an initial and a surname: "J. Smith", "A. M. Lopez"
-        if len(w) == 1 and words[i].isupper() and i + 1 < n and ig[i + 1] and "." in gap(i + 1):
+        if len(w) == 1 and words[i].isupper() and i + 1 < n and _INITIAL_GAP.match(gap(i + 1)) and "." in gap(i + 1):
             k = i + 1
-            if len(lows[k]) == 1 and words[k].isupper() and k + 1 < n and ig[k + 1]:
+            if len(lows[k]) == 1 and words[k].isupper() and k + 1 < n and _INITIAL_GAP.match(gap(k + 1)):
                 k += 1
             if cap(k) and len(lows[k]) > 1 and lows[k] in lex.last_any and lows[k] not in _NEVER and not words[k].isupper():
                 s, e = span(i, k)
@@ -594,12 +586,12 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 continue
         # 7. two or three unknown capitalised words as the subject of a clinical verb: "Aarav Iyer was admitted"
         if (i + 2 < n and (lows[i + 2] in SUBJECT_VERBS or (i + 3 < n and lows[i + 3] in SUBJECT_VERBS))
-                and namey(i) and not words[i].isupper() and sp[i + 1] and cap(i + 1) and namey(i + 1)):
+                and namey(i) and not words[i].isupper() and _SPACE_GAP.match(gap(i + 1)) and cap(i + 1) and namey(i + 1)):
             j1 = i + 1
-            if j1 + 1 < n and sp[j1 + 1] and cap(j1 + 1) and namey(j1 + 1):
+            if j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and cap(j1 + 1) and namey(j1 + 1):
                 j1 += 1
             before = lows[i - 1] if i > 0 else ""
-            if (j1 + 1 < n and sp[j1 + 1] and lows[j1 + 1] in SUBJECT_VERBS
+            if (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in SUBJECT_VERBS
                     and before not in PLACE_CUES and not any(words[k].isupper() for k in range(i, j1 + 1))):
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.7, "name-subject")
@@ -615,17 +607,17 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         if unknown(i):
             j1 = i
             while j1 + 1 < n and j1 - i < 3 and (
-                    sp[j1 + 1] or (len(words[j1]) == 1 and ig[j1 + 1])) and (
+                    _SPACE_GAP.match(gap(j1 + 1)) or (len(words[j1]) == 1 and _INITIAL_GAP.match(gap(j1 + 1)))) and (
                     unknown(j1 + 1) or (cap(j1 + 1) and namey(j1 + 1) and (lows[j1 + 1] in last or lows[j1 + 1] in first))
                     or (len(words[j1 + 1]) == 1 and words[j1 + 1].isupper() and j1 + 2 < n and unknown(j1 + 2))):
                 j1 += 1
             # alone, only where a place or a person is expected: drug brands and eponyms ("Plavix",
             # "Raynaud") are capitalised unknown words too, and they come alone
-            before = lows[i - 1] if i > 0 and sp[i] else ""
+            before = lows[i - 1] if i > 0 and _SPACE_GAP.match(gap(i)) else ""
             after_and = (i + 2 < n and lows[i + 1] == "and" and cap(i + 2)
-                         and (lows[i + 2] in last or lows[i + 2] in first) and sp[i + 1])
+                         and (lows[i + 2] in last or lows[i + 2] in first) and _SPACE_GAP.match(gap(i + 1)))
             before2 = lows[i - 2] if i > 1 and before else ""
-            verb_after = (j1 + 1 < n and sp[j1 + 1] and lows[j1 + 1] in _PERSON_VERBS
+            verb_after = (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS
                           and not (lows[j1 + 1] == "is" and not (j1 + 2 < n and lows[j1 + 2] in ("from", "very", "my"))))
             after_gap = gap(i + 1) if i + 1 < n else ""
             if (j1 > i or before in _UNKNOWN_CUES or after_and or verb_after
@@ -642,7 +634,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                         and (lows[i + 2] in last or lows[i + 2] in first))
                     or before in _SAY_CUES
                     or (before == "of" and before2 in _PLACE_HEADS)
-                    or (j1 + 1 < n and sp[j1 + 1] and lows[j1 + 1] in _PERSON_VERBS_MORE)):
+                    or (j1 + 1 < n and _SPACE_GAP.match(gap(j1 + 1)) and lows[j1 + 1] in _PERSON_VERBS_MORE)):
                 s, e = span(i, j1)
                 yield ("NAME", s, e, 0.6 if j1 > i else 0.5, "name-unknown")
                 consumed_until = j1
