@@ -138,53 +138,94 @@ def _number_follows(text: str, pos: int, english: frozenset[str]) -> bool:
     return False
 
 
+# What `_extend` does with a token, decided by the token's text alone (so once per distinct token of a
+# scan, not once per occurrence): a street word, a number, a bracket, a stop in capitals, a capitalised
+# word, a connector, a word in another script, a lower-case word, in `_extend`'s order of tests.
+_STREETWORD, _NUMBER, _BRACKET, _CAP_STOP, _CAPITAL, _CONNECTOR, _OTHER_SCRIPT, _LOWER = range(8)
+
+
+def _token_kind(tok: str, english: frozenset[str], street: frozenset[str]) -> tuple[int, bool, bool]:
+    """(kind, flag, sentence_end): flag is "odd" for a capitalised word and "may be a street word"
+    for a lower-case one; sentence_end: a full stop that may end the block (see `_extend`)."""
+    c = tok[0]
+    bare = tok.rstrip(".")
+    low = bare.lower()
+    flag = False
+    if low in street or (street and (len(low) >= 7 or not low.isascii()) and c.isalpha()
+                         and _street_word(low, street, english)):
+        kind = _STREETWORD
+    elif c.isdigit():
+        kind = _NUMBER
+    elif tok.startswith("("):
+        kind = _BRACKET
+    elif c.isupper() or (c.isalpha() and not c.islower() and not c.isascii()):
+        if (low in _STOP or low in _NOT_STREET) and not (bare.isupper() and len(bare) <= 3):
+            kind = _CAP_STOP  # "ON", "IN" in capitals are a province or state
+        else:
+            kind = _CAPITAL
+            flag = not _known(low, english) and not (bare.isupper() and len(bare) <= 5)
+    elif low in _CONNECTORS or (tok.endswith(".") and len(bare) <= 3 and c.isalpha()):
+        kind = _CONNECTOR
+    elif not c.isascii() and c.isalpha():
+        kind = _OTHER_SCRIPT
+    else:
+        kind = _LOWER
+        flag = low not in _STOP and low not in _NOT_STREET and not _known(low, english)
+    return kind, flag, tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit())
+
+
 def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
-            street: frozenset[str] = frozenset()) -> tuple[int, int, int, int, int, bool] | None:
-    """From `pos`, take address tokens; (end, words, numbers, lines, odd, streetword) or None when nothing fits."""
+            street: frozenset[str] = frozenset(),
+            kinds: dict[str, tuple[int, bool, bool]] | None = None) -> tuple[int, int, int, int, int, bool] | None:
+    """From `pos`, take address tokens; (end, words, numbers, lines, odd, streetword) or None when nothing fits.
+
+    `kinds`: `_token_kind` per token text, shared by the calls of one scan (same `english` and `street`).
+    """
+    if kinds is None:
+        kinds = {}
     end = pos
     words = nums = lines = odd = 0  # odd: street words no dictionary lists (or in another script)
     streetword = False  # a street word of another country was seen ("rue", "utca", "gate", "-veien")
+    match, unit_after = _TOKEN.match, _UNIT_AFTER.match  # locals: this loop runs once per token
     for _ in range(_MAX_TOKENS):
-        m = _TOKEN.match(text, end)
+        m = match(text, end)
         if m is None:
             break
-        sep, tok = m.group("sep"), m.group("tok")
-        nl = sep.count("\n")
+        sep, tok = m.groups()
+        nl = sep.count("\n") if "\n" in sep else 0
         if nl and (lines + nl > 5 or not (words or nums)):
             break
-        c = tok[0]
-        bare = tok.rstrip(".")
-        low = bare.lower()
-        if low in street or (street and (len(low) >= 7 or not low.isascii()) and c.isalpha()
-                             and _street_word(low, street, english)):
+        got = kinds.get(tok)
+        if got is None:
+            got = kinds[tok] = _token_kind(tok, english, street)
+        kind, flag, full_stop = got
+        if kind == _CAPITAL:
+            words += 1
+            odd += flag
+        elif kind == _NUMBER:
+            if unit_after(text, m.end()):
+                break
+            nums += 1
+        elif kind == _STREETWORD:
             words += 1
             odd += 1
             streetword = True
-        elif c.isdigit():
-            if _UNIT_AFTER.match(text, m.end()):
-                break
-            nums += 1
-        elif tok.startswith("("):
+        elif kind == _BRACKET:
             if not words:
                 break
-        elif c.isupper() or (c.isalpha() and not c.islower() and not c.isascii()):
-            if (low in _STOP or low in _NOT_STREET) and not (bare.isupper() and len(bare) <= 3):
-                break  # "ON", "IN" in capitals are a province or state
-            words += 1
-            odd += not _known(low, english) and not (bare.isupper() and len(bare) <= 5)
-        elif low in _CONNECTORS or (tok.endswith(".") and len(bare) <= 3 and c.isalpha()):
+        elif kind == _CONNECTOR:
             pass
-        elif not c.isascii() and c.isalpha():
+        elif kind == _OTHER_SCRIPT:
             odd += 1
-        elif (words or nums) and low not in _STOP and low not in _NOT_STREET and not _known(low, english) and (
-                streetword or _number_follows(text, m.end(), english)):
+        elif kind == _LOWER and (words or nums) and flag and (streetword or _number_follows(text, m.end(), english)):
             odd += 1
             pass  # a lower-case street word before its number: "tér 19.", "gate 232", "midtvollen 130"
-        else:
+        else:  # _CAP_STOP, or a lower-case word that is no street word
             break
         lines += nl
         end = m.end()
-        if tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit()):
+        if full_stop:
+            bare = tok.rstrip(".")
             nxt = text[end:end + 3]
             if not (bare[-1].isdigit() and (nxt[:1] == "," or (nxt[:1] == "\n" and nxt[1:2] not in ("\n", "")))):
                 end -= 1  # a full stop, not an abbreviation: the sentence ends here
@@ -202,6 +243,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
                    street: frozenset[str] = frozenset()) -> Iterator[Hit]:
     """LOCATION candidates: house-number blocks and cue-led street lines (spans only)."""
     done = -1
+    kinds: dict[str, tuple[int, bool, bool]] = {}  # `_token_kind` per distinct token, for every `_extend`
     scanned = -1  # end of the last extension that was not an address: a start inside it is a suffix of
     # the same tokens (no more words, numbers or lines), so it cannot be one either
     for h in _HOUSE.finditer(text):
@@ -217,7 +259,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
             tok = second.group("tok") if second is not None else ""
         if not tok or tok.rstrip(".").lower() in _NOT_STREET:
             continue
-        got = _extend(text, h.end(), need_number=False, english=english, street=street)
+        got = _extend(text, h.end(), need_number=False, english=english, street=street, kinds=kinds)
         if got is None:
             continue
         end, words, nums, lines, odd, streetword = got
@@ -242,7 +284,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
                 start += 1
             if start > done and start < n and (pos == 0 or not low[pos - 1].isalnum()) and (
                     text[start].isupper() or (text[start].isalpha() and not text[start].isascii())):
-                got = _extend(text, start, need_number=True, english=english, street=street)
+                got = _extend(text, start, need_number=True, english=english, street=street, kinds=kinds)
                 if got is not None:
                     end = got[0]
                     if cue == "corner of":  # "the corner of Dalbraut 99 and Frederikke Coves"

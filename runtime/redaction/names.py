@@ -157,6 +157,9 @@ def _caseless(word: str) -> bool:
 
 _SPLIT = re.compile(f"({TOKEN.pattern})")
 _SPLIT_ASCII = re.compile(r"([A-Za-z][A-Za-z']*(?:-[A-Za-z][A-Za-z']*)*)")  # TOKEN on ASCII text, 5x faster
+# What follows the last space of each role bigram: "<a> <w>" can equal a bigram only when `w` is one of
+# these (or holds a space itself), so the pair's string is built only then.
+_BIGRAM_LAST = frozenset(b.rsplit(" ", 1)[-1] for b in ROLE_BIGRAMS)
 # Lower-case words that can start a name by cue (titles, roles, "named", the last word of a bigram).
 _CUE_ANY = TITLES | ROLE_WORDS | STRONG_CUES | frozenset(b.split()[-1] for b in ROLE_BIGRAMS) | {"is", "me"}
 
@@ -367,7 +370,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             continue
         # 2. roles and cues: daughter Ana, seen by Holmes, name: john smith
         strong = w in STRONG_CUES or (w == "is" and i > 0 and lows[i - 1] == "name")
-        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS) or (
+        cue = strong or w in ROLE_WORDS or (i > 0 and (w in _BIGRAM_LAST or " " in w) and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS) or (
             w == "me" and i > 0 and lows[i - 1] in ("call", "calls", "called") and i + 1 < n and cap(i + 1))
         if cue and i + 1 < n and _CUE_GAP.match(gap(i + 1)):
             k = i + 1

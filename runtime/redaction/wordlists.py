@@ -19,7 +19,7 @@ ROLE_WORDS = frozenset(
     neurologist pediatrician midwife doula chaplain pharmacist dentist stepson stepdaughter stepmother
     stepfather sibling child twin landlord teacher coach sponsor client resident's""".split()
 )
-ROLE_BIGRAMS = frozenset(
+ROLE_BIGRAMS = frozenset(b.strip() for b in
     """seen by|referred by|accompanied by|signed by|reviewed by|dictated by|discussed with|spoke with|
     spoke to|met with|called by|visited by|cared for by|treated by|examined by|evaluated by|per dr|
     next of|emergency contact|social worker|case manager|nurse practitioner|contact person|

@@ -11,7 +11,8 @@ Two oracles, so a restructured engine is checked against something it does not s
   and by the engine's own candidates settled with `findings.resolve_overlaps` (the Finding-based
   reference that `settle_spans` replaced on the hot path);
 - each detector fast path against the code it replaced (`_scan_digits`' shape key, the bound in
-  `address_tails`, `_signoffs`), on hypothesis texts built from the pieces those paths look at.
+  `address_tails`, `_signoffs`, the address walker's per-token-text kinds), on hypothesis texts built
+  from the pieces those paths look at.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from packgate.runtime.redaction import Engine, Finding, normalise
+from packgate.runtime.redaction import addresses as A
 from packgate.runtime.redaction import engine as engine_mod
 from packgate.runtime.redaction.findings import make_finding, resolve_overlaps, settle_spans
 
@@ -216,6 +218,100 @@ def test_signoffs_equal_the_regex_over_every_character(text):
     from packgate.runtime.redaction import clinical as C
 
     assert [m.span(1) for m in C._signoffs(text)] == [m.span(1) for m in C._SIGNOFF.finditer(text)]
+
+
+# ---- the address-block walker: `_extend` as it was before it classified each token text once per scan
+# (c4761e2), against the per-token-kind `_extend`, sharing one kinds table across calls as a scan does.
+def _reference_extend(text: str, pos: int, need_number: bool, english: frozenset[str],
+            street: frozenset[str] = frozenset()) -> tuple[int, int, int, int, int, bool] | None:
+    """From `pos`, take address tokens; (end, words, numbers, lines, odd, streetword) or None when nothing fits."""
+    end = pos
+    words = nums = lines = odd = 0  # odd: street words no dictionary lists (or in another script)
+    streetword = False  # a street word of another country was seen ("rue", "utca", "gate", "-veien")
+    for _ in range(A._MAX_TOKENS):
+        m = A._TOKEN.match(text, end)
+        if m is None:
+            break
+        sep, tok = m.group("sep"), m.group("tok")
+        nl = sep.count("\n")
+        if nl and (lines + nl > 5 or not (words or nums)):
+            break
+        c = tok[0]
+        bare = tok.rstrip(".")
+        low = bare.lower()
+        if low in street or (street and (len(low) >= 7 or not low.isascii()) and c.isalpha()
+                             and A._street_word(low, street, english)):
+            words += 1
+            odd += 1
+            streetword = True
+        elif c.isdigit():
+            if A._UNIT_AFTER.match(text, m.end()):
+                break
+            nums += 1
+        elif tok.startswith("("):
+            if not words:
+                break
+        elif c.isupper() or (c.isalpha() and not c.islower() and not c.isascii()):
+            if (low in A._STOP or low in A._NOT_STREET) and not (bare.isupper() and len(bare) <= 3):
+                break  # "ON", "IN" in capitals are a province or state
+            words += 1
+            odd += not A._known(low, english) and not (bare.isupper() and len(bare) <= 5)
+        elif low in A._CONNECTORS or (tok.endswith(".") and len(bare) <= 3 and c.isalpha()):
+            pass
+        elif not c.isascii() and c.isalpha():
+            odd += 1
+        elif (words or nums) and low not in A._STOP and low not in A._NOT_STREET and not A._known(low, english) and (
+                streetword or A._number_follows(text, m.end(), english)):
+            odd += 1
+            pass  # a lower-case street word before its number: "tér 19.", "gate 232", "midtvollen 130"
+        else:
+            break
+        lines += nl
+        end = m.end()
+        if tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit()):
+            nxt = text[end:end + 3]
+            if not (bare[-1].isdigit() and (nxt[:1] == "," or (nxt[:1] == "\n" and nxt[1:2] not in ("\n", "")))):
+                end -= 1  # a full stop, not an abbreviation: the sentence ends here
+                break
+    if not words:
+        return None
+    if need_number and not nums:
+        return None
+    while end > pos and text[end - 1] in ",.":
+        end -= 1
+    return end, words, nums, lines, odd, streetword
+
+
+
+_ADDRESS_TEXT = st.lists(st.sampled_from(
+    ["12", "20789", "935 69", "Allika", "46", "233", "Erzsébet", "tér", "19.", "rue", "des", "Lilas", "Main", "St", "St.",
+     "gate", "232", "midtvollen", "130", "Kerkstraat", "Mannerheimintie", "ON", "IN", "the", "de", "van", "(rear)", "mg",
+     "Suite", "501", "Estonia", "62488", "lives at ", "address: ", "corner of ", " and ", " ", ", ", "\n", "\n> ", ".", "x",
+     "Μεγάλη", "Άμμος", "184", "tabs", "dr.", "Dept.", "hospital", "5-7", "12B", "walked", "CEDEX", "NW", "Xqzt", "PARIS"]),
+    max_size=24).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ADDRESS_TEXT, st.booleans())
+def test_extend_equals_the_per_occurrence_walk(text, need_number):
+    lex = _ENGINE._lex
+    english, street = lex.english, lex.street_words
+    kinds: dict = {}
+    for pos in range(len(text) + 1):
+        got = A._extend(text, pos, need_number, english, street, kinds=kinds)
+        assert got == _reference_extend(text, pos, need_number, english, street), (text, pos)
+    assert list(A.scan_addresses(text, english, None, street)) == list(_reference_scan_addresses(text, english, street))
+
+
+def _reference_scan_addresses(text, english, street):
+    """`scan_addresses` with the reference walker (its other code is unchanged since c4761e2)."""
+    saved = A._extend
+    A._extend = lambda t, p, need_number, english, street=frozenset(), kinds=None: _reference_extend(
+        t, p, need_number, english, street)
+    try:
+        return list(A.scan_addresses(text, english, None, street))
+    finally:
+        A._extend = saved
 
 
 if __name__ == "__main__" and "--write" in sys.argv:
