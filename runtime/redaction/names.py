@@ -164,6 +164,67 @@ _BIGRAM_LAST = frozenset(b.rsplit(" ", 1)[-1] for b in ROLE_BIGRAMS)
 _CUE_ANY = TITLES | ROLE_WORDS | STRONG_CUES | frozenset(b.split()[-1] for b in ROLE_BIGRAMS) | {"is", "me"}
 
 
+# What a token's text alone lets `scan_names` do with it, decided once per distinct token text (and kept
+# across scans, see `_classes`): most capitalised words of a note ("Main", "Patient", "St") can start no
+# name or place unless a word beside them says so, and the loop then skips them after a few look-ups.
+_ANY_RULE = 1  # some rule may fire on the token's text alone: run them all
+_COMMA_NEXT = 2  # a surname ("Lopez, Maria"; "Grant, Hollis"): fires only with a comma after it
+_CITY_NEXT = 4  # the first word of longer gazetteer places only: fires only with a capital after it
+_TOWN_CUE = 8  # the first word of a smaller place: fires only after a place cue, a street's type or near a state
+_SURNAME_NEXT = 16  # a given name that is also a word ("Mark Lopez"): fires only before a census surname
+# Words before a token that let a place rule fire (3a's run cues, "in/to/near/from <Place>", 3b's town cues).
+_PREV_CUES = frozenset("in from near at outside to toward towards".split())
+
+
+def _token_class(word: str, low: str, lex: Lexicons) -> int:
+    """`_ANY_RULE`, or the flags of the only rules the loop of `scan_names` can fire on this token
+    when no neighbour (a place cue before it, a clinical verb after it, a state or a facility near)
+    says more; 0: none. A superset: a rule this says may fire still runs its own tests."""
+    c = word[0]
+    if not c.isupper() or len(low) <= 1:
+        return _ANY_RULE  # lower case, caseless scripts, initials: their own branches
+    if (low in TITLES or low in STRONG_CUES or low in ROLE_WORDS or low in ("is", "me") or low in _BIGRAM_LAST
+            or " " in low or (low,) in lex.cities or low in lex.first
+            or ("-" in low and low.split("-", 1)[0] in lex.first)):
+        return _ANY_RULE
+    english = lex.english_common
+    if (len(low) > 2 and not (word.isupper() and len(word) <= 5) and low not in english
+            and low not in COMMON and low not in _NEVER and low not in lex.first_any
+            and "'" not in low and not _DRUG_STEM.search(low) and bool(english)
+            and not (low.endswith("s") and low[:-1] in english)
+            and (word[1:].islower() or word.isupper() or word.startswith(("Mc", "Mac")))):
+        return _ANY_RULE  # an unknown word (rule 8) unless a digit follows it
+    flags = 0
+    if low in lex.last:
+        if low in lex.common_last and len(low) > 2 and not word.isupper() and low not in english:
+            return _ANY_RULE  # a frequent surname alone mid-sentence
+        flags |= _COMMA_NEXT
+    if low in COMMON:
+        if low in lex.last_any:
+            flags |= _COMMA_NEXT
+        if low in lex.first_any:
+            flags |= _SURNAME_NEXT
+    if low in lex.city_first_tokens:
+        flags |= _CITY_NEXT
+    if low in lex.town_first_tokens:
+        flags |= _TOWN_CUE
+    return flags
+
+
+_CLASS_LIMIT = 1 << 17  # distinct token texts kept (a 1 MiB paste of random words is not kept whole)
+_class_cache: tuple[Lexicons | None, dict[str, int]] = (None, {})
+
+
+def _classes(lex: Lexicons) -> dict[str, int]:
+    """`_token_class` per token text for `lex`, shared by every scan with these lexicons."""
+    global _class_cache
+    owner, classes = _class_cache
+    if owner is not lex or len(classes) > _CLASS_LIMIT:
+        classes = {}
+        _class_cache = (lex, classes)
+    return classes
+
+
 def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     """Yield NAME and LOCATION candidates (spans only)."""
     # One C-level split gives tokens and the gaps between them; offsets are running sums of lengths.
@@ -345,11 +406,36 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return k - i
 
+    classes = _classes(lex)
+    subject_verbs, prev_cues, comma_gap, initial_gap = SUBJECT_VERBS, _PREV_CUES, _COMMA_GAP, _INITIAL_GAP
     for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any or not w.isascii()
               or lows[j] in lower_first]:
         w = lows[i]
         if i <= consumed_until:
             continue
+        near_state = False
+        if n_state:
+            while sm < n_state and state_marks[sm] < starts[i]:
+                sm += 1
+            near_state = sm < n_state and state_marks[sm] - starts[i] <= 64
+        near_fac = False
+        if n_fac:
+            while fm < n_fac and fac_heads[fm] < ends[i]:
+                fm += 1
+            near_fac = fm < n_fac and fac_heads[fm] - ends[i] <= 64
+        kind = classes.get(words[i])
+        if kind is None:
+            kind = classes[words[i]] = _token_class(words[i], w, lex)
+        if kind != _ANY_RULE and not near_state and not near_fac and not (i > 0 and lows[i - 1] in prev_cues) and not (
+                i + 2 < n and (lows[i + 2] in subject_verbs or (i + 3 < n and lows[i + 3] in subject_verbs))):
+            if not kind:
+                continue
+            nxt = i + 1 < n
+            if not ((kind & _COMMA_NEXT and nxt and comma_gap.match(parts[2 * i + 2]))
+                    or (kind & _CITY_NEXT and nxt and cap(i + 1) and initial_gap.match(parts[2 * i + 2]))
+                    or (kind & _TOWN_CUE and i > 0 and lows[i - 1] in _STREET_TYPES and parts[2 * i] in (", ", ","))
+                    or (kind & _SURNAME_NEXT and nxt and lows[i + 1] in last)):
+                continue
         # 1. titles: Mr. Smith, Dr. holmes, Mrs Ana Lopez-Garcia
         if w in TITLES and i + 1 < n and _TITLE_GAP.match(gap(i + 1)) and (
             namey(i + 1) or (cap(i + 1) and lows[i + 1] not in _NEVER)
@@ -433,11 +519,6 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             yield ("NAME", starts[i], ends[j1], 0.65, "name-script")
             consumed_until = j1
             continue
-        near_state = False
-        if n_state:
-            while sm < n_state and state_marks[sm] < starts[i]:
-                sm += 1
-            near_state = sm < n_state and state_marks[sm] - starts[i] <= 64
         # A common word ("Patient", "Follow") can only start a place: skip it unless one could start here.
         if w in COMMON and len(w) > 1 and not near_state and not n_fac and w not in city_first and w not in town_first:
             continue
@@ -510,15 +591,12 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if consumed_until >= i:
                 continue
         # 3c. facilities: "St. Mary's Hospital", "Lakeside Nursing Home", "Mayo Clinic"
-        if n_fac:
-            while fm < n_fac and fac_heads[fm] < ends[i]:
-                fm += 1
-            if fm < n_fac and fac_heads[fm] - ends[i] <= 64:
-                fac = _facility_end(i)
-                if fac is not None:
-                    yield ("LOCATION", starts[i], ends[fac], 0.8, "facility")
-                    consumed_until = fac
-                    continue
+        if near_fac:
+            fac = _facility_end(i)
+            if fac is not None:
+                yield ("LOCATION", starts[i], ends[fac], 0.8, "facility")
+                consumed_until = fac
+                continue
         # 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
         if near_state and w not in _NEVER and not words[i].isupper():
             j1 = i
