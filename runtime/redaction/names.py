@@ -167,37 +167,41 @@ _CUE_ANY = TITLES | ROLE_WORDS | STRONG_CUES | frozenset(b.split()[-1] for b in 
 # What a token's text alone lets `scan_names` do with it, decided once per distinct token text (and kept
 # across scans, see `_classes`): most capitalised words of a note ("Main", "Patient", "St") can start no
 # name or place unless a word beside them says so, and the loop then skips them after a few look-ups.
-_ANY_RULE = 1  # some rule may fire on the token's text alone: run them all
-_COMMA_NEXT = 2  # a surname ("Lopez, Maria"; "Grant, Hollis"): fires only with a comma after it
-_CITY_NEXT = 4  # the first word of longer gazetteer places only: fires only with a capital after it
-_TOWN_CUE = 8  # the first word of a smaller place: fires only after a place cue, a street's type or near a state
-_SURNAME_NEXT = 16  # a given name that is also a word ("Mark Lopez"): fires only before a census surname
+_CANDIDATE = 1  # may start a name or place at all (capitalised, a cue word, a lower-case name, another script)
+_ANY_RULE = 2  # some rule may fire on the token's text alone: run them all
+_COMMA_NEXT = 4  # a surname ("Lopez, Maria"; "Grant, Hollis"): fires only with a comma after it
+_CITY_NEXT = 8  # the first word of longer gazetteer places only: fires only with a capital after it
+_TOWN_CUE = 16  # the first word of a smaller place: fires only after a place cue, a street's type or near a state
+_SURNAME_NEXT = 32  # a given name that is also a word ("Mark Lopez"): fires only before a census surname
 # Words before a token that let a place rule fire (3a's run cues, "in/to/near/from <Place>", 3b's town cues).
 _PREV_CUES = frozenset("in from near at outside to toward towards".split())
 
 
 def _token_class(word: str, low: str, lex: Lexicons) -> int:
-    """`_ANY_RULE`, or the flags of the only rules the loop of `scan_names` can fire on this token
-    when no neighbour (a place cue before it, a clinical verb after it, a state or a facility near)
-    says more; 0: none. A superset: a rule this says may fire still runs its own tests."""
+    """0 for a token no rule starts at; else `_CANDIDATE` with `_ANY_RULE`, or with the flags of the
+    only rules the loop of `scan_names` can fire on this token when no neighbour (a place cue before
+    it, a clinical verb after it, a state or a facility near) says more. A superset: a rule this
+    says may fire still runs its own tests."""
     c = word[0]
+    if not (c.isupper() or low in _CUE_ANY or not word.isascii() or low in lex.lower_first):
+        return 0
     if not c.isupper() or len(low) <= 1:
-        return _ANY_RULE  # lower case, caseless scripts, initials: their own branches
+        return _CANDIDATE | _ANY_RULE  # lower case, caseless scripts, initials: their own branches
     if (low in TITLES or low in STRONG_CUES or low in ROLE_WORDS or low in ("is", "me") or low in _BIGRAM_LAST
             or " " in low or (low,) in lex.cities or low in lex.first
             or ("-" in low and low.split("-", 1)[0] in lex.first)):
-        return _ANY_RULE
+        return _CANDIDATE | _ANY_RULE
     english = lex.english_common
     if (len(low) > 2 and not (word.isupper() and len(word) <= 5) and low not in english
             and low not in COMMON and low not in _NEVER and low not in lex.first_any
             and "'" not in low and not _DRUG_STEM.search(low) and bool(english)
             and not (low.endswith("s") and low[:-1] in english)
             and (word[1:].islower() or word.isupper() or word.startswith(("Mc", "Mac")))):
-        return _ANY_RULE  # an unknown word (rule 8) unless a digit follows it
-    flags = 0
+        return _CANDIDATE | _ANY_RULE  # an unknown word (rule 8) unless a digit follows it
+    flags = _CANDIDATE
     if low in lex.last:
         if low in lex.common_last and len(low) > 2 and not word.isupper() and low not in english:
-            return _ANY_RULE  # a frequent surname alone mid-sentence
+            return _CANDIDATE | _ANY_RULE  # a frequent surname alone mid-sentence
         flags |= _COMMA_NEXT
     if low in COMMON:
         if low in lex.last_any:
@@ -209,6 +213,9 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
     if low in lex.town_first_tokens:
         flags |= _TOWN_CUE
     return flags
+
+
+_KEPT_LEN = 48  # longer token texts are classed each time, not kept
 
 
 _CLASS_LIMIT = 1 << 17  # distinct token texts kept (a 1 MiB paste of random words is not kept whole)
@@ -384,8 +391,6 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             e -= 2
         return s, e
 
-    # Only capitalised tokens and cue words can start a name or place: the rest are skipped here.
-    cue_any = _CUE_ANY
     # Facility names end in a head word: only look for one when the text has a head word at all.
     fac_words = _FACILITY_CAP.intersection(words)
     fac_heads = [starts[k] for k in compress(range(n), map(fac_words.__contains__, words))] if fac_words else []
@@ -406,10 +411,17 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return k - i
 
+    # Each token's class (`_token_class`), looked up in one C-level pass; the loop visits the candidates
+    # and its gate skips those whose class allows no rule where they stand.
     classes = _classes(lex)
+    kinds = list(map(classes.get, words))
+    if None in kinds:
+        for j in [j for j, k in enumerate(kinds) if k is None]:
+            kinds[j] = _token_class(words[j], lows[j], lex)
+            if len(words[j]) <= _KEPT_LEN:
+                classes[words[j]] = kinds[j]
     subject_verbs, prev_cues, comma_gap, initial_gap = SUBJECT_VERBS, _PREV_CUES, _COMMA_GAP, _INITIAL_GAP
-    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any or not w.isascii()
-              or lows[j] in lower_first]:
+    for i in compress(range(n), kinds):
         w = lows[i]
         if i <= consumed_until:
             continue
@@ -423,13 +435,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             while fm < n_fac and fac_heads[fm] < ends[i]:
                 fm += 1
             near_fac = fm < n_fac and fac_heads[fm] - ends[i] <= 64
-        kind = classes.get(words[i])
-        if kind is None:
-            kind = classes[words[i]] = _token_class(words[i], w, lex)
-        if kind != _ANY_RULE and not near_state and not near_fac and not (i > 0 and lows[i - 1] in prev_cues) and not (
+        kind = kinds[i]
+        if not kind & _ANY_RULE and not near_state and not near_fac and not (i > 0 and lows[i - 1] in prev_cues) and not (
                 i + 2 < n and (lows[i + 2] in subject_verbs or (i + 3 < n and lows[i + 3] in subject_verbs))):
-            if not kind:
-                continue
             nxt = i + 1 < n
             if not ((kind & _COMMA_NEXT and nxt and comma_gap.match(parts[2 * i + 2]))
                     or (kind & _CITY_NEXT and nxt and cap(i + 1) and initial_gap.match(parts[2 * i + 2]))
