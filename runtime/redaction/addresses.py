@@ -246,11 +246,18 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
     kinds: dict[str, tuple[int, bool, bool]] = {}  # `_token_kind` per distinct token, for every `_extend`
     scanned = -1  # end of the last extension that was not an address: a start inside it is a suffix of
     # the same tokens (no more words, numbers or lines), so it cannot be one either
-    for h in _HOUSE.finditer(text):
-        s = h.start()
-        if s < done or s < scanned:
-            continue
-        first = _TOKEN.match(text, h.end())
+    # Each next house number is searched for from past the last block or walk, not iterated over: a
+    # match is a whole digit run, so none starts inside one and the search finds what iterating and
+    # skipping the starts before `done` and `scanned` did (1 MiB of "12 Main St, ": four in five).
+    house = _HOUSE.search
+    at = 0
+    while True:
+        h = house(text, at)
+        if h is None:
+            break
+        s, pos = h.span()
+        at = pos
+        first = _TOKEN.match(text, pos)
         if first is None:
             continue
         tok = first.group("tok")
@@ -259,7 +266,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
             tok = second.group("tok") if second is not None else ""
         if not tok or tok.rstrip(".").lower() in _NOT_STREET:
             continue
-        got = _extend(text, h.end(), need_number=False, english=english, street=street, kinds=kinds)
+        got = _extend(text, pos, need_number=False, english=english, street=street, kinds=kinds)
         if got is None:
             continue
         end, words, nums, lines, odd, streetword = got
@@ -267,10 +274,12 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
         # street word of another country and one more word (`31 rue Tachkent`, `26 rue des Lilas`)
         if not ((nums and odd) or (lines and (odd or nums)) or (streetword and odd >= 2)):
             scanned = max(scanned, end)
+            at = max(at, scanned)
             continue
         end = _postcode_after(text, end)
         yield ("LOCATION", s, end, 0.55, "address-block")
         done = end
+        at = max(at, done)
     yield from _named_streets(text)
     # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
     if low is None or len(low) != len(text):

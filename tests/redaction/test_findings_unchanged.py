@@ -315,6 +315,72 @@ def _reference_scan_addresses(text, english, street):
         A._extend = saved
 
 
+def _reference_house_numbers(text, english, low, street):
+    """`scan_addresses` as it was at b3d58f5: every house number iterated, those inside a block or a
+    failed walk skipped (the engine now searches for the next one past them)."""
+    done = -1
+    kinds: dict[str, tuple[int, bool, bool]] = {}
+    scanned = -1  # end of the last extension that was not an address: a start inside it is a suffix of
+    # the same tokens (no more words, numbers or lines), so it cannot be one either
+    for h in A._HOUSE.finditer(text):
+        s = h.start()
+        if s < done or s < scanned:
+            continue
+        first = A._TOKEN.match(text, h.end())
+        if first is None:
+            continue
+        tok = first.group("tok")
+        if tok[0].isdigit():
+            second = A._TOKEN.match(text, first.end())
+            tok = second.group("tok") if second is not None else ""
+        if not tok or tok.rstrip(".").lower() in A._NOT_STREET:
+            continue
+        got = A._extend(text, h.end(), need_number=False, english=english, street=street, kinds=kinds)
+        if got is None:
+            continue
+        end, words, nums, lines, odd, streetword = got
+        # a number after the street words (`Allika 46`), or a next line (cue-led streets: below), or a
+        # street word of another country and one more word (`31 rue Tachkent`, `26 rue des Lilas`)
+        if not ((nums and odd) or (lines and (odd or nums)) or (streetword and odd >= 2)):
+            scanned = max(scanned, end)
+            continue
+        end = A._postcode_after(text, end)
+        yield ("LOCATION", s, end, 0.55, "address-block")
+        done = end
+    yield from A._named_streets(text)
+    # Cue-led with no house number in front: "It's in Λεωφόρος Συγγρού 119 Nino Point".
+    if low is None or len(low) != len(text):
+        low = text.lower() if len(text.lower()) == len(text) else text
+    n = len(text)
+    for cue in A._CUE_WORDS:
+        pos = low.find(cue)
+        while pos >= 0:
+            start = pos + len(cue)
+            while start < n and text[start] in " \t:":
+                start += 1
+            if start > done and start < n and (pos == 0 or not low[pos - 1].isalnum()) and (
+                    text[start].isupper() or (text[start].isalpha() and not text[start].isascii())):
+                got = A._extend(text, start, need_number=True, english=english, street=street, kinds=kinds)
+                if got is not None:
+                    end = got[0]
+                    if cue == "corner of":  # "the corner of Dalbraut 99 and Frederikke Coves"
+                        m = A._AND_STREET.match(text, end)
+                        if m is not None:
+                            end = m.end()
+                    end = A._postcode_after(text, end)
+                    yield ("LOCATION", start, end, 0.5, "address-block")
+                    done = end
+            pos = low.find(cue, pos + 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ADDRESS_TEXT)
+def test_scan_addresses_equals_iterating_every_house_number(text):
+    lex = _ENGINE._lex
+    english, street = lex.english, lex.street_words
+    assert list(A.scan_addresses(text, english, None, street)) == list(_reference_house_numbers(text, english, None, street))
+
+
 def _every_rule(word, low, lex):
     """A token class that runs every rule on each token the loop took before the class table (capitalised,
     a cue word, another script, a lower-case given name): `scan_names` as it was before the gate."""
