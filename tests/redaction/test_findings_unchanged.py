@@ -121,6 +121,21 @@ def test_settle_spans_equals_resolve_overlaps(raw):
     assert got == want
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_CATS, st.integers(0, 3), st.integers(1, 6), st.sampled_from([0.5, 0.9]),
+                          st.sampled_from(["a", "b"])), max_size=30), st.randoms())
+def test_settle_spans_fast_path_on_disjoint_spans(raw, rnd):
+    """Spans laid end to end (gap 0 included) in any order: `settle_spans`' no-overlap path."""
+    spans, pos = [], 0
+    for c, gap, n, conf, det in raw:
+        spans.append((c, pos + gap, pos + gap + n, conf, det))
+        pos += gap + n
+    rnd.shuffle(spans)
+    want = resolve_overlaps([Finding("p", c, s, e, conf, det) for c, s, e, conf, det in spans])
+    got = [make_finding("p", c, s, e, conf, det) for c, s, e, conf, det in settle_spans(spans)]
+    assert got == want
+
+
 def test_make_finding_is_a_finding():
     f = make_finding("p", "NAME", 1, 4, 0.9, "d")
     assert f == Finding("p", "NAME", 1, 4, 0.9, "d") and hash(f) == hash(Finding("p", "NAME", 1, 4, 0.9, "d"))
