@@ -419,6 +419,23 @@ def test_raw_hits_equal_searching_for_dense_regions_first(text):
         engine_mod._RUNS_FIRST = saved
 
 
+_SUFFIX_TEXT = st.lists(st.sampled_from(
+    ["Haupt", "strasse", "STRASSE", "Strasse", "straße", "weg", "Weg", "gade", "utca", "katu", "Allee", "allee", "Ring",
+     "ave", "road", "x", "12", "kade", "dreef", "no"]), max_size=10).map(lambda ws: " ".join(
+    "".join(ws[i:i + 2]) for i in range(0, len(ws), 2)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SUFFIX_TEXT)
+def test_street_suffix_word_equals_searching_every_suffix(text):
+    from packgate.runtime.redaction import clinical as C
+    from packgate.runtime.redaction.patterns import lower_and_words
+
+    words = lower_and_words(text)[1]
+    suffixes = tuple(suf for suf in C._STREET_SUFFIXES if suf in text)
+    assert C._street_suffix_word(text, words) == bool(suffixes and any(w.endswith(suffixes) for w in words)), text
+
+
 def _every_rule(word, low, lex):
     """A token class that runs every rule on each token the loop took before the class table (capitalised,
     a cue word, another script, a lower-case given name): `scan_names` as it was before the gate."""
