@@ -255,10 +255,10 @@ class Engine:
         runs = [m.span() for m in _RUN.finditer(text)] if len(text) <= _RUNS_FIRST else None
         dense = _dense_regions(text) if runs is None or _may_be_dense(runs) else []
         digits_text = _blank(text, dense) if dense else text
-        if dense or runs is None:
-            runs = [m.span() for m in _RUN.finditer(digits_text)]
         if not any(c in digits_text for c in "0123456789"):
             runs = None
+        elif dense or runs is None:
+            runs = [m.span() for m in _RUN.finditer(digits_text)]
         hits: list[Hit] = [("OTHER_ID", a, b, 0.5, "digit-dense") for a, b in dense]
         low, words = lower_and_words(digits_text)
         hits.extend(scan_structured(digits_text, low, words, runs))
