@@ -415,11 +415,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     # and its gate skips those whose class allows no rule where they stand.
     classes = _classes(lex)
     kinds = list(map(classes.get, words))
-    if None in kinds:
-        for j in [j for j, k in enumerate(kinds) if k is None]:
-            kinds[j] = _token_class(words[j], lows[j], lex)
-            if len(words[j]) <= _KEPT_LEN:
-                classes[words[j]] = kinds[j]
+    if None in kinds:  # texts not seen before: class each new distinct text once, then fill in C
+        fresh = {wd: _token_class(wd, lows[j], lex) for wd, j in dict(zip(words, range(n))).items() if wd not in classes}
+        kinds = list(map(fresh.get, words, kinds))
+        classes.update((wd, k) for wd, k in fresh.items() if len(wd) <= _KEPT_LEN)
     subject_verbs, prev_cues, comma_gap, initial_gap = SUBJECT_VERBS, _PREV_CUES, _COMMA_GAP, _INITIAL_GAP
     for i in compress(range(n), kinds):
         w = lows[i]
