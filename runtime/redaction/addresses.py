@@ -190,53 +190,94 @@ def _number_follows(text: str, pos: int, english: frozenset[str]) -> bool:
     return False
 
 
+# What `_extend` does with a token, decided by the token's text alone (so once per distinct token of a
+# scan, not once per occurrence): a street word, a number, a bracket, a stop in capitals, a capitalised
+# word, a connector, a word in another script, a lower-case word, in `_extend`'s order of tests.
+_STREETWORD, _NUMBER, _BRACKET, _CAP_STOP, _CAPITAL, _CONNECTOR, _OTHER_SCRIPT, _LOWER = range(8)
+
+
+def _token_kind(tok: str, english: frozenset[str], street: frozenset[str]) -> tuple[int, bool, bool]:
+    """(kind, flag, sentence_end): flag is "odd" for a capitalised word and "may be a street word"
+    for a lower-case one; sentence_end: a full stop that may end the block (see `_extend`)."""
+    c = tok[0]
+    bare = tok.rstrip(".")
+    low = bare.lower()
+    flag = False
+    if low in street or (street and (len(low) >= 7 or not low.isascii()) and c.isalpha()
+                         and _street_word(low, street, english)):
+        kind = _STREETWORD
+    elif c.isdigit():
+        kind = _NUMBER
+    elif tok.startswith("("):
+        kind = _BRACKET
+    elif c.isupper() or (c.isalpha() and not c.islower() and not c.isascii()):
+        if (low in _STOP or low in _NOT_STREET) and not (bare.isupper() and len(bare) <= 3):
+            kind = _CAP_STOP  # "ON", "IN" in capitals are a province or state
+        else:
+            kind = _CAPITAL
+            flag = not _known(low, english) and not (bare.isupper() and len(bare) <= 5)
+    elif low in _CONNECTORS or (tok.endswith(".") and len(bare) <= 3 and c.isalpha()):
+        kind = _CONNECTOR
+    elif not c.isascii() and c.isalpha():
+        kind = _OTHER_SCRIPT
+    else:
+        kind = _LOWER
+        flag = low not in _STOP and low not in _NOT_STREET and not _known(low, english)
+    return kind, flag, tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit())
+
+
 def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
-            street: frozenset[str] = frozenset()) -> tuple[int, int, int, int, int, bool] | None:
-    """From `pos`, take address tokens; (end, words, numbers, lines, odd, streetword) or None when nothing fits."""
+            street: frozenset[str] = frozenset(),
+            kinds: dict[str, tuple[int, bool, bool]] | None = None) -> tuple[int, int, int, int, int, bool] | None:
+    """From `pos`, take address tokens; (end, words, numbers, lines, odd, streetword) or None when nothing fits.
+
+    `kinds`: `_token_kind` per token text, shared by the calls of one scan (same `english` and `street`).
+    """
+    if kinds is None:
+        kinds = {}
     end = pos
     words = nums = lines = odd = 0  # odd: street words no dictionary lists (or in another script)
     streetword = False  # a street word of another country was seen ("rue", "utca", "gate", "-veien")
+    match, unit_after = _TOKEN.match, _UNIT_AFTER.match  # locals: this loop runs once per token
     for _ in range(_MAX_TOKENS):
-        m = _TOKEN.match(text, end)
+        m = match(text, end)
         if m is None:
             break
-        sep, tok = m.group("sep"), m.group("tok")
-        nl = sep.count("\n")
+        sep, tok = m.groups()
+        nl = sep.count("\n") if "\n" in sep else 0
         if nl and (lines + nl > 5 or not (words or nums)):
             break
-        c = tok[0]
-        bare = tok.rstrip(".")
-        low = bare.lower()
-        if low in street or (street and (len(low) >= 7 or not low.isascii()) and c.isalpha()
-                             and _street_word(low, street, english)):
+        got = kinds.get(tok)
+        if got is None:
+            got = kinds[tok] = _token_kind(tok, english, street)
+        kind, flag, full_stop = got
+        if kind == _CAPITAL:
+            words += 1
+            odd += flag
+        elif kind == _NUMBER:
+            if unit_after(text, m.end()):
+                break
+            nums += 1
+        elif kind == _STREETWORD:
             words += 1
             odd += 1
             streetword = True
-        elif c.isdigit():
-            if _UNIT_AFTER.match(text, m.end()):
-                break
-            nums += 1
-        elif tok.startswith("("):
+        elif kind == _BRACKET:
             if not words:
                 break
-        elif c.isupper() or (c.isalpha() and not c.islower() and not c.isascii()):
-            if (low in _STOP or low in _NOT_STREET) and not (bare.isupper() and len(bare) <= 3):
-                break  # "ON", "IN" in capitals are a province or state
-            words += 1
-            odd += not _known(low, english) and not (bare.isupper() and len(bare) <= 5)
-        elif low in _CONNECTORS or (tok.endswith(".") and len(bare) <= 3 and c.isalpha()):
+        elif kind == _CONNECTOR:
             pass
-        elif not c.isascii() and c.isalpha():
+        elif kind == _OTHER_SCRIPT:
             odd += 1
-        elif (words or nums) and low not in _STOP and low not in _NOT_STREET and not _known(low, english) and (
-                streetword or _number_follows(text, m.end(), english)):
+        elif kind == _LOWER and (words or nums) and flag and (streetword or _number_follows(text, m.end(), english)):
             odd += 1
             pass  # a lower-case street word before its number: "tér 19.", "gate 232", "midtvollen 130"
-        else:
+        else:  # _CAP_STOP, or a lower-case word that is no street word
             break
         lines += nl
         end = m.end()
-        if tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit()):
+        if full_stop:
+            bare = tok.rstrip(".")
             nxt = text[end:end + 3]
             if not (bare[-1].isdigit() and (nxt[:1] == "," or (nxt[:1] == "\n" and nxt[1:2] not in ("\n", ""))
                                             or _UNIT_NEXT.match(text, end))):
@@ -251,17 +292,40 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
     return end, words, nums, lines, odd, streetword
 
 
+_KINDS_LIMIT = 1 << 16  # distinct token texts kept (a token is at most 42 characters)
+_kinds_cache: tuple[frozenset[str] | None, frozenset[str] | None, dict[str, tuple[int, bool, bool]]] = (None, None, {})
+
+
+def _kinds_for(english: frozenset[str], street: frozenset[str]) -> dict[str, tuple[int, bool, bool]]:
+    """The `_token_kind` table for these word lists, shared by every scan that uses them (a 2 KB note
+    classed the same eighteen tokens afresh on every request)."""
+    global _kinds_cache
+    eng, st, kinds = _kinds_cache
+    if eng is not english or st is not street or len(kinds) > _KINDS_LIMIT:
+        kinds = {}
+        _kinds_cache = (english, street, kinds)
+    return kinds
+
+
 def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | None = None,
                    street: frozenset[str] = frozenset()) -> Iterator[Hit]:
     """LOCATION candidates: house-number blocks and cue-led street lines (spans only)."""
     done = -1
+    kinds = _kinds_for(english, street)  # `_token_kind` per distinct token, for every `_extend`
     scanned = -1  # end of the last extension that was not an address: a start inside it is a suffix of
     # the same tokens (no more words, numbers or lines), so it cannot be one either
-    for h in _HOUSE.finditer(text):
-        s = h.start()
-        if s < done or s < scanned:
-            continue
-        first = _TOKEN.match(text, h.end())
+    # Each next house number is searched for from past the last block or walk, not iterated over: a
+    # match is a whole digit run, so none starts inside one and the search finds what iterating and
+    # skipping the starts before `done` and `scanned` did (1 MiB of "12 Main St, ": four in five).
+    house = _HOUSE.search
+    at = 0
+    while True:
+        h = house(text, at)
+        if h is None:
+            break
+        s, pos = h.span()
+        at = pos
+        first = _TOKEN.match(text, pos)
         if first is None:
             continue
         tok = first.group("tok")
@@ -270,7 +334,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
             tok = second.group("tok") if second is not None else ""
         if not tok or tok.rstrip(".").lower() in _NOT_STREET:
             continue
-        got = _extend(text, h.end(), need_number=False, english=english, street=street)
+        got = _extend(text, pos, need_number=False, english=english, street=street, kinds=kinds)
         if got is None:
             continue
         end, words, nums, lines, odd, streetword = got
@@ -278,10 +342,12 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
         # street word of another country and one more word (`31 rue Tachkent`, `26 rue des Lilas`)
         if not ((nums and odd) or (lines and (odd or nums)) or (streetword and odd >= 2)):
             scanned = max(scanned, end)
+            at = max(at, scanned)
             continue
         end = _postcode_after(text, end)
         yield ("LOCATION", s, end, 0.55, "address-block")
         done = end
+        at = max(at, done)
     yield from _named_streets(text)
     if low is None or len(low) != len(text):
         low = text.lower() if len(text.lower()) == len(text) else text
@@ -297,7 +363,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
                 start += 1
             if start > done and start < n and (pos == 0 or not low[pos - 1].isalnum()) and (
                     text[start].isupper() or (text[start].isalpha() and not text[start].isascii())):
-                got = _extend(text, start, need_number=True, english=english, street=street)
+                got = _extend(text, start, need_number=True, english=english, street=street, kinds=kinds)
                 if got is not None:
                     end = got[0]
                     if cue == "corner of":  # "the corner of Dalbraut 99 and Frederikke Coves"

@@ -12,6 +12,7 @@ street. Every pattern is linear: bounded repetitions, anchored on a literal or a
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from typing import Iterator
 
 from .markers import MARKER
@@ -245,8 +246,7 @@ def scan_clinical(text: str, words: set[str] | None = None, runs: list[tuple[int
         if not _MILITARY_WORDS.isdisjoint(words):
             for m in _MILITARY.finditer(text):
                 yield ("LOCATION", m.start(), m.end(), 0.9, "military-address")
-        suffixes = tuple(suf for suf in _STREET_SUFFIXES if suf in text)  # substring tests run in C
-        if not _STREET_KEYWORDS.isdisjoint(words) or (suffixes and any(w.endswith(suffixes) for w in words)):
+        if not _STREET_KEYWORDS.isdisjoint(words) or _street_suffix_word(text, words):
             for m in _STREET_INTL.finditer(text):
                 yield ("LOCATION", m.start(), m.end(), 0.7, "street-address")
     if not _MONTH_ALONE_WORDS.isdisjoint(words):
@@ -288,6 +288,16 @@ def scan_clinical(text: str, words: set[str] | None = None, runs: list[tuple[int
 
 _DOTTED = re.compile(r"[\d.]{1,9}")
 _MONTH_INITIALS = frozenset("JFMASONDjfmasond")
+
+
+def _street_suffix_word(text: str, words: set[str]) -> bool:
+    """Does a word end in a street suffix that is written in `text` as it is listed ("Hauptstrasse")?
+    The words are tried against every suffix first, in one C-level pass: a note with no word ending
+    in one (nearly every note) skips the 29 substring searches of `text` (30 us on a 2 KB note)."""
+    if not any(map(str.endswith, words, repeat(_STREET_SUFFIXES))):
+        return False
+    suffixes = tuple(suf for suf in _STREET_SUFFIXES if suf in text)  # substring tests run in C
+    return bool(suffixes) and any(w.endswith(suffixes) for w in words)
 
 
 def _digit_led(text: str, n: int, runs: list[tuple[int, int]]) -> Iterator[Hit]:

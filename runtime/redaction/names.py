@@ -161,8 +161,96 @@ def _caseless(word: str) -> bool:
 
 _SPLIT = re.compile(f"({TOKEN.pattern})")
 _SPLIT_ASCII = re.compile(r"([A-Za-z][A-Za-z']*(?:-[A-Za-z][A-Za-z']*)*)")  # TOKEN on ASCII text, 5x faster
+# What follows the last space of each role bigram: "<a> <w>" can equal a bigram only when `w` is one of
+# these (or holds a space itself), so the pair's string is built only then.
+_BIGRAM_LAST = frozenset(b.rsplit(" ", 1)[-1] for b in ROLE_BIGRAMS)
 # Lower-case words that can start a name by cue (titles, roles, "named", the last word of a bigram).
 _CUE_ANY = TITLES | ROLE_WORDS | STRONG_CUES | frozenset(b.split()[-1] for b in ROLE_BIGRAMS) | {"is", "me"}
+
+
+# What a token's text alone lets `scan_names` do with it, decided once per distinct token text (and kept
+# across scans, see `_classes`): most capitalised words of a note ("Main", "Patient", "St") can start no
+# name or place unless a word beside them says so, and the loop then skips them after a few look-ups.
+_CANDIDATE = 1  # may start a name or place at all (capitalised, a cue word, a lower-case name, another script)
+_ANY_RULE = 2  # some rule may fire on the token's text alone: run them all
+_COMMA_NEXT = 4  # a surname ("Lopez, Maria"; "Grant, Hollis"): fires only with a comma after it
+_CITY_NEXT = 8  # the first word of longer gazetteer places only: fires only with a capital after it
+_TOWN_CUE = 16  # the first word of a smaller place: fires only after a place cue, a street's type or near a state
+_SURNAME_NEXT = 32  # a given name that is also a word ("Mark Lopez"): fires only before a census surname
+# recall2's rules, each declaring the token texts it can fire on (the gate then asks only for its neighbour):
+_KIN_NEXT = 64  # 2d, "Asya's kid": a possessive on a name list or on none; fires only before a relative
+_SPEAKER = 128  # 2d, 'Mika: "who are you?"': such a word; fires only with a colon after it
+_VOCATIVE = 256  # 2c, "Aloisia, can I...": a given name; fires only before ", " and a question's word
+# 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
+# place's kind (`_KIND_CUES`), which the gate tests on the word before (no flag)
+# Words before a token that let a place rule fire (3a's run cues, "in/to/near/from <Place>", 3b's town cues).
+_PREV_CUES = frozenset("in from near at outside to toward towards".split())
+
+
+def _token_class(word: str, low: str, lex: Lexicons) -> int:
+    """0 for a token no rule starts at; else `_CANDIDATE` with `_ANY_RULE`, or with the flags of the
+    only rules the loop of `scan_names` can fire on this token when no neighbour (a place cue before
+    it, a clinical verb after it, a state or a facility near) says more. A superset: a rule this
+    says may fire still runs its own tests."""
+    c = word[0]
+    if not (c.isupper() or low in _CUE_ANY or not word.isascii() or low in lex.lower_first):
+        return 0
+    if not c.isupper() or len(low) <= 1:
+        return _CANDIDATE | _ANY_RULE  # lower case, caseless scripts, initials: their own branches
+    if (low in TITLES or low in STRONG_CUES or low in ROLE_WORDS or low in ("is", "me") or low in _BIGRAM_LAST
+            or " " in low or (low,) in lex.cities or low in lex.first
+            or ("-" in low and low.split("-", 1)[0] in lex.first)):
+        return _CANDIDATE | _ANY_RULE
+    english = lex.english_common
+    if (len(low) > 2 and not (word.isupper() and len(word) <= 5) and low not in english
+            and low not in COMMON and low not in _NEVER and low not in lex.first_any
+            and "'" not in low and not _DRUG_STEM.search(low) and bool(english)
+            and not (low.endswith("s") and low[:-1] in english)
+            and (word[1:].islower() or word.isupper() or word.startswith(("Mc", "Mac")))):
+        return _CANDIDATE | _ANY_RULE  # an unknown word (rule 8) unless a digit follows it
+    flags = _CANDIDATE
+    # 2d: the word a relative or a quoted line names (as the rule tests it on a capitalised word)
+    if (low not in _NEVER and low not in _FUNCTION and low not in COMMON and not word.isupper()
+            and (low in lex.first_any or low in lex.foreign
+                 or (low not in english and low not in lex.english_frequent))):
+        flags |= _SPEAKER
+        if word[-2:] in _POSSESSIVE:
+            flags |= _KIN_NEXT
+    # 2c: a given name addressed at a sentence's start
+    if ((low in lex.first_any or low in lex.foreign) and low not in _NEVER and low not in _FUNCTION
+            and not word.isupper()):
+        flags |= _VOCATIVE
+    if low in lex.last:
+        if low in lex.common_last and len(low) > 2 and not word.isupper() and low not in english:
+            return _CANDIDATE | _ANY_RULE  # a frequent surname alone mid-sentence
+        flags |= _COMMA_NEXT
+    if low in COMMON:
+        if low in lex.last_any:
+            flags |= _COMMA_NEXT
+        if low in lex.first_any:
+            flags |= _SURNAME_NEXT
+    if low in lex.city_first_tokens:
+        flags |= _CITY_NEXT
+    if low in lex.town_first_tokens:
+        flags |= _TOWN_CUE
+    return flags
+
+
+_KEPT_LEN = 48  # longer token texts are classed each time, not kept
+
+
+_CLASS_LIMIT = 1 << 17  # distinct token texts kept (a 1 MiB paste of random words is not kept whole)
+_class_cache: tuple[Lexicons | None, dict[str, int]] = (None, {})
+
+
+def _classes(lex: Lexicons) -> dict[str, int]:
+    """`_token_class` per token text for `lex`, shared by every scan with these lexicons."""
+    global _class_cache
+    owner, classes = _class_cache
+    if owner is not lex or len(classes) > _CLASS_LIMIT:
+        classes = {}
+        _class_cache = (lex, classes)
+    return classes
 
 
 def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
@@ -354,8 +442,6 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             e -= 2
         return s, e
 
-    # Only capitalised tokens and cue words can start a name or place: the rest are skipped here.
-    cue_any = _CUE_ANY
     # Facility names end in a head word: only look for one when the text has a head word at all.
     fac_words = _FACILITY_CAP.intersection(words)
     fac_heads = [starts[k] for k in compress(range(n), map(fac_words.__contains__, words))] if fac_words else []
@@ -376,11 +462,44 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             k += 1
         return k - i
 
-    for i in [j for j, w in enumerate(words) if w[0].isupper() or lows[j] in cue_any or not w.isascii()
-              or lows[j] in lower_first]:
+    # Each token's class (`_token_class`), looked up in one C-level pass; the loop visits the candidates
+    # and its gate skips those whose class allows no rule where they stand.
+    classes = _classes(lex)
+    kinds = list(map(classes.get, words))
+    if None in kinds:  # texts not seen before: class each new distinct text once, then fill in C
+        fresh = {wd: _token_class(wd, lows[j], lex) for wd, j in dict(zip(words, range(n))).items() if wd not in classes}
+        kinds = list(map(fresh.get, words, kinds))
+        classes.update((wd, k) for wd, k in fresh.items() if len(wd) <= _KEPT_LEN)
+    subject_verbs, prev_cues, comma_gap, initial_gap = SUBJECT_VERBS, _PREV_CUES, _COMMA_GAP, _INITIAL_GAP
+    kin_after, vocative_next, kind_cues = _KIN_AFTER, _VOCATIVE_NEXT, _KIND_CUES
+    for i in compress(range(n), kinds):
         w = lows[i]
         if i <= consumed_until:
             continue
+        near_state = False
+        if n_state:
+            while sm < n_state and state_marks[sm] < starts[i]:
+                sm += 1
+            near_state = sm < n_state and state_marks[sm] - starts[i] <= 64
+        near_fac = False
+        if n_fac:
+            while fm < n_fac and fac_heads[fm] < ends[i]:
+                fm += 1
+            near_fac = fm < n_fac and fac_heads[fm] - ends[i] <= 64
+        kind = kinds[i]
+        if not kind & _ANY_RULE and not near_state and not near_fac and not (i > 0 and lows[i - 1] in prev_cues) and not (
+                i + 2 < n and (lows[i + 2] in subject_verbs or (i + 3 < n and lows[i + 3] in subject_verbs))):
+            nxt = i + 1 < n
+            if not ((kind & _COMMA_NEXT and nxt and comma_gap.match(parts[2 * i + 2]))
+                    or (kind & _CITY_NEXT and nxt and cap(i + 1) and initial_gap.match(parts[2 * i + 2]))
+                    or (kind & _TOWN_CUE and i > 0 and lows[i - 1] in _STREET_TYPES and parts[2 * i] in (", ", ","))
+                    or (kind & _SURNAME_NEXT and nxt and lows[i + 1] in last)
+                    or (kind & _KIN_NEXT and nxt and lows[i + 1] in kin_after)
+                    or (kind & _SPEAKER and parts[2 * i + 2][:1] == ":")
+                    or (kind & _VOCATIVE and nxt and parts[2 * i + 2] == ", " and lows[i + 1] in vocative_next)
+                    or (i > 0 and lows[i - 1] in kind_cues and (lows[i - 1] == "hometown" or (i > 1 and (
+                        lows[i - 2] in _KIND_HEADS if lows[i - 1] == "of" else lows[i - 2] in _KIND_BEFORE))))):
+                continue
         # 1. titles: Mr. Smith, Dr. holmes, Mrs Ana Lopez-Garcia
         if w in TITLES and i + 1 < n and _TITLE_GAP.match(gap(i + 1)) and (
             namey(i + 1) or (cap(i + 1) and lows[i + 1] not in _NEVER)
@@ -404,7 +523,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         call_me = w == "me" and i > 0 and lows[i - 1] in ("call", "calls", "called") and i + 1 < n and (
             cap(i + 1) or lows[i + 1] in lower_first or unlisted_lower(lows[i + 1]))
         strong = w in STRONG_CUES or (w == "is" and i > 0 and lows[i - 1] == "name") or call_me
-        cue = strong or w in ROLE_WORDS or (i > 0 and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS)
+        cue = strong or w in ROLE_WORDS or (i > 0 and (w in _BIGRAM_LAST or " " in w) and f"{lows[i - 1]} {w}" in ROLE_BIGRAMS)
         if cue and i + 1 < n and _CUE_GAP.match(gap(i + 1)):
             k = i + 1
             if lows[k] in ("is", "was") and k + 1 < n and _SPACE_GAP.match(gap(k + 1)):
@@ -513,11 +632,6 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             yield ("NAME", starts[i], ends[i], 0.6, "name-vocative")
             consumed_until = i
             continue
-        near_state = False
-        if n_state:
-            while sm < n_state and state_marks[sm] < starts[i]:
-                sm += 1
-            near_state = sm < n_state and state_marks[sm] - starts[i] <= 64
         # A common word ("Patient", "Follow") can only start a place: skip it unless one could start here.
         if w in COMMON and len(w) > 1 and not near_state and not n_fac and w not in city_first and w not in town_first:
             continue
@@ -590,15 +704,12 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if consumed_until >= i:
                 continue
         # 3c. facilities: "St. Mary's Hospital", "Lakeside Nursing Home", "Mayo Clinic"
-        if n_fac:
-            while fm < n_fac and fac_heads[fm] < ends[i]:
-                fm += 1
-            if fm < n_fac and fac_heads[fm] - ends[i] <= 64:
-                fac = _facility_end(i)
-                if fac is not None:
-                    yield ("LOCATION", starts[i], ends[fac], 0.8, "facility")
-                    consumed_until = fac
-                    continue
+        if near_fac:
+            fac = _facility_end(i)
+            if fac is not None:
+                yield ("LOCATION", starts[i], ends[fac], 0.8, "facility")
+                consumed_until = fac
+                continue
         # 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
         if near_state and w not in _NEVER and not words[i].isupper():
             j1 = i
