@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .lexicons import fold
+from .lexicons import TokenMemo, fold
 from .patterns import Hit
 
 # A house number: a 1-6 digit token, then (optionally a second number, "935 69 Gordon Terrace") a word.
@@ -292,26 +292,14 @@ def _extend(text: str, pos: int, need_number: bool, english: frozenset[str],
     return end, words, nums, lines, odd, streetword
 
 
-_KINDS_LIMIT = 1 << 16  # distinct token texts kept (a token is at most 42 characters)
-_kinds_cache: tuple[frozenset[str] | None, frozenset[str] | None, dict[str, tuple[int, bool, bool]]] = (None, None, {})
-
-
-def _kinds_for(english: frozenset[str], street: frozenset[str]) -> dict[str, tuple[int, bool, bool]]:
-    """The `_token_kind` table for these word lists, shared by every scan that uses them (a 2 KB note
-    classed the same eighteen tokens afresh on every request)."""
-    global _kinds_cache
-    eng, st, kinds = _kinds_cache
-    if eng is not english or st is not street or len(kinds) > _KINDS_LIMIT:
-        kinds = {}
-        _kinds_cache = (english, street, kinds)
-    return kinds
+_kinds = TokenMemo(1 << 16)  # `_token_kind` per token text (at most 42 characters), per word lists
 
 
 def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | None = None,
                    street: frozenset[str] = frozenset()) -> Iterator[Hit]:
     """LOCATION candidates: house-number blocks and cue-led street lines (spans only)."""
     done = -1
-    kinds = _kinds_for(english, street)  # `_token_kind` per distinct token, for every `_extend`
+    kinds = _kinds.table(english, street)  # `_token_kind` per distinct token, for every `_extend`
     scanned = -1  # end of the last extension that was not an address: a start inside it is a suffix of
     # the same tokens (no more words, numbers or lines), so it cannot be one either
     # Each next house number is searched for from past the last block or walk, not iterated over: a

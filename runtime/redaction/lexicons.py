@@ -29,6 +29,27 @@ SURNAME_LIMIT = 30000  # by census frequency rank; the long tail is mostly noise
 STANDALONE_SURNAME_LIMIT = 5000
 
 
+class TokenMemo:
+    """Facts per distinct token text, shared by every scan with the same word lists.
+
+    A note's words repeat from request to request ("Patient", "Main", "St"); deciding once what a text
+    allows saves the per-scan work. The table is emptied when the word lists change (another pack's
+    engine) or when it holds `limit` texts, so a 1 MiB paste of random words is not kept whole.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._key: tuple[object, ...] = ()
+        self._table: dict = {}
+
+    def table(self, *key: object) -> dict:
+        """The table for these word lists (compared by identity)."""
+        if (len(key) != len(self._key) or any(a is not b for a, b in zip(key, self._key))
+                or len(self._table) > self._limit):
+            self._table, self._key = {}, key
+        return self._table
+
+
 @dataclass(frozen=True)
 class Lexicons:
     first: frozenset[str]

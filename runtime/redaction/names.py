@@ -24,7 +24,7 @@ from bisect import bisect_right
 from itertools import accumulate, compress
 from typing import Iterator
 
-from .lexicons import TOKEN, Lexicons, fold
+from .lexicons import TOKEN, Lexicons, TokenMemo, fold
 from .patterns import _STATE_ABBR, _SUFFIX_WORDS, Hit
 from .wordlists import COMMON, PLACE_CUES, ROLE_BIGRAMS, ROLE_WORDS, STRONG_CUES, TITLES
 
@@ -239,18 +239,7 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
 _KEPT_LEN = 48  # longer token texts are classed each time, not kept
 
 
-_CLASS_LIMIT = 1 << 17  # distinct token texts kept (a 1 MiB paste of random words is not kept whole)
-_class_cache: tuple[Lexicons | None, dict[str, int]] = (None, {})
-
-
-def _classes(lex: Lexicons) -> dict[str, int]:
-    """`_token_class` per token text for `lex`, shared by every scan with these lexicons."""
-    global _class_cache
-    owner, classes = _class_cache
-    if owner is not lex or len(classes) > _CLASS_LIMIT:
-        classes = {}
-        _class_cache = (lex, classes)
-    return classes
+_classes = TokenMemo(1 << 17)  # `_token_class` per token text, per lexicons
 
 
 def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
@@ -464,7 +453,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
 
     # Each token's class (`_token_class`), looked up in one C-level pass; the loop visits the candidates
     # and its gate skips those whose class allows no rule where they stand.
-    classes = _classes(lex)
+    classes = _classes.table(lex)
     kinds = list(map(classes.get, words))
     if None in kinds:  # texts not seen before: class each new distinct text once, then fill in C
         fresh = {wd: _token_class(wd, lows[j], lex) for wd, j in dict(zip(words, range(n))).items() if wd not in classes}
