@@ -312,7 +312,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     k = p + 1
                     continue
                 break
-            if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER):
+            if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER) and not (
+                    # recall3 (a): a state's name that is a frequent surname, right after a given name: "Christine Washington"
+                    k == j + 1 and cap(k) and lows[k] in STATES and lows[k] in lex.common_last and lows[j] in lex.first_any):
                 break
             if cap(k) or (allow_lower and (lows[k] in last or _APOS_NAME.match(lows[k]))):
                 end = k

@@ -416,3 +416,22 @@ def test_one_hebrew_letter_of_mojibake_is_no_name():
 ])
 def test_caseless_names_stay(text, value):
     assert covered(text, value)
+
+
+# --- branch `recall3` ----------------------------------------------------------------------------------
+# (a) a state's name that is also a frequent surname, right after a given name
+
+@pytest.mark.parametrize("text,value", [
+    ("Soon box education Christine Washington subject fish story.", "Christine Washington"),
+    ("Discussed with daughter Maria Washington by phone.", "Maria Washington"),
+])
+def test_state_word_surname_after_given_name(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Moved from Seattle, Washington last year.", "Seattle"),        # a comma: a town and its state
+    ("Flew to Washington for the conference.", "Washington"),        # no given name before it
+])
+def test_state_word_surname_leaves(text, word):
+    assert untouched(text, word, "NAME")
