@@ -181,6 +181,9 @@ _SURNAME_NEXT = 32  # a given name that is also a word ("Mark Lopez"): fires onl
 _KIN_NEXT = 64  # 2d, "Asya's kid": a possessive on a name list or on none; fires only before a relative
 _SPEAKER = 128  # 2d, 'Mika: "who are you?"': such a word; fires only with a colon after it
 _VOCATIVE = 256  # 2c, "Aloisia, can I...": a given name; fires only before ", " and a question's word
+# recall3 (b), '"...", says Iwase.', "Alvir spent", "Alvir D. Pusaver": an unknown word with a drug's ending;
+# fires only after a say-cue, before a person's own verb or before an initial
+_DRUGISH = 512
 # 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
 # place's kind (`_KIND_CUES`), which the gate tests on the word before (no flag)
 # Words before a token that let a place rule fire (3a's run cues, "in/to/near/from <Place>", 3b's town cues).
@@ -209,6 +212,8 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
             and (word[1:].islower() or word.isupper() or word.startswith(("Mc", "Mac")))):
         return _CANDIDATE | _ANY_RULE  # an unknown word (rule 8) unless a digit follows it
     flags = _CANDIDATE
+    if _drugish(word, low, lex):
+        flags |= _DRUGISH
     # 2d: the word a relative or a quoted line names (as the rule tests it on a capitalised word)
     if (low not in _NEVER and low not in _FUNCTION and low not in COMMON and not word.isupper()
             and (low in lex.first_any or low in lex.foreign
@@ -234,6 +239,18 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
     if low in lex.town_first_tokens:
         flags |= _TOWN_CUE
     return flags
+
+
+# recall3 (b): what a person does and a drug does not: after a name with a drug's ending ("Alvir spent")
+_DRUGISH_VERBS = frozenset("lives lived said says shouted told tells wrote writes asked asks moved flew spent speaks sang sings".split())
+
+
+def _drugish(word: str, low: str, lex: Lexicons) -> bool:
+    """A capitalised word rule 8 would take but for its drug's ending ("Alvir", "Iwase"): no list knows it."""
+    english = lex.english_common
+    return (len(low) > 2 and word[1:].islower() and bool(english) and low not in english and low not in COMMON
+            and low not in _NEVER and low not in lex.first_any and low not in lex.english and "'" not in low
+            and bool(_DRUG_STEM.search(low)) and not (low.endswith("s") and low[:-1] in english))
 
 
 _KEPT_LEN = 48  # longer token texts are classed each time, not kept
@@ -488,6 +505,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (kind & _KIN_NEXT and nxt and lows[i + 1] in kin_after)
                     or (kind & _SPEAKER and parts[2 * i + 2][:1] == ":")
                     or (kind & _VOCATIVE and nxt and parts[2 * i + 2] == ", " and lows[i + 1] in vocative_next)
+                    or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
+                        lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))
                     or (i > 0 and lows[i - 1] in kind_cues and (lows[i - 1] == "hometown" or (i > 1 and (
                         lows[i - 2] in _KIND_HEADS if lows[i - 1] == "of" else lows[i - 2] in _KIND_BEFORE))))):
                 continue
@@ -783,6 +802,27 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             if w in common_last and len(w) > 2 and not words[i].isupper() and not sentence_start(i) and w not in english:
                 s, e = span(i, i)
                 yield ("NAME", s, e, 0.55, "surname-lexicon")
+                continue
+        # recall3 (b): a name with a drug's ending where only a person stands: after a say-cue at the end of a
+        # quote's attribution ('says Iwase.'), before a person's own verb ("Alvir spent a year"), or before an
+        # initial and a surname ("Alvir D. Pušaver"). Elsewhere such a word stays a drug ("on Lisinopril").
+        if words[i][0].isupper() and _drugish(words[i], w, lex):
+            after_i = parts[2 * i + 2]
+            j1 = -1
+            if (i > 0 and lows[i - 1] in _SAY_CUES and _SPACE_GAP.match(gap(i))
+                    and (i + 1 >= n or after_i[:1] in (".", ",", "!", "?"))):
+                j1 = i
+            elif i + 1 < n and _SPACE_GAP.match(after_i) and lows[i + 1] in _DRUGISH_VERBS:
+                j1 = i
+            elif (i + 2 < n and len(words[i + 1]) == 1 and words[i + 1].isupper() and _INITIAL_GAP.match(after_i)
+                    and _INITIAL_GAP.match(gap(i + 2)) and cap(i + 2) and not words[i + 2].isupper()
+                    and (unknown(i + 2) or lows[i + 2] in lex.last_any or not words[i + 2].isascii())
+                    and lows[i + 2] not in _NEVER):
+                j1 = i + 2
+            if j1 >= 0:
+                s, e = span(i, j1)
+                yield ("NAME", s, e, 0.55, "name-unknown")
+                consumed_until = j1
                 continue
         # 8. capitalised words no dictionary lists ("Mashuu Samurakami", "Suwałki"): a name or a place.
         # Alone at a sentence start only when another such word follows; never an acronym or a drug stem.

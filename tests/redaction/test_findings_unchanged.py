@@ -475,7 +475,10 @@ _NAME_WORDS = st.sampled_from(
      "the town of Angel", "hometown Amber", "native town Bill", "city of Metoprolol", "capital city Xo",
      "the village of Villafranca del Cid", "call me višeslav", "calls me Adoma", "Willemine ten Pas",
      "than early Bulgakov?", "the Ruoho novel", "on Xarelto", "Xarelto 500 mg", "Darijo Čurin", "olga krylova",
-     "eric g. samoylova", "Mrs individual", "brother forward", "daughter maria", "Mr smith"])
+     "eric g. samoylova", "Mrs individual", "brother forward", "daughter maria", "Mr smith",
+     # recall3's rules: (a) a state's name as a surname, (b) a name with a drug's ending beside a person's cue
+     "Washington", "Christine", "Christine Washington", "Okase", "Belvir", "Lisinopril", "says", "spent", "K.",
+     "says Okase.", "Belvir spent", "Belvir K. Tomšič", "Lisinopril K. Smith", "told Belvir,"])
 _NAME_TEXT = st.lists(st.tuples(_NAME_WORDS, st.sampled_from([" ", " ", " ", ", ", ". ", "\n", ": ", "-", "", "'s ", ': "'])),
                       max_size=16).map(lambda ps: "".join(w + g for w, g in ps))
 

@@ -435,3 +435,24 @@ def test_state_word_surname_after_given_name(text, value):
 ])
 def test_state_word_surname_leaves(text, word):
     assert untouched(text, word, "NAME")
+
+
+# (b) a name with a drug's ending where only a person stands
+
+@pytest.mark.parametrize("text,value", [
+    ('"It is moving in that direction," says Okase.', "Okase"),
+    ("Belvir spent a year at the firm as an assistant.", "Belvir"),
+    ("The report was written by Belvir K. Tomšič last spring.", "Belvir K. Tomšič"),
+])
+def test_drug_ending_name_in_person_context(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Patient says Omeprazole helps at night.", "Omeprazole"),    # a say-cue, but no attribution's end
+    ("Started Lisinopril 10 mg daily.", "Lisinopril"),
+    ("Dolutegravir was continued.", "Dolutegravir"),              # "was" is no verb only a person does
+    ("Switched to Pantoprazole D. Take with food.", "Pantoprazole"),  # an initial, then a dictionary word
+])
+def test_drug_ending_words_stay(text, word):
+    assert untouched(text, word, "NAME")
