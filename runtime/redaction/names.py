@@ -184,6 +184,7 @@ _VOCATIVE = 256  # 2c, "Aloisia, can I...": a given name; fires only before ", "
 # recall3 (b), '"...", says Iwase.', "Alvir spent", "Alvir D. Pusaver": an unknown word with a drug's ending;
 # fires only after a say-cue, before a person's own verb or before an initial
 _DRUGISH = 512
+_TRAVEL = 1024  # recall3 (c), "we returned to kiel": a verb of a journey; fires only before "to" and a lower-case word
 # 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
 # place's kind (`_KIND_CUES`), which the gate tests on the word before (no flag)
 # Words before a token that let a place rule fire (3a's run cues, "in/to/near/from <Place>", 3b's town cues).
@@ -197,7 +198,7 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
     says may fire still runs its own tests."""
     c = word[0]
     if not (c.isupper() or low in _CUE_ANY or not word.isascii() or low in lex.lower_first):
-        return 0
+        return _CANDIDATE | _TRAVEL if low in _MOVE_VERBS else 0
     if not c.isupper() or len(low) <= 1:
         return _CANDIDATE | _ANY_RULE  # lower case, caseless scripts, initials: their own branches
     if (low in TITLES or low in STRONG_CUES or low in ROLE_WORDS or low in ("is", "me") or low in _BIGRAM_LAST
@@ -214,6 +215,8 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
     flags = _CANDIDATE
     if _drugish(word, low, lex):
         flags |= _DRUGISH
+    if low in _MOVE_VERBS:
+        flags |= _TRAVEL
     # 2d: the word a relative or a quoted line names (as the rule tests it on a capitalised word)
     if (low not in _NEVER and low not in _FUNCTION and low not in COMMON and not word.isupper()
             and (low in lex.first_any or low in lex.foreign
@@ -251,6 +254,22 @@ def _drugish(word: str, low: str, lex: Lexicons) -> bool:
     return (len(low) > 2 and word[1:].islower() and bool(english) and low not in english and low not in COMMON
             and low not in _NEVER and low not in lex.first_any and low not in lex.english and "'" not in low
             and bool(_DRUG_STEM.search(low)) and not (low.endswith("s") and low[:-1] in english))
+
+
+# recall3 (c): verbs of a journey whose "to" takes a place, not a ward ("moved to stepdown", "went to bed")
+_JOURNEY = frozenset("flew fly flying travelled traveled travel drove relocated".split())
+
+
+def _lower_place(low: str, verb: str, lex: Lexicons) -> bool:
+    """A lower-case word after "<verb> to" that is a place: a gazetteer place no common English word
+    spells ("kiel"), or after a journey a word no dictionary or frequency list knows ("finnbogastadir")."""
+    if (len(low) < 4 or not low.isalpha() or low in lex.english_common or low in COMMON or low in _NEVER
+            or low in _FUNCTION or _DRUG_STEM.search(low)):
+        return False
+    if (low,) in lex.towns or (low,) in lex.cities:
+        return True
+    return (verb in _JOURNEY and len(low) >= 5 and low not in lex.english and low not in lex.english_frequent
+            and not _ENGLISH_SUFFIX.search(low))
 
 
 _KEPT_LEN = 48  # longer token texts are classed each time, not kept
@@ -365,7 +384,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     def _lower_surname(w: str) -> bool:
         return (
             len(w) > 1 and w not in COMMON and w not in _NEVER and w not in _FUNCTION and w not in PLACE_CUES
-            and w not in SUBJECT_VERBS and w not in _LOWER_STOP
+            and w not in SUBJECT_VERBS and w not in _LOWER_STOP and w not in _MOVE_VERBS  # "mr. elliott flew to"
             and ((not _VERBISH.search(w) and "'" not in w and w.isalpha()) or bool(_APOS_NAME.match(w)))
         )
 
@@ -505,6 +524,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (kind & _KIN_NEXT and nxt and lows[i + 1] in kin_after)
                     or (kind & _SPEAKER and parts[2 * i + 2][:1] == ":")
                     or (kind & _VOCATIVE and nxt and parts[2 * i + 2] == ", " and lows[i + 1] in vocative_next)
+                    or (kind & _TRAVEL and i + 2 < n and lows[i + 1] == "to" and not cap(i + 2))
                     or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
                         lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))
                     or (i > 0 and lows[i - 1] in kind_cues and (lows[i - 1] == "hometown" or (i > 1 and (
@@ -573,6 +593,12 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             s, e = span(i, i)
             yield ("NAME", s, e, 0.6, "name-cue")
             consumed_until = i
+            continue
+        # recall3 (c): a lower-case place after a journey: "we returned to kiel", "flew to finnbogastaðir"
+        if (w in _MOVE_VERBS and i + 2 < n and lows[i + 1] == "to" and _SPACE_GAP.match(gap(i + 1))
+                and _SPACE_GAP.match(gap(i + 2)) and words[i + 2][0].islower() and _lower_place(lows[i + 2], w, lex)):
+            yield ("LOCATION", starts[i + 2], ends[i + 2], 0.6, "place-travel")
+            consumed_until = i + 2
             continue
         if not cap(i):
             # "olga krylova", "aksel kristensen": a lower-case given name then a lower-case surname, both

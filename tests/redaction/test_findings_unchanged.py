@@ -443,8 +443,10 @@ def test_street_suffix_word_equals_searching_every_suffix(text):
 
 def _every_rule(word, low, lex):
     """A token class that runs every rule on each token the loop took before the class table (capitalised,
-    a cue word, another script, a lower-case given name): `scan_names` as it was before the gate."""
-    if word[0].isupper() or low in N._CUE_ANY or not word.isascii() or low in lex.lower_first:
+    a cue word, another script, a lower-case given name; since recall3 also a verb of a journey, whose rule
+    fires on it): `scan_names` as it was before the gate."""
+    if (word[0].isupper() or low in N._CUE_ANY or not word.isascii() or low in lex.lower_first
+            or low in N._MOVE_VERBS):
         return N._CANDIDATE | N._ANY_RULE
     return 0
 
@@ -478,7 +480,10 @@ _NAME_WORDS = st.sampled_from(
      "eric g. samoylova", "Mrs individual", "brother forward", "daughter maria", "Mr smith",
      # recall3's rules: (a) a state's name as a surname, (b) a name with a drug's ending beside a person's cue
      "Washington", "Christine", "Christine Washington", "Okase", "Belvir", "Lisinopril", "says", "spent", "K.",
-     "says Okase.", "Belvir spent", "Belvir K. Tomšič", "Lisinopril K. Smith", "told Belvir,"])
+     "says Okase.", "Belvir spent", "Belvir K. Tomšič", "Lisinopril K. Smith", "told Belvir,",
+     # (c) a lower-case place after a journey
+     "flew", "returned", "moved", "Moved", "kiel", "stepdown", "skardsvikurholt", "flew to kiel", "Moved to kiel",
+     "returned to stepdown", "flew to skardsvikurholt", "mr. hollis flew to", "went to Kiel"])
 _NAME_TEXT = st.lists(st.tuples(_NAME_WORDS, st.sampled_from([" ", " ", " ", ", ", ". ", "\n", ": ", "-", "", "'s ", ': "'])),
                       max_size=16).map(lambda ps: "".join(w + g for w, g in ps))
 

@@ -456,3 +456,29 @@ def test_drug_ending_name_in_person_context(text, value):
 ])
 def test_drug_ending_words_stay(text, word):
     assert untouched(text, word, "NAME")
+
+
+# (c) a lower-case place after a journey
+
+@pytest.mark.parametrize("text,value", [
+    ("on the last sunday in june we returned to kiel by helicopter.", "kiel"),
+    ("mr. hollis flew to skardsvikurholt on friday morning.", "skardsvikurholt"),
+    ("she relocated to thorvaldsbergi last spring.", "thorvaldsbergi"),
+])
+def test_lower_case_place_after_journey(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("pt moved to stepdown overnight.", "stepdown"),      # a ward: "moved" is no journey for unknown words
+    ("went to bed early, returned to baseline.", "baseline"),
+    ("returned to work on monday.", "work"),
+    ("flew to dialysis unit by ambulance.", "dialysis"),  # a dictionary word
+])
+def test_lower_case_place_after_journey_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+def test_a_journey_verb_is_no_surname():
+    text = "mr. hollis flew to Boston."
+    assert covered(text, "hollis") and untouched(text, "flew")
