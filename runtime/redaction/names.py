@@ -184,6 +184,9 @@ _VOCATIVE = 256  # 2c, "Aloisia, can I...": a given name; fires only before ", "
 # recall3 (b), '"...", says Iwase.', "Alvir spent", "Alvir D. Pusaver": an unknown word with a drug's ending;
 # fires only after a say-cue, before a person's own verb or before an initial
 _DRUGISH = 512
+# recall3 (e), "bertram m. jørgensen", a line "emidio p lombardo": a lower-case middle initial (not "a", "i");
+# fires only between two lower-case words
+_LOWER_INITIAL = 2048
 _TRAVEL = 1024  # recall3 (c), "we returned to kiel": a verb of a journey; fires only before "to" and a lower-case word
 # 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
 # place's kind (`_KIND_CUES`), which the gate tests on the word before (no flag)
@@ -198,6 +201,8 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
     says may fire still runs its own tests."""
     c = word[0]
     if not (c.isupper() or low in _CUE_ANY or not word.isascii() or low in lex.lower_first):
+        if len(word) == 1 and c.islower() and c not in "ai":
+            return _CANDIDATE | _LOWER_INITIAL
         return _CANDIDATE | _TRAVEL if low in _MOVE_VERBS else 0
     if not c.isupper() or len(low) <= 1:
         return _CANDIDATE | _ANY_RULE  # lower case, caseless scripts, initials: their own branches
@@ -524,6 +529,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (kind & _KIN_NEXT and nxt and lows[i + 1] in kin_after)
                     or (kind & _SPEAKER and parts[2 * i + 2][:1] == ":")
                     or (kind & _VOCATIVE and nxt and parts[2 * i + 2] == ", " and lows[i + 1] in vocative_next)
+                    or (kind & _LOWER_INITIAL and i > 0 and nxt and parts[2 * i] == " " and words[i - 1][0].islower()
+                        and words[i + 1][0].islower())
                     or (kind & _TRAVEL and i + 2 < n and lows[i + 1] == "to" and not cap(i + 2))
                     or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
                         lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))
@@ -594,6 +601,23 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             yield ("NAME", s, e, 0.6, "name-cue")
             consumed_until = i
             continue
+        # recall3 (e): a lower-case given name, a middle initial and a surname: "bertram m. jørgensen" (a census
+        # given name, the initial with a full stop), or a line of its own "emidio p lombardo" (a given name or a
+        # word no list knows); the surname on a surname list or on no list at all, never a dictionary word
+        if (len(w) == 1 and words[i].islower() and w not in "ai" and 0 < i < n - 1 and gap(i) == " "
+                and words[i - 1][0].islower() and words[i + 1][0].islower() and _INITIAL_GAP.match(gap(i + 1))):
+            f, g = lows[i - 1], lows[i + 1]
+            dotted = gap(i + 1)[:1] == "."
+            own_line = ((i == 1 or "\n" in gap(i - 1)) and (i + 2 == n or "\n" in gap(i + 2))
+                        and gap(i - 1).strip(" \t\r\n") == "" and (i + 2 == n or gap(i + 2).strip(" \t\r\n") == ""))
+            if (g not in lex.english and g not in _NEVER and (g in lower_last or unlisted_lower(g)) and len(f) > 2
+                    and f not in _NEVER and f not in _FUNCTION and not _DRUG_STEM.search(f) and (
+                        (dotted and (f in lower_first or f in first))
+                        or (own_line and (f in lower_first or f in first or unlisted_lower(f))))):
+                s, e = span(i - 1, i + 1)
+                yield ("NAME", s, e, 0.55, "name-lower")
+                consumed_until = i + 1
+                continue
         # recall3 (c): a lower-case place after a journey: "we returned to kiel", "flew to finnbogastaðir"
         if (w in _MOVE_VERBS and i + 2 < n and lows[i + 1] == "to" and _SPACE_GAP.match(gap(i + 1))
                 and _SPACE_GAP.match(gap(i + 2)) and words[i + 2][0].islower() and _lower_place(lows[i + 2], w, lex)):

@@ -443,10 +443,10 @@ def test_street_suffix_word_equals_searching_every_suffix(text):
 
 def _every_rule(word, low, lex):
     """A token class that runs every rule on each token the loop took before the class table (capitalised,
-    a cue word, another script, a lower-case given name; since recall3 also a verb of a journey, whose rule
-    fires on it): `scan_names` as it was before the gate."""
+    a cue word, another script, a lower-case given name; since recall3 also a verb of a journey and a
+    lower-case middle initial, whose rules fire on them): `scan_names` as it was before the gate."""
     if (word[0].isupper() or low in N._CUE_ANY or not word.isascii() or low in lex.lower_first
-            or low in N._MOVE_VERBS):
+            or low in N._MOVE_VERBS or (len(word) == 1 and word.islower())):
         return N._CANDIDATE | N._ANY_RULE
     return 0
 
@@ -483,7 +483,10 @@ _NAME_WORDS = st.sampled_from(
      "says Okase.", "Belvir spent", "Belvir K. Tomšič", "Lisinopril K. Smith", "told Belvir,",
      # (c) a lower-case place after a journey
      "flew", "returned", "moved", "Moved", "kiel", "stepdown", "skardsvikurholt", "flew to kiel", "Moved to kiel",
-     "returned to stepdown", "flew to skardsvikurholt", "mr. hollis flew to", "went to Kiel"])
+     "returned to stepdown", "flew to skardsvikurholt", "mr. hollis flew to", "went to Kiel",
+     # (e) a lower-case middle initial
+     "m", "m.", "p", "x", "bertram", "jørgensen", "emidio", "lombardo", "vitamin", "bertram m. jørgensen",
+     "emidio p lombardo", "\nemidio p lombardo\n", "eric g. samoylova", "vitamin d. deficiency", "s/p"])
 _NAME_TEXT = st.lists(st.tuples(_NAME_WORDS, st.sampled_from([" ", " ", " ", ", ", ". ", "\n", ": ", "-", "", "'s ", ': "'])),
                       max_size=16).map(lambda ps: "".join(w + g for w, g in ps))
 

@@ -482,3 +482,26 @@ def test_lower_case_place_after_journey_leaves(text, word):
 def test_a_journey_verb_is_no_surname():
     text = "mr. hollis flew to Boston."
     assert covered(text, "hollis") and untouched(text, "flew")
+
+
+# (e) a lower-case given name, a middle initial and a surname
+
+@pytest.mark.parametrize("text,value", [
+    ("signed, bertram m. jørgensen\n\nsoldier", "bertram m. jørgensen"),
+    ("the verses from eric g. samoylova's tales", "eric g. samoylova"),
+    ("emidio p lombardo\ngarcia-smith\nunit 1009 box 0219", "emidio p lombardo"),   # a line of its own
+])
+def test_lower_case_name_with_middle_initial(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("vitamin d. deficiency noted, started repletion.", "deficiency"),
+    ("hepatitis b vaccine given\n", "vaccine"),
+    ("positive c. diff toxin, started vancomycin.", "diff"),
+    ("plan b stays in place\n", "stays"),
+    ("will b. seen tomorrow", "seen"),                      # "seen" is a dictionary word
+    ("started lorazepam x emidio today", "emidio"),          # no full stop and not a line of its own
+])
+def test_lower_case_initials_leave(text, word):
+    assert untouched(text, word, "NAME")
