@@ -1016,6 +1016,29 @@ def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
             pos = m.start(1)
 
 
+# recall3 (d): a house number written after the street's name, with no street word: "lives on the north side of
+# Joaquin Suarez 2906.", "enter on Hoge Wei 32 St.". A found name or place after a place's preposition, then a
+# number that ends the sentence or comes before "St."; never a year, nor a count ("to Ana Lopez 3 times").
+_NUMBER_AFTER = re.compile(r"[ \t]{1,2}(\d{1,5}[A-Za-z]?)(?:\.?(?=[ \t]*(?:\n|\Z|[,;!?)]))|(?=\.(?:[ \t]|\n|\Z))"
+                           r"|(?=[ \t]+(?:St|Str|Street|st|street)\b))")
+_NUMBER_CUE_BEFORE = re.compile(r"(?<![\w'\-])(?:on|of|at|to)[ \t]{1,2}\Z", re.I)
+
+
+def numbered_places(text: str, spans: list[tuple[int, int]]) -> Iterator[Hit]:
+    """LOCATION candidates for the house number right after a found name or place (the number only)."""
+    n = len(text)
+    for s, e in spans:
+        if e + 1 >= n or not text[e + 1].isdigit() or text[e] not in " \t":
+            continue  # most names are followed by no number: one look at two characters
+        m = _NUMBER_AFTER.match(text, e)
+        if m is None or _NUMBER_CUE_BEFORE.search(text, max(0, s - 8), s) is None:
+            continue
+        num = m.group(1)
+        if num.isdigit() and len(num) == 4 and 1900 <= int(num) <= 2099:
+            continue  # "moved to Tampere 2019."
+        yield ("LOCATION", m.start(1), m.end(1), 0.6, "street-number")
+
+
 # Another mention of a name already found: "directed by Wacława Adamska and starring Adamska", "my name is
 # borna jerković but everyone calls me borna". A note names its patient once in full and then by one part of
 # the name; each word of a found NAME is looked for again, as written (case kept), in the same text.

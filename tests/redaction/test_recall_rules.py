@@ -505,3 +505,24 @@ def test_lower_case_name_with_middle_initial(text, value):
 ])
 def test_lower_case_initials_leave(text, word):
     assert untouched(text, word, "NAME")
+
+
+# (d) a house number after the street's name, with no street word
+
+@pytest.mark.parametrize("text,value", [
+    ("He lives on the north side of Joaquin Suarez 2906.", "Joaquin Suarez 2906"),
+    ("Pedestrians must enter on Hoge Wei 32 St. the first three months.", "Hoge Wei 32"),
+    ("Deliveries go to Tomasz Wierzbicki 17, by the gate.", "Tomasz Wierzbicki 17"),
+])
+def test_house_number_after_street_name(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Spoke to Ana Lopez 3 times this week.", "3"),         # a count: a word follows the number
+    ("She moved to Tampere 2019.", "2019"),                 # a year
+    ("Ana Lopez 45 was seen today.", "45"),                 # no place's preposition before the name
+    ("Started on Lisinopril 10.", "10"),                    # a drug is no found name: its dose stays
+])
+def test_house_number_after_street_name_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
