@@ -459,7 +459,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         e = ends[j]
         if text[e:e + 1] in (":", ",") or "," in gap(j) or _DOSE_AFTER.match(text, e):
             return False  # a label, or one of a list (a medication list: "Spiriva, Symbicort, Xarelto")
-        return not (j > 0 and lows[j - 1] in _MED_CUES)
+        # recall3 (f): a town's ending names a place even after "to" or "of" ("the world to Niitabury")
+        return not (j > 0 and lows[j - 1] in _MED_CUES) or bool(_TOWN_ENDING.search(lw))
 
     def eponym_next(j: int) -> bool:
         """Is token j an eponym ("Hashimoto thyroiditis", "Crohn's disease")? By the word after it."""
@@ -923,6 +924,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 consumed_until = j1
 
 
+# recall3 (f): endings of English and Nordic town names that no drug name has ("Niitabury", "Lake Deanville").
+_TOWN_ENDING = re.compile(r"(?:bury|borough|burgh|burg|berg|ville|ford|field|chester|mouth|haven|stad|stead|wick|shire)\Z")
 # Before a drug name: "on Xarelto", "started Keppra", "switched to Eliquis" (the word just before it).
 _MED_CUES = frozenset(
     """on started start starting restart restarted continue continued continuing take takes taking took

@@ -526,3 +526,22 @@ def test_house_number_after_street_name(text, value):
 ])
 def test_house_number_after_street_name_leaves(text, word):
     assert untouched(text, word, "LOCATION")
+
+
+# (f) an unknown word with a town's ending after "to"/"of"/"on" (where a drug's name would stand)
+
+@pytest.mark.parametrize("text,value", [
+    ("It invites songwriters from around the world to Kelvabury to share music.", "Kelvabury"),
+    ("Care was handed over to Osterstad last month.", "Osterstad"),
+])
+def test_town_ending_after_med_cue(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Switched to Eliquis to prevent clots.", "Eliquis"),
+    ("Started on Xarelto today.", "Xarelto"),
+    ("Added Jardiance to the plan.", "Jardiance"),
+])
+def test_town_ending_leaves_drugs(text, word):
+    assert untouched(text, word)
