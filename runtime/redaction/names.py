@@ -187,6 +187,9 @@ _DRUGISH = 512
 # recall3 (e), "bertram m. jørgensen", a line "emidio p lombardo": a lower-case middle initial (not "a", "i");
 # fires only between two lower-case words
 _LOWER_INITIAL = 2048
+# recall3 (g), a given name that is also a word ("Destiny", "Angel") where the text's shape says person; fires
+# only at a line's start before a colon (a dialogue)
+_NAME_WORD = 4096
 _TRAVEL = 1024  # recall3 (c), "we returned to kiel": a verb of a journey; fires only before "to" and a lower-case word
 # 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
 # place's kind (`_KIND_CUES`), which the gate tests on the word before (no flag)
@@ -232,7 +235,7 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
     # 2c: a given name addressed at a sentence's start
     if ((low in lex.first_any or low in lex.foreign) and low not in _NEVER and low not in _FUNCTION
             and not word.isupper()):
-        flags |= _VOCATIVE
+        flags |= _VOCATIVE | _NAME_WORD
     if low in lex.last:
         if low in lex.common_last and len(low) > 2 and not word.isupper() and low not in english:
             return _CANDIDATE | _ANY_RULE  # a frequent surname alone mid-sentence
@@ -275,6 +278,29 @@ def _lower_place(low: str, verb: str, lex: Lexicons) -> bool:
         return True
     return (verb in _JOURNEY and len(low) >= 5 and low not in lex.english and low not in lex.english_frequent
             and not _ENGLISH_SUFFIX.search(low))
+
+
+# recall3 (g): after a speaker's name: a colon and a sentence; and a whole line that is spoken
+_SPEAKER_LINE = re.compile(r":[ \t]{1,2}[\"\u201c]?[A-Z]")
+_SPOKEN_LINE = re.compile(r"[ \t]*([A-Z][^\W\d_]{1,30}):[ \t]{1,2}[\"\u201c]?[A-Z]")
+
+
+def _dialogue_beside(text: str, start: int, end: int, lex: Lexicons) -> bool:
+    """Is the line before or after the one starting at `start` spoken by another given name that no
+    dictionary holds ("Ella: What a wife.")?"""
+    word = text[start:end]
+    line_start = text.rfind("\n", 0, start) + 1
+    prev_start = text.rfind("\n", 0, line_start - 1) + 1 if line_start > 0 else -1
+    nxt = text.find("\n", end)
+    for pos in (prev_start, nxt + 1 if nxt >= 0 else -1):
+        if pos < 0:
+            continue
+        m = _SPOKEN_LINE.match(text, pos)
+        if m is not None and m.group(1) != word:
+            low = fold(m.group(1).lower())
+            if (low in lex.first or low in lex.foreign) and low not in lex.english_common and low not in COMMON:
+                return True
+    return False
 
 
 _KEPT_LEN = 48  # longer token texts are classed each time, not kept
@@ -532,6 +558,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (kind & _VOCATIVE and nxt and parts[2 * i + 2] == ", " and lows[i + 1] in vocative_next)
                     or (kind & _LOWER_INITIAL and i > 0 and nxt and parts[2 * i] == " " and words[i - 1][0].islower()
                         and words[i + 1][0].islower())
+                    or (kind & _NAME_WORD and parts[2 * i + 2][:1] == ":" and (i == 0 or "\n" in parts[2 * i]))
                     or (kind & _TRAVEL and i + 2 < n and lows[i + 1] == "to" and not cap(i + 2))
                     or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
                         lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))
@@ -691,6 +718,15 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 and (w in lex.first_any or w in lex.foreign) and w not in _NEVER and w not in _FUNCTION
                 and not words[i].isupper()):
             yield ("NAME", starts[i], ends[i], 0.6, "name-vocative")
+            consumed_until = i
+            continue
+        # recall3 (g): a dialogue: "Ella: What a wife.\nDestiny: Remember me". A given name that is also a word,
+        # at a line's start before a colon and a sentence, when the line before or after is spoken too, by a
+        # given name no dictionary holds (a form's fields, "Plan: Rest.\nNote: none", are no dialogue)
+        if (after[:1] == ":" and (i == 0 or "\n" in gap(i)) and _SPEAKER_LINE.match(text, ends[i]) is not None
+                and (w in lex.first_any or w in foreign) and w not in _NEVER and w not in _FUNCTION
+                and not words[i].isupper() and _dialogue_beside(text, starts[i], ends[i], lex)):
+            yield ("NAME", starts[i], ends[i], 0.6, "name-speaker")
             consumed_until = i
             continue
         # A common word ("Patient", "Follow") can only start a place: skip it unless one could start here.

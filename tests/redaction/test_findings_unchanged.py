@@ -486,7 +486,10 @@ _NAME_WORDS = st.sampled_from(
      "returned to stepdown", "flew to skardsvikurholt", "mr. hollis flew to", "went to Kiel",
      # (e) a lower-case middle initial
      "m", "m.", "p", "x", "bertram", "jørgensen", "emidio", "lombardo", "vitamin", "bertram m. jørgensen",
-     "emidio p lombardo", "\nemidio p lombardo\n", "eric g. samoylova", "vitamin d. deficiency", "s/p"])
+     "emidio p lombardo", "\nemidio p lombardo\n", "eric g. samoylova", "vitamin d. deficiency", "s/p",
+     # (g) a dialogue's speakers
+     "Destiny", "Ella", "Hope", "Remember", "Destiny: Remember", "\nDestiny: Remember", "\nElla: What",
+     "Ella: What a wife.\nDestiny: Remember me", "\nHope: Improve"])
 _NAME_TEXT = st.lists(st.tuples(_NAME_WORDS, st.sampled_from([" ", " ", " ", ", ", ". ", "\n", ": ", "-", "", "'s ", ': "'])),
                       max_size=16).map(lambda ps: "".join(w + g for w, g in ps))
 

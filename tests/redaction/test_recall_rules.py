@@ -545,3 +545,22 @@ def test_town_ending_after_med_cue(text, value):
 ])
 def test_town_ending_leaves_drugs(text, word):
     assert untouched(text, word)
+
+
+# (g) a given name that is also a word, speaking in a dialogue
+
+@pytest.mark.parametrize("text,value", [
+    ("Ella: What a wife.\nDestiny: Remember me, Maria?", "Destiny"),
+    ("Angel: Where were you?\nRadomir: Out.", "Angel"),
+])
+def test_word_name_in_dialogue(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Plan: Rest and fluids.\nHope: Improve by Friday.", "Hope"),   # no given name outside the dictionary beside it
+    ("Destiny: Remember me.", "Destiny"),                           # one line is no dialogue
+    ("Note: Call back.\nWill: Drafted by Ella.", "Will"),          # the line beside is no name's
+])
+def test_word_name_in_dialogue_leaves(text, word):
+    assert untouched(text, word, "NAME")
