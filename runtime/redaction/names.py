@@ -188,7 +188,7 @@ _DRUGISH = 512
 # fires only between two lower-case words
 _LOWER_INITIAL = 2048
 # recall3 (g), a given name that is also a word ("Destiny", "Angel") where the text's shape says person; fires
-# only at a line's start before a colon (a dialogue)
+# only at a line's start before a colon (a dialogue), or (i) before a surname that ends the sentence ("Sue Young.")
 _NAME_WORD = 4096
 _TRAVEL = 1024  # recall3 (c), "we returned to kiel": a verb of a journey; fires only before "to" and a lower-case word
 # 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
@@ -531,6 +531,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         classes.update((wd, k) for wd, k in fresh.items() if len(wd) <= _KEPT_LEN)
     subject_verbs, prev_cues, comma_gap, initial_gap = SUBJECT_VERBS, _PREV_CUES, _COMMA_GAP, _INITIAL_GAP
     kin_after, vocative_next, kind_cues = _KIN_AFTER, _VOCATIVE_NEXT, _KIND_CUES
+    last_any = lex.last_any
     for i in compress(range(n), kinds):
         w = lows[i]
         if i <= consumed_until:
@@ -558,7 +559,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (kind & _VOCATIVE and nxt and parts[2 * i + 2] == ", " and lows[i + 1] in vocative_next)
                     or (kind & _LOWER_INITIAL and i > 0 and nxt and parts[2 * i] == " " and words[i - 1][0].islower()
                         and words[i + 1][0].islower())
-                    or (kind & _NAME_WORD and parts[2 * i + 2][:1] == ":" and (i == 0 or "\n" in parts[2 * i]))
+                    or (kind & _NAME_WORD and (
+                        (parts[2 * i + 2][:1] == ":" and (i == 0 or "\n" in parts[2 * i]))
+                        or (nxt and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any)))
                     or (kind & _TRAVEL and i + 2 < n and lows[i + 1] == "to" and not cap(i + 2))
                     or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
                         lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))
@@ -728,6 +731,16 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 and not words[i].isupper() and _dialogue_beside(text, starts[i], ends[i], lex)):
             yield ("NAME", starts[i], ends[i], 0.6, "name-speaker")
             consumed_until = i
+            continue
+        # recall3 (i): a sentence that is only a name: "... of politics. Sue Young. Specific ...": a given name
+        # and a surname, both on name lists (and so both words too), alone between two sentence ends
+        if (i + 1 < n and parts[2 * i + 4][:1] in (".", "!") and gap(i + 1) == " " and cap(i + 1)
+                and not words[i + 1].isupper() and lows[i + 1] in last_any and lows[i + 1] not in _NEVER
+                and lows[i + 1] not in _FUNCTION and (w in lex.first_any or w in foreign) and w not in _NEVER
+                and w not in _FUNCTION and not words[i].isupper() and i > 0 and sentence_start(i)):
+            s, e = span(i, i + 1)
+            yield ("NAME", s, e, 0.55, "name-sentence")
+            consumed_until = i + 1
             continue
         # A common word ("Patient", "Follow") can only start a place: skip it unless one could start here.
         if w in COMMON and len(w) > 1 and not near_state and not n_fac and w not in city_first and w not in town_first:

@@ -489,7 +489,9 @@ _NAME_WORDS = st.sampled_from(
      "emidio p lombardo", "\nemidio p lombardo\n", "eric g. samoylova", "vitamin d. deficiency", "s/p",
      # (g) a dialogue's speakers
      "Destiny", "Ella", "Hope", "Remember", "Destiny: Remember", "\nDestiny: Remember", "\nElla: What",
-     "Ella: What a wife.\nDestiny: Remember me", "\nHope: Improve"])
+     "Ella: What a wife.\nDestiny: Remember me", "\nHope: Improve",
+     # (i) a sentence that is only a name
+     "Sue", "Young", "Sue Young.", ". Sue Young. ", "Angel Brown!", ". Mark Down the"])
 _NAME_TEXT = st.lists(st.tuples(_NAME_WORDS, st.sampled_from([" ", " ", " ", ", ", ". ", "\n", ": ", "-", "", "'s ", ': "'])),
                       max_size=16).map(lambda ps: "".join(w + g for w, g in ps))
 

@@ -564,3 +564,22 @@ def test_word_name_in_dialogue(text, value):
 ])
 def test_word_name_in_dialogue_leaves(text, word):
     assert untouched(text, word, "NAME")
+
+
+# (i) a sentence that is only a name
+
+@pytest.mark.parametrize("text,value", [
+    ("Travel enough instead poor of politics. Sue Young. Specific city stand.", "Sue Young"),
+    ("Called back at noon. Angel Brown! Then the line dropped.", "Angel Brown"),
+])
+def test_sentence_that_is_a_name(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Reviewed labs. Will Continue. Plan unchanged.", "Continue"),     # "Continue" is on no surname list
+    ("Reviewed labs. Mark Down the dose later.", "Mark"),              # the sentence goes on
+    ("Reviewed labs. Thank You. Plan unchanged.", "Thank"),            # not a given name
+])
+def test_sentence_that_is_a_name_leaves(text, word):
+    assert untouched(text, word, "NAME")
