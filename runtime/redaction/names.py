@@ -188,7 +188,8 @@ _DRUGISH = 512
 # fires only between two lower-case words
 _LOWER_INITIAL = 2048
 # recall3 (g), a given name that is also a word ("Destiny", "Angel") where the text's shape says person; fires
-# only at a line's start before a colon (a dialogue), or (i) before a surname that ends the sentence ("Sue Young.")
+# only at a line's start before a colon (a dialogue), or (i) before a surname that ends the sentence ("Sue Young."),
+# or (h) between a verb of giving and "his"/"her"/"their" ("had given Angel his address")
 _NAME_WORD = 4096
 _TRAVEL = 1024  # recall3 (c), "we returned to kiel": a verb of a journey; fires only before "to" and a lower-case word
 # 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
@@ -301,6 +302,12 @@ def _dialogue_beside(text: str, start: int, end: int, lex: Lexicons) -> bool:
             if (low in lex.first or low in lex.foreign) and low not in lex.english_common and low not in COMMON:
                 return True
     return False
+
+
+# recall3 (h): verbs that take a person and then a thing ("given Angel his address"), and the thing's owner
+_GIVE_VERBS = frozenset("gave given give gives giving handed hand hands sent send sends showed shown show shows told tell "
+                        "tells offered offer lent lend paid pay brought bring".split())
+_THEIR = frozenset("his her their".split())
 
 
 _KEPT_LEN = 48  # longer token texts are classed each time, not kept
@@ -561,7 +568,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                         and words[i + 1][0].islower())
                     or (kind & _NAME_WORD and (
                         (parts[2 * i + 2][:1] == ":" and (i == 0 or "\n" in parts[2 * i]))
-                        or (nxt and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any)))
+                        or (nxt and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any)
+                        or (nxt and i > 0 and lows[i - 1] in _GIVE_VERBS and lows[i + 1] in _THEIR)))
                     or (kind & _TRAVEL and i + 2 < n and lows[i + 1] == "to" and not cap(i + 2))
                     or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
                         lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))
@@ -730,6 +738,14 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 and (w in lex.first_any or w in foreign) and w not in _NEVER and w not in _FUNCTION
                 and not words[i].isupper() and _dialogue_beside(text, starts[i], ends[i], lex)):
             yield ("NAME", starts[i], ends[i], 0.6, "name-speaker")
+            consumed_until = i
+            continue
+        # recall3 (h): someone given something of their own: "David had given Angel his address", "handed Hope
+        # her coat": a given name that is also a word, between a verb of giving and "his"/"her"/"their"
+        if (i + 1 < n and i > 0 and lows[i - 1] in _GIVE_VERBS and lows[i + 1] in _THEIR and gap(i) == " "
+                and gap(i + 1) == " " and (w in lex.first_any or w in foreign) and w not in _NEVER
+                and w not in _FUNCTION and w not in FAMILY_ROLES and not words[i].isupper()):
+            yield ("NAME", starts[i], ends[i], 0.55, "name-given")
             consumed_until = i
             continue
         # recall3 (i): a sentence that is only a name: "... of politics. Sue Young. Specific ...": a given name

@@ -491,7 +491,9 @@ _NAME_WORDS = st.sampled_from(
      "Destiny", "Ella", "Hope", "Remember", "Destiny: Remember", "\nDestiny: Remember", "\nElla: What",
      "Ella: What a wife.\nDestiny: Remember me", "\nHope: Improve",
      # (i) a sentence that is only a name
-     "Sue", "Young", "Sue Young.", ". Sue Young. ", "Angel Brown!", ". Mark Down the"])
+     "Sue", "Young", "Sue Young.", ". Sue Young. ", "Angel Brown!", ". Mark Down the",
+     # (h) given something of their own
+     "given", "handed", "his", "her", "Hope", "given Angel his", "handed Hope her", "gave Mom her", "gave Amber their"])
 _NAME_TEXT = st.lists(st.tuples(_NAME_WORDS, st.sampled_from([" ", " ", " ", ", ", ". ", "\n", ": ", "-", "", "'s ", ': "'])),
                       max_size=16).map(lambda ps: "".join(w + g for w, g in ps))
 

@@ -583,3 +583,22 @@ def test_sentence_that_is_a_name(text, value):
 ])
 def test_sentence_that_is_a_name_leaves(text, word):
     assert untouched(text, word, "NAME")
+
+
+# (h) a given name that is also a word, given something of their own
+
+@pytest.mark.parametrize("text,value", [
+    ("David had given Angel his address last week.", "Angel"),
+    ("The porter handed Hope her coat at the door.", "Hope"),
+])
+def test_word_name_given_their_own(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("The nurse handed Mom her meds.", "Mom"),                # a relative's role
+    ("Gave Patient his pills at 8.", "Patient"),
+    ("We gave Tylenol his usual dose.", "Tylenol"),           # on no given-name list
+])
+def test_word_name_given_their_own_leaves(text, word):
+    assert untouched(text, word, "NAME")
