@@ -1092,10 +1092,25 @@ _NUMBER_AFTER = re.compile(r"[ \t]{1,2}(\d{1,5}[A-Za-z]?)(?:\.?(?=[ \t]*(?:\n|\Z
 _NUMBER_CUE_BEFORE = re.compile(r"(?<![\w'\-])(?:on|of|at|to)[ \t]{1,2}\Z", re.I)
 
 
-def numbered_places(text: str, spans: list[tuple[int, int]]) -> Iterator[Hit]:
-    """LOCATION candidates for the house number right after a found name or place (the number only)."""
+# ... and two streets' names joined by "and", the house number after the second: "return to Leon and Eyrarodda 66",
+# "is Anne-Lotte and Aqqusinersuaq 99" (the second no given name: "to Ana and Luis 2 times" is two people)
+_AND_NUMBER = re.compile(r"[ \t]+(?:and|&)[ \t]+([A-Z][\w'\-]*[^\W\d_])[ \t]+\d{1,5}(?![\w/.,:]?\d|[\w/])"
+                         r"(?![ \t]*(?:%|(?:x|times|days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|mg|mcg|g|kg|"
+                         r"lbs?|units?|ml|mL|am|pm|o'clock)\b))")
+_AND_CUE_BEFORE = re.compile(r"(?<![\w'\-])(?:on|of|at|to|is)[ \t]{1,2}\Z", re.I)
+
+
+def numbered_places(text: str, spans: list[tuple[int, int]], lex: Lexicons) -> Iterator[Hit]:
+    """LOCATION candidates for the house number right after a found name or place (the number only), and
+    for two streets joined by "and" before a house number (all of it)."""
     n = len(text)
     for s, e in spans:
+        if text.startswith((" and ", " & "), e):
+            m = _AND_NUMBER.match(text, e)
+            if (m is not None and fold(m.group(1).lower()) not in lex.first_any
+                    and _AND_CUE_BEFORE.search(text, max(0, s - 8), s) is not None):
+                yield ("LOCATION", s, m.end(), 0.6, "street-number")
+            continue
         if e + 1 >= n or not text[e + 1].isdigit() or text[e] not in " \t":
             continue  # most names are followed by no number: one look at two characters
         m = _NUMBER_AFTER.match(text, e)

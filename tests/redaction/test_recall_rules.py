@@ -602,3 +602,22 @@ def test_word_name_given_their_own(text, value):
 ])
 def test_word_name_given_their_own_leaves(text, word):
     assert untouched(text, word, "NAME")
+
+
+# (d2) two streets' names joined by "and", then a house number
+
+@pytest.mark.parametrize("text,value", [
+    ("Please return to Leon and Eyrarodda 66 in case of an issue.", "Leon and Eyrarodda 66"),
+    ("The address of the firm is Anne-Lotte and Aqqusinersuaq 99", "Anne-Lotte and Aqqusinersuaq 99"),
+])
+def test_two_streets_joined_then_number(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Spoke to Ana and Luis 2 times.", "2"),            # two people: the second is a given name
+    ("Spoke to Ana and Okafor 2 times.", "2"),          # a count
+    ("Seen with Ana and Okafor 12 mg given.", "12"),     # no place's preposition, and a dose
+])
+def test_two_streets_joined_then_number_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
