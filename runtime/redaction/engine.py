@@ -279,7 +279,8 @@ class Engine:
         hits.extend(list_neighbours(text, name_spans, self._lex))
         hits.extend(repeat_mentions(text, name_spans, self._lex))
         hits.extend(joined_names(text, self._lex))
-        hits.extend(numbered_places(text, [(h[1], h[2]) for h in names], self._lex))
+        if runs is not None:  # a house number after a name needs a digit somewhere
+            hits.extend(numbered_places(text, [(h[1], h[2]) for h in names], self._lex))
         if self._ner is not None:
             hits.extend(self._ner(text))
         return hits

@@ -192,6 +192,7 @@ _LOWER_INITIAL = 2048
 # or (h) between a verb of giving and "his"/"her"/"their" ("had given Angel his address")
 _NAME_WORD = 4096
 _TRAVEL = 1024  # recall3 (c), "we returned to kiel": a verb of a journey; fires only before "to" and a lower-case word
+_R3_FLAGS = _DRUGISH | _TRAVEL | _LOWER_INITIAL | _NAME_WORD
 # 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
 # place's kind (`_KIND_CUES`), which the gate tests on the word before (no flag)
 # Words before a token that let a place rule fire (3a's run cues, "in/to/near/from <Place>", 3b's town cues).
@@ -265,6 +266,8 @@ def _drugish(word: str, low: str, lex: Lexicons) -> bool:
             and bool(_DRUG_STEM.search(low)) and not (low.endswith("s") and low[:-1] in english))
 
 
+# recall3 (c), (e): the only token texts those two rules fire on (a middle initial, a verb of a journey)
+_R3_LOWER = frozenset("bcdefghjklmnopqrstuvwxyz") | _MOVE_VERBS
 # recall3 (c): verbs of a journey whose "to" takes a place, not a ward ("moved to stepdown", "went to bed")
 _JOURNEY = frozenset("flew fly flying travelled traveled travel drove relocated".split())
 
@@ -538,7 +541,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         classes.update((wd, k) for wd, k in fresh.items() if len(wd) <= _KEPT_LEN)
     subject_verbs, prev_cues, comma_gap, initial_gap = SUBJECT_VERBS, _PREV_CUES, _COMMA_GAP, _INITIAL_GAP
     kin_after, vocative_next, kind_cues = _KIN_AFTER, _VOCATIVE_NEXT, _KIND_CUES
-    last_any = lex.last_any
+    last_any, first_any, r3_flags = lex.last_any, lex.first_any, _R3_FLAGS
     for i in compress(range(n), kinds):
         w = lows[i]
         if i <= consumed_until:
@@ -564,15 +567,16 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (kind & _KIN_NEXT and nxt and lows[i + 1] in kin_after)
                     or (kind & _SPEAKER and parts[2 * i + 2][:1] == ":")
                     or (kind & _VOCATIVE and nxt and parts[2 * i + 2] == ", " and lows[i + 1] in vocative_next)
-                    or (kind & _LOWER_INITIAL and i > 0 and nxt and parts[2 * i] == " " and words[i - 1][0].islower()
-                        and words[i + 1][0].islower())
-                    or (kind & _NAME_WORD and (
-                        (parts[2 * i + 2][:1] == ":" and (i == 0 or "\n" in parts[2 * i]))
-                        or (nxt and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any)
-                        or (nxt and i > 0 and lows[i - 1] in _GIVE_VERBS and lows[i + 1] in _THEIR)))
-                    or (kind & _TRAVEL and i + 2 < n and lows[i + 1] == "to" and not cap(i + 2))
-                    or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
-                        lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))
+                    or (kind & r3_flags and (  # recall3's rules: one test for the tokens none of them names
+                        (kind & _LOWER_INITIAL and i > 0 and nxt and parts[2 * i] == " " and words[i - 1][0].islower()
+                         and words[i + 1][0].islower())
+                        or (kind & _NAME_WORD and (
+                            (parts[2 * i + 2][:1] == ":" and (i == 0 or "\n" in parts[2 * i]))
+                            or (nxt and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any)
+                            or (nxt and i > 0 and lows[i - 1] in _GIVE_VERBS and lows[i + 1] in _THEIR)))
+                        or (kind & _TRAVEL and i + 2 < n and lows[i + 1] == "to" and not cap(i + 2))
+                        or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
+                            lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))))
                     or (i > 0 and lows[i - 1] in kind_cues and (lows[i - 1] == "hometown" or (i > 1 and (
                         lows[i - 2] in _KIND_HEADS if lows[i - 1] == "of" else lows[i - 2] in _KIND_BEFORE))))):
                 continue
@@ -640,29 +644,30 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             yield ("NAME", s, e, 0.6, "name-cue")
             consumed_until = i
             continue
-        # recall3 (e): a lower-case given name, a middle initial and a surname: "bertram m. jørgensen" (a census
-        # given name, the initial with a full stop), or a line of its own "emidio p lombardo" (a given name or a
-        # word no list knows); the surname on a surname list or on no list at all, never a dictionary word
-        if (len(w) == 1 and words[i].islower() and w not in "ai" and 0 < i < n - 1 and gap(i) == " "
-                and words[i - 1][0].islower() and words[i + 1][0].islower() and _INITIAL_GAP.match(gap(i + 1))):
-            f, g = lows[i - 1], lows[i + 1]
-            dotted = gap(i + 1)[:1] == "."
-            own_line = ((i == 1 or "\n" in gap(i - 1)) and (i + 2 == n or "\n" in gap(i + 2))
-                        and gap(i - 1).strip(" \t\r\n") == "" and (i + 2 == n or gap(i + 2).strip(" \t\r\n") == ""))
-            if (g not in lex.english and g not in _NEVER and (g in lower_last or unlisted_lower(g)) and len(f) > 2
-                    and f not in _NEVER and f not in _FUNCTION and not _DRUG_STEM.search(f) and (
-                        (dotted and (f in lower_first or f in first))
-                        or (own_line and (f in lower_first or f in first or unlisted_lower(f))))):
-                s, e = span(i - 1, i + 1)
-                yield ("NAME", s, e, 0.55, "name-lower")
-                consumed_until = i + 1
+        if w in _R3_LOWER:  # one set test for the two rules below (a middle initial, a journey's verb)
+            # recall3 (e): a lower-case given name, a middle initial and a surname: "bertram m. jørgensen" (a census
+            # given name, the initial with a full stop), or a line of its own "emidio p lombardo" (a given name or a
+            # word no list knows); the surname on a surname list or on no list at all, never a dictionary word
+            if (len(w) == 1 and words[i].islower() and w not in "ai" and 0 < i < n - 1 and gap(i) == " "
+                    and words[i - 1][0].islower() and words[i + 1][0].islower() and _INITIAL_GAP.match(gap(i + 1))):
+                f, g = lows[i - 1], lows[i + 1]
+                dotted = gap(i + 1)[:1] == "."
+                own_line = ((i == 1 or "\n" in gap(i - 1)) and (i + 2 == n or "\n" in gap(i + 2))
+                            and gap(i - 1).strip(" \t\r\n") == "" and (i + 2 == n or gap(i + 2).strip(" \t\r\n") == ""))
+                if (g not in lex.english and g not in _NEVER and (g in lower_last or unlisted_lower(g)) and len(f) > 2
+                        and f not in _NEVER and f not in _FUNCTION and not _DRUG_STEM.search(f) and (
+                            (dotted and (f in lower_first or f in first))
+                            or (own_line and (f in lower_first or f in first or unlisted_lower(f))))):
+                    s, e = span(i - 1, i + 1)
+                    yield ("NAME", s, e, 0.55, "name-lower")
+                    consumed_until = i + 1
+                    continue
+            # recall3 (c): a lower-case place after a journey: "we returned to kiel", "flew to finnbogastaðir"
+            if (w in _MOVE_VERBS and i + 2 < n and lows[i + 1] == "to" and _SPACE_GAP.match(gap(i + 1))
+                    and _SPACE_GAP.match(gap(i + 2)) and words[i + 2][0].islower() and _lower_place(lows[i + 2], w, lex)):
+                yield ("LOCATION", starts[i + 2], ends[i + 2], 0.6, "place-travel")
+                consumed_until = i + 2
                 continue
-        # recall3 (c): a lower-case place after a journey: "we returned to kiel", "flew to finnbogastaðir"
-        if (w in _MOVE_VERBS and i + 2 < n and lows[i + 1] == "to" and _SPACE_GAP.match(gap(i + 1))
-                and _SPACE_GAP.match(gap(i + 2)) and words[i + 2][0].islower() and _lower_place(lows[i + 2], w, lex)):
-            yield ("LOCATION", starts[i + 2], ends[i + 2], 0.6, "place-travel")
-            consumed_until = i + 2
-            continue
         if not cap(i):
             # "olga krylova", "aksel kristensen": a lower-case given name then a lower-case surname, both
             # on a name list and neither a dictionary word (a note writes drugs and findings in lower case,
@@ -734,26 +739,24 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # recall3 (g): a dialogue: "Ella: What a wife.\nDestiny: Remember me". A given name that is also a word,
         # at a line's start before a colon and a sentence, when the line before or after is spoken too, by a
         # given name no dictionary holds (a form's fields, "Plan: Rest.\nNote: none", are no dialogue)
-        if (after[:1] == ":" and (i == 0 or "\n" in gap(i)) and _SPEAKER_LINE.match(text, ends[i]) is not None
-                and (w in lex.first_any or w in foreign) and w not in _NEVER and w not in _FUNCTION
-                and not words[i].isupper() and _dialogue_beside(text, starts[i], ends[i], lex)):
+        given = (w in first_any or w in foreign) and w not in _NEVER and w not in _FUNCTION and not words[i].isupper()
+        if (given and after[:1] == ":" and (i == 0 or "\n" in gap(i)) and _SPEAKER_LINE.match(text, ends[i]) is not None
+                and _dialogue_beside(text, starts[i], ends[i], lex)):
             yield ("NAME", starts[i], ends[i], 0.6, "name-speaker")
             consumed_until = i
             continue
         # recall3 (h): someone given something of their own: "David had given Angel his address", "handed Hope
         # her coat": a given name that is also a word, between a verb of giving and "his"/"her"/"their"
-        if (i + 1 < n and i > 0 and lows[i - 1] in _GIVE_VERBS and lows[i + 1] in _THEIR and gap(i) == " "
-                and gap(i + 1) == " " and (w in lex.first_any or w in foreign) and w not in _NEVER
-                and w not in _FUNCTION and w not in FAMILY_ROLES and not words[i].isupper()):
+        if (given and i + 1 < n and i > 0 and lows[i - 1] in _GIVE_VERBS and lows[i + 1] in _THEIR and gap(i) == " "
+                and gap(i + 1) == " " and w not in FAMILY_ROLES):
             yield ("NAME", starts[i], ends[i], 0.55, "name-given")
             consumed_until = i
             continue
         # recall3 (i): a sentence that is only a name: "... of politics. Sue Young. Specific ...": a given name
         # and a surname, both on name lists (and so both words too), alone between two sentence ends
-        if (i + 1 < n and parts[2 * i + 4][:1] in (".", "!") and gap(i + 1) == " " and cap(i + 1)
-                and not words[i + 1].isupper() and lows[i + 1] in last_any and lows[i + 1] not in _NEVER
-                and lows[i + 1] not in _FUNCTION and (w in lex.first_any or w in foreign) and w not in _NEVER
-                and w not in _FUNCTION and not words[i].isupper() and i > 0 and sentence_start(i)):
+        if (given and i + 1 < n and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any
+                and gap(i + 1) == " " and cap(i + 1) and not words[i + 1].isupper() and lows[i + 1] not in _NEVER
+                and lows[i + 1] not in _FUNCTION and i > 0 and sentence_start(i)):
             s, e = span(i, i + 1)
             yield ("NAME", s, e, 0.55, "name-sentence")
             consumed_until = i + 1
@@ -922,7 +925,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # recall3 (b): a name with a drug's ending where only a person stands: after a say-cue at the end of a
         # quote's attribution ('says Iwase.'), before a person's own verb ("Alvir spent a year"), or before an
         # initial and a surname ("Alvir D. Pušaver"). Elsewhere such a word stays a drug ("on Lisinopril").
-        if words[i][0].isupper() and _drugish(words[i], w, lex):
+        if words[i][0].isupper() and ((i > 0 and lows[i - 1] in _SAY_CUES) or (i + 1 < n and (
+                lows[i + 1] in _DRUGISH_VERBS or len(words[i + 1]) == 1))) and _drugish(words[i], w, lex):
             after_i = parts[2 * i + 2]
             j1 = -1
             if (i > 0 and lows[i - 1] in _SAY_CUES and _SPACE_GAP.match(gap(i))
