@@ -568,8 +568,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (kind & _SPEAKER and parts[2 * i + 2][:1] == ":")
                     or (kind & _VOCATIVE and nxt and parts[2 * i + 2] == ", " and lows[i + 1] in vocative_next)
                     or (kind & r3_flags and (  # recall3's rules: one test for the tokens none of them names
-                        (kind & _LOWER_INITIAL and i > 0 and nxt and parts[2 * i] == " " and words[i - 1][0].islower()
-                         and words[i + 1][0].islower())
+                        (kind & _LOWER_INITIAL and i > 0 and nxt and parts[2 * i] == " " and len(words[i - 1]) > 2
+                         and len(words[i + 1]) > 1 and words[i - 1][0].islower() and words[i + 1][0].islower())
                         or (kind & _NAME_WORD and (
                             (parts[2 * i + 2][:1] == ":" and (i == 0 or "\n" in parts[2 * i]))
                             or (nxt and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any)
@@ -649,7 +649,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             # given name, the initial with a full stop), or a line of its own "emidio p lombardo" (a given name or a
             # word no list knows); the surname on a surname list or on no list at all, never a dictionary word
             if (len(w) == 1 and words[i].islower() and w not in "ai" and 0 < i < n - 1 and gap(i) == " "
-                    and words[i - 1][0].islower() and words[i + 1][0].islower() and _INITIAL_GAP.match(gap(i + 1))):
+                    and len(words[i - 1]) > 2 and len(words[i + 1]) > 1 and words[i - 1][0].islower()
+                    and words[i + 1][0].islower() and _INITIAL_GAP.match(gap(i + 1))):
                 f, g = lows[i - 1], lows[i + 1]
                 dotted = gap(i + 1)[:1] == "."
                 own_line = ((i == 1 or "\n" in gap(i - 1)) and (i + 2 == n or "\n" in gap(i + 2))
