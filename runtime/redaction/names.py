@@ -542,6 +542,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     subject_verbs, prev_cues, comma_gap, initial_gap = SUBJECT_VERBS, _PREV_CUES, _COMMA_GAP, _INITIAL_GAP
     kin_after, vocative_next, kind_cues = _KIN_AFTER, _VOCATIVE_NEXT, _KIND_CUES
     last_any, first_any, r3_flags = lex.last_any, lex.first_any, _R3_FLAGS
+    give_verbs, say_cues, drugish_verbs = _GIVE_VERBS, _SAY_CUES, _DRUGISH_VERBS
     for i in compress(range(n), kinds):
         w = lows[i]
         if i <= consumed_until:
@@ -740,7 +741,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # recall3 (g): a dialogue: "Ella: What a wife.\nDestiny: Remember me". A given name that is also a word,
         # at a line's start before a colon and a sentence, when the line before or after is spoken too, by a
         # given name no dictionary holds (a form's fields, "Plan: Rest.\nNote: none", are no dialogue)
-        given = (w in first_any or w in foreign) and w not in _NEVER and w not in _FUNCTION and not words[i].isupper()
+        # (g), (h), (i) below: a given name that is also a common word ("Destiny", "Angel", "Sue"; other given
+        # names are names by the lexicon rules already)
+        given = w in COMMON and (w in first_any or w in foreign) and w not in _NEVER and w not in _FUNCTION and not words[i].isupper()
         if (given and after[:1] == ":" and (i == 0 or "\n" in gap(i)) and _SPEAKER_LINE.match(text, ends[i]) is not None
                 and _dialogue_beside(text, starts[i], ends[i], lex)):
             yield ("NAME", starts[i], ends[i], 0.6, "name-speaker")
@@ -748,7 +751,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             continue
         # recall3 (h): someone given something of their own: "David had given Angel his address", "handed Hope
         # her coat": a given name that is also a word, between a verb of giving and "his"/"her"/"their"
-        if (given and i + 1 < n and i > 0 and lows[i - 1] in _GIVE_VERBS and lows[i + 1] in _THEIR and gap(i) == " "
+        if (given and i + 1 < n and i > 0 and lows[i - 1] in give_verbs and lows[i + 1] in _THEIR and gap(i) == " "
                 and gap(i + 1) == " " and w not in FAMILY_ROLES):
             yield ("NAME", starts[i], ends[i], 0.55, "name-given")
             consumed_until = i
@@ -926,8 +929,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # recall3 (b): a name with a drug's ending where only a person stands: after a say-cue at the end of a
         # quote's attribution ('says Iwase.'), before a person's own verb ("Alvir spent a year"), or before an
         # initial and a surname ("Alvir D. Pušaver"). Elsewhere such a word stays a drug ("on Lisinopril").
-        if words[i][0].isupper() and ((i > 0 and lows[i - 1] in _SAY_CUES) or (i + 1 < n and (
-                lows[i + 1] in _DRUGISH_VERBS or len(words[i + 1]) == 1))) and _drugish(words[i], w, lex):
+        if ((i > 0 and lows[i - 1] in say_cues) or (i + 1 < n and (
+                lows[i + 1] in drugish_verbs or len(words[i + 1]) == 1))) and words[i][0].isupper() and _drugish(words[i], w, lex):
             after_i = parts[2 * i + 2]
             j1 = -1
             if (i > 0 and lows[i - 1] in _SAY_CUES and _SPACE_GAP.match(gap(i))
