@@ -184,6 +184,7 @@ _VOCATIVE = 256  # 2c, "Aloisia, can I...": a given name; fires only before ", "
 # recall3 (b), '"...", says Iwase.', "Alvir spent", "Alvir D. Pusaver": an unknown word with a drug's ending;
 # fires only after a say-cue, before a person's own verb or before an initial
 _DRUGISH = 512
+_TRAVEL = 1024  # recall3 (c), "we returned to kiel": a verb of a journey; fires only before "to" and a lower-case word
 # recall3 (e), "bertram m. jørgensen", a line "emidio p lombardo": a lower-case middle initial (not "a", "i");
 # fires only between two lower-case words
 _LOWER_INITIAL = 2048
@@ -191,7 +192,6 @@ _LOWER_INITIAL = 2048
 # only at a line's start before a colon (a dialogue), or (i) before a surname that ends the sentence ("Sue Young."),
 # or (h) between a verb of giving and "his"/"her"/"their" ("had given Angel his address")
 _NAME_WORD = 4096
-_TRAVEL = 1024  # recall3 (c), "we returned to kiel": a verb of a journey; fires only before "to" and a lower-case word
 _R3_FLAGS = _DRUGISH | _TRAVEL | _LOWER_INITIAL | _NAME_WORD
 # 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
 # place's kind (`_KIND_CUES`), which the gate tests on the word before (no flag)
@@ -255,7 +255,8 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
 
 
 # recall3 (b): what a person does and a drug does not: after a name with a drug's ending ("Alvir spent")
-_DRUGISH_VERBS = frozenset("lives lived said says shouted told tells wrote writes asked asks moved flew spent speaks sang sings".split())
+_DRUGISH_VERBS = frozenset(
+    "lives lived said says shouted told tells wrote writes asked asks moved flew spent speaks sang sings".split())
 
 
 def _drugish(word: str, low: str, lex: Lexicons) -> bool:
@@ -308,8 +309,8 @@ def _dialogue_beside(text: str, start: int, end: int, lex: Lexicons) -> bool:
 
 
 # recall3 (h): verbs that take a person and then a thing ("given Angel his address"), and the thing's owner
-_GIVE_VERBS = frozenset("gave given give gives giving handed hand hands sent send sends showed shown show shows told tell "
-                        "tells offered offer lent lend paid pay brought bring".split())
+_GIVE_VERBS = frozenset("gave given give gives giving handed hand hands sent send sends showed shown show shows "
+                        "told tell tells offered offer lent lend paid pay brought bring".split())
 _THEIR = frozenset("his her their".split())
 
 
@@ -390,8 +391,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     continue
                 break
             if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER) and not (
-                    # recall3 (a): a state's name that is a frequent surname, right after a given name: "Christine Washington"
-                    k == j + 1 and cap(k) and lows[k] in STATES and lows[k] in lex.common_last and lows[j] in lex.first_any):
+                    # recall3 (a): a state's name that is a frequent surname after a given name ("Christine Washington")
+                    k == j + 1 and cap(k) and lows[k] in STATES and lows[k] in lex.common_last
+                    and lows[j] in lex.first_any):
                 break
             if cap(k) or (allow_lower and (lows[k] in last or _APOS_NAME.match(lows[k]))):
                 end = k
@@ -666,7 +668,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     continue
             # recall3 (c): a lower-case place after a journey: "we returned to kiel", "flew to finnbogastaðir"
             if (w in _MOVE_VERBS and i + 2 < n and lows[i + 1] == "to" and _SPACE_GAP.match(gap(i + 1))
-                    and _SPACE_GAP.match(gap(i + 2)) and words[i + 2][0].islower() and _lower_place(lows[i + 2], w, lex)):
+                    and _SPACE_GAP.match(gap(i + 2)) and words[i + 2][0].islower()
+                    and _lower_place(lows[i + 2], w, lex)):
                 yield ("LOCATION", starts[i + 2], ends[i + 2], 0.6, "place-travel")
                 consumed_until = i + 2
                 continue
@@ -738,12 +741,13 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             yield ("NAME", starts[i], ends[i], 0.6, "name-vocative")
             consumed_until = i
             continue
+        # (g), (h), (i) below: a given name that is also a common word ("Destiny", "Angel", "Sue"; other given
+        # names are names by the lexicon rules already)
+        given = (w in COMMON and (w in first_any or w in foreign) and w not in _NEVER and w not in _FUNCTION
+                 and not words[i].isupper())
         # recall3 (g): a dialogue: "Ella: What a wife.\nDestiny: Remember me". A given name that is also a word,
         # at a line's start before a colon and a sentence, when the line before or after is spoken too, by a
         # given name no dictionary holds (a form's fields, "Plan: Rest.\nNote: none", are no dialogue)
-        # (g), (h), (i) below: a given name that is also a common word ("Destiny", "Angel", "Sue"; other given
-        # names are names by the lexicon rules already)
-        given = w in COMMON and (w in first_any or w in foreign) and w not in _NEVER and w not in _FUNCTION and not words[i].isupper()
         if (given and after[:1] == ":" and (i == 0 or "\n" in gap(i)) and _SPEAKER_LINE.match(text, ends[i]) is not None
                 and _dialogue_beside(text, starts[i], ends[i], lex)):
             yield ("NAME", starts[i], ends[i], 0.6, "name-speaker")
@@ -930,7 +934,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         # quote's attribution ('says Iwase.'), before a person's own verb ("Alvir spent a year"), or before an
         # initial and a surname ("Alvir D. Pušaver"). Elsewhere such a word stays a drug ("on Lisinopril").
         if ((i > 0 and lows[i - 1] in say_cues) or (i + 1 < n and (
-                lows[i + 1] in drugish_verbs or len(words[i + 1]) == 1))) and words[i][0].isupper() and _drugish(words[i], w, lex):
+                lows[i + 1] in drugish_verbs or len(words[i + 1]) == 1))) and words[i][0].isupper() and _drugish(
+                words[i], w, lex):
             after_i = parts[2 * i + 2]
             j1 = -1
             if (i > 0 and lows[i - 1] in _SAY_CUES and _SPACE_GAP.match(gap(i))
@@ -998,7 +1003,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
 
 
 # recall3 (f): endings of English and Nordic town names that no drug name has ("Niitabury", "Lake Deanville").
-_TOWN_ENDING = re.compile(r"(?:bury|borough|burgh|burg|berg|ville|ford|field|chester|mouth|haven|stad|stead|wick|shire)\Z")
+_TOWN_ENDING = re.compile(
+    r"(?:bury|borough|burgh|burg|berg|ville|ford|field|chester|mouth|haven|stad|stead|wick|shire)\Z")
 # Before a drug name: "on Xarelto", "started Keppra", "switched to Eliquis" (the word just before it).
 _MED_CUES = frozenset(
     """on started start starting restart restarted continue continued continuing take takes taking took
@@ -1103,8 +1109,8 @@ _NUMBER_CUE_BEFORE = re.compile(r"(?<![\w'\-])(?:on|of|at|to)[ \t]{1,2}\Z", re.I
 # ... and two streets' names joined by "and", the house number after the second: "return to Leon and Eyrarodda 66",
 # "is Anne-Lotte and Aqqusinersuaq 99" (the second no given name: "to Ana and Luis 2 times" is two people)
 _AND_NUMBER = re.compile(r"[ \t]+(?:and|&)[ \t]+([A-Z][\w'\-]*[^\W\d_])[ \t]+\d{1,5}(?![\w/.,:]?\d|[\w/])"
-                         r"(?![ \t]*(?:%|(?:x|times|days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|mg|mcg|g|kg|"
-                         r"lbs?|units?|ml|mL|am|pm|o'clock)\b))")
+                         r"(?![ \t]*(?:%|(?:x|times|days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|"
+                         r"mg|mcg|g|kg|lbs?|units?|ml|mL|am|pm|o'clock)\b))")
 _AND_CUE_BEFORE = re.compile(r"(?<![\w'\-])(?:on|of|at|to|is)[ \t]{1,2}\Z", re.I)
 
 
