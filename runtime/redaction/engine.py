@@ -19,7 +19,7 @@ from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, count, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
-from .names import joined_names, list_neighbours, repeat_mentions, scan_names
+from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
 from .normalise import normalise
 from .patterns import Hit, lower_and_words, scan_structured
 
@@ -279,6 +279,8 @@ class Engine:
         hits.extend(list_neighbours(text, name_spans, self._lex))
         hits.extend(repeat_mentions(text, name_spans, self._lex))
         hits.extend(joined_names(text, self._lex))
+        if runs is not None:  # a house number after a name needs a digit somewhere
+            hits.extend(numbered_places(text, [(h[1], h[2]) for h in names], self._lex))
         if self._ner is not None:
             hits.extend(self._ner(text))
         return hits

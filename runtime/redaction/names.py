@@ -181,6 +181,18 @@ _SURNAME_NEXT = 32  # a given name that is also a word ("Mark Lopez"): fires onl
 _KIN_NEXT = 64  # 2d, "Asya's kid": a possessive on a name list or on none; fires only before a relative
 _SPEAKER = 128  # 2d, 'Mika: "who are you?"': such a word; fires only with a colon after it
 _VOCATIVE = 256  # 2c, "Aloisia, can I...": a given name; fires only before ", " and a question's word
+# recall3 (b), '"...", says Iwase.', "Alvir spent", "Alvir D. Pusaver": an unknown word with a drug's ending;
+# fires only after a say-cue, before a person's own verb or before an initial
+_DRUGISH = 512
+_TRAVEL = 1024  # recall3 (c), "we returned to kiel": a verb of a journey; fires only before "to" and a lower-case word
+# recall3 (e), "bertram m. jørgensen", a line "emidio p lombardo": a lower-case middle initial (not "a", "i");
+# fires only between two lower-case words
+_LOWER_INITIAL = 2048
+# recall3 (g), a given name that is also a word ("Destiny", "Angel") where the text's shape says person; fires
+# only at a line's start before a colon (a dialogue), or (i) before a surname that ends the sentence ("Sue Young."),
+# or (h) between a verb of giving and "his"/"her"/"their" ("had given Angel his address")
+_NAME_WORD = 4096
+_R3_FLAGS = _DRUGISH | _TRAVEL | _LOWER_INITIAL | _NAME_WORD
 # 2b, "home city Voorburg", "the town of Villafranca": nearly any capitalised word; fires only after a
 # place's kind (`_KIND_CUES`), which the gate tests on the word before (no flag)
 # Words before a token that let a place rule fire (3a's run cues, "in/to/near/from <Place>", 3b's town cues).
@@ -194,7 +206,9 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
     says may fire still runs its own tests."""
     c = word[0]
     if not (c.isupper() or low in _CUE_ANY or not word.isascii() or low in lex.lower_first):
-        return 0
+        if len(word) == 1 and c.islower() and c not in "ai":
+            return _CANDIDATE | _LOWER_INITIAL
+        return _CANDIDATE | _TRAVEL if low in _MOVE_VERBS else 0
     if not c.isupper() or len(low) <= 1:
         return _CANDIDATE | _ANY_RULE  # lower case, caseless scripts, initials: their own branches
     if (low in TITLES or low in STRONG_CUES or low in ROLE_WORDS or low in ("is", "me") or low in _BIGRAM_LAST
@@ -209,6 +223,10 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
             and (word[1:].islower() or word.isupper() or word.startswith(("Mc", "Mac")))):
         return _CANDIDATE | _ANY_RULE  # an unknown word (rule 8) unless a digit follows it
     flags = _CANDIDATE
+    if _drugish(word, low, lex):
+        flags |= _DRUGISH
+    if low in _MOVE_VERBS:
+        flags |= _TRAVEL
     # 2d: the word a relative or a quoted line names (as the rule tests it on a capitalised word)
     if (low not in _NEVER and low not in _FUNCTION and low not in COMMON and not word.isupper()
             and (low in lex.first_any or low in lex.foreign
@@ -219,7 +237,7 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
     # 2c: a given name addressed at a sentence's start
     if ((low in lex.first_any or low in lex.foreign) and low not in _NEVER and low not in _FUNCTION
             and not word.isupper()):
-        flags |= _VOCATIVE
+        flags |= _VOCATIVE | _NAME_WORD
     if low in lex.last:
         if low in lex.common_last and len(low) > 2 and not word.isupper() and low not in english:
             return _CANDIDATE | _ANY_RULE  # a frequent surname alone mid-sentence
@@ -234,6 +252,66 @@ def _token_class(word: str, low: str, lex: Lexicons) -> int:
     if low in lex.town_first_tokens:
         flags |= _TOWN_CUE
     return flags
+
+
+# recall3 (b): what a person does and a drug does not: after a name with a drug's ending ("Alvir spent")
+_DRUGISH_VERBS = frozenset(
+    "lives lived said says shouted told tells wrote writes asked asks moved flew spent speaks sang sings".split())
+
+
+def _drugish(word: str, low: str, lex: Lexicons) -> bool:
+    """A capitalised word rule 8 would take but for its drug's ending ("Alvir", "Iwase"): no list knows it."""
+    english = lex.english_common
+    return (len(low) > 2 and word[1:].islower() and bool(english) and low not in english and low not in COMMON
+            and low not in _NEVER and low not in lex.first_any and low not in lex.english and "'" not in low
+            and bool(_DRUG_STEM.search(low)) and not (low.endswith("s") and low[:-1] in english))
+
+
+# recall3 (c), (e): the only token texts those two rules fire on (a middle initial, a verb of a journey)
+_R3_LOWER = frozenset("bcdefghjklmnopqrstuvwxyz") | _MOVE_VERBS
+# recall3 (c): verbs of a journey whose "to" takes a place, not a ward ("moved to stepdown", "went to bed")
+_JOURNEY = frozenset("flew fly flying travelled traveled travel drove relocated".split())
+
+
+def _lower_place(low: str, verb: str, lex: Lexicons) -> bool:
+    """A lower-case word after "<verb> to" that is a place: a gazetteer place no common English word
+    spells ("kiel"), or after a journey a word no dictionary or frequency list knows ("finnbogastadir")."""
+    if (len(low) < 4 or not low.isalpha() or low in lex.english_common or low in COMMON or low in _NEVER
+            or low in _FUNCTION or _DRUG_STEM.search(low)):
+        return False
+    if (low,) in lex.towns or (low,) in lex.cities:
+        return True
+    return (verb in _JOURNEY and len(low) >= 5 and low not in lex.english and low not in lex.english_frequent
+            and not _ENGLISH_SUFFIX.search(low))
+
+
+# recall3 (g): after a speaker's name: a colon and a sentence; and a whole line that is spoken
+_SPEAKER_LINE = re.compile(r":[ \t]{1,2}[\"\u201c]?[A-Z]")
+_SPOKEN_LINE = re.compile(r"[ \t]*([A-Z][^\W\d_]{1,30}):[ \t]{1,2}[\"\u201c]?[A-Z]")
+
+
+def _dialogue_beside(text: str, start: int, end: int, lex: Lexicons) -> bool:
+    """Is the line before or after the one starting at `start` spoken by another given name that no
+    dictionary holds ("Ella: What a wife.")?"""
+    word = text[start:end]
+    line_start = text.rfind("\n", 0, start) + 1
+    prev_start = text.rfind("\n", 0, line_start - 1) + 1 if line_start > 0 else -1
+    nxt = text.find("\n", end)
+    for pos in (prev_start, nxt + 1 if nxt >= 0 else -1):
+        if pos < 0:
+            continue
+        m = _SPOKEN_LINE.match(text, pos)
+        if m is not None and m.group(1) != word:
+            low = fold(m.group(1).lower())
+            if (low in lex.first or low in lex.foreign) and low not in lex.english_common and low not in COMMON:
+                return True
+    return False
+
+
+# recall3 (h): verbs that take a person and then a thing ("given Angel his address"), and the thing's owner
+_GIVE_VERBS = frozenset("gave given give gives giving handed hand hands sent send sends showed shown show shows "
+                        "told tell tells offered offer lent lend paid pay brought bring".split())
+_THEIR = frozenset("his her their".split())
 
 
 _KEPT_LEN = 48  # longer token texts are classed each time, not kept
@@ -312,7 +390,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     k = p + 1
                     continue
                 break
-            if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER):
+            if not namey(k) and not (cap(k) and lows[k] in lex.last_any and lows[k] not in _NEVER) and not (
+                    # recall3 (a): a state's name that is a frequent surname after a given name ("Christine Washington")
+                    k == j + 1 and cap(k) and lows[k] in STATES and lows[k] in lex.common_last
+                    and lows[j] in lex.first_any):
                 break
             if cap(k) or (allow_lower and (lows[k] in last or _APOS_NAME.match(lows[k]))):
                 end = k
@@ -346,7 +427,7 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
     def _lower_surname(w: str) -> bool:
         return (
             len(w) > 1 and w not in COMMON and w not in _NEVER and w not in _FUNCTION and w not in PLACE_CUES
-            and w not in SUBJECT_VERBS and w not in _LOWER_STOP
+            and w not in SUBJECT_VERBS and w not in _LOWER_STOP and w not in _MOVE_VERBS  # "mr. elliott flew to"
             and ((not _VERBISH.search(w) and "'" not in w and w.isalpha()) or bool(_APOS_NAME.match(w)))
         )
 
@@ -416,7 +497,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         e = ends[j]
         if text[e:e + 1] in (":", ",") or "," in gap(j) or _DOSE_AFTER.match(text, e):
             return False  # a label, or one of a list (a medication list: "Spiriva, Symbicort, Xarelto")
-        return not (j > 0 and lows[j - 1] in _MED_CUES)
+        # recall3 (f): a town's ending names a place even after "to" or "of" ("the world to Niitabury")
+        return not (j > 0 and lows[j - 1] in _MED_CUES) or bool(_TOWN_ENDING.search(lw))
 
     def eponym_next(j: int) -> bool:
         """Is token j an eponym ("Hashimoto thyroiditis", "Crohn's disease")? By the word after it."""
@@ -461,6 +543,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         classes.update((wd, k) for wd, k in fresh.items() if len(wd) <= _KEPT_LEN)
     subject_verbs, prev_cues, comma_gap, initial_gap = SUBJECT_VERBS, _PREV_CUES, _COMMA_GAP, _INITIAL_GAP
     kin_after, vocative_next, kind_cues = _KIN_AFTER, _VOCATIVE_NEXT, _KIND_CUES
+    last_any, first_any, r3_flags = lex.last_any, lex.first_any, _R3_FLAGS
+    give_verbs, say_cues, drugish_verbs = _GIVE_VERBS, _SAY_CUES, _DRUGISH_VERBS
     for i in compress(range(n), kinds):
         w = lows[i]
         if i <= consumed_until:
@@ -486,6 +570,16 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     or (kind & _KIN_NEXT and nxt and lows[i + 1] in kin_after)
                     or (kind & _SPEAKER and parts[2 * i + 2][:1] == ":")
                     or (kind & _VOCATIVE and nxt and parts[2 * i + 2] == ", " and lows[i + 1] in vocative_next)
+                    or (kind & r3_flags and (  # recall3's rules: one test for the tokens none of them names
+                        (kind & _LOWER_INITIAL and i > 0 and nxt and parts[2 * i] == " " and len(words[i - 1]) > 2
+                         and len(words[i + 1]) > 1 and words[i - 1][0].islower() and words[i + 1][0].islower())
+                        or (kind & _NAME_WORD and (
+                            (parts[2 * i + 2][:1] == ":" and (i == 0 or "\n" in parts[2 * i]))
+                            or (nxt and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any)
+                            or (nxt and i > 0 and lows[i - 1] in _GIVE_VERBS and lows[i + 1] in _THEIR)))
+                        or (kind & _TRAVEL and i + 2 < n and lows[i + 1] == "to" and not cap(i + 2))
+                        or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
+                            lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))))
                     or (i > 0 and lows[i - 1] in kind_cues and (lows[i - 1] == "hometown" or (i > 1 and (
                         lows[i - 2] in _KIND_HEADS if lows[i - 1] == "of" else lows[i - 2] in _KIND_BEFORE))))):
                 continue
@@ -553,6 +647,32 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             yield ("NAME", s, e, 0.6, "name-cue")
             consumed_until = i
             continue
+        if w in _R3_LOWER:  # one set test for the two rules below (a middle initial, a journey's verb)
+            # recall3 (e): a lower-case given name, a middle initial and a surname: "bertram m. jørgensen" (a census
+            # given name, the initial with a full stop), or a line of its own "emidio p lombardo" (a given name or a
+            # word no list knows); the surname on a surname list or on no list at all, never a dictionary word
+            if (len(w) == 1 and words[i].islower() and w not in "ai" and 0 < i < n - 1 and gap(i) == " "
+                    and len(words[i - 1]) > 2 and len(words[i + 1]) > 1 and words[i - 1][0].islower()
+                    and words[i + 1][0].islower() and _INITIAL_GAP.match(gap(i + 1))):
+                f, g = lows[i - 1], lows[i + 1]
+                dotted = gap(i + 1)[:1] == "."
+                own_line = ((i == 1 or "\n" in gap(i - 1)) and (i + 2 == n or "\n" in gap(i + 2))
+                            and gap(i - 1).strip(" \t\r\n") == "" and (i + 2 == n or gap(i + 2).strip(" \t\r\n") == ""))
+                if (g not in lex.english and g not in _NEVER and (g in lower_last or unlisted_lower(g)) and len(f) > 2
+                        and f not in _NEVER and f not in _FUNCTION and not _DRUG_STEM.search(f) and (
+                            (dotted and (f in lower_first or f in first))
+                            or (own_line and (f in lower_first or f in first or unlisted_lower(f))))):
+                    s, e = span(i - 1, i + 1)
+                    yield ("NAME", s, e, 0.55, "name-lower")
+                    consumed_until = i + 1
+                    continue
+            # recall3 (c): a lower-case place after a journey: "we returned to kiel", "flew to finnbogastaðir"
+            if (w in _MOVE_VERBS and i + 2 < n and lows[i + 1] == "to" and _SPACE_GAP.match(gap(i + 1))
+                    and _SPACE_GAP.match(gap(i + 2)) and words[i + 2][0].islower()
+                    and _lower_place(lows[i + 2], w, lex)):
+                yield ("LOCATION", starts[i + 2], ends[i + 2], 0.6, "place-travel")
+                consumed_until = i + 2
+                continue
         if not cap(i):
             # "olga krylova", "aksel kristensen": a lower-case given name then a lower-case surname, both
             # on a name list and neither a dictionary word (a note writes drugs and findings in lower case,
@@ -620,6 +740,34 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 and not words[i].isupper()):
             yield ("NAME", starts[i], ends[i], 0.6, "name-vocative")
             consumed_until = i
+            continue
+        # (g), (h), (i) below: a given name that is also a common word ("Destiny", "Angel", "Sue"; other given
+        # names are names by the lexicon rules already)
+        given = (w in COMMON and (w in first_any or w in foreign) and w not in _NEVER and w not in _FUNCTION
+                 and not words[i].isupper())
+        # recall3 (g): a dialogue: "Ella: What a wife.\nDestiny: Remember me". A given name that is also a word,
+        # at a line's start before a colon and a sentence, when the line before or after is spoken too, by a
+        # given name no dictionary holds (a form's fields, "Plan: Rest.\nNote: none", are no dialogue)
+        if (given and after[:1] == ":" and (i == 0 or "\n" in gap(i)) and _SPEAKER_LINE.match(text, ends[i]) is not None
+                and _dialogue_beside(text, starts[i], ends[i], lex)):
+            yield ("NAME", starts[i], ends[i], 0.6, "name-speaker")
+            consumed_until = i
+            continue
+        # recall3 (h): someone given something of their own: "David had given Angel his address", "handed Hope
+        # her coat": a given name that is also a word, between a verb of giving and "his"/"her"/"their"
+        if (given and i + 1 < n and i > 0 and lows[i - 1] in give_verbs and lows[i + 1] in _THEIR and gap(i) == " "
+                and gap(i + 1) == " " and w not in FAMILY_ROLES):
+            yield ("NAME", starts[i], ends[i], 0.55, "name-given")
+            consumed_until = i
+            continue
+        # recall3 (i): a sentence that is only a name: "... of politics. Sue Young. Specific ...": a given name
+        # and a surname, both on name lists (and so both words too), alone between two sentence ends
+        if (given and i + 1 < n and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any
+                and gap(i + 1) == " " and cap(i + 1) and not words[i + 1].isupper() and lows[i + 1] not in _NEVER
+                and lows[i + 1] not in _FUNCTION and i > 0 and sentence_start(i)):
+            s, e = span(i, i + 1)
+            yield ("NAME", s, e, 0.55, "name-sentence")
+            consumed_until = i + 1
             continue
         # A common word ("Patient", "Follow") can only start a place: skip it unless one could start here.
         if w in COMMON and len(w) > 1 and not near_state and not n_fac and w not in city_first and w not in town_first:
@@ -782,6 +930,29 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 s, e = span(i, i)
                 yield ("NAME", s, e, 0.55, "surname-lexicon")
                 continue
+        # recall3 (b): a name with a drug's ending where only a person stands: after a say-cue at the end of a
+        # quote's attribution ('says Iwase.'), before a person's own verb ("Alvir spent a year"), or before an
+        # initial and a surname ("Alvir D. Pušaver"). Elsewhere such a word stays a drug ("on Lisinopril").
+        if ((i > 0 and lows[i - 1] in say_cues) or (i + 1 < n and (
+                lows[i + 1] in drugish_verbs or len(words[i + 1]) == 1))) and words[i][0].isupper() and _drugish(
+                words[i], w, lex):
+            after_i = parts[2 * i + 2]
+            j1 = -1
+            if (i > 0 and lows[i - 1] in _SAY_CUES and _SPACE_GAP.match(gap(i))
+                    and (i + 1 >= n or after_i[:1] in (".", ",", "!", "?"))):
+                j1 = i
+            elif i + 1 < n and _SPACE_GAP.match(after_i) and lows[i + 1] in _DRUGISH_VERBS:
+                j1 = i
+            elif (i + 2 < n and len(words[i + 1]) == 1 and words[i + 1].isupper() and _INITIAL_GAP.match(after_i)
+                    and _INITIAL_GAP.match(gap(i + 2)) and cap(i + 2) and not words[i + 2].isupper()
+                    and (unknown(i + 2) or lows[i + 2] in lex.last_any or not words[i + 2].isascii())
+                    and lows[i + 2] not in _NEVER):
+                j1 = i + 2
+            if j1 >= 0:
+                s, e = span(i, j1)
+                yield ("NAME", s, e, 0.55, "name-unknown")
+                consumed_until = j1
+                continue
         # 8. capitalised words no dictionary lists ("Mashuu Samurakami", "Suwałki"): a name or a place.
         # Alone at a sentence start only when another such word follows; never an acronym or a drug stem.
         if unknown(i):
@@ -831,6 +1002,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 consumed_until = j1
 
 
+# recall3 (f): endings of English and Nordic town names that no drug name has ("Niitabury", "Lake Deanville").
+_TOWN_ENDING = re.compile(
+    r"(?:bury|borough|burgh|burg|berg|ville|ford|field|chester|mouth|haven|stad|stead|wick|shire)\Z")
 # Before a drug name: "on Xarelto", "started Keppra", "switched to Eliquis" (the word just before it).
 _MED_CUES = frozenset(
     """on started start starting restart restarted continue continued continuing take takes taking took
@@ -922,6 +1096,44 @@ def list_neighbours(text: str, names: list[tuple[int, int]], lex: Lexicons) -> I
                 break
             yield ("NAME", m.start(1), m.end(1), 0.6, "name-list")
             pos = m.start(1)
+
+
+# recall3 (d): a house number written after the street's name, with no street word: "lives on the north side of
+# Joaquin Suarez 2906.", "enter on Hoge Wei 32 St.". A found name or place after a place's preposition, then a
+# number that ends the sentence or comes before "St."; never a year, nor a count ("to Ana Lopez 3 times").
+_NUMBER_AFTER = re.compile(r"[ \t]{1,2}(\d{1,5}[A-Za-z]?)(?:\.?(?=[ \t]*(?:\n|\Z|[,;!?)]))|(?=\.(?:[ \t]|\n|\Z))"
+                           r"|(?=[ \t]+(?:St|Str|Street|st|street)\b))")
+_NUMBER_CUE_BEFORE = re.compile(r"(?<![\w'\-])(?:on|of|at|to)[ \t]{1,2}\Z", re.I)
+
+
+# ... and two streets' names joined by "and", the house number after the second: "return to Leon and Eyrarodda 66",
+# "is Anne-Lotte and Aqqusinersuaq 99" (the second no given name: "to Ana and Luis 2 times" is two people)
+_AND_NUMBER = re.compile(r"[ \t]+(?:and|&)[ \t]+([A-Z][\w'\-]*[^\W\d_])[ \t]+\d{1,5}(?![\w/.,:]?\d|[\w/])"
+                         r"(?![ \t]*(?:%|(?:x|times|days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|"
+                         r"mg|mcg|g|kg|lbs?|units?|ml|mL|am|pm|o'clock)\b))")
+_AND_CUE_BEFORE = re.compile(r"(?<![\w'\-])(?:on|of|at|to|is)[ \t]{1,2}\Z", re.I)
+
+
+def numbered_places(text: str, spans: list[tuple[int, int]], lex: Lexicons) -> Iterator[Hit]:
+    """LOCATION candidates for the house number right after a found name or place (the number only), and
+    for two streets joined by "and" before a house number (all of it)."""
+    n = len(text)
+    for s, e in spans:
+        if text.startswith((" and ", " & "), e):
+            m = _AND_NUMBER.match(text, e)
+            if (m is not None and fold(m.group(1).lower()) not in lex.first_any
+                    and _AND_CUE_BEFORE.search(text, max(0, s - 8), s) is not None):
+                yield ("LOCATION", s, m.end(), 0.6, "street-number")
+            continue
+        if e + 1 >= n or not text[e + 1].isdigit() or text[e] not in " \t":
+            continue  # most names are followed by no number: one look at two characters
+        m = _NUMBER_AFTER.match(text, e)
+        if m is None or _NUMBER_CUE_BEFORE.search(text, max(0, s - 8), s) is None:
+            continue
+        num = m.group(1)
+        if num.isdigit() and len(num) == 4 and 1900 <= int(num) <= 2099:
+            continue  # "moved to Tampere 2019."
+        yield ("LOCATION", m.start(1), m.end(1), 0.6, "street-number")
 
 
 # Another mention of a name already found: "directed by Wacława Adamska and starring Adamska", "my name is

@@ -443,8 +443,10 @@ def test_street_suffix_word_equals_searching_every_suffix(text):
 
 def _every_rule(word, low, lex):
     """A token class that runs every rule on each token the loop took before the class table (capitalised,
-    a cue word, another script, a lower-case given name): `scan_names` as it was before the gate."""
-    if word[0].isupper() or low in N._CUE_ANY or not word.isascii() or low in lex.lower_first:
+    a cue word, another script, a lower-case given name; since recall3 also a verb of a journey and a
+    lower-case middle initial, whose rules fire on them): `scan_names` as it was before the gate."""
+    if (word[0].isupper() or low in N._CUE_ANY or not word.isascii() or low in lex.lower_first
+            or low in N._MOVE_VERBS or (len(word) == 1 and word.islower())):
         return N._CANDIDATE | N._ANY_RULE
     return 0
 
@@ -475,7 +477,23 @@ _NAME_WORDS = st.sampled_from(
      "the town of Angel", "hometown Amber", "native town Bill", "city of Metoprolol", "capital city Xo",
      "the village of Villafranca del Cid", "call me višeslav", "calls me Adoma", "Willemine ten Pas",
      "than early Bulgakov?", "the Ruoho novel", "on Xarelto", "Xarelto 500 mg", "Darijo Čurin", "olga krylova",
-     "eric g. samoylova", "Mrs individual", "brother forward", "daughter maria", "Mr smith"])
+     "eric g. samoylova", "Mrs individual", "brother forward", "daughter maria", "Mr smith",
+     # recall3's rules: (a) a state's name as a surname, (b) a name with a drug's ending beside a person's cue
+     "Washington", "Christine", "Christine Washington", "Okase", "Belvir", "Lisinopril", "says", "spent", "K.",
+     "says Okase.", "Belvir spent", "Belvir K. Tomšič", "Lisinopril K. Smith", "told Belvir,",
+     # (c) a lower-case place after a journey
+     "flew", "returned", "moved", "Moved", "kiel", "stepdown", "skardsvikurholt", "flew to kiel", "Moved to kiel",
+     "returned to stepdown", "flew to skardsvikurholt", "mr. hollis flew to", "went to Kiel",
+     # (e) a lower-case middle initial
+     "m", "m.", "p", "x", "bertram", "jørgensen", "emidio", "lombardo", "vitamin", "bertram m. jørgensen",
+     "emidio p lombardo", "\nemidio p lombardo\n", "eric g. samoylova", "vitamin d. deficiency", "s/p",
+     # (g) a dialogue's speakers
+     "Destiny", "Ella", "Hope", "Remember", "Destiny: Remember", "\nDestiny: Remember", "\nElla: What",
+     "Ella: What a wife.\nDestiny: Remember me", "\nHope: Improve",
+     # (i) a sentence that is only a name
+     "Sue", "Young", "Sue Young.", ". Sue Young. ", "Angel Brown!", ". Mark Down the",
+     # (h) given something of their own
+     "given", "handed", "his", "her", "Hope", "given Angel his", "handed Hope her", "gave Mom her", "gave Amber their"])
 _NAME_TEXT = st.lists(st.tuples(_NAME_WORDS, st.sampled_from([" ", " ", " ", ", ", ". ", "\n", ": ", "-", "", "'s ", ': "'])),
                       max_size=16).map(lambda ps: "".join(w + g for w, g in ps))
 

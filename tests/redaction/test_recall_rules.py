@@ -416,3 +416,208 @@ def test_one_hebrew_letter_of_mojibake_is_no_name():
 ])
 def test_caseless_names_stay(text, value):
     assert covered(text, value)
+
+
+# --- branch `recall3` ----------------------------------------------------------------------------------
+# (a) a state's name that is also a frequent surname, right after a given name
+
+@pytest.mark.parametrize("text,value", [
+    ("Soon box education Christine Washington subject fish story.", "Christine Washington"),
+    ("Discussed with daughter Maria Washington by phone.", "Maria Washington"),
+])
+def test_state_word_surname_after_given_name(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Moved from Seattle, Washington last year.", "Seattle"),        # a comma: a town and its state
+    ("Flew to Washington for the conference.", "Washington"),        # no given name before it
+])
+def test_state_word_surname_leaves(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# (b) a name with a drug's ending where only a person stands
+
+@pytest.mark.parametrize("text,value", [
+    ('"It is moving in that direction," says Okase.', "Okase"),
+    ("Belvir spent a year at the firm as an assistant.", "Belvir"),
+    ("The report was written by Belvir K. Tomšič last spring.", "Belvir K. Tomšič"),
+])
+def test_drug_ending_name_in_person_context(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Patient says Omeprazole helps at night.", "Omeprazole"),    # a say-cue, but no attribution's end
+    ("Started Lisinopril 10 mg daily.", "Lisinopril"),
+    ("Dolutegravir was continued.", "Dolutegravir"),              # "was" is no verb only a person does
+    ("Switched to Pantoprazole D. Take with food.", "Pantoprazole"),  # an initial, then a dictionary word
+])
+def test_drug_ending_words_stay(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# (c) a lower-case place after a journey
+
+@pytest.mark.parametrize("text,value", [
+    ("on the last sunday in june we returned to kiel by helicopter.", "kiel"),
+    ("mr. hollis flew to skardsvikurholt on friday morning.", "skardsvikurholt"),
+    ("she relocated to thorvaldsbergi last spring.", "thorvaldsbergi"),
+])
+def test_lower_case_place_after_journey(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("pt moved to stepdown overnight.", "stepdown"),      # a ward: "moved" is no journey for unknown words
+    ("went to bed early, returned to baseline.", "baseline"),
+    ("returned to work on monday.", "work"),
+    ("flew to dialysis unit by ambulance.", "dialysis"),  # a dictionary word
+])
+def test_lower_case_place_after_journey_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+def test_a_journey_verb_is_no_surname():
+    text = "mr. hollis flew to Boston."
+    assert covered(text, "hollis") and untouched(text, "flew")
+
+
+# (e) a lower-case given name, a middle initial and a surname
+
+@pytest.mark.parametrize("text,value", [
+    ("signed, bertram m. jørgensen\n\nsoldier", "bertram m. jørgensen"),
+    ("the verses from eric g. samoylova's tales", "eric g. samoylova"),
+    ("emidio p lombardo\ngarcia-smith\nunit 1009 box 0219", "emidio p lombardo"),   # a line of its own
+])
+def test_lower_case_name_with_middle_initial(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("vitamin d. deficiency noted, started repletion.", "deficiency"),
+    ("hepatitis b vaccine given\n", "vaccine"),
+    ("positive c. diff toxin, started vancomycin.", "diff"),
+    ("plan b stays in place\n", "stays"),
+    ("will b. seen tomorrow", "seen"),                      # "seen" is a dictionary word
+    ("started lorazepam x emidio today", "emidio"),          # no full stop and not a line of its own
+])
+def test_lower_case_initials_leave(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# (d) a house number after the street's name, with no street word
+
+@pytest.mark.parametrize("text,value", [
+    ("He lives on the north side of Joaquin Suarez 2906.", "Joaquin Suarez 2906"),
+    ("Pedestrians must enter on Hoge Wei 32 St. the first three months.", "Hoge Wei 32"),
+    ("Deliveries go to Tomasz Wierzbicki 17, by the gate.", "Tomasz Wierzbicki 17"),
+])
+def test_house_number_after_street_name(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Spoke to Ana Lopez 3 times this week.", "3"),         # a count: a word follows the number
+    ("She moved to Tampere 2019.", "2019"),                 # a year
+    ("Ana Lopez 45 was seen today.", "45"),                 # no place's preposition before the name
+    ("Started on Lisinopril 10.", "10"),                    # a drug is no found name: its dose stays
+])
+def test_house_number_after_street_name_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
+
+
+# (f) an unknown word with a town's ending after "to"/"of"/"on" (where a drug's name would stand)
+
+@pytest.mark.parametrize("text,value", [
+    ("It invites songwriters from around the world to Kelvabury to share music.", "Kelvabury"),
+    ("Care was handed over to Osterstad last month.", "Osterstad"),
+])
+def test_town_ending_after_med_cue(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Switched to Eliquis to prevent clots.", "Eliquis"),
+    ("Started on Xarelto today.", "Xarelto"),
+    ("Added Jardiance to the plan.", "Jardiance"),
+])
+def test_town_ending_leaves_drugs(text, word):
+    assert untouched(text, word)
+
+
+# (g) a given name that is also a word, speaking in a dialogue
+
+@pytest.mark.parametrize("text,value", [
+    ("Ella: What a wife.\nDestiny: Remember me, Maria?", "Destiny"),
+    ("Angel: Where were you?\nRadomir: Out.", "Angel"),
+])
+def test_word_name_in_dialogue(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Plan: Rest and fluids.\nHope: Improve by Friday.", "Hope"),   # no given name outside the dictionary beside it
+    ("Destiny: Remember me.", "Destiny"),                           # one line is no dialogue
+    ("Note: Call back.\nWill: Drafted by Ella.", "Will"),          # the line beside is no name's
+])
+def test_word_name_in_dialogue_leaves(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# (i) a sentence that is only a name
+
+@pytest.mark.parametrize("text,value", [
+    ("Travel enough instead poor of politics. Sue Young. Specific city stand.", "Sue Young"),
+    ("Called back at noon. Angel Brown! Then the line dropped.", "Angel Brown"),
+])
+def test_sentence_that_is_a_name(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Reviewed labs. Will Continue. Plan unchanged.", "Continue"),     # "Continue" is on no surname list
+    ("Reviewed labs. Mark Down the dose later.", "Mark"),              # the sentence goes on
+    ("Reviewed labs. Thank You. Plan unchanged.", "Thank"),            # not a given name
+])
+def test_sentence_that_is_a_name_leaves(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# (h) a given name that is also a word, given something of their own
+
+@pytest.mark.parametrize("text,value", [
+    ("David had given Angel his address last week.", "Angel"),
+    ("The porter handed Hope her coat at the door.", "Hope"),
+])
+def test_word_name_given_their_own(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("The nurse handed Mom her meds.", "Mom"),                # a relative's role
+    ("Gave Patient his pills at 8.", "Patient"),
+    ("We gave Tylenol his usual dose.", "Tylenol"),           # on no given-name list
+])
+def test_word_name_given_their_own_leaves(text, word):
+    assert untouched(text, word, "NAME")
+
+
+# (d2) two streets' names joined by "and", then a house number
+
+@pytest.mark.parametrize("text,value", [
+    ("Please return to Leon and Eyrarodda 66 in case of an issue.", "Leon and Eyrarodda 66"),
+    ("The address of the firm is Anne-Lotte and Aqqusinersuaq 99", "Anne-Lotte and Aqqusinersuaq 99"),
+])
+def test_two_streets_joined_then_number(text, value):
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Spoke to Ana and Luis 2 times.", "2"),            # two people: the second is a given name
+    ("Spoke to Ana and Okafor 2 times.", "2"),          # a count
+    ("Seen with Ana and Okafor 12 mg given.", "12"),     # no place's preposition, and a dose
+])
+def test_two_streets_joined_then_number_leaves(text, word):
+    assert untouched(text, word, "LOCATION")
