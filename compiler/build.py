@@ -53,6 +53,7 @@ POLICY_TEMPLATES = {
 # policy -> template variable -> what the pack's configuration implies (compiler/specialise.py)
 SPECIALISED = {
     "rbac": {"rbac": specialise.rbac},
+    "data-routing-policy": {"routing": specialise.routing},
     "hipaa-phi-detector": {"detector": specialise.detector},
     "pii-detector": {"detector": specialise.detector},
 }

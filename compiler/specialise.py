@@ -10,7 +10,10 @@ compares the decisions of both formulations on every pack in the repo.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from .toolchain import REPO_ROOT
 
 TIERS = ["public", "internal", "confidential", "restricted"]
 
@@ -84,3 +87,26 @@ def detector(config: dict[str, Any]) -> dict[str, Any]:
             "restore_tokens": redaction["restore_tokens"],
         },
     }
+
+
+def routing_requirements() -> list[dict[str, Any]]:
+    """The requirements table, read from the library's own `data.json` (it exists once)."""
+    path = REPO_ROOT / "rego" / "packgate" / "lib" / "routing" / "data.json"
+    return json.loads(path.read_text(encoding="utf-8"))["requirements"]
+
+
+def routing(config: dict[str, Any]) -> dict[str, Any]:
+    """The requirements `data.packgate.lib.routing.target_reasons` applies under `config`: a boolean
+    requirement is active when the option equals the value a target must declare (`config[option]
+    == want`, booleans only: Rego's `true == 1` is false), a limit when the option is a number.
+    Each: `{field, want, reason}` or `{field, limit, reason}`, in table order."""
+    active = []
+    for check in routing_requirements():
+        value = config.get(check["option"])
+        reason = {"code": check["code"], "message": check["message"]}
+        if check["want"] is not None:
+            if isinstance(value, bool) and value is check["want"]:
+                active.append({"field": check["field"], "want": check["want"], "reason": reason})
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            active.append({"field": check["field"], "limit": value, "reason": reason})
+    return {"requirements": active}

@@ -91,6 +91,8 @@ policy:
 PIECES = [
     ("rbac", "request", 'request_violations["rbac"]', "data.packgate.lib.rbac.request_violations({p}.rbac_config, {p}.request_input)"),
     ("rbac", "response", 'response_violations["rbac"]', "data.packgate.lib.rbac.response_violations({p}.rbac_config, {p}.response_input)"),
+    ("data-routing-policy", "request", "routing_decision",
+     "data.packgate.lib.routing.select({p}.data_routing_policy_config, {p}.targets, {p}.request_input.model)"),
     *((name, phase, f'{phase}_{part}["{name}"]',
        f'data.packgate.lib.detectors.{fn}("{name}", {{p}}.{ident}_config, {{p}}.{phase}_input.findings)')
       for name, ident in (("hipaa-phi-detector", "hipaa_phi_detector"), ("pii-detector", "pii_detector"))
@@ -139,6 +141,24 @@ IDENTITIES = [
 ]
 
 
+POLICY_FIELDS = {"zero_data_retention": [True, False, None, 1], "training_opt_out": [True, False, None],
+                 "in_memory_only": [True, False, None], "local_only_processing": [True, False, None],
+                 "sanitized": [True, None], "accepts_tokenized_input": [True, None],
+                 "allow_internet_egress": [True, False, None], "retention_days": [0, 1, 30, 400, None, "0"]}
+
+
+def _targets(pack: dict, rng: random.Random) -> list[dict]:
+    """The pack's targets, or one to three made-up targets with a random mix of declarations."""
+    if rng.random() < 0.4:
+        return (pack.get("providers") or {}).get("targets") or []
+    out = []
+    for i in range(rng.randint(1, 3)):
+        declared = {f: rng.choice(v) for f, v in POLICY_FIELDS.items()}
+        out.append({"id": f"t{i}", "provider": "ollama", "model": rng.choice(["m1", "nope", f"t{i}"]),
+                    "base_url": "http://localhost:1", "data_policy": {k: v for k, v in declared.items() if v is not None}})
+    return out
+
+
 def _inputs(pack: dict, n: int = 300) -> tuple[list[dict], list[dict]]:
     """A seeded sample of request and response inputs over the pack's vocabulary (and beyond it)."""
     words = _vocabulary(pack)
@@ -154,7 +174,8 @@ def _inputs(pack: dict, n: int = 300) -> tuple[list[dict], list[dict]]:
         requests.append({"identity": identity, "headers": rng.choice(header_sets), "tools": rng.choice(tool_lists),
                          "sensitivity": rng.choice(TIERS), "findings": rng.choice(FINDINGS),
                          "model": rng.choice(words["models"]),
-                         "safeguards": {"crisis": [], "injection": [], "system_messages": rng.choice([0, 1])}})
+                         "safeguards": {"crisis": [], "injection": [], "system_messages": rng.choice([0, 1])},
+                         "_targets": _targets(pack, rng)})
         responses.append({"identity": identity, "findings": rng.choice(FINDINGS), "target": None,
                           "output": {"text": "ok", "strings": [], "tool_calls": rng.choice(tool_lists)},
                           "safeguards": {"crisis": []}})
@@ -187,7 +208,7 @@ def test_specialised_rules_decide_as_the_library(pack_path: Path, tmp_path: Path
             continue
         query = f'{{"spec": {package}.{rule}, "lib": {library.format(p=package)}}}'
         inputs = requests if phase == "request" else responses
-        pairs = _pairs(built.bundle_dir, query, inputs)
+        pairs = _pairs(built.bundle_dir, query, inputs, package)
         for inp, pair in zip(inputs, pairs, strict=True):
             assert pair["spec"] == pair["lib"], (pack_path.name, rule, inp)
         outcomes.setdefault(policy, set()).update(json.dumps(pair["spec"], sort_keys=True) for pair in pairs)
@@ -197,11 +218,14 @@ def test_specialised_rules_decide_as_the_library(pack_path: Path, tmp_path: Path
     assert all(len(seen) > 1 for seen in outcomes.values()), {k: len(v) for k, v in outcomes.items()}
 
 
-def _pairs(bundle: Path, query: str, inputs: list[dict]) -> list[dict]:
-    """`query` evaluated once per input, by one `opa eval` (undefined for any input fails)."""
+def _pairs(bundle: Path, query: str, inputs: list[dict], package: str) -> list[dict]:
+    """`query` evaluated once per input, by one `opa eval` (undefined for any input fails); a
+    request input's `_targets` replace the pack's targets for it (as the generated tests do)."""
+    each = f"x := {query} with input as object.remove(item, [\"_targets\"])"
+    each += f" with {package}.targets as object.get(item, \"_targets\", {package}.targets)"
     proc = subprocess.run(
         [str(find_opa()), "eval", "--format", "json", "--bundle", str(bundle), "--stdin-input",
-         f"[x | some item in input; x := {query} with input as item]"],
+         f"[x | some item in input; {each}]"],
         input=json.dumps(inputs), capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
