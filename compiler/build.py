@@ -54,6 +54,8 @@ POLICY_TEMPLATES = {
 SPECIALISED = {
     "rbac": {"rbac": specialise.rbac},
     "data-routing-policy": {"routing": specialise.routing},
+    "healthcare-compliance": {"compliance": specialise.compliance},
+    "human-oversight": {"oversight": specialise.oversight},
     "hipaa-phi-detector": {"detector": specialise.detector},
     "pii-detector": {"detector": specialise.detector},
 }

@@ -11,6 +11,7 @@ compares the decisions of both formulations on every pack in the repo.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .toolchain import REPO_ROOT
@@ -110,3 +111,33 @@ def routing(config: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             active.append({"field": check["field"], "limit": value, "reason": reason})
     return {"requirements": active}
+
+
+def compliance(config: dict[str, Any]) -> dict[str, Any]:
+    """What `data.packgate.lib.compliance.answer_violations` and `disclaimers` read from `config`:
+    each blocked pattern with the `(?i)` prefix it is matched with, by index, and the disclaimers."""
+    return {
+        "patterns": [{"index": i, "regex": "(?i)" + pattern}
+                     for i, pattern in enumerate(config.get("blocked_patterns", []))],
+        "disclaimers": config.get("required_disclaimers", []),
+        "fda_class": config.get("fda_class"),
+    }
+
+
+_UNIT_S = {"s": 1, "m": 60, "h": 3600}
+
+
+def _seconds(duration: str) -> int | None:
+    """Seconds of a schema-valid deadline (`^[1-9][0-9]{0,5}(s|m|h)$`), as OPA's
+    time.parse_duration_ns / 1e9 gives them; None for anything else (the library then decides)."""
+    m = re.fullmatch(r"([1-9][0-9]{0,5})([smh])", duration) if isinstance(duration, str) else None
+    return int(m.group(1)) * _UNIT_S[m.group(2)] if m else None
+
+
+def oversight(config: dict[str, Any]) -> dict[str, Any]:
+    """What `data.packgate.lib.oversight.escalates`, `response_violations` and `terms` read from
+    `config`: the action and, for escalate, both deadlines in seconds (None: left to the library)."""
+    deadline = _seconds(config.get("review_deadline", "4h"))
+    urgent = _seconds(config.get("urgent_deadline", "30m"))
+    terms = {"deadline_s": deadline, "urgent_deadline_s": urgent} if None not in (deadline, urgent) else None
+    return {"action": config.get("action"), "terms": terms}

@@ -91,6 +91,15 @@ policy:
 PIECES = [
     ("rbac", "request", 'request_violations["rbac"]', "data.packgate.lib.rbac.request_violations({p}.rbac_config, {p}.request_input)"),
     ("rbac", "response", 'response_violations["rbac"]', "data.packgate.lib.rbac.response_violations({p}.rbac_config, {p}.response_input)"),
+    ("healthcare-compliance", "response", 'response_violations["healthcare-compliance"]',
+     "data.packgate.lib.compliance.answer_violations({p}.healthcare_compliance_config, {p}.response_input.output)"),
+    ("healthcare-compliance", "response", "[{p}.disclaimers, {p}.fda_class]",
+     '[data.packgate.lib.compliance.disclaimers({p}.healthcare_compliance_config), '
+     'object.get({p}.healthcare_compliance_config, "fda_class", null)]'),
+    ("human-oversight", "response", '[{p}.escalate, {p}.response_violations["human-oversight"], [t | t := {p}.review_terms; t != null]]',
+     "[count({{1 | data.packgate.lib.oversight.escalates({p}.human_oversight_config, {p}.response_input)}}) == 1, "
+     "data.packgate.lib.oversight.response_violations({p}.human_oversight_config), "
+     "[t | t := data.packgate.lib.oversight.terms({p}.human_oversight_config)]]"),
     ("data-routing-policy", "request", "routing_decision",
      "data.packgate.lib.routing.select({p}.data_routing_policy_config, {p}.targets, {p}.request_input.model)"),
     *((name, phase, f'{phase}_{part}["{name}"]',
@@ -113,11 +122,13 @@ def _vocabulary(pack: dict) -> dict[str, list]:
     tools = {t for r in (rbac.get("roles") or {}).values() for k in ("allowed_tools", "denied_tools")
              for t in (r or {}).get(k, []) or [] if t != "*"}
     targets = (pack.get("providers") or {}).get("targets") or []
+    patterns = ((pack.get("policy") or {}).get("healthcare-compliance") or {}).get("blocked_patterns") or []
     return {
         "roles": sorted(roles) + ["", "stranger", "Clinician", 7],
         "tools": sorted(tools) + ["other-tool", "*", 3],
         "headers": sorted({h.lower() for h in rbac.get("deny_if_missing") or []}) + ["x-other"],
         "models": [None, "nope"] + [t.get(k) for t in targets for k in ("id", "model")],
+        "texts": ["ok", "", "A summary for review.", 4] + [f"so I would {p} it" for p in patterns] + [p.upper() for p in patterns],
     }
 
 
@@ -176,9 +187,15 @@ def _inputs(pack: dict, n: int = 300) -> tuple[list[dict], list[dict]]:
                          "model": rng.choice(words["models"]),
                          "safeguards": {"crisis": [], "injection": [], "system_messages": rng.choice([0, 1])},
                          "_targets": _targets(pack, rng)})
-        responses.append({"identity": identity, "findings": rng.choice(FINDINGS), "target": None,
-                          "output": {"text": "ok", "strings": [], "tool_calls": rng.choice(tool_lists)},
-                          "safeguards": {"crisis": []}})
+        response = {"identity": identity, "findings": rng.choice(FINDINGS), "target": None,
+                    "output": {"text": rng.choice(words["texts"]), "strings": rng.sample(words["texts"], rng.randint(0, 2)),
+                               "tool_calls": rng.choice(tool_lists)},
+                    "safeguards": {"crisis": []}}
+        if rng.random() < 0.3:
+            response["review"] = {"reviewed": rng.choice([True, False, "yes"])}
+        if rng.random() < 0.1:
+            del response["output"]["text"]
+        responses.append(response)
     return requests, responses
 
 
@@ -206,7 +223,8 @@ def test_specialised_rules_decide_as_the_library(pack_path: Path, tmp_path: Path
     for policy, phase, rule, library in PIECES:
         if policy not in chain:
             continue
-        query = f'{{"spec": {package}.{rule}, "lib": {library.format(p=package)}}}'
+        spec = rule.format(p=package) if "{p}" in rule else f"{package}.{rule}"
+        query = f'{{"spec": {spec}, "lib": {library.format(p=package)}}}'
         inputs = requests if phase == "request" else responses
         pairs = _pairs(built.bundle_dir, query, inputs, package)
         for inp, pair in zip(inputs, pairs, strict=True):
@@ -214,8 +232,10 @@ def test_specialised_rules_decide_as_the_library(pack_path: Path, tmp_path: Path
         outcomes.setdefault(policy, set()).update(json.dumps(pair["spec"], sort_keys=True) for pair in pairs)
         compared += len(pairs)
     assert compared == len(requests) * sum(1 for policy, *_ in PIECES if policy in chain)
-    # the grid reaches different outcomes of each policy, not one answer for every input
-    assert all(len(seen) > 1 for seen in outcomes.values()), {k: len(v) for k, v in outcomes.items()}
+    # the grid reaches different outcomes, not one answer for every input (of the policies whose
+    # outcome always depends on the input; human-oversight's block, for one, does not)
+    varies = {"rbac", "hipaa-phi-detector", "pii-detector", "data-routing-policy"} & set(outcomes)
+    assert all(len(outcomes[policy]) > 1 for policy in varies), {k: len(v) for k, v in outcomes.items()}
 
 
 def _pairs(bundle: Path, query: str, inputs: list[dict], package: str) -> list[dict]:
@@ -228,7 +248,7 @@ def _pairs(bundle: Path, query: str, inputs: list[dict], package: str) -> list[d
          f"[x | some item in input; {each}]"],
         input=json.dumps(inputs), capture_output=True, text=True, timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == 0, (proc.stderr + proc.stdout)[-2000:]
     out = json.loads(proc.stdout)["result"][0]["expressions"][0]["value"]
     assert len(out) == len(inputs), "undefined for some input"
     return out
