@@ -2,6 +2,7 @@
 
     python -m bench.gateway.opa_ab [--ref main] [--rounds 7] [--flag --optimize-store-for-read-speed]
     python -m bench.gateway.opa_ab --templates-ref main   # compiler, templates and library all at main
+    python -m bench.gateway.opa_ab --ref 91fa848 --build-ref 81d67a0   # library swap, templates of 81d67a0
 
 Builds the bench bundle (seed pack + `bench/gateway/packs/bench-deliver-route.yaml`) with this tree's
 compiler, copies it and swaps in `rego/packgate/lib` as it is at `--ref` (the before), then runs
@@ -117,6 +118,9 @@ def server_p50s(bundles: dict[str, Path], path: str, inp: dict[str, dict], n: in
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ref", default="main")
+    ap.add_argument("--build-ref", default=None,
+                    help="library swap only, both sides built by the compiler at this ref (templates this tree's "
+                         "library may no longer match, e.g. --ref 91fa848 against per-pack specialised templates)")
     ap.add_argument("--templates-ref", default=None,
                     help="build the before side whole with the compiler at this ref (not just its library)")
     ap.add_argument("--rounds", type=int, default=7)
@@ -125,8 +129,13 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        subprocess.run([sys.executable, "-m", "packgate", "build", str(SEED), str(VARIANT), "-o", str(work / "after")],
-                       cwd=ROOT, check=True, capture_output=True)
+        if a.build_ref:  # the compiler at build_ref on both sides, this tree's library on the after
+            build_at(a.build_ref, work / "after", work)
+            shutil.rmtree(work / "after" / LIB.removeprefix("rego/"))
+            shutil.copytree(ROOT / LIB, work / "after" / LIB.removeprefix("rego/"))
+        else:
+            subprocess.run([sys.executable, "-m", "packgate", "build", str(SEED), str(VARIANT), "-o", str(work / "after")],
+                           cwd=ROOT, check=True, capture_output=True)
         if a.templates_ref:
             build_at(a.templates_ref, work / "before", work)
         else:
@@ -145,7 +154,8 @@ def main() -> None:
                 for side in sides:
                     runs[phase][side].append(bench(work / side, f"data.{path.replace('/', '.')}.{phase}",
                                                    work / f"{phase}.json", a.flag))
-        out = {"ref": a.templates_ref or a.ref, "whole_build": bool(a.templates_ref), "rounds": a.rounds, "flags": a.flag}
+        out = {"ref": a.templates_ref or a.ref, "whole_build": bool(a.templates_ref), "build_ref": a.build_ref,
+               "rounds": a.rounds, "flags": a.flag}
         for phase, sides in runs.items():
             out[phase] = {side: {"ns_op_median": round(statistics.median(t for t, _, _ in v)),
                                  "allocs_op": v[0][1],
