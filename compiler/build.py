@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import jinja2
 
-from . import codes, rego_literal, review, signing, testgen
+from . import codes, rego_literal, review, signing, specialise, testgen
 from .diagnostics import Diagnostic, PackError
 from .lint import lint, lint_attestations, lint_despite_schema, lint_rego_files
 from .loader import LoadedPack, SchemaError, load_pack
@@ -49,6 +49,16 @@ POLICY_TEMPLATES = {
     "prompt-guard": "prompt_guard.rego.j2",
 }
 
+
+# policy -> template variable -> what the pack's configuration implies (compiler/specialise.py)
+SPECIALISED = {
+    "rbac": {"rbac": specialise.rbac},
+    "data-routing-policy": {"routing": specialise.routing},
+    "healthcare-compliance": {"compliance": specialise.compliance},
+    "human-oversight": {"oversight": specialise.oversight},
+    "hipaa-phi-detector": {"detector": specialise.detector},
+    "pii-detector": {"detector": specialise.detector},
+}
 
 _NOT_POLICY = {"data_policy": {"local_processing_attestation"}}  # in the manifest, not in Rego
 
@@ -96,16 +106,18 @@ def compile_pack(loaded: LoadedPack, prompts: testgen.PromptInputs | None = None
         "targets": [t.model_dump(mode="json", exclude_none=True, exclude=_NOT_POLICY)
                     for t in pack.providers.targets],
         "codes_of": codes.codes_of,
+        "member": rego_literal.member,
     }
     files = {f"{base}/main.rego": _render("main.rego.j2", context)}
     for name in chain:
         config = pack.policy.get(name)
         if config is None or name not in POLICY_TEMPLATES:
             continue  # lint reports it; nothing to generate
+        dumped = config.model_dump(mode="json", by_alias=True, exclude_none=True)
         files[f"{base}/{rego_literal.identifier(name)}.rego"] = _render(
             POLICY_TEMPLATES[name],
-            {**context, "name": name, "ident": rego_literal.identifier(name),
-             "config": config.model_dump(mode="json", by_alias=True, exclude_none=True)},
+            {**context, "name": name, "ident": rego_literal.identifier(name), "config": dumped,
+             **{key: worked(dumped) for key, worked in SPECIALISED.get(name, {}).items()}},
         )
     for name, text in testgen.render_generated(TEMPLATES, package, loaded).items():
         files[f"{base}/{name}"] = text

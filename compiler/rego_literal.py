@@ -52,6 +52,15 @@ def literal(value: Any, depth: int = 0, prefix: int = 0) -> str:
     return "[\n" + "\n".join(lines) + "\n" + "\t" * depth + "]"
 
 
+def member(expr: str, items: list[str]) -> str:
+    """`expr` is one of `items` (a string set built here): `expr == "x"` for one item, as regal
+    prefers. Wrapped in `not`, both forms are false for the same values (`expr` is always defined)."""
+    names = sorted(set(items))
+    if len(names) == 1:
+        return f"{expr} == {string(names[0])}"
+    return f"{expr} in {_inline(set(names))}"
+
+
 def overlong_lines(text: str, limit: int = 120) -> list[int]:
     """Line numbers (0-based) longer than regal's limit: only unbreakable pack strings get there."""
     return [i for i, line in enumerate(text.split("\n")) if len(line.replace("\t", " " * TAB)) > limit]

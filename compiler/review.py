@@ -19,6 +19,7 @@ from .testgen import Case, pack_file
 
 _ASSERTED = re.compile(r'(?:decision\.code == |has_code\(decision, |has_violation\(decision, |crisis\.code == )"([a-z_]+)"')
 _RULE = re.compile(r"^(?!package |import |#|\w+_config :=)(\S.*)$", re.M)
+_SPECIALISED = "specialised to this pack"
 _IMPORT = re.compile(r"^import data\.packgate\.lib\.(\w+)$", re.M)
 
 
@@ -51,6 +52,24 @@ def _covering(cases: list[Case]) -> dict[tuple[str, str], list[str]]:
                 said[code] = said.get(code, False) or not a.startswith("not ")
         for code, present in sorted(said.items()):
             out.setdefault((case.phase, code), []).append(f"`test_{case.ident}`" + ("" if present else " (absent)"))
+    return out
+
+
+def _rules(module: str) -> list[str]:
+    """The first line of each rule, with its METADATA title when the head spans lines (a literal
+    violation or transform, as the specialised rules write them)."""
+    out, title = [], None
+    for line in module.split("\n"):
+        if line.startswith("# title: "):
+            title = line.removeprefix("# title: ")
+            continue
+        m = _RULE.match(line)
+        if not m or line.startswith(("\t", "}", ")", "]")):
+            continue
+        head = m.group(1)
+        spans = head.endswith(("{", "[{", "{{"))
+        out.append(f"    {head}" + (f"  # {json.loads(title)}" if spans and title and title.startswith('"') else ""))
+        title = None
     return out
 
 
@@ -90,10 +109,14 @@ def render(loaded: LoadedPack, files: dict[str, str], generated: list[Case], own
         module = files.get(f"{base}/{identifier(name)}.rego", "")
         aliases = {alias: f"data.packgate.lib.{alias}" for alias in _IMPORT.findall(module)}
         lines += ["", f"Generated rules (`{base}/{identifier(name)}.rego`):", ""]
-        rules = [f"    {m.group(1)}" for m in _RULE.finditer(module) if not m.group(1).startswith(("\t", "}", ")"))]
+        rules = _rules(module)
         lines += rules or ["    (none of its own: main.rego reads its configuration)"]
         calls = sorted({f"{aliases[a]}.{fn}" for a, fn in re.findall(r"\b(\w+)\.(\w+)\(", module) if a in aliases})
-        lines += ["", "Decided by: " + (", ".join(f"`{c}`" for c in calls) or f"`{LIBRARY.get(name, 'the gateway')}`") + "."]
+        decided = ", ".join(f"`{c}`" for c in calls) or f"`{LIBRARY.get(name, 'the gateway')}`"
+        if _SPECIALISED in module:  # the pack's configuration written out as rules (compiler/specialise.py)
+            decided = (f"the rules above, this pack's configuration written out with the semantics of "
+                       f"`{LIBRARY[name]}`" + (f"; they call {', '.join(f'`{c}`' for c in calls)}" if calls else ""))
+        lines += ["", "Decided by: " + decided + "."]
         lines += ["", "| phase | code | status | tests that check the code (in this phase, whichever policy returns it) |",
                   "| --- | --- | --- | --- |"]
         rows = [(phase, code, status) for phase, pairs in CODES.get(name, {}).items() for code, status in pairs]

@@ -52,6 +52,9 @@ RSS_REQUESTS = int(os.environ.get("PACKGATE_BENCH_RSS_REQUESTS", 2000 if QUICK e
 
 # The Rego library before issue 18's rewrite (the lever's "before" for `bench.gateway.opa_ab`).
 REGO_BEFORE = "91fa848"
+# The compiler before per-pack specialised Rego (`bench.gateway.opa_ab --templates-ref`: the bundle
+# built whole by the compiler, templates and library as they were there).
+TEMPLATES_BEFORE = "81d67a0"
 
 C1_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_tcp", "packgate_seed", "standin")
 C32_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_tcp", "packgate_seed")
@@ -298,12 +301,23 @@ def main() -> None:
             res["opa_hop"] = {"error": oh.stderr.strip()[-300:]}
         # the Rego library rewrite: this tree's library against REGO_BEFORE's, OPA alone, alternating
         print("phase Rego library lever ...", flush=True)
-        ab = subprocess.run([PY, "-m", "bench.gateway.opa_ab", "--ref", REGO_BEFORE, "--rounds", "3" if QUICK else "5",
+        # (built by TEMPLATES_BEFORE's compiler: the specialised templates call library functions REGO_BEFORE lacks)
+        ab = subprocess.run([PY, "-m", "bench.gateway.opa_ab", "--ref", REGO_BEFORE, "--build-ref", TEMPLATES_BEFORE,
+                             "--rounds", "3" if QUICK else "5",
                              "--n", str(max(N // 2, 200))], cwd=ROOT, capture_output=True, text=True)
         try:
             res["rego_ab"] = json.loads(ab.stdout)
         except ValueError:
             res["rego_ab"] = {"error": ab.stderr.strip()[-300:]}
+        # per-pack specialised Rego: the bundle as TEMPLATES_BEFORE's compiler built it against this tree's
+        print("phase specialised Rego lever ...", flush=True)
+        sp = subprocess.run([PY, "-m", "bench.gateway.opa_ab", "--templates-ref", TEMPLATES_BEFORE, "--rounds",
+                             "3" if QUICK else "5", "--n", str(max(N // 2, 200))], cwd=ROOT, capture_output=True,
+                            text=True)
+        try:
+            res["spec_ab"] = json.loads(sp.stdout)
+        except ValueError:
+            res["spec_ab"] = {"error": sp.stderr.strip()[-300:]}
         # in-process Wasm evaluation (optional: only if opa-py-wasm is installed)
         wz = subprocess.run([PY, "-m", "bench.gateway.wasm_eval", "--opa", OPA, "--opa-url", opa_url, "--pack",
                              str(SEED), "--inputs", str(work / "inputs"), "--path", res["opa"]["path"]],
@@ -398,17 +412,18 @@ def opa_hop_rows(h: dict) -> list[str]:
     ]
 
 
-def rego_ab_rows(r: dict) -> list[str]:
-    """The Rego library rewrite's lever row from `bench.gateway.opa_ab` (OPA alone, before/after alternating)."""
+def rego_ab_rows(r: dict, label: str = "Rego library with fewer evaluation steps") -> list[str]:
+    """A Rego lever's row from `bench.gateway.opa_ab` (OPA alone, before/after alternating)."""
     if "request" not in r:
-        return [f"| Rego library rewrite | not measured: {r.get('error', '?')} | – | – |"]
+        return [f"| {label} | not measured: {r.get('error', '?')} | – | – |"]
 
     def side(s: str) -> str:
         return "; ".join(
             f"{ph} `opa bench` {r[ph][s]['ns_op_median'] / 1e6:.3f} ms/op, {r[ph][s]['allocs_op']} allocs, "
             f"OPA eval p50 {r[ph][s]['eval_p50_ms']:.3f} / handler {r[ph][s]['handler_p50_ms']:.3f} ms"
             for ph in ("request", "response"))
-    return [f"| Rego library with fewer evaluation steps (`{r['ref']}` -> this tree, `bench.gateway.opa_ab`, "
+    how = "--templates-ref, bundle built whole at each side" if r.get("whole_build") else "library swapped"
+    return [f"| {label} (`{r['ref']}` -> this tree, `bench.gateway.opa_ab` {how}, "
             f"{r['rounds']} alternating rounds) | {side('before')} | {side('after')} | yes |"]
 
 
@@ -572,6 +587,8 @@ def report(res: dict) -> str:
       f"{tp['packgate']:.0f} req/s at c=32 | see Notes |")
     L.extend(opa_hop_rows(res.get("opa_hop", {})))
     L.extend(rego_ab_rows(res.get("rego_ab", {})))
+    L.extend(rego_ab_rows(res.get("spec_ab", {}), "Per-pack specialised Rego (the pack's configuration written "
+                                                  "out as rules by the compiler's templates)"))
     w("")
     w("## Notes (profiles: `python -m bench.gateway.profile_gateway 3000 1` and `... 6000 32`, py-spy at 1 kHz)\n")
     w("- Where the gateway process's CPU goes (issue 18 profile, loaded machine: load average ~8 on 2 cores; "

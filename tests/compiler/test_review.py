@@ -37,8 +37,11 @@ def test_each_key_shows_its_effective_value_and_where_it_was_written(seed_bundle
 def test_each_policy_names_its_rules_library_codes_and_tests(seed_bundle) -> None:
     card = _card(seed_bundle)
     rbac = card.split("## `rbac`")[1].split("## ")[0]
-    assert 'request_violations["rbac"] := rbac.request_violations(rbac_config, request_input)' in rbac
-    assert "`data.packgate.lib.rbac.request_violations`" in rbac
+    # rbac is written out per role and header (compiler/specialise.py); each rule shows with its title
+    assert 'request_violations["rbac"] := _rbac_identity | _rbac_request if {  # rbac: request violations' in rbac
+    assert "_rbac_identity contains {  # rbac: header X-User-ID is required" in rbac
+    assert "_rbac_request contains {  # rbac: tools role clinician may not use (request)" in rbac
+    assert "with the semantics of `data.packgate.lib.rbac`" in rbac
     assert "| request | `missing_header` | 401 | `test_missing_x_user_id_is_denied_with_401`" in rbac
     # a code no test checks is called out for the reviewer
     assert "| request | `phi_not_permitted_for_role` | 403 | **none** |" in rbac

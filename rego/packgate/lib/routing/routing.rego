@@ -42,12 +42,21 @@ checks := data.packgate.lib.routing.requirements # regal ignore:unresolved-refer
 # description: |
 #   The routing decision: compliant targets in failover order (the one the request's model names
 #   first), the chosen target, and each excluded target with its reasons.
-select(config, targets, model) := {
+select(config, targets, model) := decide(
+	[[target, target_reasons(config, target.data_policy)] | some target in targets],
+	model,
+)
+
+# METADATA
+# description: |
+#   The routing decision from screened targets ([target, reasons] pairs, in pack order): what
+#   select decides once each target's reasons are known. Generated packs screen with their
+#   requirements written out and call this.
+decide(screened, model) := {
 	"target": first_or_null(ordered),
 	"targets": ordered,
 	"excluded_targets": excluded,
 } if {
-	screened := [[target, target_reasons(config, target.data_policy)] | some target in targets]
 	ordered := array.concat(
 		[target.id | some [target, reasons] in screened; count(reasons) == 0; names_target(model, target)],
 		[target.id | some [target, reasons] in screened; count(reasons) == 0; not names_target(model, target)],
