@@ -38,8 +38,6 @@ def main() -> None:
         tmp = Path(name)
         paths = []
         for p in REPO_PACKS:
-            if p.parent == Path("/work/shared/packs"):
-                continue  # the shared copy of packs/behavioral-health-review-route.yaml (same pack name)
             q = tmp / p.name
             q.write_text(p.read_text().replace("{base_url}", "http://127.0.0.1:9").replace("{model}", "m"))
             paths.append(q)

@@ -23,8 +23,7 @@ from packgate.runtime.opa.server import find_opa
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO_PACKS = sorted({*ROOT.glob("packs/*.yaml"), *ROOT.glob("tests/*/packs/*.yaml"),
-                     ROOT / "bench" / "gateway" / "packs" / "bench-deliver-route.yaml",
-                     *Path("/work/shared/packs").glob("*.yaml")}, key=lambda p: (p.name, str(p)))
+                     ROOT / "bench" / "gateway" / "packs" / "bench-deliver-route.yaml"}, key=lambda p: (p.name, str(p)))
 
 _TARGET = """
 providers:
