@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from packgate.runtime.redaction import Engine, Finding, normalise
 from packgate.runtime.redaction import addresses as A
@@ -496,3 +496,51 @@ def test_scan_names_equals_every_rule_on_every_token(text):
 if __name__ == "__main__" and "--write" in sys.argv:
     EXPECTED.write_text(json.dumps(_digests(), indent=0, sort_keys=True) + "\n")
     print(f"wrote {EXPECTED}")
+
+
+class _Everything:
+    """A set that holds every character: `_digit_led` with it in place of `_MONTH_START` tries `_DMY_WORD`
+    wherever it did before the month-start test."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_DIGIT_LED_TEXT = st.lists(st.sampled_from(
+    ["1", "3", "12", "31", "123", "2021", "0049", "12345", "1234567", " ", "  ", "\t", "\n", "-", ".", "/", "(", ")",
+     "+", "+44", "00", "Mar", "march", "SEP", "\u017fep", "Jan", "x", "mg", ",", "AB", "(0)", "20 7946 0958",
+     "030 1234 5678", "12 Mar 2021", "3-jan-51", "(0) 20 7946 0958", "\t(30) 12 34"]), max_size=24).map("".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(_DIGIT_LED_TEXT)
+@example("Tel 44(0) 20 7946 0958")
+@example("call 030\t(0) 12 3456 78, or 49 (30) 1234 5678")
+@example("seen 3 \u017fep 2021 and 4.\u017fep.21")
+def test_digit_led_equals_trying_every_run(text):
+    """`clinical._digit_led` tries `_DMY_WORD` only when a month can start after the run, and the phone
+    patterns only when `_intl_may_follow`: with both tests answering yes everywhere (the code before them),
+    the same hits come out."""
+    from packgate.runtime.redaction import clinical as C
+
+    runs = [r.span() for r in C._RUN.finditer(text)]
+    got = list(C._digit_led(text, len(text), runs))
+    saved = C._MONTH_START, C._intl_may_follow
+    C._MONTH_START, C._intl_may_follow = _Everything(), lambda text, e, n: True
+    try:
+        assert got == list(C._digit_led(text, len(text), runs)), text
+    finally:
+        C._MONTH_START, C._intl_may_follow = saved
+
+
+def test_month_start_is_every_character_a_month_can_start_with():
+    """`_MONTH_START` against the regex itself, over every code point (IGNORECASE folds a few non-ASCII ones)."""
+    from packgate.runtime.redaction import clinical as C
+
+    months = re.compile(rf"{C.MONTHS}\Z", re.I)
+    rests = ["an", "eb", "ar", "pr", "ay", "un", "ul", "ug", "ep", "ct", "ov", "ec"]
+    initials = "".join(sorted({w[0] for w in "jan feb mar apr may jun jul aug sep oct nov dec".split()}))
+    assert all(months.match(w) for w in "jan feb mar apr may jun jul aug sep oct nov dec".split())
+    cls = re.compile(f"[{initials}]", re.I)
+    assert C._MONTH_START == {chr(c) for c in range(0x110000) if cls.match(chr(c))}
+    assert all(any(months.match(c + r) for r in rests) for c in C._MONTH_START)
