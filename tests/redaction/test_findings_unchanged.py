@@ -544,3 +544,24 @@ def test_month_start_is_every_character_a_month_can_start_with():
     cls = re.compile(f"[{initials}]", re.I)
     assert C._MONTH_START == {chr(c) for c in range(0x110000) if cls.match(chr(c))}
     assert all(any(months.match(c + r) for r in rests) for c in C._MONTH_START)
+
+
+_TRIGGER_TEXT = st.lists(st.sampled_from(
+    ["MRN", "mrn", "Mrn:", "DOB", "born", "May", "may", "3rd", "the", "third", "of", "July", "ssn", "phone", "in", "IN",
+     "Indiana", "s/n", "patient's", "zip", "62704", "123-45-6789", "555-0148", "12", "2021", "ID", "Member ID", " ", "  ",
+     "\n", ",", ".", ":", "-", "#", "\u0130", "\u212a", "caf\u00e9", "\u00df", "x", "age", "ninety", "one", "photo"]),
+    max_size=30).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_TRIGGER_TEXT)
+def test_word_index_equals_searching_each_trigger_word(text):
+    """`patterns.word_index` gives what `lower_and_words` gave and each trigger word's offsets as the
+    per-word search (`_WORD_AT`) finds them; `scan_structured` with them finds what it finds without."""
+    from packgate.runtime.redaction import patterns as P
+
+    low, words, at = P.word_index(text)
+    assert (low, words) == P.lower_and_words(text)
+    assert at == {w: [m.start() for m in P._WORD_AT[w].finditer(low)] for w in P._TRIGGER_SET.intersection(words)}
+    runs = [r.span() for r in P._RUN.finditer(text)]
+    assert list(P.scan_structured(text, low, words, runs, at)) == list(P.scan_structured(text, low, words, runs)), text
