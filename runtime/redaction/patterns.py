@@ -175,7 +175,28 @@ _SUFFIX_WORDS = (
     "Villages Vlgs Ville Vl Vista Vst Walk Walks Wall Way Ways Well Wl Wells Wls Close Crossway Esplanade "
     "Promenade Quay Wharf"
 ).split()
-_SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS), key=len, reverse=True)) + ")"
+
+
+def _trie(words: Iterable[str]) -> str:
+    """An alternation of `words` (letters only) factored on common prefixes: `re` tries a flat alternation's
+    branches one after another (330 suffixes at every place a street word may end), a factored one only
+    the branch its next letter opens. Longer words come first at each level, as in the flat one; with a
+    `\\b` right after it the two match the same (only the whole word can end at a boundary)."""
+    heads: dict[str, list[str]] = {}
+    for w in words:
+        heads.setdefault(w[0], []).append(w[1:])
+    alts = []
+    for head, tails in heads.items():
+        rest = [t for t in tails if t]
+        if not rest:
+            alts.append(head)
+            continue
+        inner = _trie(rest)
+        alts.append(f"{head}{inner}?" if "" in tails else f"{head}{inner}")
+    return "(?:" + "|".join(alts) + ")"
+
+
+_SUFFIX = _trie(sorted(set(_SUFFIX_WORDS), key=len, reverse=True))
 # A street line: number (or range), optional direction, 1-4 name words, a suffix, optional trailing
 # direction and a unit ("Apt 4B", "Suite 229", "# 12", "Bldg C").
 _STREET_NUM = r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?"

@@ -565,3 +565,51 @@ def test_word_index_equals_searching_each_trigger_word(text):
     assert at == {w: [m.start() for m in P._WORD_AT[w].finditer(low)] for w in P._TRIGGER_SET.intersection(words)}
     runs = [r.span() for r in P._RUN.finditer(text)]
     assert list(P.scan_structured(text, low, words, runs, at)) == list(P.scan_structured(text, low, words, runs)), text
+
+
+def _flat_suffix() -> str:
+    """The street suffix alternation as it was before `patterns._trie`: every word, longest first."""
+    from packgate.runtime.redaction import patterns as P
+
+    return "(?:" + "|".join(sorted(set(P._SUFFIX_WORDS), key=len, reverse=True)) + ")"
+
+
+_SUFFIX_PIECES = sorted({w for w in __import__("packgate.runtime.redaction.patterns", fromlist=["x"])._SUFFIX_WORDS
+                         if w[0] in "PSTCB"})
+_STREET_TEXT = st.lists(st.one_of(
+    st.sampled_from(_SUFFIX_PIECES),
+    st.sampled_from(_SUFFIX_PIECES).map(str.lower),
+    st.sampled_from(_SUFFIX_PIECES).map(str.upper),
+    st.sampled_from(_SUFFIX_PIECES).map(lambda w: w[:-1]),
+    st.sampled_from(_SUFFIX_PIECES).map(lambda w: w + "s"),
+    st.sampled_from(["12", "4127", "9B", "7-9", " ", " ", "  ", ", ", ".", "\n", "Main", "OAK", "elm", "N", "Apt 5", "of",
+                     "St.", "Ste 2", "West", "3rd"]),
+), max_size=16).map(lambda ws: "".join(w if i % 2 else w + " " for i, w in enumerate(ws)))
+
+
+@settings(max_examples=600, deadline=None)
+@given(_STREET_TEXT)
+def test_street_branches_equal_the_flat_suffix_alternation(text):
+    """The street branches with the suffixes factored on common prefixes (`_trie`) match where and as far
+    as with the flat alternation they replaced, at every offset."""
+    from packgate.runtime.redaction import patterns as P
+
+    flat = _flat_suffix()
+    for body in (P._STREET_BODY, P._STREET_LOWER_BODY, P._STREET_UPPER_BODY):
+        new = re.compile(body)
+        old = re.compile(body.replace(P._SUFFIX, flat).replace(P._SUFFIX.lower(), flat.lower())
+                         .replace(P._SUFFIX.upper(), flat.upper()))
+        assert old.pattern != new.pattern
+        for i in range(len(text)):
+            a, b = old.match(text, i), new.match(text, i)
+            assert (a and a.span()) == (b and b.span()), (text, i)
+
+
+def test_suffix_trie_is_the_same_set_of_words():
+    from packgate.runtime.redaction import patterns as P
+
+    flat, trie = re.compile(_flat_suffix() + r"\Z"), re.compile(P._SUFFIX + r"\Z")
+    words = set(P._SUFFIX_WORDS)
+    for w in words | {w[:-1] for w in words} | {w + "s" for w in words} | {w[1:] for w in words}:
+        for v in (w, w.lower(), w.upper()):
+            assert bool(flat.match(v)) == bool(trie.match(v)), v
