@@ -561,10 +561,18 @@ def test_word_index_equals_searching_each_trigger_word(text):
     from packgate.runtime.redaction import patterns as P
 
     low, words, at = P.word_index(text)
-    assert (low, words) == P.lower_and_words(text)
+    assert (low, words) == P.lower_and_words(text) and at is not None
     assert at == {w: [m.start() for m in P._WORD_AT[w].finditer(low)] for w in P._TRIGGER_SET.intersection(words)}
     runs = [r.span() for r in P._RUN.finditer(text)]
     assert list(P.scan_structured(text, low, words, runs, at)) == list(P.scan_structured(text, low, words, runs)), text
+
+
+def test_word_index_leaves_long_texts_to_the_per_word_search():
+    from packgate.runtime.redaction import patterns as P
+
+    text = "MRN 12345678 seen in May. " * (P._INDEX_MAX // 26 + 1)
+    assert P.word_index(text) == (*P.lower_and_words(text), None)
+    assert P.word_index(text[:P._INDEX_MAX])[2]["mrn"][:2] == [0, 26]
 
 
 def _flat_suffix() -> str:
