@@ -548,7 +548,8 @@ def test_month_start_is_every_character_a_month_can_start_with():
 
 _TRIGGER_TEXT = st.lists(st.sampled_from(
     ["MRN", "mrn", "Mrn:", "DOB", "born", "May", "may", "3rd", "the", "third", "of", "July", "ssn", "phone", "in", "IN",
-     "Indiana", "s/n", "patient's", "zip", "62704", "123-45-6789", "555-0148", "12", "2021", "ID", "Member ID", " ", "  ",
+     "Indiana", "s/n", "patient's", "zip", "62704", "123-45-6789", "555-0148", "12", "2021", "ID", "Member ID", " ",
+     "  ",
      "\n", ",", ".", ":", "-", "#", "\u0130", "\u212a", "caf\u00e9", "\u00df", "x", "age", "ninety", "one", "photo"]),
     max_size=30).map("".join)
 
@@ -590,7 +591,8 @@ _STREET_TEXT = st.lists(st.one_of(
     st.sampled_from(_SUFFIX_PIECES).map(str.upper),
     st.sampled_from(_SUFFIX_PIECES).map(lambda w: w[:-1]),
     st.sampled_from(_SUFFIX_PIECES).map(lambda w: w + "s"),
-    st.sampled_from(["12", "4127", "9B", "7-9", " ", " ", "  ", ", ", ".", "\n", "Main", "OAK", "elm", "N", "Apt 5", "of",
+    st.sampled_from(["12", "4127", "9B", "7-9", " ", " ", "  ", ", ", ".", "\n", "Main", "OAK", "elm", "N", "Apt 5",
+                     "of",
                      "St.", "Ste 2", "West", "3rd"]),
 ), max_size=16).map(lambda ws: "".join(w if i % 2 else w + " " for i, w in enumerate(ws)))
 
