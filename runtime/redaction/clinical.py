@@ -324,11 +324,11 @@ def _digit_led(text: str, n: int, runs: list[tuple[int, int]]) -> Iterator[Hit]:
                     yield ("OTHER_ID", m.start(), m.end(), 0.55, "spaced-digits")
                     done = m.end()
                     continue
-            if ln <= 2 and nxt == " ":
+            if ln <= 2 and nxt == " " and e + 1 < n and text[e + 1] in _MONTH_START:
                 m = _DMY_WORD.match(text, s)
                 if m is not None:
                     yield ("DATE", m.start(), m.end(), 0.92, "date-word")
-            if ln == 3 or ln == 4:
+            if (ln == 3 or ln == 4) and _intl_may_follow(text, e, n):
                 yield from _phone_at(text, s, prev)
             if ln >= 2 and nxt == " " and e + 1 < n and text[e + 1].isupper() and prev not in wc:
                 m = _NUM_NAME_NUM.match(text, s)
@@ -391,12 +391,33 @@ def _digit_led(text: str, n: int, runs: list[tuple[int, int]]) -> Iterator[Hit]:
                 yield ("OTHER_ID", m.start(), m.end(), 0.55, "spaced-digits")
                 done = m.end()
                 continue
-        if ln <= 2 and (nxt.isalpha() or nxt in "-/. "):
+        if ln <= 2 and (nxt in _MONTH_START or nxt in "-/. " and e + 1 < n and text[e + 1] in _MONTH_START):
             m = _DMY_WORD.match(text, s)
             if m is not None:
                 yield ("DATE", m.start(), m.end(), 0.92, "date-word")
-        if nxt in " .-(" or prev in "+(":
+        if prev == "+" or (nxt in " .-(" or prev == "(") and _intl_may_follow(text, e, n):
             yield from _phone_at(text, s, prev)
+
+
+# The characters `_DMY_WORD`'s month can start with under IGNORECASE (the long s folds to "s"): after a
+# day of 1-2 digits and at most one separator, any other character means no match, so it is not tried.
+_MONTH_START = frozenset("JFMASONDjfmasond\u017f")
+_PHONE_SEP = frozenset(" \t.-")
+
+
+def _intl_may_follow(text: str, e: int, n: int) -> bool:
+    """Can `_PHONE_INTL` match from the digit run that ends at `e`? Its digits must all be taken (a
+    digit cannot follow them), so the run is followed by "(", or by a separator and then "(" or a
+    digit (a tab only before "("). Checked before the regex: most runs (doses, years, counts) fail it."""
+    if e >= n:
+        return False
+    c = text[e]
+    if c == "(":
+        return True
+    if c not in _PHONE_SEP or e + 1 >= n:
+        return False
+    d = text[e + 1]
+    return d == "(" or (c != "\t" and d.isdigit())
 
 
 def _phone_at(text: str, s: int, prev: str) -> Iterator[Hit]:

@@ -21,7 +21,7 @@ from .findings import HIPAA, PII, Finding, count, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
 from .normalise import normalise
-from .patterns import Hit, lower_and_words, scan_structured
+from .patterns import Hit, scan_structured, word_index
 
 # The markers this engine writes are never scanned again, so redaction is idempotent (markers.MARKER).
 
@@ -260,8 +260,8 @@ class Engine:
         elif dense or runs is None:
             runs = [m.span() for m in _RUN.finditer(digits_text)]
         hits: list[Hit] = [("OTHER_ID", a, b, 0.5, "digit-dense") for a, b in dense]
-        low, words = lower_and_words(digits_text)
-        hits.extend(scan_structured(digits_text, low, words, runs))
+        low, words, at = word_index(digits_text)
+        hits.extend(scan_structured(digits_text, low, words, runs, at))
         hits.extend(scan_clinical(digits_text, words, runs))
         hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low,
                                    self._lex.street_words if self._lex else frozenset()))

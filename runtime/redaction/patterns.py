@@ -10,6 +10,7 @@ engine maps them onto each policy's canonical categories.
 from __future__ import annotations
 
 import re
+from itertools import accumulate, compress, islice
 from typing import Callable, Iterable, Iterator
 
 from .checksums import card_ok, dea_ok, npi_ok, ssn_ok, vin_ok
@@ -174,7 +175,28 @@ _SUFFIX_WORDS = (
     "Villages Vlgs Ville Vl Vista Vst Walk Walks Wall Way Ways Well Wl Wells Wls Close Crossway Esplanade "
     "Promenade Quay Wharf"
 ).split()
-_SUFFIX = "(?:" + "|".join(sorted(set(_SUFFIX_WORDS), key=len, reverse=True)) + ")"
+
+
+def _trie(words: Iterable[str]) -> str:
+    """An alternation of `words` (letters only) factored on common prefixes: `re` tries a flat alternation's
+    branches one after another (330 suffixes at every place a street word may end), a factored one only
+    the branch its next letter opens. Longer words come first at each level, as in the flat one; with a
+    `\\b` right after it the two match the same (only the whole word can end at a boundary)."""
+    heads: dict[str, list[str]] = {}
+    for w in words:
+        heads.setdefault(w[0], []).append(w[1:])
+    alts = []
+    for head, tails in heads.items():
+        rest = [t for t in tails if t]
+        if not rest:
+            alts.append(head)
+            continue
+        inner = _trie(rest)
+        alts.append(f"{head}{inner}?" if "" in tails else f"{head}{inner}")
+    return "(?:" + "|".join(alts) + ")"
+
+
+_SUFFIX = _trie(sorted(set(_SUFFIX_WORDS), key=len, reverse=True))
 # A street line: number (or range), optional direction, 1-4 name words, a suffix, optional trailing
 # direction and a unit ("Apt 4B", "Suite 229", "# 12", "Bldg C").
 _STREET_NUM = r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?"
@@ -559,20 +581,53 @@ def lower_and_words(text: str) -> tuple[str, set[str]]:
     return low, set(_LOW_WORD.findall(low))
 
 
+_LOW_SPLIT = re.compile(r"([a-z]+)")  # `_LOW_WORD` kept by the split: words at the odd indices
+
+
+_INDEX_MAX = 1 << 14  # prompt-sized texts: see `word_index`
+
+
+def word_index(text: str) -> tuple[str, set[str], dict[str, list[int]] | None]:
+    """`lower_and_words(text)`, and where each trigger word occurs in it (offsets, in order).
+
+    One split of the lower-cased text in C gives the words and, from the running sum of the pieces'
+    lengths, their offsets, so `scan_structured` does not search the text once per trigger word present
+    (34 searches on a 2 KB note: 0.117 -> 0.076 ms with the word set). The split costs per word, the
+    searches per trigger word present: past `_INDEX_MAX` characters (1 MiB of `a@b `: 30 -> 77 ms) the
+    offsets are None and `scan_structured` searches, as before."""
+    if len(text) > _INDEX_MAX:
+        low, words = lower_and_words(text)
+        return low, words, None
+    low = text.lower()
+    if len(low) != len(text):  # as in `lower_and_words`
+        low = text.translate(_ASCII_LOWER)
+    parts = _LOW_SPLIT.split(low)
+    found = parts[1::2]
+    starts = accumulate(map(len, parts), initial=0)  # offset of parts[i] at index i
+    at: dict[str, list[int]] = {}
+    for word, p in compress(zip(found, islice(starts, 1, None, 2)), map(_TRIGGER_SET.__contains__, found)):
+        if word in at:
+            at[word].append(p)
+        else:
+            at[word] = [p]
+    return low, set(found), at
+
+
 def scan_structured(text: str, low: str | None = None, words: set[str] | None = None,
-                    runs: list[tuple[int, int]] | None = None) -> Iterator[Hit]:
+                    runs: list[tuple[int, int]] | None = None, at: dict[str, list[int]] | None = None,
+                    ) -> Iterator[Hit]:
     """Every structured candidate in `text`; overlaps are settled later by the engine.
 
-    `low` and `words` are `lower_and_words(text)`, `runs` the spans of the digit runs in `text`, when the
-    caller has them.
+    `low` and `words` are `lower_and_words(text)`, `runs` the spans of the digit runs in `text`, `at` the
+    trigger words' offsets (`word_index(text)`), when the caller has them.
     """
     if low is None or len(low) != len(text) or words is None:
         low, words = lower_and_words(text)
+        at = None
     present = _TRIGGER_SET.intersection(words)
     for word in present:
         rules = _TRIGGERS[word]
-        for wm in _WORD_AT[word].finditer(low):
-            p = wm.start()
+        for p in at[word] if at is not None else [wm.start() for wm in _WORD_AT[word].finditer(low)]:
             for rx, cat, conf, det, group in rules:
                 hit = rx.match(text, p)
                 if hit is not None:

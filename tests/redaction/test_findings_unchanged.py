@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from packgate.runtime.redaction import Engine, Finding, normalise
 from packgate.runtime.redaction import addresses as A
@@ -514,3 +514,130 @@ def test_scan_names_equals_every_rule_on_every_token(text):
 if __name__ == "__main__" and "--write" in sys.argv:
     EXPECTED.write_text(json.dumps(_digests(), indent=0, sort_keys=True) + "\n")
     print(f"wrote {EXPECTED}")
+
+
+class _Everything:
+    """A set that holds every character: `_digit_led` with it in place of `_MONTH_START` tries `_DMY_WORD`
+    wherever it did before the month-start test."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_DIGIT_LED_TEXT = st.lists(st.sampled_from(
+    ["1", "3", "12", "31", "123", "2021", "0049", "12345", "1234567", " ", "  ", "\t", "\n", "-", ".", "/", "(", ")",
+     "+", "+44", "00", "Mar", "march", "SEP", "\u017fep", "Jan", "x", "mg", ",", "AB", "(0)", "20 7946 0958",
+     "030 1234 5678", "12 Mar 2021", "3-jan-51", "(0) 20 7946 0958", "\t(30) 12 34"]), max_size=24).map("".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(_DIGIT_LED_TEXT)
+@example("Tel 44(0) 20 7946 0958")
+@example("call 030\t(0) 12 3456 78, or 49 (30) 1234 5678")
+@example("seen 3 \u017fep 2021 and 4.\u017fep.21")
+def test_digit_led_equals_trying_every_run(text):
+    """`clinical._digit_led` tries `_DMY_WORD` only when a month can start after the run, and the phone
+    patterns only when `_intl_may_follow`: with both tests answering yes everywhere (the code before them),
+    the same hits come out."""
+    from packgate.runtime.redaction import clinical as C
+
+    runs = [r.span() for r in C._RUN.finditer(text)]
+    got = list(C._digit_led(text, len(text), runs))
+    saved = C._MONTH_START, C._intl_may_follow
+    C._MONTH_START, C._intl_may_follow = _Everything(), lambda text, e, n: True
+    try:
+        assert got == list(C._digit_led(text, len(text), runs)), text
+    finally:
+        C._MONTH_START, C._intl_may_follow = saved
+
+
+def test_month_start_is_every_character_a_month_can_start_with():
+    """`_MONTH_START` against the regex itself, over every code point (IGNORECASE folds a few non-ASCII ones)."""
+    from packgate.runtime.redaction import clinical as C
+
+    months = re.compile(rf"{C.MONTHS}\Z", re.I)
+    rests = ["an", "eb", "ar", "pr", "ay", "un", "ul", "ug", "ep", "ct", "ov", "ec"]
+    initials = "".join(sorted({w[0] for w in "jan feb mar apr may jun jul aug sep oct nov dec".split()}))
+    assert all(months.match(w) for w in "jan feb mar apr may jun jul aug sep oct nov dec".split())
+    cls = re.compile(f"[{initials}]", re.I)
+    assert C._MONTH_START == {chr(c) for c in range(0x110000) if cls.match(chr(c))}
+    assert all(any(months.match(c + r) for r in rests) for c in C._MONTH_START)
+
+
+_TRIGGER_TEXT = st.lists(st.sampled_from(
+    ["MRN", "mrn", "Mrn:", "DOB", "born", "May", "may", "3rd", "the", "third", "of", "July", "ssn", "phone", "in", "IN",
+     "Indiana", "s/n", "patient's", "zip", "62704", "123-45-6789", "555-0148", "12", "2021", "ID", "Member ID", " ",
+     "  ",
+     "\n", ",", ".", ":", "-", "#", "\u0130", "\u212a", "caf\u00e9", "\u00df", "x", "age", "ninety", "one", "photo"]),
+    max_size=30).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_TRIGGER_TEXT)
+def test_word_index_equals_searching_each_trigger_word(text):
+    """`patterns.word_index` gives what `lower_and_words` gave and each trigger word's offsets as the
+    per-word search (`_WORD_AT`) finds them; `scan_structured` with them finds what it finds without."""
+    from packgate.runtime.redaction import patterns as P
+
+    low, words, at = P.word_index(text)
+    assert (low, words) == P.lower_and_words(text) and at is not None
+    assert at == {w: [m.start() for m in P._WORD_AT[w].finditer(low)] for w in P._TRIGGER_SET.intersection(words)}
+    runs = [r.span() for r in P._RUN.finditer(text)]
+    assert list(P.scan_structured(text, low, words, runs, at)) == list(P.scan_structured(text, low, words, runs)), text
+
+
+def test_word_index_leaves_long_texts_to_the_per_word_search():
+    from packgate.runtime.redaction import patterns as P
+
+    text = "MRN 12345678 seen in May. " * (P._INDEX_MAX // 26 + 1)
+    assert P.word_index(text) == (*P.lower_and_words(text), None)
+    assert P.word_index(text[:P._INDEX_MAX])[2]["mrn"][:2] == [0, 26]
+
+
+def _flat_suffix() -> str:
+    """The street suffix alternation as it was before `patterns._trie`: every word, longest first."""
+    from packgate.runtime.redaction import patterns as P
+
+    return "(?:" + "|".join(sorted(set(P._SUFFIX_WORDS), key=len, reverse=True)) + ")"
+
+
+_SUFFIX_PIECES = sorted({w for w in __import__("packgate.runtime.redaction.patterns", fromlist=["x"])._SUFFIX_WORDS
+                         if w[0] in "PSTCB"})
+_STREET_TEXT = st.lists(st.one_of(
+    st.sampled_from(_SUFFIX_PIECES),
+    st.sampled_from(_SUFFIX_PIECES).map(str.lower),
+    st.sampled_from(_SUFFIX_PIECES).map(str.upper),
+    st.sampled_from(_SUFFIX_PIECES).map(lambda w: w[:-1]),
+    st.sampled_from(_SUFFIX_PIECES).map(lambda w: w + "s"),
+    st.sampled_from(["12", "4127", "9B", "7-9", " ", " ", "  ", ", ", ".", "\n", "Main", "OAK", "elm", "N", "Apt 5",
+                     "of",
+                     "St.", "Ste 2", "West", "3rd"]),
+), max_size=16).map(lambda ws: "".join(w if i % 2 else w + " " for i, w in enumerate(ws)))
+
+
+@settings(max_examples=600, deadline=None)
+@given(_STREET_TEXT)
+def test_street_branches_equal_the_flat_suffix_alternation(text):
+    """The street branches with the suffixes factored on common prefixes (`_trie`) match where and as far
+    as with the flat alternation they replaced, at every offset."""
+    from packgate.runtime.redaction import patterns as P
+
+    flat = _flat_suffix()
+    for body in (P._STREET_BODY, P._STREET_LOWER_BODY, P._STREET_UPPER_BODY):
+        new = re.compile(body)
+        old = re.compile(body.replace(P._SUFFIX, flat).replace(P._SUFFIX.lower(), flat.lower())
+                         .replace(P._SUFFIX.upper(), flat.upper()))
+        assert old.pattern != new.pattern
+        for i in range(len(text)):
+            a, b = old.match(text, i), new.match(text, i)
+            assert (a and a.span()) == (b and b.span()), (text, i)
+
+
+def test_suffix_trie_is_the_same_set_of_words():
+    from packgate.runtime.redaction import patterns as P
+
+    flat, trie = re.compile(_flat_suffix() + r"\Z"), re.compile(P._SUFFIX + r"\Z")
+    words = set(P._SUFFIX_WORDS)
+    for w in words | {w[:-1] for w in words} | {w + "s" for w in words} | {w[1:] for w in words}:
+        for v in (w, w.lower(), w.upper()):
+            assert bool(flat.match(v)) == bool(trie.match(v)), v
