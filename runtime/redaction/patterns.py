@@ -547,7 +547,7 @@ def _scan_digits(text: str, runs: list[tuple[int, int]]) -> Iterator[Hit]:
                 break
 
 
-def _retry(text: str, name: str, st: int, shape_key: tuple[int, str] | None = None) -> Hit | None:
+def _retry(text: str, name: str, st: int, shape_key: _ShapeKey | None = None) -> Hit | None:
     """The first branch was refused (checksum, context): every later branch that fits the run's
     shape gets its chance (all of them when the anchor is not a digit run's start)."""
     later = False
