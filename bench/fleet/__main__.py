@@ -28,6 +28,7 @@ from bench.gateway.__main__ import QUICK, SEED, VARIANT, Procs, loadgen, pct, wa
 from bench.gateway.prompt import HEADERS, ollama_body
 from tests.harness import free_port
 from tests.harness.postgres import PostgresServer
+from tests.harness.stack import REVIEW_KEY
 
 from .chain import measure
 
@@ -54,7 +55,8 @@ def audit_cost(db: str, n: int) -> float:
 def throughput(procs: Procs, work: Path, db: str, replicas: int, bundle_url: str | None, opa_up: tuple[str, str],
                label: str) -> dict:
     opa_url, up_url = opa_up
-    env = {**os.environ, "PACKGATE_BUNDLE_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+    # the seed pack escalates: a replica refuses to start without a review key (an environment key still wins)
+    env = {"PACKGATE_REVIEW_KEY": REVIEW_KEY, **os.environ, "PACKGATE_BUNDLE_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     ports, started = [], []
     for _ in range(replicas):
         port = free_port()
