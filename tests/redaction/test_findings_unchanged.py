@@ -17,13 +17,12 @@ Two oracles, so a restructured engine is checked against something it does not s
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import hashlib
 import json
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import example, given, settings, strategies as st
