@@ -129,6 +129,11 @@ def adversarial_inputs() -> dict[str, str]:
         "at signs": fill("a@b "),
         "street-like": fill("12 Main St, "),
         "month words": fill("since October 4/81 "),
+        # recall3's house number after a name or place, and two streets joined by "and" (a finding or
+        # two every 20-25 characters)
+        "joined streets": fill("to Leon and Eyrarodda 66 "),
+        "street after on": fill("on Hoge Wei 32 St. "),
+        "name and number": fill("Joaquin Suarez 2906. "),
     }
 
 
