@@ -17,7 +17,7 @@ from . import lexicons
 from .categories import category_map
 from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
-from .findings import HIPAA, PII, Finding, count, make_finding, settle_spans
+from .findings import HIPAA, PII, Finding, count, make_finding, settle_spans, Span
 from .markers import MARKER, RedactionSession, render
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
 from .normalise import normalise
@@ -357,6 +357,11 @@ class Engine:
                 mark_starts = [s for s, _ in marks]
                 hits = [h for h in hits if not _in_marker(h[1], h[2], marks, mark_starts)]
         out: list[tuple[int, int, str, str, float, str]] = []
+        # settling is a pure function of a policy's mapped spans, and two policies often map every hit
+        # of a text alike (names and places only): the second reuses the first's result. On 1 MiB of
+        # "to Leon and Eyrarodda 66 " (42,000 clusters per policy) that is a fifth of the scan.
+        prev_mapped: list[Span] | None = None
+        prev_settled: list[Span] = []
         for pol in self._policies:
             mp = pol.mapping
             mapped = [(mp[c], s, e, conf, det) for c, s, e, conf, det in hits if c in mp and e > s]
@@ -367,8 +372,10 @@ class Engine:
                         for m in rx.finditer(text)
                         if m.end() > m.start()
                     )
+            if mapped != prev_mapped:
+                prev_mapped, prev_settled = mapped, settle_spans(mapped)
             name = pol.name
-            out.extend((s, e, name, c, conf, det) for c, s, e, conf, det in settle_spans(mapped))
+            out.extend((s, e, name, c, conf, det) for c, s, e, conf, det in prev_settled)
         # (start, end, policy, category) is unique after settling (a policy's spans never overlap),
         # so this orders exactly as sorting the findings by those four fields did
         out.sort()
