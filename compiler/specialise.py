@@ -11,7 +11,6 @@ compares the decisions of both formulations on every pack in the repo.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from .toolchain import REPO_ROOT
@@ -69,17 +68,14 @@ def rbac(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-REDACTION_DEFAULTS = {"marker_format": "label", "include_metadata": False, "preserve_length": False,
-                      "restore_tokens": False}
-
-
 def detector(config: dict[str, Any]) -> dict[str, Any]:
     """What `data.packgate.lib.detectors.transforms` and `block` read from one detector's `config`:
-    its action, and the constant part of its redact transform (`redaction_defaults` overlaid with
-    the configured `redaction`, `safe_harbor_method` as `safe_harbor`)."""
-    redaction = {**REDACTION_DEFAULTS, **config.get("redaction", {})}
+    its action, and the constant part of its redact transform (the configured `redaction`, every field
+    present: the schema fills its defaults, the same as the library's `redaction_defaults`;
+    `safe_harbor_method` as `safe_harbor`)."""
+    redaction = config["redaction"]
     return {
-        "action": config.get("action"),
+        "action": config["action"],
         "settings": {
             "marker_format": redaction["marker_format"],
             "safe_harbor": config.get("safe_harbor_method", False),
@@ -127,17 +123,14 @@ def compliance(config: dict[str, Any]) -> dict[str, Any]:
 _UNIT_S = {"s": 1, "m": 60, "h": 3600}
 
 
-def _seconds(duration: str) -> int | None:
+def _seconds(duration: str) -> int:
     """Seconds of a schema-valid deadline (`^[1-9][0-9]{0,5}(s|m|h)$`), as OPA's
-    time.parse_duration_ns / 1e9 gives them; None for anything else (the library then decides)."""
-    m = re.fullmatch(r"([1-9][0-9]{0,5})([smh])", duration) if isinstance(duration, str) else None
-    return int(m.group(1)) * _UNIT_S[m.group(2)] if m else None
+    time.parse_duration_ns / 1e9 gives them."""
+    return int(duration[:-1]) * _UNIT_S[duration[-1]]
 
 
 def oversight(config: dict[str, Any]) -> dict[str, Any]:
     """What `data.packgate.lib.oversight.escalates`, `response_violations` and `terms` read from
-    `config`: the action and, for escalate, both deadlines in seconds (None: left to the library)."""
-    deadline = _seconds(config.get("review_deadline", "4h"))
-    urgent = _seconds(config.get("urgent_deadline", "30m"))
-    terms = {"deadline_s": deadline, "urgent_deadline_s": urgent} if None not in (deadline, urgent) else None
-    return {"action": config.get("action"), "terms": terms}
+    `config`: the action and both deadlines in seconds (the schema fills and checks both)."""
+    return {"action": config["action"], "terms": {"deadline_s": _seconds(config["review_deadline"]),
+                                                  "urgent_deadline_s": _seconds(config["urgent_deadline"])}}
