@@ -576,10 +576,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                         or (kind & _NAME_WORD and (
                             (parts[2 * i + 2][:1] == ":" and (i == 0 or "\n" in parts[2 * i]))
                             or (nxt and parts[2 * i + 4][:1] in (".", "!") and lows[i + 1] in last_any)
-                            or (nxt and i > 0 and lows[i - 1] in _GIVE_VERBS and lows[i + 1] in _THEIR)))
+                            or (nxt and i > 0 and lows[i - 1] in give_verbs and lows[i + 1] in _THEIR)))
                         or (kind & _TRAVEL and i + 2 < n and lows[i + 1] == "to" and not cap(i + 2))
-                        or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in _SAY_CUES) or (nxt and (
-                            lows[i + 1] in _DRUGISH_VERBS or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))))
+                        or (kind & _DRUGISH and ((i > 0 and lows[i - 1] in say_cues) or (nxt and (
+                            lows[i + 1] in drugish_verbs or (len(words[i + 1]) == 1 and words[i + 1].isupper())))))))
                     or (i > 0 and lows[i - 1] in kind_cues and (lows[i - 1] == "hometown" or (i > 1 and (
                         lows[i - 2] in _KIND_HEADS if lows[i - 1] == "of" else lows[i - 2] in _KIND_BEFORE))))):
                 continue
