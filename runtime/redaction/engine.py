@@ -17,7 +17,7 @@ from . import lexicons
 from .categories import category_map
 from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
-from .findings import HIPAA, PII, Finding, count, make_finding, settle_spans, Span
+from .findings import HIPAA, PII, Finding, Span, count, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
 from .normalise import normalise

@@ -573,17 +573,19 @@ _URL_AT = re.compile(r"(?:https?://|www\.)(?<![\w@]https://)(?<![\w@]http://)(?<
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
+def _lower(text: str) -> str:
+    """`text` lower-cased with offsets kept (a few characters lower-case to two: then ASCII only)."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
 def lower_and_words(text: str) -> tuple[str, set[str]]:
     """`text` lower-cased with offsets kept, and the set of its lower-case ASCII words."""
-    low = text.lower()
-    if len(low) != len(text):  # a few characters lower-case to two: keep offsets exact
-        low = text.translate(_ASCII_LOWER)
+    low = _lower(text)
     return low, set(_LOW_WORD.findall(low))
 
 
 _LOW_SPLIT = re.compile(r"([a-z]+)")  # `_LOW_WORD` kept by the split: words at the odd indices
-
-
 _INDEX_MAX = 1 << 14  # prompt-sized texts: see `word_index`
 
 
@@ -598,9 +600,7 @@ def word_index(text: str) -> tuple[str, set[str], dict[str, list[int]] | None]:
     if len(text) > _INDEX_MAX:
         low, words = lower_and_words(text)
         return low, words, None
-    low = text.lower()
-    if len(low) != len(text):  # as in `lower_and_words`
-        low = text.translate(_ASCII_LOWER)
+    low = _lower(text)
     parts = _LOW_SPLIT.split(low)
     found = parts[1::2]
     starts = accumulate(map(len, parts), initial=0)  # offset of parts[i] at index i
