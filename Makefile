@@ -9,12 +9,18 @@ export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: setup postgres chromium run test test-rego test-fleet screenshots bench soak clean
 
-setup: $(VENV)/.installed $(BIN)/.opa-ready $(BIN)/.ollama-ready postgres chromium
+setup: $(VENV)/.installed $(VENV)/.native $(BIN)/.opa-ready $(BIN)/.ollama-ready postgres chromium
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# The detector core in Rust (native/: PyO3 through maturin, crates from crates.io at Cargo.lock's
+# versions), built from source into the venv; rebuilt when its sources change.
+$(VENV)/.native: $(VENV)/.installed native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs)
+	$(PY) -m pip install --quiet --disable-pip-version-check ./native
 	touch $@
 
 $(BIN)/.opa-ready: opa/install.sh opa/regal/go.mod

@@ -19,6 +19,7 @@ from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, Span, count, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
+from .native import lexicons as native_lexicons
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
 from .normalise import normalise
 from .patterns import Hit, scan_structured, word_index
@@ -215,6 +216,7 @@ class Engine:
                 except Exception as exc:  # re2.error; keep the message free of the pattern text
                     raise PatternError(f"detect_patterns {name}: not a valid RE2 pattern") from exc
         self._lex = lexicons.load() if self._policies else None
+        self._native_lex = native_lexicons(self._lex) if self._lex is not None else None  # for the Rust ports
         if isinstance(ner, str):  # a backend name: "spacy" (optional install), "none"
             from . import ner as ner_backends  # imported here: only an NER engine pays for it
 

@@ -171,10 +171,11 @@ sys.meta_path.insert(0, _Hidden())
 '''
 
 
-@pytest.mark.parametrize("missing", ["packgate.runtime.redaction.names", "re2"])
+@pytest.mark.parametrize("missing", ["packgate.runtime.redaction.names", "re2", "packgate_native"])
 def test_incomplete_install_stops_gateway_run(missing: str, tmp_path: Path) -> None:
-    """A file of the redaction package or its RE2 dependency missing: `gateway run` exits at once with
-    one line naming the module and saying the install is incomplete; nothing ever answers /health."""
+    """A file of the redaction package, its RE2 dependency or its Rust core missing: `gateway run` exits
+    at once with one line naming the module and saying the install is incomplete; nothing ever answers
+    /health."""
     shadow = tmp_path / "shadow"
     shadow.mkdir()
     if missing == "re2":  # an uninstalled dependency: a shadow module that is not there
