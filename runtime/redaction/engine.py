@@ -200,9 +200,11 @@ class Engine:
         pci_mode: bool = False,
         custom_patterns: Iterable[tuple[str, str]] = (),
         ner: Any = None,
+        native: bool = True,
     ) -> None:
         """`ner`: None (rules only, the default), a backend name ("spacy": see `ner.py`, raises
-        `ner.NerUnavailable` when not installed), or any callable text -> [Hit]."""
+        `ner.NerUnavailable` when not installed), or any callable text -> [Hit]. `native=False` runs the
+        Python detectors only: the oracle the Rust ports are tested against (same findings, slower)."""
         self._policies: list[_Policy] = []
         if hipaa:
             self._policies.append(_Policy(HIPAA, category_map(HIPAA)))
@@ -216,7 +218,8 @@ class Engine:
                 except Exception as exc:  # re2.error; keep the message free of the pattern text
                     raise PatternError(f"detect_patterns {name}: not a valid RE2 pattern") from exc
         self._lex = lexicons.load() if self._policies else None
-        self._native_lex = native_lexicons(self._lex) if self._lex is not None else None  # for the Rust ports
+        # the Rust ports' word lists; None: every text runs on the Python detectors (see `native.py`)
+        self._native_lex = native_lexicons(self._lex) if native and self._lex is not None else None
         if isinstance(ner, str):  # a backend name: "spacy" (optional install), "none"
             from . import ner as ner_backends  # imported here: only an NER engine pays for it
 
@@ -224,7 +227,7 @@ class Engine:
         self._ner = ner
 
     @classmethod
-    def from_pack(cls, pack: Any, ner: Any = None) -> "Engine":
+    def from_pack(cls, pack: Any, ner: Any = None, native: bool = True) -> "Engine":
         """Engine for a `packgate.compiler.schema.Pack`; no detector policy means scan finds nothing."""
         hipaa_cfg = pack.policy.hipaa_phi_detector
         pii_cfg = pack.policy.pii_detector
@@ -235,12 +238,13 @@ class Engine:
             pci_mode=bool(pii_cfg and pii_cfg.pci_mode),
             custom_patterns=[(p.name, p.pattern) for p in (pii_cfg.detect_patterns if pii_cfg else [])],
             ner=ner,
+            native=native,
         )
 
     @classmethod
-    def default(cls, ner: Any = None) -> "Engine":
+    def default(cls, ner: Any = None, native: bool = True) -> "Engine":
         """The seed pack's detectors: hipaa_18 plus pii-detector with healthcare_mode (rules only by default)."""
-        return cls(hipaa=True, pii=True, healthcare_mode=True, ner=ner)
+        return cls(hipaa=True, pii=True, healthcare_mode=True, ner=ner, native=native)
 
     @property
     def policies(self) -> list[str]:

@@ -1,0 +1,103 @@
+"""Hypothesis strategies for note-like text that exercises every detector: the oracle tests' inputs.
+
+Pieces are drawn from what the detectors look for (names from the census lists, cue words, titles,
+street words, months, states, digit shapes, labels) and from slices of the in-repo corpus, joined by
+the separators notes use, with odd ASCII thrown in (control characters `re` counts as space, quotes,
+brackets). `any_notes` adds text that is not ASCII, which the engine keeps on the Python detectors.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from hypothesis import strategies as st
+
+from bench.redaction.corpus import build
+from packgate.runtime.redaction import lexicons
+
+_WORDS = (
+    "patient Patient pt seen by Dr. Dr Mr. Mrs Ms. Miss Prof. nurse NP RN MD M.D. PhD her his their brother "
+    "sister mother father son daughter wife husband kid baby widow lives lived resides moved born raised in "
+    "from to at near outside toward the The and And of on upon said says told asked wrote flew drove went "
+    "returned travelled relocated is was has had will gave given handed sent his her me hi dear Hi Dear "
+    "MRN MR# DOB D.O.B. SSN Social Security member ID id Acct account Policy NPI DEA license plate VIN serial "
+    "phone tel cell pager fax email Email call reach at contact number Phone: Fax: E-mail "
+    "St Street Ave Avenue Rd Road Blvd Lane Ln Dr Drive Ct Court Way Apt Suite Unit Box PO P.O. County Parish "
+    "Hospital Clinic Medical Center University Memorial General Emergency Dept EMERGENCY DEPT "
+    "January Jan February March Mar April May June July Aug September Oct Nov December Monday "
+    "CA NY TX MA WA OR IN ME MD PA California Texas Washington Georgia Virginia New York "
+    "Tylenol aspirin metformin lisinopril mg mcg BID TID PRN CHF COPD HTN DM2 "
+    "years old yo y/o year-old aged age male female M F "
+    "Summary Assessment Plan HPI History Impression Signed regards thanks Thanks, Regards, "
+    "Boston Springfield Chicago Houston Portland Kiel Leon Eyrarodda Hoge Wei Joaquin Suarez "
+    "Sue Young Brown White Green King Mark Max Amber Christine Washington Lopez Maria Hollis Grant "
+    "o'sullivan O'Brien McDonald van der Berg de la Cruz bertram m. jorgensen Iwase Alvir"
+).split()
+_SEPS = [" ", " ", " ", "  ", ", ", ". ", ".\n", "\n", "\n\n", ": ", ":", "\t", " - ", "-", "/", " (", ") ",
+         "'s ", '"', "'", " [", "] ", "; ", "? ", "! ", " & ", " #", "@", ".", ",", "\x0b", "\x0c", "\x1c", "\x1f"]
+_NUMBERS = st.one_of(
+    st.integers(0, 99999).map(str),
+    st.from_regex(r"\A\d{1,2}/\d{1,2}/(\d\d|19\d\d|20\d\d)\Z"),
+    st.from_regex(r"\A\d{3}-\d{2}-\d{4}\Z"),
+    st.from_regex(r"\A\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\Z"),
+    st.from_regex(r"\A\d{5}(-\d{4})?\Z"),
+    st.from_regex(r"\A[A-Z]{1,3}\d{5,10}\Z"),
+    st.from_regex(r"\A\d{1,5} [A-Z][a-z]{2,9} (St|Ave|Rd|Lane|Drive)\.?\Z"),
+    st.from_regex(r"\A\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\Z"),
+    st.from_regex(r"\A[a-z]{2,8}[._]?[a-z0-9]{0,6}@[a-z]{2,8}\.(com|org|net)\Z"),
+    st.from_regex(r"\A(19|20)\d\d-[01]\d-[0-3]\d\Z"),
+    st.from_regex(r"\A\d{1,2}-?(Jan|Mar|JUL|oct)-?(19|20)?\d\d\Z"),
+)
+
+
+@functools.cache
+def _vocabulary() -> tuple[list[str], list[str]]:
+    lex = lexicons.load()
+    names = sorted(lex.first_common)[:300] + sorted(lex.common_last)[:300]
+    names = [n.capitalize() for n in names] + [n.upper() for n in names[:40]] + names[:40]
+    towns = sorted(" ".join(t).title() for t in lex.cities)[:200]
+    return names + towns, [e.text for e in build()]
+
+
+@st.composite
+def _piece(draw: st.DrawFn, corpus_slices: bool = True) -> str:
+    names, corpus = _vocabulary()
+    kind = draw(st.integers(0, 9))
+    if kind <= 2:
+        return draw(st.sampled_from(_WORDS))
+    if kind <= 4:
+        return draw(st.sampled_from(names))
+    if kind <= 6:
+        return draw(_NUMBERS)
+    if kind == 7 and corpus_slices:
+        text = draw(st.sampled_from(corpus))
+        a = draw(st.integers(0, max(0, len(text) - 1)))
+        return text[a : a + draw(st.integers(1, 160))]
+    if kind == 8:
+        word = draw(st.sampled_from(_WORDS + names))
+        return draw(st.sampled_from([word.lower(), word.upper(), word.title(), word[:1]]))
+    return draw(st.text(st.characters(min_codepoint=1, max_codepoint=127), max_size=6))
+
+
+@st.composite
+def ascii_notes(draw: st.DrawFn, max_pieces: int = 60) -> str:
+    """ASCII note-like text (the texts the engine hands to the Rust ports)."""
+    n = draw(st.integers(1, max_pieces))
+    out: list[str] = []
+    for _ in range(n):
+        out.append(draw(_piece()))
+        out.append(draw(st.sampled_from(_SEPS)))
+    return "".join(out)
+
+
+_OTHER = ["é", "José", "Zoë", "Łódź", "北京", "山田太郎", "محمد", "ﬁ", "１２３", "\u200b", "\u2013", "—", "’", "Å", "ß"]
+
+
+@st.composite
+def any_notes(draw: st.DrawFn) -> str:
+    """Note-like text with some characters that are not ASCII."""
+    text = draw(ascii_notes(max_pieces=30))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(_OTHER)) + text[at:]
+    return text
