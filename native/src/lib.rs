@@ -7,6 +7,8 @@
 
 use pyo3::prelude::*;
 
+mod addresses;
+mod clinical;
 mod lexicons;
 
 /// The crate's version, so the Python side can tell a stale build from the sources it was built from.
@@ -19,5 +21,7 @@ fn version() -> &'static str {
 fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_class::<lexicons::Lexicons>()?;
+    clinical::register(m)?;
+    addresses::register(m)?;
     Ok(())
 }
