@@ -11,7 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::clinical::pyre::{self, find, group, is_upper, rstrip_dots, split_ws, Res, Rx};
+use crate::clinical::pyre::{self, group, is_upper, rstrip_dots, split_ws, Needle, Res, Rx};
 use crate::clinical::Hit;
 use crate::lexicons::Lexicons;
 
@@ -128,6 +128,28 @@ const NAMED_STREET_WORDS: [&str; 9] = [
     "Parkway",
     "Highway",
 ];
+
+/// The searchers of the fixed words, built once: `NAMED_STREET_WORDS` with a space in front, "corner",
+/// the form fields, `CUE_WORDS`.
+struct Needles {
+    named: Vec<Needle<'static>>,
+    corner: Needle<'static>,
+    fields: [Needle<'static>; 2],
+    cues: Vec<Needle<'static>>,
+}
+
+static NEEDLES: LazyLock<Needles> = LazyLock::new(|| Needles {
+    named: NAMED_STREET_WORDS
+        .iter()
+        .map(|w| Needle::owned(format!(" {w}").into_bytes()))
+        .collect(),
+    corner: Needle::new(b"corner"),
+    fields: [Needle::new(b"where"), Needle::new(b"venue")],
+    cues: CUE_WORDS
+        .iter()
+        .map(|c| Needle::new(c.as_bytes()))
+        .collect(),
+});
 
 /// The word lists `scan_addresses` is given.
 struct Lists<'a> {
@@ -366,9 +388,8 @@ fn postcode_after(t: &[u8], end: usize, locs: &mut CaptureLocations) -> Res<usiz
 fn named_streets(t: &[u8], out: &mut Vec<Hit>) -> Res<()> {
     let n = t.len();
     let mut locs = ON_STREET.search_locations();
-    for word in NAMED_STREET_WORDS {
-        let needle = format!(" {word}");
-        let mut at = find(t, needle.as_bytes(), 0);
+    for (word, needle) in NAMED_STREET_WORDS.iter().zip(&NEEDLES.named) {
+        let mut at = needle.find(t, 0);
         while let Some(pos) = at {
             let end = pos + 1 + word.len();
             if end == n || !(t[end].is_ascii_alphanumeric() || t[end] == b'-' || t[end] == b'\'') {
@@ -383,7 +404,7 @@ fn named_streets(t: &[u8], out: &mut Vec<Hit>) -> Res<()> {
                     }
                 }
             }
-            at = find(t, needle.as_bytes(), end);
+            at = needle.find(t, end);
         }
     }
     Ok(())
@@ -391,7 +412,8 @@ fn named_streets(t: &[u8], out: &mut Vec<Hit>) -> Res<()> {
 
 fn corners(t: &[u8], low: &[u8], out: &mut Vec<Hit>) -> Res<()> {
     let mut locs = CORNER.locations();
-    let mut at = find(low, b"corner", 0);
+    let needle = &NEEDLES.corner;
+    let mut at = needle.find(low, 0);
     while let Some(pos) = at {
         if (pos == 0 || !t[pos - 1].is_ascii_alphanumeric()) && CORNER.caps_at(&mut locs, t, pos)? {
             let (fa, fb) = group(&locs, 1);
@@ -415,15 +437,15 @@ fn corners(t: &[u8], low: &[u8], out: &mut Vec<Hit>) -> Res<()> {
                 out.push(("LOCATION", fa, end, 0.65, "address-block"));
             }
         }
-        at = find(low, b"corner", pos + 6);
+        at = needle.find(low, pos + 6);
     }
     Ok(())
 }
 
 fn form_places(t: &[u8], low: &[u8], lists: &Lists, out: &mut Vec<Hit>) -> Res<()> {
     let mut locs = FORM_PLACE.locations();
-    for field in ["where", "venue"] {
-        let mut at = find(low, field.as_bytes(), 0);
+    for (field, needle) in ["where", "venue"].iter().zip(&NEEDLES.fields) {
+        let mut at = needle.find(low, 0);
         while let Some(pos) = at {
             if (pos == 0 || t[pos - 1] == b'\n') && FORM_PLACE.caps_at(&mut locs, t, pos)? {
                 let (a, b) = group(&locs, 1);
@@ -437,7 +459,7 @@ fn form_places(t: &[u8], low: &[u8], lists: &Lists, out: &mut Vec<Hit>) -> Res<(
                     out.push(("LOCATION", a, b, 0.65, "address-block"));
                 }
             }
-            at = find(low, field.as_bytes(), pos + field.len());
+            at = needle.find(low, pos + field.len());
         }
     }
     Ok(())
@@ -495,8 +517,8 @@ pub fn scan(t: &[u8], english: &FxHashSet<String>, street: &FxHashSet<String>) -
     form_places(t, &low, &sc.lists, &mut out)?;
     // Cue-led with no house number in front.
     let n = t.len();
-    for cue in CUE_WORDS {
-        let mut at = find(&low, cue.as_bytes(), 0);
+    for (cue, needle) in CUE_WORDS.iter().zip(&NEEDLES.cues) {
+        let mut at = needle.find(&low, 0);
         while let Some(pos) = at {
             let mut start = pos + cue.len();
             while start < n && b" \t:".contains(&t[start]) {
@@ -509,7 +531,7 @@ pub fn scan(t: &[u8], english: &FxHashSet<String>, street: &FxHashSet<String>) -
             {
                 if let Some(got) = sc.extend(start, true)? {
                     let mut end = got.0;
-                    if cue == "corner of" {
+                    if *cue == "corner of" {
                         if let Some((_, e)) = AND_STREET.match_at(t, end)? {
                             end = e;
                         }
@@ -519,7 +541,7 @@ pub fn scan(t: &[u8], english: &FxHashSet<String>, street: &FxHashSet<String>) -
                     done = Some(end);
                 }
             }
-            at = find(&low, cue.as_bytes(), pos + 1);
+            at = needle.find(&low, pos + 1);
         }
     }
     Ok(out)

@@ -12,7 +12,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use pyre::{find, group, is_lower, split_ws, Res, Rx};
+use pyre::{find, group, is_lower, split_ws, Needle, Res, Rx};
 
 /// A hit as the Python detectors yield it: (category, start, end, confidence, detector).
 pub type Hit = (&'static str, usize, usize, f64, &'static str);
@@ -304,26 +304,44 @@ fn for_each_word(t: &[u8], mut f: impl FnMut(&str)) {
     }
 }
 
+/// The street suffixes by their last two letters (a bit per `STREET_SUFFIXES` index): a word is tried
+/// against the few that end as it does.
+static SUFFIXES_BY_END: LazyLock<FxHashMap<[u8; 2], u32>> = LazyLock::new(|| {
+    let mut m: FxHashMap<[u8; 2], u32> = FxHashMap::default();
+    for (i, suf) in STREET_SUFFIXES.iter().enumerate() {
+        let b = suf.as_bytes();
+        *m.entry([b[b.len() - 2], b[b.len() - 1]]).or_default() |= 1 << i;
+    }
+    m
+});
+
 /// The gate bits of the words in `t`, and whether a word ends in a street suffix that `t` holds as
 /// written (`_street_suffix_word`).
 fn word_gates(t: &[u8]) -> (u16, bool) {
     let bits_of = &*WORD_BITS;
+    let by_end = &*SUFFIXES_BY_END;
     let mut bits = 0;
     let mut suffix = false;
-    let mut present: [Option<bool>; 28] = [None; 28];
+    let mut present: [Option<bool>; STREET_SUFFIXES.len()] = [None; STREET_SUFFIXES.len()];
     for_each_word(t, |w| {
-        if let Some(b) = bits_of.get(w) {
-            bits |= *b;
+        if w.len() <= 12 {
+            if let Some(b) = bits_of.get(w) {
+                bits |= *b;
+            }
         }
-        if !suffix && w.len() >= 3 {
-            for (i, suf) in STREET_SUFFIXES.iter().enumerate() {
-                if w.ends_with(suf) {
-                    let here =
-                        *present[i].get_or_insert_with(|| find(t, suf.as_bytes(), 0).is_some());
-                    if here {
-                        suffix = true;
-                        break;
-                    }
+        let wb = w.as_bytes();
+        if suffix || wb.len() < 3 {
+            return;
+        }
+        let Some(&cands) = by_end.get(&[wb[wb.len() - 2], wb[wb.len() - 1]]) else {
+            return;
+        };
+        for (i, suf) in STREET_SUFFIXES.iter().enumerate() {
+            if cands & (1 << i) != 0 && w.ends_with(suf) {
+                let here = *present[i].get_or_insert_with(|| find(t, suf.as_bytes(), 0).is_some());
+                if here {
+                    suffix = true;
+                    return;
                 }
             }
         }
@@ -662,7 +680,8 @@ pub fn scan(t: &[u8], cues: Option<&[String]>, cued: Option<&[String]>) -> Res<V
             let mut seen: FxHashSet<usize> = FxHashSet::default();
             let mut locs = PHONE_CUE.locations();
             for cue in &cues {
-                let mut at = find(&low, cue.as_bytes(), 0);
+                let needle = Needle::new(cue.as_bytes());
+                let mut at = needle.find(&low, 0);
                 while let Some(pos) = at {
                     if !seen.contains(&pos) && (pos == 0 || !low[pos - 1].is_ascii_alphanumeric()) {
                         seen.insert(pos);
@@ -673,7 +692,7 @@ pub fn scan(t: &[u8], cues: Option<&[String]>, cued: Option<&[String]>) -> Res<V
                             }
                         }
                     }
-                    at = find(&low, cue.as_bytes(), pos + 1);
+                    at = needle.find(&low, pos + 1);
                 }
             }
         }
@@ -719,7 +738,8 @@ pub fn scan(t: &[u8], cues: Option<&[String]>, cued: Option<&[String]>) -> Res<V
         if cw.is_empty() {
             continue;
         }
-        let mut at = find(t, &cw, 0);
+        let needle = Needle::new(&cw);
+        let mut at = needle.find(t, 0);
         while let Some(pos) = at {
             let mut end = pos + cw.len();
             if (end == n || !t[end].is_ascii_alphanumeric())
@@ -733,7 +753,7 @@ pub fn scan(t: &[u8], cues: Option<&[String]>, cued: Option<&[String]>) -> Res<V
                 }
                 out.push(("DATE", pos, end, 0.6, "month"));
             }
-            at = find(t, &cw, end);
+            at = needle.find(t, end);
         }
     }
     if bits & HOLIDAY_W != 0 {

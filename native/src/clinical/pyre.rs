@@ -177,6 +177,26 @@ pub fn as_str(s: &[u8]) -> &str {
     std::str::from_utf8(s).expect("ASCII text")
 }
 
+/// `text.find(needle, from)` for one needle searched again and again (its searcher built once).
+pub struct Needle<'n>(memchr::memmem::Finder<'n>);
+
+impl<'n> Needle<'n> {
+    pub fn new(needle: &'n [u8]) -> Self {
+        Needle(memchr::memmem::Finder::new(needle))
+    }
+
+    pub fn owned(needle: Vec<u8>) -> Needle<'static> {
+        Needle(memchr::memmem::Finder::new(&needle).into_owned())
+    }
+
+    pub fn find(&self, t: &[u8], from: usize) -> Option<usize> {
+        if from > t.len() {
+            return None;
+        }
+        self.0.find(&t[from..]).map(|i| i + from)
+    }
+}
+
 /// `text.find(needle, from)`.
 pub fn find(t: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if from > t.len() || needle.len() > t.len() - from {
