@@ -61,6 +61,8 @@ _PHRASES = st.one_of(
     st.from_regex(r"\A[0-9]{1,5} [a-z]{3,8} (street|st|avenue|road|lane|orchard)(\n| |, )[a-z]{3,9}( [a-z]{3,8})? (ma|ca|ny|gu) [0-9]{5}\Z"),
     st.from_regex(rf"\A[0-9]{{1,6}}( [0-9]{{1,5}})? {_CAP}( ([a-z]{{2,5}}|{_CAP}))?( [0-9]{{1,5}}[a-z]?\.?)?(, |\n| )"
                   rf"({_CAP}|[a-z]{{3,7}}|nan)?(,|\n| )*([0-9]{{5}}|[0-9]{{2}}-[0-9]{{3}}|[0-9]{{3}} [0-9]{{2}}|[0-9]{{4}}-[0-9]{{3}})?\Z"),
+    # an address block over many lines (the block takes at most five line breaks)
+    st.from_regex(rf"\A[0-9]{{1,5}} {_CAP}( [0-9]{{1,4}})?(,?\n\n?( ?> ?|\* )?({_CAP}|[0-9]{{1,5}}|[a-z]{{3,6}}|\(?[A-Z]{{2}}\)?)( {_CAP})?\.?){{1,7}}\Z"),
     st.from_regex(rf"\A(lives|resides|moved|said|he lives) (on|off|along|onto) {_CAP}( {_CAP}){{0,2}} (Street|Avenue|Road|Drive|Highway)\Z"),
     st.from_regex(rf"\A(the )?[Cc]orner of ({_CAP}|[0-9]{{1,3}}(st|nd|th)?|the|[a-z]{{3,6}})( ({_CAP}|[0-9]{{1,4}}\.?|kapu|room)){{0,3}} "
                   rf"(and|&) ([0-9]{{1,3}}(st|nd)? )?({_CAP}|[0-9]{{1,3}}|the)( ({_CAP}|[0-9]{{1,3}})\.?){{0,2}}\Z"),
