@@ -19,7 +19,7 @@ from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, Span, count, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
-from .native import lexicons as native_lexicons
+from .native import core, lexicons as native_lexicons
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
 from .normalise import normalise
 from .patterns import Hit, scan_structured, word_index
@@ -282,11 +282,21 @@ class Engine:
         names = list(scan_names(text, self._lex))
         hits.extend(names)
         name_spans = [(h[1], h[2]) for h in names if h[0] == "NAME"]
-        hits.extend(list_neighbours(text, name_spans, self._lex))
-        hits.extend(repeat_mentions(text, name_spans, self._lex))
-        hits.extend(joined_names(text, self._lex))
+        nat = self._native_lex if text.isascii() else None  # the Rust ports take ASCII text only
+        if nat is not None:
+            hits.extend(core.list_neighbours(text, name_spans, nat))
+            hits.extend(core.repeat_mentions(text, name_spans, nat))
+            hits.extend(core.joined_names(text, nat))
+        else:
+            hits.extend(list_neighbours(text, name_spans, self._lex))
+            hits.extend(repeat_mentions(text, name_spans, self._lex))
+            hits.extend(joined_names(text, self._lex))
         if runs is not None:  # a house number after a name needs a digit somewhere
-            hits.extend(numbered_places(text, [(h[1], h[2]) for h in names], self._lex))
+            place_spans = [(h[1], h[2]) for h in names]
+            if nat is not None:
+                hits.extend(core.numbered_places(text, place_spans, nat))
+            else:
+                hits.extend(numbered_places(text, place_spans, self._lex))
         if self._ner is not None:
             hits.extend(self._ner(text))
         return hits
