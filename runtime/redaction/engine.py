@@ -366,7 +366,9 @@ class Engine:
     def _settled(self, text: str) -> list[tuple[int, int, str, str, float, str]]:
         """Each policy's settled findings as (start, end, policy, category, confidence, detector),
         sorted: plain tuples until the caller builds the `Finding`s (see `settle_spans`)."""
-        hits = _union_same_category(self.raw_hits(text))
+        # the Rust ports settle spans of any text (they are numbers); native=False keeps the Python ones
+        native = self._native_lex is not None
+        hits = (core.union_same_category if native else _union_same_category)(self.raw_hits(text))
         if "[" in text:
             marks = [(m.start(), m.end()) for m in MARKER.finditer(text)]
             if marks:
@@ -389,7 +391,7 @@ class Engine:
                         if m.end() > m.start()
                     )
             if mapped != prev_mapped:
-                prev_mapped, prev_settled = mapped, settle_spans(mapped)
+                prev_mapped, prev_settled = mapped, (core.settle_spans if native else settle_spans)(mapped)
             name = pol.name
             out.extend((s, e, name, c, conf, det) for c, s, e, conf, det in prev_settled)
         # (start, end, policy, category) is unique after settling (a policy's spans never overlap),
