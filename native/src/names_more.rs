@@ -10,6 +10,7 @@
 
 use std::sync::LazyLock;
 
+use memchr::memmem;
 use pcre2::bytes::{CaptureLocations, Regex, RegexBuilder};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -485,7 +486,8 @@ fn repeat_mentions_in(text: &str, names: &[(usize, usize)], l: &Lists) -> Result
     let reach = slice(text, 0, MENTION_REACH);
     let mut wanted: Vec<&str> = Vec::new();
     for &(w, held) in found.iter().take(MENTION_WORDS) {
-        if reach.matches(w).count() <= held {
+        // non-overlapping, as `str.count`
+        if memmem::find_iter(reach.as_bytes(), w.as_bytes()).count() <= held {
             continue;
         }
         let low = w.to_ascii_lowercase();
@@ -509,7 +511,8 @@ fn repeat_mentions_in(text: &str, names: &[(usize, usize)], l: &Lists) -> Result
     let mut budget = MENTION_OCC;
     for &w in wanted.iter().take(MENTION_MAX) {
         let wordy = l.english_common.contains(&w.to_ascii_lowercase());
-        let mut at = text.find(w);
+        let find = memmem::Finder::new(w);
+        let mut at = find.find(b);
         while let Some(pos) = at {
             if budget == 0 {
                 break;
@@ -528,7 +531,7 @@ fn repeat_mentions_in(text: &str, names: &[(usize, usize)], l: &Lists) -> Result
                     out.push(("NAME", pos, end, 0.6, "name-repeat"));
                 }
             }
-            at = text[end..].find(w).map(|i| i + end);
+            at = find.find(&b[end..]).map(|i| i + end);
         }
     }
     Ok(out)

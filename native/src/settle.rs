@@ -10,11 +10,15 @@
 use std::cmp::Ordering;
 
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyList, PyTuple};
+use rustc_hash::FxHashMap;
 
-/// What settling reads of a span; `at` is its index in the input.
+/// What settling reads of a span; `at` is its index in the input. `cat` is the category's rank in
+/// string order (equal strings, equal ranks), so the spans are plain data the scan can hold without
+/// the GIL.
 struct Span {
-    cat: String,
+    cat: u32,
     start: i64,
     end: i64,
     conf: f64,
@@ -30,20 +34,41 @@ struct Out {
 }
 
 fn read(spans: &[Bound<'_, PyAny>]) -> PyResult<Vec<Span>> {
-    spans
-        .iter()
-        .enumerate()
-        .map(|(at, obj)| {
-            let t = obj.downcast::<PyTuple>()?;
-            Ok(Span {
-                cat: t.get_item(0)?.extract()?,
-                start: t.get_item(1)?.extract()?,
-                end: t.get_item(2)?.extract()?,
-                conf: t.get_item(3)?.extract()?,
-                at,
-            })
-        })
-        .collect()
+    // a scan's categories are a few string objects: each is read once, by identity
+    let mut seen: FxHashMap<usize, u32> = FxHashMap::default();
+    let mut cats: Vec<PyBackedStr> = Vec::new();
+    let mut out = Vec::with_capacity(spans.len());
+    for (at, obj) in spans.iter().enumerate() {
+        let t = obj.downcast::<PyTuple>()?;
+        let c = t.get_borrowed_item(0)?;
+        let k = match seen.get(&(c.as_ptr() as usize)) {
+            Some(&k) => k,
+            None => {
+                let k = cats.len() as u32;
+                cats.push(c.extract()?);
+                seen.insert(c.as_ptr() as usize, k);
+                k
+            }
+        };
+        out.push(Span {
+            cat: k,
+            start: t.get_borrowed_item(1)?.extract()?,
+            end: t.get_borrowed_item(2)?.extract()?,
+            conf: t.get_borrowed_item(3)?.extract()?,
+            at,
+        });
+    }
+    let mut order: Vec<usize> = (0..cats.len()).collect();
+    order.sort_by(|&a, &b| (*cats[a]).cmp(&*cats[b]));
+    let mut rank = vec![0u32; cats.len()];
+    for w in 1..order.len() {
+        let same = *cats[order[w]] == *cats[order[w - 1]];
+        rank[order[w]] = rank[order[w - 1]] + u32::from(!same);
+    }
+    for f in &mut out {
+        f.cat = rank[f.cat as usize];
+    }
+    Ok(out)
 }
 
 fn write<'py>(
@@ -85,7 +110,7 @@ fn fcmp(a: f64, b: f64) -> Ordering {
 
 /// `_start_key`: (start, end, category).
 fn start_order(a: &Span, b: &Span) -> Ordering {
-    (a.start, a.end, &a.cat).cmp(&(b.start, b.end, &b.cat))
+    (a.start, a.end, a.cat).cmp(&(b.start, b.end, b.cat))
 }
 
 fn keep(f: &Span) -> Out {
@@ -178,12 +203,12 @@ fn settle_cluster(spans: &mut [Span], out: &mut Vec<Out>) {
 /// `_union_same_category`: sorted by (category, start, -end); a hit starting inside the previous one
 /// of its category extends it, and the more confident of the two lends its confidence and detector.
 fn union(mut hits: Vec<Span>) -> Vec<Out> {
-    hits.sort_by(|a, b| (&a.cat, a.start, b.end).cmp(&(&b.cat, b.start, a.end)));
+    hits.sort_by(|a, b| (a.cat, a.start, b.end).cmp(&(b.cat, b.start, a.end)));
     // the current union: its first hit (category, start), its end, its lead (confidence, detector)
     let mut out: Vec<Out> = Vec::new();
     let mut last: Option<(usize, i64, i64, f64, usize)> = None; // (first index, start, end, conf, lead)
     let mut changed = false;
-    let mut cat: &str = "";
+    let mut cat = 0;
     let close = |out: &mut Vec<Out>, u: (usize, i64, i64, f64, usize), changed: bool| {
         out.push(Out {
             cat_from: u.0,
@@ -207,7 +232,7 @@ fn union(mut hits: Vec<Span>) -> Vec<Out> {
             close(&mut out, *u, changed);
         }
         last = Some((h.at, h.start, h.end, h.conf, h.at));
-        cat = &h.cat;
+        cat = h.cat;
         changed = false;
     }
     if let Some(u) = last {
