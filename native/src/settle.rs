@@ -167,7 +167,10 @@ fn settle_cluster(spans: &mut [Span], out: &mut Vec<Out>) {
     // `_rank_key`: (-confidence, start - end, start, category), stable
     spans.sort_by(|a, b| {
         fcmp(b.conf, a.conf)
-            .then((a.start - a.end).cmp(&(b.start - b.end)))
+            .then(
+                (i128::from(a.start) - i128::from(a.end))
+                    .cmp(&(i128::from(b.start) - i128::from(b.end))),
+            )
             .then(a.start.cmp(&b.start))
             .then(a.cat.cmp(&b.cat))
     });

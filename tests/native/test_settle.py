@@ -128,3 +128,13 @@ def test_spans_that_are_not_five_tuples_are_refused() -> None:
         core.settle_spans([["NAME", 0, 4, 0.9, "x"]])
     with pytest.raises((TypeError, IndexError)):
         core.union_same_category([("NAME", 0, 4), ("NAME", 1, 5)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_CATS, st.sampled_from([-(2**63), -5, 0, 3, 2**62, 2**63 - 40]), st.integers(0, 39), _CONF,
+                          st.just("a")), max_size=12))
+def test_extreme_offsets_settle_the_same(raw) -> None:
+    """Offsets at the ends of a 64-bit integer: lengths are compared without overflow."""
+    spans = [(c, s, s + n, conf, det) for c, s, n, conf, det in raw]
+    assert core.settle_spans(spans) == settle_spans(spans)
+    assert core.union_same_category(spans) == _union_same_category(spans)
