@@ -38,8 +38,10 @@ def main() -> None:
     mapped = [(pol.mapping[c], s, e, conf, det) for c, s, e, conf, det in _union_same_category(hits)
               if c in pol.mapping and e > s]
     pairs: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
-        "list_neighbours": (lambda: list(N.list_neighbours(text, names, lex)), lambda: core.list_neighbours(text, names, nat)),
-        "repeat_mentions": (lambda: list(N.repeat_mentions(text, names, lex)), lambda: core.repeat_mentions(text, names, nat)),
+        "list_neighbours": (lambda: list(N.list_neighbours(text, names, lex)),
+                            lambda: core.list_neighbours(text, names, nat)),
+        "repeat_mentions": (lambda: list(N.repeat_mentions(text, names, lex)),
+                            lambda: core.repeat_mentions(text, names, nat)),
         "joined_names": (lambda: list(N.joined_names(text, lex)), lambda: core.joined_names(text, nat)),
         "numbered_places": (lambda: list(N.numbered_places(text, places, lex)),
                             lambda: core.numbered_places(text, places, nat)),
