@@ -10,6 +10,8 @@ use pyo3::prelude::*;
 mod addresses;
 mod clinical;
 mod lexicons;
+mod names_more;
+mod settle;
 
 /// The crate's version, so the Python side can tell a stale build from the sources it was built from.
 #[pyfunction]
@@ -23,5 +25,7 @@ fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<lexicons::Lexicons>()?;
     clinical::register(m)?;
     addresses::register(m)?;
+    names_more::register(m)?;
+    settle::register(m)?;
     Ok(())
 }
