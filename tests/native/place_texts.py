@@ -65,13 +65,15 @@ _PHRASES = st.one_of(
     st.from_regex(rf"\A[0-9]{{1,5}} {_CAP}( [0-9]{{1,4}})?(,?\n\n?( ?> ?|\* )?({_CAP}|[0-9]{{1,5}}|[a-z]{{3,6}}|\(?[A-Z]{{2}}\)?)( {_CAP})?\.?){{1,7}}\Z"),
     st.from_regex(rf"\A(lives|resides|moved|said|he lives) (on|off|along|onto) {_CAP}( {_CAP}){{0,2}} (Street|Avenue|Road|Drive|Highway)\Z"),
     st.from_regex(rf"\A(the )?[Cc]orner of ({_CAP}|[0-9]{{1,3}}(st|nd|th)?|the|[a-z]{{3,6}})( ({_CAP}|[0-9]{{1,4}}\.?|kapu|room)){{0,3}} "
-                  rf"(and|&) ([0-9]{{1,3}}(st|nd)? )?({_CAP}|[0-9]{{1,3}}|the)( ({_CAP}|[0-9]{{1,3}})\.?){{0,2}}\Z"),
+                  rf"(and|&) ([0-9]{{1,3}}(st|nd)? )?({_CAP}|[0-9]{{1,3}}|the|The|It|In|On|THE)( ({_CAP}|[0-9]{{1,3}})\.?){{0,2}}\Z"),
     st.from_regex(rf"\A\n?(Where|WHERE|Venue|venue) ?: ?({_CAP}|[a-z]{{3,7}})( ({_CAP}|[a-z]{{3,7}}|[A-Z]{{3,8}})){{0,3}}\.?\n\Z"),
     st.from_regex(rf"\A(lives at|located at|address is|address:|sent to|it's in|is at|send it to|return to|located on|corner of) "
                   rf"{_CAP}( ({_CAP}|[a-z]{{3,6}}|de|la|rue|utca|gate|vei))?( [0-9]{{1,4}}\.?)?( and {_CAP}( {_CAP})?)?(, [0-9]{{5}})?\Z"),
     st.from_regex(rf"\A({_CAP}|[A-Z]{{3,8}}) ({_CAP}|[A-Z]\.|[A-Z]{{3,8}})( {_CAP})?,? (M\.D\.|MD|RN|PhD|PA-C|DO|FACP)(, (MD|PhD))?\Z"),
     st.from_regex(r"\A[A-Z]{2,4}(:|/) ?[a-z]{2,8}((:|/)[a-z]{2,6})?\Z"),
     st.from_regex(rf"\A{_CAP}( {_CAP})?,? (MA|CA|NY|PR|GU)\.?,? [0-9]{{5}}(-[0-9]{{4}})?\Z"),
+    # a month/year that may be a score (pain 3/10) after a date cue, with the separators a cue takes
+    st.from_regex(r"\A(DOB|dob|D\.O\.B\.|admitted on|seen on|since|by|Date of birth|pain)(:|-| :|: -|\t)? ?(0?[1-9]|1[0-2])/(10|5|4|[0-9][0-9])\Z"),
     st.from_regex(r"\A(since|in|by|last|early|until) (early |late |mid-)?(May|March|August|Jan|Mar|Sep|Oct|Dec)\.?\Z"),
     st.from_regex(r"\A(Via|Rue|Calle|Rua|ul\.|Avenue|Boulevard|Plac) (de |del |la )?[A-Z][a-z]{2,8}( [A-Z][a-z]{2,6})? [0-9]{1,4}[a-z]?\Z"),
     st.from_regex(r"\A[A-Z][a-z]{2,7}(strasse|str\.|weg|gata|gatan|veien|vej|katu|tie|straat|laan|utca) [0-9]{1,4}\Z"),
@@ -100,14 +102,10 @@ def place_notes(draw: st.DrawFn, max_pieces: int = 40) -> str:
     return as_ascii("".join(out))
 
 
+
 def as_ascii(text: str) -> str:
     """`text` with each character that is not ASCII made ASCII (a digit of another script becomes its
-    ASCII digit, anything else "?"): `ascii_notes` can draw other scripts' digits from `\\d`."""
+    ASCII digit, anything else "?"): `from_regex` draws `\\d` from every script."""
     if text.isascii():
         return text
     return "".join(c if c.isascii() else str(unicodedata.digit(c, "?")) for c in text)
-
-
-def ascii_only_notes() -> st.SearchStrategy[str]:
-    """`ascii_notes()`, made ASCII (see `as_ascii`)."""
-    return ascii_notes().map(as_ascii)

@@ -17,7 +17,8 @@ from packgate.runtime.redaction.native import core
 from packgate.runtime.redaction.native import lexicons as native_lexicons
 from packgate.runtime.redaction.patterns import word_index
 
-from .place_texts import as_ascii, ascii_only_notes, place_notes
+from .place_texts import as_ascii, place_notes
+from .texts import ascii_notes
 
 _adversarial = functools.cache(adversarial_inputs)
 
@@ -38,7 +39,7 @@ def _same(text: str) -> int:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ascii_only_notes())
+@given(ascii_notes())
 def test_generated_notes(text: str) -> None:
     _same(text)
 
