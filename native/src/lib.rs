@@ -8,6 +8,7 @@
 use pyo3::prelude::*;
 
 mod lexicons;
+mod names;
 
 /// The crate's version, so the Python side can tell a stale build from the sources it was built from.
 #[pyfunction]
@@ -19,5 +20,6 @@ fn version() -> &'static str {
 fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_class::<lexicons::Lexicons>()?;
+    names::register(m)?;
     Ok(())
 }

@@ -19,6 +19,7 @@ from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, Span, count, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
+from .native import core as native_core
 from .native import lexicons as native_lexicons
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
 from .normalise import normalise
@@ -279,7 +280,10 @@ class Engine:
         if not dets.isdisjoint(_CHANCE_CHECKSUMS):
             hits = _label_beats_checksum(hits)
         assert self._lex is not None
-        names = list(scan_names(text, self._lex))
+        if self._native_lex is not None and text.isascii():  # the Rust port (native/src/names.rs)
+            names = native_core.scan_names(text, self._native_lex)
+        else:
+            names = list(scan_names(text, self._lex))
         hits.extend(names)
         name_spans = [(h[1], h[2]) for h in names if h[0] == "NAME"]
         hits.extend(list_neighbours(text, name_spans, self._lex))
