@@ -121,7 +121,7 @@ _NAME_WORDS = (
     "spoke seen by next primary care social worker per O'Brien o'sullivan McAdoo MacLeod NaCl SpO2 SUWALKI Kadiev Darijo Monjeau Reed Metallica Tylenol Info"
 ).split()
 _NAME_SEPS = [" ", " ", " ", " ", ", ", ". ", ".\n", "\n", ": ", ":", "  ", "\t", '"', " (", ") ", "'s ", "-",
-              "? ", "! ", ",", "\x1c", " \n", ": \""]
+              "? ", "! ", ",", "\x1c", " \n", ": \"", "", "3", "12 ", " 40 mg"]
 
 
 @st.composite
