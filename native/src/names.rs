@@ -6,6 +6,14 @@
 //! text, so lexicon lookups borrow and never allocate. Python's per-token memo of rule classes
 //! (`TokenMemo`) becomes a per-scan map: classing a word is a handful of hash lookups here.
 
+// Conditions are spelled as the Python spells them (`not (a and not b)`), so that each reads against its
+// line of names.py; the rules' `if` chains keep the Python's branches apart even where two give the same.
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::if_same_then_else,
+    clippy::needless_range_loop
+)]
+
 mod lists;
 
 use std::sync::LazyLock;
@@ -347,6 +355,8 @@ impl<'a> Lex<'a> {
 /// One scan: the text, its tokens and their lower-case forms.
 struct Scan<'a> {
     text: &'a [u8],
+    /// The same text as `str` (ASCII: every byte offset is a char boundary).
+    text_str: &'a str,
     lower: &'a str,
     starts: Vec<usize>,
     ends: Vec<usize>,
@@ -360,6 +370,11 @@ impl<'a> Scan<'a> {
     #[inline]
     fn word(&self, j: usize) -> &'a [u8] {
         &self.text[self.starts[j]..self.ends[j]]
+    }
+
+    #[inline]
+    fn word_str(&self, j: usize) -> &'a str {
+        &self.text_str[self.starts[j]..self.ends[j]]
     }
 
     #[inline]
@@ -846,16 +861,16 @@ fn tokenise(t: &[u8]) -> (Vec<usize>, Vec<usize>) {
 }
 
 /// The whole of `names.scan_names` on ASCII text.
-fn scan(text: &[u8], lex: Lex<'_>) -> Vec<Hit> {
+fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
+    let text = text_str.as_bytes();
     let mut out: Vec<Hit> = Vec::new();
     let (starts, ends) = tokenise(text);
     let n = starts.len();
     if n == 0 {
         return out;
     }
-    let lower_owned = text.to_ascii_lowercase();
-    // ASCII in, ASCII out: always UTF-8.
-    let lower = std::str::from_utf8(&lower_owned).expect("ASCII text");
+    let lower_owned = text_str.to_ascii_lowercase();
+    let lower = lower_owned.as_str();
     let low_ends = starts
         .iter()
         .zip(&ends)
@@ -869,6 +884,7 @@ fn scan(text: &[u8], lex: Lex<'_>) -> Vec<Hit> {
         .collect();
     let sc = Scan {
         text,
+        text_str,
         lower,
         starts,
         ends,
@@ -879,14 +895,15 @@ fn scan(text: &[u8], lex: Lex<'_>) -> Vec<Hit> {
     let lx = &sc.lex;
 
     let fac_heads: Vec<usize> = (0..n)
-        .filter(|&k| std::str::from_utf8(sc.word(k)).is_ok_and(|w| FACILITY_CAP.contains(w)))
+        .filter(|&k| sc.cap(k) && FACILITY_CAP.contains(sc.word_str(k)))
         .map(|k| sc.starts[k])
         .collect();
     let n_fac = fac_heads.len();
     let mut fm = 0;
     let state_marks: Vec<usize> = (0..n)
         .filter(|&k| {
-            std::str::from_utf8(sc.word(k)).is_ok_and(|w| STATE_TOKENS.contains(w))
+            sc.cap(k)
+                && STATE_TOKENS.contains(sc.word_str(k))
                 && (sc.gap(k).contains(&b',')
                     || (k + 1 < n
                         && matches!(sc.gap(k + 1).first(), Some(b' ' | b'\t'))
@@ -899,7 +916,8 @@ fn scan(text: &[u8], lex: Lex<'_>) -> Vec<Hit> {
     let n_state = state_marks.len();
     let mut sm = 0;
 
-    let mut memo: FxHashMap<&[u8], u16> = FxHashMap::default();
+    let mut memo: FxHashMap<&[u8], u16> =
+        FxHashMap::with_capacity_and_hasher(n.min(4096), Default::default());
     let kinds: Vec<u16> = (0..n)
         .map(|k| {
             *memo
@@ -1742,7 +1760,7 @@ fn scan_names(py: Python<'_>, text: &str, lex: &Lexicons) -> PyResult<Vec<Hit>> 
         return Err(PyValueError::new_err("scan_names: text is not ASCII"));
     }
     let lx = Lex::new(lex)?;
-    Ok(py.allow_threads(|| scan(text.as_bytes(), lx)))
+    Ok(py.allow_threads(|| scan(text, lx)))
 }
 
 /// The hand-kept word lists the port holds, by their Python names (for the test that holds them equal).
