@@ -55,6 +55,123 @@ static STATE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("state regex")
 });
 
+/// One bit per hand-kept word set: a token's bits are looked up once per distinct text (with its class),
+/// and the rules' set tests on tokens are then bit tests.
+#[allow(non_snake_case)]
+mod B {
+    pub const NEVER: u64 = 1 << 0;
+    pub const COMMON: u64 = 1 << 1;
+    pub const FUNCTION: u64 = 1 << 2;
+    pub const SUBJECT_VERBS: u64 = 1 << 3;
+    pub const TITLES: u64 = 1 << 4;
+    pub const MOVE_VERBS: u64 = 1 << 5;
+    pub const TOWN_CUES: u64 = 1 << 6;
+    pub const SAY_CUES: u64 = 1 << 7;
+    pub const ROLE_WORDS: u64 = 1 << 8;
+    pub const PLACE_CUES: u64 = 1 << 9;
+    pub const PARTICLES: u64 = 1 << 10;
+    pub const KIND_HEADS: u64 = 1 << 11;
+    pub const DRUGISH_VERBS: u64 = 1 << 12;
+    pub const CONNECT: u64 = 1 << 13;
+    pub const VOCATIVE_NEXT: u64 = 1 << 14;
+    pub const THEIR: u64 = 1 << 15;
+    pub const STRONG_PLACE_CUES: u64 = 1 << 16;
+    pub const STRONG_CUES: u64 = 1 << 17;
+    pub const STREET_TYPES: u64 = 1 << 18;
+    pub const STATES: u64 = 1 << 19;
+    pub const PLACE_PARTICLES: u64 = 1 << 20;
+    pub const KIN_AFTER: u64 = 1 << 21;
+    pub const KIND_CUES: u64 = 1 << 22;
+    pub const KIND_BEFORE: u64 = 1 << 23;
+    pub const GIVE_VERBS: u64 = 1 << 24;
+    pub const FAMILY_ROLES: u64 = 1 << 25;
+    pub const FACILITY_HEADS: u64 = 1 << 26;
+    pub const EPONYM_HEADS: u64 = 1 << 27;
+    pub const BIGRAM_LAST: u64 = 1 << 28;
+    pub const UNKNOWN_CUES: u64 = 1 << 29;
+    pub const SUBJECT_PERSON_VERBS: u64 = 1 << 30;
+    pub const RUN_CUES: u64 = 1 << 31;
+    pub const PREV_CUES: u64 = 1 << 32;
+    pub const PLACE_HEADS: u64 = 1 << 33;
+    pub const PERSON_VERBS_MORE: u64 = 1 << 34;
+    pub const PERSON_VERBS: u64 = 1 << 35;
+    pub const MED_CUES: u64 = 1 << 36;
+    pub const LOWER_STOP: u64 = 1 << 37;
+    pub const KIND_NOT: u64 = 1 << 38;
+    pub const JOURNEY: u64 = 1 << 39;
+    pub const FACILITY_END: u64 = 1 << 40;
+    pub const CUE_ANY: u64 = 1 << 41;
+    pub const ABBREV_TITLES: u64 = 1 << 42;
+    pub const R3_LOWER: u64 = 1 << 43;
+}
+
+/// Every hand-kept set's words with their bits.
+static WORD_BITS: LazyLock<FxHashMap<String, u64>> = LazyLock::new(|| {
+    let mut m: FxHashMap<String, u64> = FxHashMap::default();
+    let sets: [(&Words, u64); 43] = [
+        (&*NEVER, B::NEVER),
+        (&*COMMON, B::COMMON),
+        (&*FUNCTION, B::FUNCTION),
+        (&*SUBJECT_VERBS, B::SUBJECT_VERBS),
+        (&*TITLES, B::TITLES),
+        (&*MOVE_VERBS, B::MOVE_VERBS),
+        (&*TOWN_CUES, B::TOWN_CUES),
+        (&*SAY_CUES, B::SAY_CUES),
+        (&*ROLE_WORDS, B::ROLE_WORDS),
+        (&*PLACE_CUES, B::PLACE_CUES),
+        (&*PARTICLES, B::PARTICLES),
+        (&*KIND_HEADS, B::KIND_HEADS),
+        (&*DRUGISH_VERBS, B::DRUGISH_VERBS),
+        (&*CONNECT, B::CONNECT),
+        (&*VOCATIVE_NEXT, B::VOCATIVE_NEXT),
+        (&*THEIR, B::THEIR),
+        (&*STRONG_PLACE_CUES, B::STRONG_PLACE_CUES),
+        (&*STRONG_CUES, B::STRONG_CUES),
+        (&*STATES, B::STATES),
+        (&*PLACE_PARTICLES, B::PLACE_PARTICLES),
+        (&*KIN_AFTER, B::KIN_AFTER),
+        (&*KIND_CUES, B::KIND_CUES),
+        (&*KIND_BEFORE, B::KIND_BEFORE),
+        (&*GIVE_VERBS, B::GIVE_VERBS),
+        (&*FAMILY_ROLES, B::FAMILY_ROLES),
+        (&*FACILITY_HEADS, B::FACILITY_HEADS),
+        (&*EPONYM_HEADS, B::EPONYM_HEADS),
+        (&*BIGRAM_LAST, B::BIGRAM_LAST),
+        (&*UNKNOWN_CUES, B::UNKNOWN_CUES),
+        (&*SUBJECT_PERSON_VERBS, B::SUBJECT_PERSON_VERBS),
+        (&*RUN_CUES, B::RUN_CUES),
+        (&*PREV_CUES, B::PREV_CUES),
+        (&*PLACE_HEADS, B::PLACE_HEADS),
+        (&*PERSON_VERBS_MORE, B::PERSON_VERBS_MORE),
+        (&*PERSON_VERBS, B::PERSON_VERBS),
+        (&*MED_CUES, B::MED_CUES),
+        (&*LOWER_STOP, B::LOWER_STOP),
+        (&*KIND_NOT, B::KIND_NOT),
+        (&*JOURNEY, B::JOURNEY),
+        (&*FACILITY_END, B::FACILITY_END),
+        (&*CUE_ANY, B::CUE_ANY),
+        (&*ABBREV_TITLES, B::ABBREV_TITLES),
+        (&*R3_LOWER, B::R3_LOWER),
+    ];
+    for (set, bit) in sets {
+        for w in set.iter() {
+            *m.entry((*w).to_string()).or_default() |= bit;
+        }
+    }
+    for w in STREET_TYPES.iter() {
+        *m.entry(w.clone()).or_default() |= B::STREET_TYPES;
+    }
+    m
+});
+
+/// The hand-kept sets a lower-case token text is in.
+fn word_bits(low: &str) -> u64 {
+    WORD_BITS.get(low).copied().unwrap_or(0)
+}
+
+/// `namey`: on none of the common, title, role or state lists.
+const NOT_NAMEY: u64 = B::COMMON | B::TITLES | B::ROLE_WORDS | B::STATES;
+
 /// `str.capitalize()` of an ASCII word.
 pub(crate) fn capitalize(w: &str) -> String {
     let mut s = w.to_ascii_lowercase();
@@ -362,6 +479,8 @@ struct Scan<'a> {
     ends: Vec<usize>,
     /// End of each token's lower-case form (its end less a possessive "'s").
     low_ends: Vec<usize>,
+    /// The hand-kept sets each token's lower-case text is in (`B`).
+    bits: Vec<u64>,
     n: usize,
     lex: Lex<'a>,
 }
@@ -405,8 +524,13 @@ impl<'a> Scan<'a> {
     }
 
     fn namey(&self, j: usize) -> bool {
-        let w = self.low(j);
-        !COMMON.contains(w) && !TITLES.contains(w) && !ROLE_WORDS.contains(w) && !STATES.contains(w)
+        self.bits[j] & NOT_NAMEY == 0
+    }
+
+    /// Is token j's lower-case text in any of the `mask` sets?
+    #[inline]
+    fn is(&self, j: usize, mask: u64) -> bool {
+        self.bits[j] & mask != 0
     }
 
     fn frequent_word(&self, w: &str) -> bool {
@@ -546,13 +670,15 @@ impl<'a> Scan<'a> {
 
     fn lower_surname(&self, w: &str) -> bool {
         w.len() > 1
-            && !COMMON.contains(w)
-            && !NEVER.contains(w)
-            && !FUNCTION.contains(w)
-            && !PLACE_CUES.contains(w)
-            && !SUBJECT_VERBS.contains(w)
-            && !LOWER_STOP.contains(w)
-            && !MOVE_VERBS.contains(w)
+            && word_bits(w)
+                & (B::COMMON
+                    | B::NEVER
+                    | B::FUNCTION
+                    | B::PLACE_CUES
+                    | B::SUBJECT_VERBS
+                    | B::LOWER_STOP
+                    | B::MOVE_VERBS)
+                == 0
             && ((!verbish(w) && !w.contains('\'') && is_alpha(w.as_bytes())) || apos_name(w))
     }
 
@@ -579,11 +705,11 @@ impl<'a> Scan<'a> {
             {
                 break;
             }
-            if !self.cap(k) && PARTICLES.contains(self.low(k)) {
+            if !self.cap(k) && self.is(k, B::PARTICLES) {
                 let mut p = k;
                 while p < n
                     && p - k < 3
-                    && PARTICLES.contains(self.low(p))
+                    && self.is(p, B::PARTICLES)
                     && !self.cap(p)
                     && space_gap(self.gap(p))
                 {
@@ -598,7 +724,7 @@ impl<'a> Scan<'a> {
             }
             let lk = self.low(k);
             if !self.namey(k)
-                && !(self.cap(k) && self.lex.last_any.contains(lk) && !NEVER.contains(lk))
+                && !(self.cap(k) && self.lex.last_any.contains(lk) && !self.is(k, B::NEVER))
                 && !(k == j + 1
                     && self.cap(k)
                     && STATES.contains(lk)
@@ -636,7 +762,7 @@ impl<'a> Scan<'a> {
         let g = self.gap(i);
         g.contains(&b',')
             || g.contains(&b'\n')
-            || PLACE_CUES.contains(self.low(i - 1))
+            || self.is(i - 1, B::PLACE_CUES)
             || self.sentence_start(i)
             || g.contains(&b':')
     }
@@ -673,9 +799,9 @@ impl<'a> Scan<'a> {
                     k + 1
                 });
             }
-            if !COMMON.contains(lw) && !NEVER.contains(lw) {
+            if !self.is(k, B::COMMON) && !self.is(k, B::NEVER) {
                 proper = true;
-            } else if FUNCTION.contains(lw) || ROLE_WORDS.contains(lw) {
+            } else if self.is(k, B::FUNCTION | B::ROLE_WORDS) {
                 return None;
             }
             k += 1;
@@ -690,9 +816,8 @@ impl<'a> Scan<'a> {
         lw.len() > 2
             && wd[0].is_ascii_uppercase()
             && !(is_upper(wd) && wd.len() <= 5)
+            && !self.is(j, B::COMMON | B::NEVER)
             && !english.contains(lw)
-            && !COMMON.contains(lw)
-            && !NEVER.contains(lw)
             && !self.lex.first.contains(lw)
             && !self.lex.first_any.contains(lw)
             && !lw.contains('\'')
@@ -744,7 +869,7 @@ impl<'a> Scan<'a> {
         {
             return false;
         }
-        !(j > 0 && MED_CUES.contains(self.low(j - 1))) || ends_any(lw, TOWN_ENDING)
+        !(j > 0 && self.is(j - 1, B::MED_CUES)) || ends_any(lw, TOWN_ENDING)
     }
 
     /// `_DOSE_AFTER.match(text, e)`: `[ \t]{0,2}\d`.
@@ -871,7 +996,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
     }
     let lower_owned = text_str.to_ascii_lowercase();
     let lower = lower_owned.as_str();
-    let low_ends = starts
+    let low_ends: Vec<usize> = starts
         .iter()
         .zip(&ends)
         .map(|(&s, &e)| {
@@ -882,6 +1007,20 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             }
         })
         .collect();
+    // Each token's class and word-set bits, decided once per distinct token text.
+    let mut memo: FxHashMap<&[u8], (u16, u64)> =
+        FxHashMap::with_capacity_and_hasher(n.min(4096), Default::default());
+    let mut kinds: Vec<u16> = Vec::with_capacity(n);
+    let mut bits: Vec<u64> = Vec::with_capacity(n);
+    for k in 0..n {
+        let word = &text[starts[k]..ends[k]];
+        let low = &lower[starts[k]..low_ends[k]];
+        let (c, b) = *memo
+            .entry(word)
+            .or_insert_with(|| (lex.token_class(word, low), word_bits(low)));
+        kinds.push(c);
+        bits.push(b);
+    }
     let sc = Scan {
         text,
         text_str,
@@ -889,6 +1028,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         starts,
         ends,
         low_ends,
+        bits,
         n,
         lex,
     };
@@ -915,16 +1055,6 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         .collect();
     let n_state = state_marks.len();
     let mut sm = 0;
-
-    let mut memo: FxHashMap<&[u8], u16> =
-        FxHashMap::with_capacity_and_hasher(n.min(4096), Default::default());
-    let kinds: Vec<u16> = (0..n)
-        .map(|k| {
-            *memo
-                .entry(sc.word(k))
-                .or_insert_with(|| lx.token_class(sc.word(k), sc.low(k)))
-        })
-        .collect();
 
     let mut consumed: isize = -1;
     let mut key = String::new();
@@ -960,24 +1090,24 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         if kind & ANY_RULE == 0
             && !near_state
             && !near_fac
-            && !(i > 0 && PREV_CUES.contains(low(i - 1)))
+            && !(i > 0 && sc.is(i - 1, B::PREV_CUES))
             && !(i + 2 < n
-                && (SUBJECT_VERBS.contains(low(i + 2))
-                    || (i + 3 < n && SUBJECT_VERBS.contains(low(i + 3)))))
+                && (sc.is(i + 2, B::SUBJECT_VERBS)
+                    || (i + 3 < n && sc.is(i + 3, B::SUBJECT_VERBS))))
         {
             let fires = (kind & COMMA_NEXT != 0 && nxt && comma_gap(gap(i + 1)))
                 || (kind & CITY_NEXT != 0 && nxt && cap(i + 1) && initial_gap(gap(i + 1)))
                 || (kind & TOWN_CUE != 0
                     && i > 0
-                    && STREET_TYPES.contains(low(i - 1))
+                    && sc.is(i - 1, B::STREET_TYPES)
                     && matches!(gap(i), b", " | b","))
                 || (kind & SURNAME_NEXT != 0 && nxt && lx.last.contains(low(i + 1)))
-                || (kind & KIN_NEXT != 0 && nxt && KIN_AFTER.contains(low(i + 1)))
+                || (kind & KIN_NEXT != 0 && nxt && sc.is(i + 1, B::KIN_AFTER))
                 || (kind & SPEAKER != 0 && gap(i + 1).first() == Some(&b':'))
                 || (kind & VOCATIVE != 0
                     && nxt
                     && gap(i + 1) == b", "
-                    && VOCATIVE_NEXT.contains(low(i + 1)))
+                    && sc.is(i + 1, B::VOCATIVE_NEXT))
                 || (kind & R3_FLAGS != 0
                     && ((kind & LOWER_INITIAL != 0
                         && i > 0
@@ -995,35 +1125,35 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                                     && lx.last_any.contains(low(i + 1)))
                                 || (nxt
                                     && i > 0
-                                    && GIVE_VERBS.contains(low(i - 1))
-                                    && THEIR.contains(low(i + 1)))))
+                                    && sc.is(i - 1, B::GIVE_VERBS)
+                                    && sc.is(i + 1, B::THEIR))))
                         || (kind & TRAVEL != 0 && i + 2 < n && low(i + 1) == "to" && !cap(i + 2))
                         || (kind & DRUGISH != 0
-                            && ((i > 0 && SAY_CUES.contains(low(i - 1)))
+                            && ((i > 0 && sc.is(i - 1, B::SAY_CUES))
                                 || (nxt
-                                    && (DRUGISH_VERBS.contains(low(i + 1))
+                                    && (sc.is(i + 1, B::DRUGISH_VERBS)
                                         || (sc.wlen(i + 1) == 1 && is_upper(sc.word(i + 1)))))))))
                 || (i > 0
-                    && KIND_CUES.contains(low(i - 1))
+                    && sc.is(i - 1, B::KIND_CUES)
                     && (low(i - 1) == "hometown"
                         || (i > 1
                             && if low(i - 1) == "of" {
-                                KIND_HEADS.contains(low(i - 2))
+                                sc.is(i - 2, B::KIND_HEADS)
                             } else {
-                                KIND_BEFORE.contains(low(i - 2))
+                                sc.is(i - 2, B::KIND_BEFORE)
                             })));
             if !fires {
                 continue;
             }
         }
         // 1. titles: Mr. Smith, Dr. holmes, Mrs Ana Lopez-Garcia
-        if TITLES.contains(w) && nxt && initial_gap(gap(i + 1)) {
+        if sc.is(i, B::TITLES) && nxt && initial_gap(gap(i + 1)) {
             let g1 = gap(i + 1);
             let l1 = low(i + 1);
             let c1 = cap(i + 1);
-            if (sc.namey(i + 1) || (c1 && !NEVER.contains(l1)))
+            if (sc.namey(i + 1) || (c1 && !sc.is(i + 1, B::NEVER)))
                 && (c1 || !matches!(w, "pa" | "np" | "rn" | "sr" | "miss"))
-                && ((ABBREV_TITLES.contains(w)
+                && ((sc.is(i, B::ABBREV_TITLES)
                     && (c1
                         || g1.contains(&b'.')
                         || !lx.english.contains(l1)
@@ -1050,10 +1180,10 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             && nxt
             && (cap(i + 1) || lx.lower_first.contains(low(i + 1)) || sc.unlisted_lower(low(i + 1)));
         let strong =
-            STRONG_CUES.contains(w) || (w == "is" && i > 0 && low(i - 1) == "name") || call_me;
+            sc.is(i, B::STRONG_CUES) || (w == "is" && i > 0 && low(i - 1) == "name") || call_me;
         let cue = strong
-            || ROLE_WORDS.contains(w)
-            || (i > 0 && BIGRAM_LAST.contains(w) && {
+            || sc.is(i, B::ROLE_WORDS)
+            || (i > 0 && sc.is(i, B::BIGRAM_LAST) && {
                 let a = low(i - 1);
                 ROLE_BIGRAM_PAIRS.iter().any(|&(x, y)| x == a && y == w)
             });
@@ -1065,7 +1195,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             let lk = low(k);
             let ck = cap(k);
             let mut lexical = lx.first.contains(lk)
-                || (ck && lx.first_any.contains(lk) && !FUNCTION.contains(lk));
+                || (ck && lx.first_any.contains(lk) && !sc.is(k, B::FUNCTION));
             if !ck && sc.frequent_word(lk) {
                 lexical = false;
             }
@@ -1073,7 +1203,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && sc.lower_surname(lk)
                 && !sc.frequent_word(lk)
                 && (strong
-                    || (FAMILY_ROLES.contains(w)
+                    || (sc.is(i, B::FAMILY_ROLES)
                         && (lx.first_any.contains(lk)
                             || lx.last_any.contains(lk)
                             || (!ends_any(lk, ENGLISH_SUFFIX)
@@ -1082,7 +1212,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                                         && space_gap(gap(k + 1))
                                         && !cap(k + 1)
                                         && lx.last.contains(low(k + 1))))))));
-            if (sc.namey(k) || (lexical && !NEVER.contains(lk)))
+            if (sc.namey(k) || (lexical && !sc.is(k, B::NEVER)))
                 && (ck || lexical || unknown_lower)
                 && !(ck && !lx.first.contains(lk) && !lx.last.contains(lk) && is_upper(sc.word(k)))
             {
@@ -1126,13 +1256,13 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         }
         // 2d. "Asya's kid", 'mika: "who are you?"'
         let after = gap(i + 1);
-        if ((word_i.ends_with(b"'s") && nxt && KIN_AFTER.contains(low(i + 1)) && space_gap(after))
+        if ((word_i.ends_with(b"'s") && nxt && sc.is(i + 1, B::KIN_AFTER) && space_gap(after))
             || (after.first() == Some(&b':')
                 && (i == 0 || gap(i).contains(&b'\n'))
                 && speaker_quote(after)))
-            && !NEVER.contains(w)
-            && !FUNCTION.contains(w)
-            && !COMMON.contains(w)
+            && !sc.is(i, B::NEVER)
+            && !sc.is(i, B::FUNCTION)
+            && !sc.is(i, B::COMMON)
             && !is_upper(word_i)
             && (lx.first_any.contains(w)
                 || lx.foreign.contains(w)
@@ -1144,7 +1274,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             consumed = i as isize;
             continue;
         }
-        if R3_LOWER.contains(w) {
+        if sc.is(i, B::R3_LOWER) {
             // recall3 (e): "bertram m. jorgensen", a line "emidio p lombardo"
             if w.len() == 1
                 && is_lower(word_i)
@@ -1185,7 +1315,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 }
             }
             // recall3 (c): "we returned to kiel"
-            if MOVE_VERBS.contains(w)
+            if sc.is(i, B::MOVE_VERBS)
                 && i + 2 < n
                 && low(i + 1) == "to"
                 && space_gap(gap(i + 1))
@@ -1227,9 +1357,9 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         }
         let upper_i = is_upper(word_i);
         // "Mark Lopez": a first name that is also a word, then a surname that is not
-        if COMMON.contains(w)
+        if sc.is(i, B::COMMON)
             && lx.first_any.contains(w)
-            && !NEVER.contains(w)
+            && !sc.is(i, B::NEVER)
             && !upper_i
             && nxt
             && space_gap(gap(i + 1))
@@ -1244,9 +1374,9 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             continue;
         }
         // "Grant, Hollis": a surname that is also a word, a comma, then a census first name
-        if COMMON.contains(w)
+        if sc.is(i, B::COMMON)
             && lx.last_any.contains(w)
-            && !NEVER.contains(w)
+            && !sc.is(i, B::NEVER)
             && nxt
             && comma_gap(gap(i + 1))
             && cap(i + 1)
@@ -1266,8 +1396,8 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             && (prev == "hometown"
                 || (i > 1
                     && space_gap(gap(i - 1))
-                    && ((KIND_HEADS.contains(prev) && KIND_BEFORE.contains(low(i - 2)))
-                        || (prev == "of" && KIND_HEADS.contains(low(i - 2))))))
+                    && ((KIND_HEADS.contains(prev) && sc.is(i - 2, B::KIND_BEFORE))
+                        || (prev == "of" && sc.is(i - 2, B::KIND_HEADS)))))
             && space_gap(gap(i))
             && kind_place_word(w)
         {
@@ -1276,7 +1406,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && j1 - i < 4
                 && space_gap(gap(j1 + 1))
                 && ((cap(j1 + 1) && kind_place_word(low(j1 + 1)))
-                    || (PLACE_PARTICLES.contains(low(j1 + 1))
+                    || (sc.is(j1 + 1, B::PLACE_PARTICLES)
                         && j1 + 2 < n
                         && cap(j1 + 2)
                         && space_gap(gap(j1 + 2))))
@@ -1290,21 +1420,21 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         // 2c. "Aloisia, can I please speak to your boss?"
         if after == b", "
             && nxt
-            && VOCATIVE_NEXT.contains(low(i + 1))
+            && sc.is(i + 1, B::VOCATIVE_NEXT)
             && sc.sentence_start(i)
             && (lx.first_any.contains(w) || lx.foreign.contains(w))
-            && !NEVER.contains(w)
-            && !FUNCTION.contains(w)
+            && !sc.is(i, B::NEVER)
+            && !sc.is(i, B::FUNCTION)
             && !upper_i
         {
             out.push(("NAME", sc.starts[i], sc.ends[i], 0.6, "name-vocative"));
             consumed = i as isize;
             continue;
         }
-        let given = COMMON.contains(w)
+        let given = sc.is(i, B::COMMON)
             && (lx.first_any.contains(w) || lx.foreign.contains(w))
-            && !NEVER.contains(w)
-            && !FUNCTION.contains(w)
+            && !sc.is(i, B::NEVER)
+            && !sc.is(i, B::FUNCTION)
             && !upper_i;
         // recall3 (g): a dialogue
         if given
@@ -1321,11 +1451,11 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         if given
             && nxt
             && i > 0
-            && GIVE_VERBS.contains(low(i - 1))
-            && THEIR.contains(low(i + 1))
+            && sc.is(i - 1, B::GIVE_VERBS)
+            && sc.is(i + 1, B::THEIR)
             && gap(i) == b" "
             && gap(i + 1) == b" "
-            && !FAMILY_ROLES.contains(w)
+            && !sc.is(i, B::FAMILY_ROLES)
         {
             out.push(("NAME", sc.starts[i], sc.ends[i], 0.55, "name-given"));
             consumed = i as isize;
@@ -1339,8 +1469,8 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             && gap(i + 1) == b" "
             && cap(i + 1)
             && !is_upper(sc.word(i + 1))
-            && !NEVER.contains(low(i + 1))
-            && !FUNCTION.contains(low(i + 1))
+            && !sc.is(i + 1, B::NEVER)
+            && !sc.is(i + 1, B::FUNCTION)
             && i > 0
             && sc.sentence_start(i)
         {
@@ -1350,7 +1480,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             continue;
         }
         // A common word can only start a place: skip it unless one could start here.
-        if COMMON.contains(w)
+        if sc.is(i, B::COMMON)
             && w.len() > 1
             && !near_state
             && n_fac == 0
@@ -1360,13 +1490,13 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             continue;
         }
         // 3a. "in Den Haag", "from Ostrov nad Ohri"
-        if i > 0 && RUN_CUES.contains(low(i - 1)) && space_gap(gap(i)) && !upper_i {
+        if i > 0 && sc.is(i - 1, B::RUN_CUES) && space_gap(gap(i)) && !upper_i {
             let mut j1 = i;
             while j1 + 1 < n
                 && j1 - i < 4
                 && space_gap(gap(j1 + 1))
                 && (cap(j1 + 1)
-                    || (PLACE_PARTICLES.contains(low(j1 + 1))
+                    || (sc.is(j1 + 1, B::PLACE_PARTICLES)
                         && j1 + 2 < n
                         && cap(j1 + 2)
                         && space_gap(gap(j1 + 2))))
@@ -1378,7 +1508,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && run.clone().all(|k| sc.place_word(k))
                 && run
                     .clone()
-                    .any(|k| !lx.english.contains(low(k)) && !COMMON.contains(low(k)))
+                    .any(|k| !lx.english.contains(low(k)) && !sc.is(k, B::COMMON))
                 && !lx.first_any.contains(w)
                 && !lx.last_any.contains(w)
                 && !lx.foreign.contains(w)
@@ -1404,8 +1534,8 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 let nx = i + sz;
                 if nx < n
                     && space_gap(gap(nx))
-                    && (cap(nx) || CONNECT.contains(low(nx)))
-                    && !NEVER.contains(low(nx))
+                    && (cap(nx) || sc.is(nx, B::CONNECT))
+                    && !sc.is(nx, B::NEVER)
                     && sc.namey(nx)
                 {
                     break;
@@ -1436,10 +1566,10 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         // 3b. smaller US places: only with a place cue or a state after them
         let after_street = lx.town_first.contains(w)
             && i > 0
-            && STREET_TYPES.contains(low(i - 1))
+            && sc.is(i - 1, B::STREET_TYPES)
             && matches!(gap(i), b", " | b",");
         if lx.town_first.contains(w)
-            && (near_state || after_street || (i > 0 && TOWN_CUES.contains(low(i - 1))))
+            && (near_state || after_street || (i > 0 && sc.is(i - 1, B::TOWN_CUES)))
         {
             let before = if i > 0 { low(i - 1) } else { "" };
             let before2 = if i > 1 { low(i - 2) } else { "" };
@@ -1454,12 +1584,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 }
                 let e = sc.ends[i + sz - 1];
                 let nx = i + sz;
-                if nx < n
-                    && space_gap(gap(nx))
-                    && cap(nx)
-                    && !NEVER.contains(low(nx))
-                    && sc.namey(nx)
-                {
+                if nx < n && space_gap(gap(nx)) && cap(nx) && !sc.is(nx, B::NEVER) && sc.namey(nx) {
                     break;
                 }
                 let mut after = sc.state_after(e);
@@ -1491,14 +1616,14 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             }
         }
         // 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
-        if near_state && !NEVER.contains(w) && !upper_i {
+        if near_state && !sc.is(i, B::NEVER) && !upper_i {
             let mut j1 = i;
             while j1 + 1 < n
                 && j1 - i < 4
                 && (space_gap(gap(j1 + 1))
                     || (matches!(low(j1), "st" | "ft" | "mt") && initial_gap(gap(j1 + 1))))
-                && ((cap(j1 + 1) && !NEVER.contains(low(j1 + 1)))
-                    || (CONNECT.contains(low(j1 + 1)) && j1 + 2 < n && cap(j1 + 2)))
+                && ((cap(j1 + 1) && !sc.is(j1 + 1, B::NEVER))
+                    || (sc.is(j1 + 1, B::CONNECT) && j1 + 2 < n && cap(j1 + 2)))
             {
                 j1 += 1;
             }
@@ -1520,7 +1645,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         }
         if i > 1
             && matches!(low(i - 1), "in" | "to" | "near" | "from")
-            && (STRONG_PLACE_CUES.contains(low(i - 2)) || lx.city_first.contains(w))
+            && (sc.is(i - 2, B::STRONG_PLACE_CUES) || lx.city_first.contains(w))
             && sc.namey(i)
         {
             let mut j1 = i;
@@ -1529,7 +1654,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && (space_gap(gap(j1 + 1))
                     || (matches!(low(j1), "st" | "ft" | "mt") && initial_gap(gap(j1 + 1))))
                 && ((cap(j1 + 1) && sc.namey(j1 + 1))
-                    || (CONNECT.contains(low(j1 + 1)) && j1 + 2 < n && cap(j1 + 2)))
+                    || (sc.is(j1 + 1, B::CONNECT) && j1 + 2 < n && cap(j1 + 2)))
             {
                 j1 += 1;
             }
@@ -1553,7 +1678,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 0.9
             } else if sc.sentence_start(i) {
                 if !lx.first_common.contains(fw)
-                    && !(nxt && space_gap(gap(i + 1)) && SUBJECT_PERSON_VERBS.contains(low(i + 1)))
+                    && !(nxt && space_gap(gap(i + 1)) && sc.is(i + 1, B::SUBJECT_PERSON_VERBS))
                 {
                     continue;
                 }
@@ -1574,7 +1699,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             if cap(k)
                 && low(k).len() > 1
                 && lx.last_any.contains(low(k))
-                && !NEVER.contains(low(k))
+                && !sc.is(k, B::NEVER)
                 && !is_upper(sc.word(k))
             {
                 let (s, e) = sc.span(i, k);
@@ -1601,8 +1726,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         }
         // 7. "Aarav Iyer was admitted"
         if i + 2 < n
-            && (SUBJECT_VERBS.contains(low(i + 2))
-                || (i + 3 < n && SUBJECT_VERBS.contains(low(i + 3))))
+            && (sc.is(i + 2, B::SUBJECT_VERBS) || (i + 3 < n && sc.is(i + 3, B::SUBJECT_VERBS)))
             && sc.namey(i)
             && !upper_i
             && space_gap(gap(i + 1))
@@ -1616,7 +1740,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             let before = if i > 0 { low(i - 1) } else { "" };
             if j1 + 1 < n
                 && space_gap(gap(j1 + 1))
-                && SUBJECT_VERBS.contains(low(j1 + 1))
+                && sc.is(j1 + 1, B::SUBJECT_VERBS)
                 && !PLACE_CUES.contains(before)
                 && !(i..=j1).any(|k| is_upper(sc.word(k)))
             {
@@ -1639,19 +1763,19 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             continue;
         }
         // recall3 (b): 'says Iwase.', "Alvir spent", "Alvir D. Pusaver"
-        if ((i > 0 && SAY_CUES.contains(low(i - 1)))
-            || (nxt && (DRUGISH_VERBS.contains(low(i + 1)) || sc.wlen(i + 1) == 1)))
+        if ((i > 0 && sc.is(i - 1, B::SAY_CUES))
+            || (nxt && (sc.is(i + 1, B::DRUGISH_VERBS) || sc.wlen(i + 1) == 1)))
             && word_i[0].is_ascii_uppercase()
             && lx.drugish(word_i, w)
         {
             let after_i = gap(i + 1);
             let j1 = if i > 0
-                && SAY_CUES.contains(low(i - 1))
+                && sc.is(i - 1, B::SAY_CUES)
                 && space_gap(gap(i))
                 && (i + 1 >= n || matches!(after_i.first(), Some(b'.' | b',' | b'!' | b'?')))
             {
                 Some(i)
-            } else if nxt && space_gap(after_i) && DRUGISH_VERBS.contains(low(i + 1)) {
+            } else if nxt && space_gap(after_i) && sc.is(i + 1, B::DRUGISH_VERBS) {
                 Some(i)
             } else if i + 2 < n
                 && sc.wlen(i + 1) == 1
@@ -1661,7 +1785,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && cap(i + 2)
                 && !is_upper(sc.word(i + 2))
                 && (sc.unknown(i + 2) || lx.last_any.contains(low(i + 2)))
-                && !NEVER.contains(low(i + 2))
+                && !sc.is(i + 2, B::NEVER)
             {
                 Some(i + 2)
             } else {
@@ -1692,8 +1816,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 j1 += 1;
             }
             let mut p = j1 + 1;
-            while p < n && p - j1 <= 2 && PARTICLES.contains(low(p)) && !cap(p) && space_gap(gap(p))
-            {
+            while p < n && p - j1 <= 2 && sc.is(p, B::PARTICLES) && !cap(p) && space_gap(gap(p)) {
                 p += 1;
             }
             if p > j1 + 1
@@ -1701,8 +1824,8 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && cap(p)
                 && space_gap(gap(p))
                 && !is_upper(sc.word(p))
-                && !NEVER.contains(low(p))
-                && !FUNCTION.contains(low(p))
+                && !sc.is(p, B::NEVER)
+                && !sc.is(p, B::FUNCTION)
             {
                 j1 = p;
             }
@@ -1723,7 +1846,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             };
             let verb_after = j1 + 1 < n
                 && space_gap(gap(j1 + 1))
-                && PERSON_VERBS.contains(low(j1 + 1))
+                && sc.is(j1 + 1, B::PERSON_VERBS)
                 && !(low(j1 + 1) == "is"
                     && !(j1 + 2 < n && matches!(low(j1 + 2), "from" | "very" | "my")));
             let after_gap: &[u8] = if nxt { gap(i + 1) } else { b"" };
@@ -1740,7 +1863,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                     && (lx.last.contains(low(i + 2)) || lx.first.contains(low(i + 2))))
                 || SAY_CUES.contains(before)
                 || (before == "of" && PLACE_HEADS.contains(before2))
-                || (j1 + 1 < n && space_gap(gap(j1 + 1)) && PERSON_VERBS_MORE.contains(low(j1 + 1)))
+                || (j1 + 1 < n && space_gap(gap(j1 + 1)) && sc.is(j1 + 1, B::PERSON_VERBS_MORE))
                 || (j1 == i && sc.lone_unknown(i))
             {
                 let (s, e) = sc.span(i, j1);
