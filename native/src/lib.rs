@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 
 mod lexicons;
 mod names;
+mod names_more;
+mod settle;
 
 /// The crate's version, so the Python side can tell a stale build from the sources it was built from.
 #[pyfunction]
@@ -21,5 +23,7 @@ fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_class::<lexicons::Lexicons>()?;
     names::register(m)?;
+    names_more::register(m)?;
+    settle::register(m)?;
     Ok(())
 }

@@ -19,8 +19,7 @@ from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .findings import HIPAA, PII, Finding, Span, count, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
-from .native import core as native_core
-from .native import lexicons as native_lexicons
+from .native import core, lexicons as native_lexicons
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
 from .normalise import normalise
 from .patterns import Hit, scan_structured, word_index
@@ -281,16 +280,26 @@ class Engine:
             hits = _label_beats_checksum(hits)
         assert self._lex is not None
         if self._native_lex is not None and text.isascii():  # the Rust port (native/src/names.rs)
-            names = native_core.scan_names(text, self._native_lex)
+            names = core.scan_names(text, self._native_lex)
         else:
             names = list(scan_names(text, self._lex))
         hits.extend(names)
         name_spans = [(h[1], h[2]) for h in names if h[0] == "NAME"]
-        hits.extend(list_neighbours(text, name_spans, self._lex))
-        hits.extend(repeat_mentions(text, name_spans, self._lex))
-        hits.extend(joined_names(text, self._lex))
+        nat = self._native_lex if text.isascii() else None  # the Rust ports take ASCII text only
+        if nat is not None:
+            hits.extend(core.list_neighbours(text, name_spans, nat))
+            hits.extend(core.repeat_mentions(text, name_spans, nat))
+            hits.extend(core.joined_names(text, nat))
+        else:
+            hits.extend(list_neighbours(text, name_spans, self._lex))
+            hits.extend(repeat_mentions(text, name_spans, self._lex))
+            hits.extend(joined_names(text, self._lex))
         if runs is not None:  # a house number after a name needs a digit somewhere
-            hits.extend(numbered_places(text, [(h[1], h[2]) for h in names], self._lex))
+            place_spans = [(h[1], h[2]) for h in names]
+            if nat is not None:
+                hits.extend(core.numbered_places(text, place_spans, nat))
+            else:
+                hits.extend(numbered_places(text, place_spans, self._lex))
         if self._ner is not None:
             hits.extend(self._ner(text))
         return hits
@@ -360,7 +369,9 @@ class Engine:
     def _settled(self, text: str) -> list[tuple[int, int, str, str, float, str]]:
         """Each policy's settled findings as (start, end, policy, category, confidence, detector),
         sorted: plain tuples until the caller builds the `Finding`s (see `settle_spans`)."""
-        hits = _union_same_category(self.raw_hits(text))
+        # the Rust ports settle spans of any text (they are numbers); native=False keeps the Python ones
+        native = self._native_lex is not None
+        hits = (core.union_same_category if native else _union_same_category)(self.raw_hits(text))
         if "[" in text:
             marks = [(m.start(), m.end()) for m in MARKER.finditer(text)]
             if marks:
@@ -383,7 +394,7 @@ class Engine:
                         if m.end() > m.start()
                     )
             if mapped != prev_mapped:
-                prev_mapped, prev_settled = mapped, settle_spans(mapped)
+                prev_mapped, prev_settled = mapped, (core.settle_spans if native else settle_spans)(mapped)
             name = pol.name
             out.extend((s, e, name, c, conf, det) for c, s, e, conf, det in prev_settled)
         # (start, end, policy, category) is unique after settling (a policy's spans never overlap),

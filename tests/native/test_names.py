@@ -34,7 +34,8 @@ def test_every_corpus_text_finds_the_same() -> None:
     assert len(texts) > 500
     checked = [t for t in texts if t.isascii()]
     assert len(checked) > 400
-    differ = [i for i, t in enumerate(checked) if packgate_native.scan_names(t, handed) != list(names.scan_names(t, lex))]
+    differ = [i for i, t in enumerate(checked)
+              if packgate_native.scan_names(t, handed) != list(names.scan_names(t, lex))]
     assert differ == [], f"{len(differ)} corpus texts differ, first at {differ[:5]}"
     # the comparison sees hits, not two empty lists
     assert sum(len(packgate_native.scan_names(t, handed)) for t in checked[:50]) > 20

@@ -118,7 +118,8 @@ _NAME_WORDS = (
     "Viera East Old City Springfield Boston Bay Street Avenue Road J. A. M. Smith Lopez, Maria Mrs Mr. Dr "
     "dr. professor miss pa np Prof. who are you? \"who What a wife. Plan: Rest. Note: none responsibility "
     "market amrita alessio spence brother forward daughter else individual Hashimoto thyroiditis Graves disease "
-    "spoke seen by next primary care social worker per O'Brien o'sullivan McAdoo MacLeod NaCl SpO2 SUWALKI Kadiev Darijo Monjeau Reed Metallica Tylenol Info"
+    "spoke seen by next primary care social worker per O'Brien o'sullivan McAdoo MacLeod NaCl SpO2 SUWALKI "
+    "Kadiev Darijo Monjeau Reed Metallica Tylenol Info"
 ).split()
 _NAME_SEPS = [" ", " ", " ", " ", ", ", ". ", ".\n", "\n", ": ", ":", "  ", "\t", '"', " (", ") ", "'s ", "-",
               "? ", "! ", ",", "\x1c", " \n", ": \"", "", "3", "12 ", " 40 mg"]
@@ -142,4 +143,33 @@ def name_notes(draw: st.DrawFn, max_pieces: int = 40) -> str:
             word = draw(st.sampled_from([word.lower(), word.upper(), word.capitalize()]))
         out.append(word)
         out.append(draw(st.sampled_from(_NAME_SEPS)))
+    return "".join(out)
+
+
+# Lists of capitalised words and house numbers (names.py's list_neighbours, repeat_mentions, joined_names,
+# numbered_places): "to Leon and Eyrarodda 66", "Monjeau, Graves and Reed", "on Hoge Wei 32 St.", the same
+# few names again later in the text.
+_LIST_CONJ = [" and ", " & ", ", ", ", and ", ",  and ", "  and  ", " and\t", ",", " And ", "\tand ", " &  "]
+_LIST_CUES = ["to", "on", "of", "at", "is", "To", "ON", "Is", "in", "from", "lives on", "with", "by", "", "to  "]
+_LIST_AFTER = [" 66", " 12B.", " 2019.", " 1899,", " 3 times", " 40 mg", " 7 St.", " 9,", " 12/3", " 5%", " 66\n",
+               "", " disease", " were seen", "'s", " 2906.", " 99", "  123456", " 32 Street", " 4 pm", " 8x"]
+
+
+@st.composite
+def name_lists(draw: st.DrawFn) -> str:
+    """ASCII text of cue words, lists of capitalised words joined by "and", "&" and commas, and house
+    numbers, drawing each text's members from a few words so they are mentioned again."""
+    names, _ = _vocabulary()
+    capitals = [w for w in _WORDS if w[:1].isupper()]
+    pool = draw(st.lists(st.sampled_from(names + capitals), min_size=1, max_size=5))
+    out: list[str] = []
+    for _ in range(draw(st.integers(1, 6))):
+        members = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=5))
+        piece = draw(st.sampled_from(_LIST_CUES)) + " " + members[0]
+        for m in members[1:]:
+            piece += draw(st.sampled_from(_LIST_CONJ)) + m
+        out.append(piece + draw(st.sampled_from(_LIST_AFTER)))
+        out.append(draw(st.sampled_from(_SEPS)))
+        if draw(st.booleans()):
+            out.append(draw(ascii_notes(max_pieces=8)))
     return "".join(out)
