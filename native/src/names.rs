@@ -3,8 +3,9 @@
 //! same order, same hits; the Python function stays the oracle (`tests/native/test_names.py`).
 //!
 //! The text is tokenised once over bytes; a token's lower-case text is a slice of the lower-cased
-//! text, so lexicon lookups borrow and never allocate. Python's per-token memo of rule classes
-//! (`TokenMemo`) becomes a per-scan map: classing a word is a handful of hash lookups here.
+//! text, so lexicon lookups borrow and never allocate. Python's memo of rule classes across scans
+//! (`TokenMemo`) becomes a per-scan map from each distinct token text to its class and to the bits of
+//! the hand-kept word sets it is in (`bit`), so most set tests in the rules are bit tests.
 
 // Conditions are spelled as the Python spells them (`not (a and not b)`), so that each reads against its
 // line of names.py; the rules' `if` chains keep the Python's branches apart even where two give the same.
@@ -57,8 +58,7 @@ static STATE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// One bit per hand-kept word set: a token's bits are looked up once per distinct text (with its class),
 /// and the rules' set tests on tokens are then bit tests.
-#[allow(non_snake_case)]
-mod B {
+mod bit {
     pub const NEVER: u64 = 1 << 0;
     pub const COMMON: u64 = 1 << 1;
     pub const FUNCTION: u64 = 1 << 2;
@@ -109,49 +109,49 @@ mod B {
 static WORD_BITS: LazyLock<FxHashMap<String, u64>> = LazyLock::new(|| {
     let mut m: FxHashMap<String, u64> = FxHashMap::default();
     let sets: [(&Words, u64); 43] = [
-        (&*NEVER, B::NEVER),
-        (&*COMMON, B::COMMON),
-        (&*FUNCTION, B::FUNCTION),
-        (&*SUBJECT_VERBS, B::SUBJECT_VERBS),
-        (&*TITLES, B::TITLES),
-        (&*MOVE_VERBS, B::MOVE_VERBS),
-        (&*TOWN_CUES, B::TOWN_CUES),
-        (&*SAY_CUES, B::SAY_CUES),
-        (&*ROLE_WORDS, B::ROLE_WORDS),
-        (&*PLACE_CUES, B::PLACE_CUES),
-        (&*PARTICLES, B::PARTICLES),
-        (&*KIND_HEADS, B::KIND_HEADS),
-        (&*DRUGISH_VERBS, B::DRUGISH_VERBS),
-        (&*CONNECT, B::CONNECT),
-        (&*VOCATIVE_NEXT, B::VOCATIVE_NEXT),
-        (&*THEIR, B::THEIR),
-        (&*STRONG_PLACE_CUES, B::STRONG_PLACE_CUES),
-        (&*STRONG_CUES, B::STRONG_CUES),
-        (&*STATES, B::STATES),
-        (&*PLACE_PARTICLES, B::PLACE_PARTICLES),
-        (&*KIN_AFTER, B::KIN_AFTER),
-        (&*KIND_CUES, B::KIND_CUES),
-        (&*KIND_BEFORE, B::KIND_BEFORE),
-        (&*GIVE_VERBS, B::GIVE_VERBS),
-        (&*FAMILY_ROLES, B::FAMILY_ROLES),
-        (&*FACILITY_HEADS, B::FACILITY_HEADS),
-        (&*EPONYM_HEADS, B::EPONYM_HEADS),
-        (&*BIGRAM_LAST, B::BIGRAM_LAST),
-        (&*UNKNOWN_CUES, B::UNKNOWN_CUES),
-        (&*SUBJECT_PERSON_VERBS, B::SUBJECT_PERSON_VERBS),
-        (&*RUN_CUES, B::RUN_CUES),
-        (&*PREV_CUES, B::PREV_CUES),
-        (&*PLACE_HEADS, B::PLACE_HEADS),
-        (&*PERSON_VERBS_MORE, B::PERSON_VERBS_MORE),
-        (&*PERSON_VERBS, B::PERSON_VERBS),
-        (&*MED_CUES, B::MED_CUES),
-        (&*LOWER_STOP, B::LOWER_STOP),
-        (&*KIND_NOT, B::KIND_NOT),
-        (&*JOURNEY, B::JOURNEY),
-        (&*FACILITY_END, B::FACILITY_END),
-        (&*CUE_ANY, B::CUE_ANY),
-        (&*ABBREV_TITLES, B::ABBREV_TITLES),
-        (&*R3_LOWER, B::R3_LOWER),
+        (&*NEVER, bit::NEVER),
+        (&*COMMON, bit::COMMON),
+        (&*FUNCTION, bit::FUNCTION),
+        (&*SUBJECT_VERBS, bit::SUBJECT_VERBS),
+        (&*TITLES, bit::TITLES),
+        (&*MOVE_VERBS, bit::MOVE_VERBS),
+        (&*TOWN_CUES, bit::TOWN_CUES),
+        (&*SAY_CUES, bit::SAY_CUES),
+        (&*ROLE_WORDS, bit::ROLE_WORDS),
+        (&*PLACE_CUES, bit::PLACE_CUES),
+        (&*PARTICLES, bit::PARTICLES),
+        (&*KIND_HEADS, bit::KIND_HEADS),
+        (&*DRUGISH_VERBS, bit::DRUGISH_VERBS),
+        (&*CONNECT, bit::CONNECT),
+        (&*VOCATIVE_NEXT, bit::VOCATIVE_NEXT),
+        (&*THEIR, bit::THEIR),
+        (&*STRONG_PLACE_CUES, bit::STRONG_PLACE_CUES),
+        (&*STRONG_CUES, bit::STRONG_CUES),
+        (&*STATES, bit::STATES),
+        (&*PLACE_PARTICLES, bit::PLACE_PARTICLES),
+        (&*KIN_AFTER, bit::KIN_AFTER),
+        (&*KIND_CUES, bit::KIND_CUES),
+        (&*KIND_BEFORE, bit::KIND_BEFORE),
+        (&*GIVE_VERBS, bit::GIVE_VERBS),
+        (&*FAMILY_ROLES, bit::FAMILY_ROLES),
+        (&*FACILITY_HEADS, bit::FACILITY_HEADS),
+        (&*EPONYM_HEADS, bit::EPONYM_HEADS),
+        (&*BIGRAM_LAST, bit::BIGRAM_LAST),
+        (&*UNKNOWN_CUES, bit::UNKNOWN_CUES),
+        (&*SUBJECT_PERSON_VERBS, bit::SUBJECT_PERSON_VERBS),
+        (&*RUN_CUES, bit::RUN_CUES),
+        (&*PREV_CUES, bit::PREV_CUES),
+        (&*PLACE_HEADS, bit::PLACE_HEADS),
+        (&*PERSON_VERBS_MORE, bit::PERSON_VERBS_MORE),
+        (&*PERSON_VERBS, bit::PERSON_VERBS),
+        (&*MED_CUES, bit::MED_CUES),
+        (&*LOWER_STOP, bit::LOWER_STOP),
+        (&*KIND_NOT, bit::KIND_NOT),
+        (&*JOURNEY, bit::JOURNEY),
+        (&*FACILITY_END, bit::FACILITY_END),
+        (&*CUE_ANY, bit::CUE_ANY),
+        (&*ABBREV_TITLES, bit::ABBREV_TITLES),
+        (&*R3_LOWER, bit::R3_LOWER),
     ];
     for (set, bit) in sets {
         for w in set.iter() {
@@ -159,7 +159,7 @@ static WORD_BITS: LazyLock<FxHashMap<String, u64>> = LazyLock::new(|| {
         }
     }
     for w in STREET_TYPES.iter() {
-        *m.entry(w.clone()).or_default() |= B::STREET_TYPES;
+        *m.entry(w.clone()).or_default() |= bit::STREET_TYPES;
     }
     m
 });
@@ -170,7 +170,7 @@ fn word_bits(low: &str) -> u64 {
 }
 
 /// `namey`: on none of the common, title, role or state lists.
-const NOT_NAMEY: u64 = B::COMMON | B::TITLES | B::ROLE_WORDS | B::STATES;
+const NOT_NAMEY: u64 = bit::COMMON | bit::TITLES | bit::ROLE_WORDS | bit::STATES;
 
 /// `str.capitalize()` of an ASCII word.
 pub(crate) fn capitalize(w: &str) -> String {
@@ -479,7 +479,7 @@ struct Scan<'a> {
     ends: Vec<usize>,
     /// End of each token's lower-case form (its end less a possessive "'s").
     low_ends: Vec<usize>,
-    /// The hand-kept sets each token's lower-case text is in (`B`).
+    /// The hand-kept sets each token's lower-case text is in (`bit`).
     bits: Vec<u64>,
     n: usize,
     lex: Lex<'a>,
@@ -671,13 +671,13 @@ impl<'a> Scan<'a> {
     fn lower_surname(&self, w: &str) -> bool {
         w.len() > 1
             && word_bits(w)
-                & (B::COMMON
-                    | B::NEVER
-                    | B::FUNCTION
-                    | B::PLACE_CUES
-                    | B::SUBJECT_VERBS
-                    | B::LOWER_STOP
-                    | B::MOVE_VERBS)
+                & (bit::COMMON
+                    | bit::NEVER
+                    | bit::FUNCTION
+                    | bit::PLACE_CUES
+                    | bit::SUBJECT_VERBS
+                    | bit::LOWER_STOP
+                    | bit::MOVE_VERBS)
                 == 0
             && ((!verbish(w) && !w.contains('\'') && is_alpha(w.as_bytes())) || apos_name(w))
     }
@@ -705,11 +705,11 @@ impl<'a> Scan<'a> {
             {
                 break;
             }
-            if !self.cap(k) && self.is(k, B::PARTICLES) {
+            if !self.cap(k) && self.is(k, bit::PARTICLES) {
                 let mut p = k;
                 while p < n
                     && p - k < 3
-                    && self.is(p, B::PARTICLES)
+                    && self.is(p, bit::PARTICLES)
                     && !self.cap(p)
                     && space_gap(self.gap(p))
                 {
@@ -724,7 +724,7 @@ impl<'a> Scan<'a> {
             }
             let lk = self.low(k);
             if !self.namey(k)
-                && !(self.cap(k) && self.lex.last_any.contains(lk) && !self.is(k, B::NEVER))
+                && !(self.cap(k) && self.lex.last_any.contains(lk) && !self.is(k, bit::NEVER))
                 && !(k == j + 1
                     && self.cap(k)
                     && STATES.contains(lk)
@@ -762,7 +762,7 @@ impl<'a> Scan<'a> {
         let g = self.gap(i);
         g.contains(&b',')
             || g.contains(&b'\n')
-            || self.is(i - 1, B::PLACE_CUES)
+            || self.is(i - 1, bit::PLACE_CUES)
             || self.sentence_start(i)
             || g.contains(&b':')
     }
@@ -799,9 +799,9 @@ impl<'a> Scan<'a> {
                     k + 1
                 });
             }
-            if !self.is(k, B::COMMON) && !self.is(k, B::NEVER) {
+            if !self.is(k, bit::COMMON) && !self.is(k, bit::NEVER) {
                 proper = true;
-            } else if self.is(k, B::FUNCTION | B::ROLE_WORDS) {
+            } else if self.is(k, bit::FUNCTION | bit::ROLE_WORDS) {
                 return None;
             }
             k += 1;
@@ -816,7 +816,7 @@ impl<'a> Scan<'a> {
         lw.len() > 2
             && wd[0].is_ascii_uppercase()
             && !(is_upper(wd) && wd.len() <= 5)
-            && !self.is(j, B::COMMON | B::NEVER)
+            && !self.is(j, bit::COMMON | bit::NEVER)
             && !english.contains(lw)
             && !self.lex.first.contains(lw)
             && !self.lex.first_any.contains(lw)
@@ -869,7 +869,7 @@ impl<'a> Scan<'a> {
         {
             return false;
         }
-        !(j > 0 && self.is(j - 1, B::MED_CUES)) || ends_any(lw, TOWN_ENDING)
+        !(j > 0 && self.is(j - 1, bit::MED_CUES)) || ends_any(lw, TOWN_ENDING)
     }
 
     /// `_DOSE_AFTER.match(text, e)`: `[ \t]{0,2}\d`.
@@ -1090,24 +1090,24 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         if kind & ANY_RULE == 0
             && !near_state
             && !near_fac
-            && !(i > 0 && sc.is(i - 1, B::PREV_CUES))
+            && !(i > 0 && sc.is(i - 1, bit::PREV_CUES))
             && !(i + 2 < n
-                && (sc.is(i + 2, B::SUBJECT_VERBS)
-                    || (i + 3 < n && sc.is(i + 3, B::SUBJECT_VERBS))))
+                && (sc.is(i + 2, bit::SUBJECT_VERBS)
+                    || (i + 3 < n && sc.is(i + 3, bit::SUBJECT_VERBS))))
         {
             let fires = (kind & COMMA_NEXT != 0 && nxt && comma_gap(gap(i + 1)))
                 || (kind & CITY_NEXT != 0 && nxt && cap(i + 1) && initial_gap(gap(i + 1)))
                 || (kind & TOWN_CUE != 0
                     && i > 0
-                    && sc.is(i - 1, B::STREET_TYPES)
+                    && sc.is(i - 1, bit::STREET_TYPES)
                     && matches!(gap(i), b", " | b","))
                 || (kind & SURNAME_NEXT != 0 && nxt && lx.last.contains(low(i + 1)))
-                || (kind & KIN_NEXT != 0 && nxt && sc.is(i + 1, B::KIN_AFTER))
+                || (kind & KIN_NEXT != 0 && nxt && sc.is(i + 1, bit::KIN_AFTER))
                 || (kind & SPEAKER != 0 && gap(i + 1).first() == Some(&b':'))
                 || (kind & VOCATIVE != 0
                     && nxt
                     && gap(i + 1) == b", "
-                    && sc.is(i + 1, B::VOCATIVE_NEXT))
+                    && sc.is(i + 1, bit::VOCATIVE_NEXT))
                 || (kind & R3_FLAGS != 0
                     && ((kind & LOWER_INITIAL != 0
                         && i > 0
@@ -1125,35 +1125,35 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                                     && lx.last_any.contains(low(i + 1)))
                                 || (nxt
                                     && i > 0
-                                    && sc.is(i - 1, B::GIVE_VERBS)
-                                    && sc.is(i + 1, B::THEIR))))
+                                    && sc.is(i - 1, bit::GIVE_VERBS)
+                                    && sc.is(i + 1, bit::THEIR))))
                         || (kind & TRAVEL != 0 && i + 2 < n && low(i + 1) == "to" && !cap(i + 2))
                         || (kind & DRUGISH != 0
-                            && ((i > 0 && sc.is(i - 1, B::SAY_CUES))
+                            && ((i > 0 && sc.is(i - 1, bit::SAY_CUES))
                                 || (nxt
-                                    && (sc.is(i + 1, B::DRUGISH_VERBS)
+                                    && (sc.is(i + 1, bit::DRUGISH_VERBS)
                                         || (sc.wlen(i + 1) == 1 && is_upper(sc.word(i + 1)))))))))
                 || (i > 0
-                    && sc.is(i - 1, B::KIND_CUES)
+                    && sc.is(i - 1, bit::KIND_CUES)
                     && (low(i - 1) == "hometown"
                         || (i > 1
                             && if low(i - 1) == "of" {
-                                sc.is(i - 2, B::KIND_HEADS)
+                                sc.is(i - 2, bit::KIND_HEADS)
                             } else {
-                                sc.is(i - 2, B::KIND_BEFORE)
+                                sc.is(i - 2, bit::KIND_BEFORE)
                             })));
             if !fires {
                 continue;
             }
         }
         // 1. titles: Mr. Smith, Dr. holmes, Mrs Ana Lopez-Garcia
-        if sc.is(i, B::TITLES) && nxt && initial_gap(gap(i + 1)) {
+        if sc.is(i, bit::TITLES) && nxt && initial_gap(gap(i + 1)) {
             let g1 = gap(i + 1);
             let l1 = low(i + 1);
             let c1 = cap(i + 1);
-            if (sc.namey(i + 1) || (c1 && !sc.is(i + 1, B::NEVER)))
+            if (sc.namey(i + 1) || (c1 && !sc.is(i + 1, bit::NEVER)))
                 && (c1 || !matches!(w, "pa" | "np" | "rn" | "sr" | "miss"))
-                && ((sc.is(i, B::ABBREV_TITLES)
+                && ((sc.is(i, bit::ABBREV_TITLES)
                     && (c1
                         || g1.contains(&b'.')
                         || !lx.english.contains(l1)
@@ -1180,10 +1180,10 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             && nxt
             && (cap(i + 1) || lx.lower_first.contains(low(i + 1)) || sc.unlisted_lower(low(i + 1)));
         let strong =
-            sc.is(i, B::STRONG_CUES) || (w == "is" && i > 0 && low(i - 1) == "name") || call_me;
+            sc.is(i, bit::STRONG_CUES) || (w == "is" && i > 0 && low(i - 1) == "name") || call_me;
         let cue = strong
-            || sc.is(i, B::ROLE_WORDS)
-            || (i > 0 && sc.is(i, B::BIGRAM_LAST) && {
+            || sc.is(i, bit::ROLE_WORDS)
+            || (i > 0 && sc.is(i, bit::BIGRAM_LAST) && {
                 let a = low(i - 1);
                 ROLE_BIGRAM_PAIRS.iter().any(|&(x, y)| x == a && y == w)
             });
@@ -1195,7 +1195,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             let lk = low(k);
             let ck = cap(k);
             let mut lexical = lx.first.contains(lk)
-                || (ck && lx.first_any.contains(lk) && !sc.is(k, B::FUNCTION));
+                || (ck && lx.first_any.contains(lk) && !sc.is(k, bit::FUNCTION));
             if !ck && sc.frequent_word(lk) {
                 lexical = false;
             }
@@ -1203,7 +1203,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && sc.lower_surname(lk)
                 && !sc.frequent_word(lk)
                 && (strong
-                    || (sc.is(i, B::FAMILY_ROLES)
+                    || (sc.is(i, bit::FAMILY_ROLES)
                         && (lx.first_any.contains(lk)
                             || lx.last_any.contains(lk)
                             || (!ends_any(lk, ENGLISH_SUFFIX)
@@ -1212,7 +1212,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                                         && space_gap(gap(k + 1))
                                         && !cap(k + 1)
                                         && lx.last.contains(low(k + 1))))))));
-            if (sc.namey(k) || (lexical && !sc.is(k, B::NEVER)))
+            if (sc.namey(k) || (lexical && !sc.is(k, bit::NEVER)))
                 && (ck || lexical || unknown_lower)
                 && !(ck && !lx.first.contains(lk) && !lx.last.contains(lk) && is_upper(sc.word(k)))
             {
@@ -1256,13 +1256,13 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         }
         // 2d. "Asya's kid", 'mika: "who are you?"'
         let after = gap(i + 1);
-        if ((word_i.ends_with(b"'s") && nxt && sc.is(i + 1, B::KIN_AFTER) && space_gap(after))
+        if ((word_i.ends_with(b"'s") && nxt && sc.is(i + 1, bit::KIN_AFTER) && space_gap(after))
             || (after.first() == Some(&b':')
                 && (i == 0 || gap(i).contains(&b'\n'))
                 && speaker_quote(after)))
-            && !sc.is(i, B::NEVER)
-            && !sc.is(i, B::FUNCTION)
-            && !sc.is(i, B::COMMON)
+            && !sc.is(i, bit::NEVER)
+            && !sc.is(i, bit::FUNCTION)
+            && !sc.is(i, bit::COMMON)
             && !is_upper(word_i)
             && (lx.first_any.contains(w)
                 || lx.foreign.contains(w)
@@ -1274,7 +1274,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             consumed = i as isize;
             continue;
         }
-        if sc.is(i, B::R3_LOWER) {
+        if sc.is(i, bit::R3_LOWER) {
             // recall3 (e): "bertram m. jorgensen", a line "emidio p lombardo"
             if w.len() == 1
                 && is_lower(word_i)
@@ -1315,7 +1315,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 }
             }
             // recall3 (c): "we returned to kiel"
-            if sc.is(i, B::MOVE_VERBS)
+            if sc.is(i, bit::MOVE_VERBS)
                 && i + 2 < n
                 && low(i + 1) == "to"
                 && space_gap(gap(i + 1))
@@ -1357,9 +1357,9 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         }
         let upper_i = is_upper(word_i);
         // "Mark Lopez": a first name that is also a word, then a surname that is not
-        if sc.is(i, B::COMMON)
+        if sc.is(i, bit::COMMON)
             && lx.first_any.contains(w)
-            && !sc.is(i, B::NEVER)
+            && !sc.is(i, bit::NEVER)
             && !upper_i
             && nxt
             && space_gap(gap(i + 1))
@@ -1374,9 +1374,9 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             continue;
         }
         // "Grant, Hollis": a surname that is also a word, a comma, then a census first name
-        if sc.is(i, B::COMMON)
+        if sc.is(i, bit::COMMON)
             && lx.last_any.contains(w)
-            && !sc.is(i, B::NEVER)
+            && !sc.is(i, bit::NEVER)
             && nxt
             && comma_gap(gap(i + 1))
             && cap(i + 1)
@@ -1396,8 +1396,8 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             && (prev == "hometown"
                 || (i > 1
                     && space_gap(gap(i - 1))
-                    && ((KIND_HEADS.contains(prev) && sc.is(i - 2, B::KIND_BEFORE))
-                        || (prev == "of" && sc.is(i - 2, B::KIND_HEADS)))))
+                    && ((KIND_HEADS.contains(prev) && sc.is(i - 2, bit::KIND_BEFORE))
+                        || (prev == "of" && sc.is(i - 2, bit::KIND_HEADS)))))
             && space_gap(gap(i))
             && kind_place_word(w)
         {
@@ -1406,7 +1406,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && j1 - i < 4
                 && space_gap(gap(j1 + 1))
                 && ((cap(j1 + 1) && kind_place_word(low(j1 + 1)))
-                    || (sc.is(j1 + 1, B::PLACE_PARTICLES)
+                    || (sc.is(j1 + 1, bit::PLACE_PARTICLES)
                         && j1 + 2 < n
                         && cap(j1 + 2)
                         && space_gap(gap(j1 + 2))))
@@ -1420,21 +1420,21 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         // 2c. "Aloisia, can I please speak to your boss?"
         if after == b", "
             && nxt
-            && sc.is(i + 1, B::VOCATIVE_NEXT)
+            && sc.is(i + 1, bit::VOCATIVE_NEXT)
             && sc.sentence_start(i)
             && (lx.first_any.contains(w) || lx.foreign.contains(w))
-            && !sc.is(i, B::NEVER)
-            && !sc.is(i, B::FUNCTION)
+            && !sc.is(i, bit::NEVER)
+            && !sc.is(i, bit::FUNCTION)
             && !upper_i
         {
             out.push(("NAME", sc.starts[i], sc.ends[i], 0.6, "name-vocative"));
             consumed = i as isize;
             continue;
         }
-        let given = sc.is(i, B::COMMON)
+        let given = sc.is(i, bit::COMMON)
             && (lx.first_any.contains(w) || lx.foreign.contains(w))
-            && !sc.is(i, B::NEVER)
-            && !sc.is(i, B::FUNCTION)
+            && !sc.is(i, bit::NEVER)
+            && !sc.is(i, bit::FUNCTION)
             && !upper_i;
         // recall3 (g): a dialogue
         if given
@@ -1451,11 +1451,11 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         if given
             && nxt
             && i > 0
-            && sc.is(i - 1, B::GIVE_VERBS)
-            && sc.is(i + 1, B::THEIR)
+            && sc.is(i - 1, bit::GIVE_VERBS)
+            && sc.is(i + 1, bit::THEIR)
             && gap(i) == b" "
             && gap(i + 1) == b" "
-            && !sc.is(i, B::FAMILY_ROLES)
+            && !sc.is(i, bit::FAMILY_ROLES)
         {
             out.push(("NAME", sc.starts[i], sc.ends[i], 0.55, "name-given"));
             consumed = i as isize;
@@ -1469,8 +1469,8 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             && gap(i + 1) == b" "
             && cap(i + 1)
             && !is_upper(sc.word(i + 1))
-            && !sc.is(i + 1, B::NEVER)
-            && !sc.is(i + 1, B::FUNCTION)
+            && !sc.is(i + 1, bit::NEVER)
+            && !sc.is(i + 1, bit::FUNCTION)
             && i > 0
             && sc.sentence_start(i)
         {
@@ -1480,7 +1480,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             continue;
         }
         // A common word can only start a place: skip it unless one could start here.
-        if sc.is(i, B::COMMON)
+        if sc.is(i, bit::COMMON)
             && w.len() > 1
             && !near_state
             && n_fac == 0
@@ -1490,13 +1490,13 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             continue;
         }
         // 3a. "in Den Haag", "from Ostrov nad Ohri"
-        if i > 0 && sc.is(i - 1, B::RUN_CUES) && space_gap(gap(i)) && !upper_i {
+        if i > 0 && sc.is(i - 1, bit::RUN_CUES) && space_gap(gap(i)) && !upper_i {
             let mut j1 = i;
             while j1 + 1 < n
                 && j1 - i < 4
                 && space_gap(gap(j1 + 1))
                 && (cap(j1 + 1)
-                    || (sc.is(j1 + 1, B::PLACE_PARTICLES)
+                    || (sc.is(j1 + 1, bit::PLACE_PARTICLES)
                         && j1 + 2 < n
                         && cap(j1 + 2)
                         && space_gap(gap(j1 + 2))))
@@ -1508,7 +1508,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && run.clone().all(|k| sc.place_word(k))
                 && run
                     .clone()
-                    .any(|k| !lx.english.contains(low(k)) && !sc.is(k, B::COMMON))
+                    .any(|k| !lx.english.contains(low(k)) && !sc.is(k, bit::COMMON))
                 && !lx.first_any.contains(w)
                 && !lx.last_any.contains(w)
                 && !lx.foreign.contains(w)
@@ -1534,8 +1534,8 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 let nx = i + sz;
                 if nx < n
                     && space_gap(gap(nx))
-                    && (cap(nx) || sc.is(nx, B::CONNECT))
-                    && !sc.is(nx, B::NEVER)
+                    && (cap(nx) || sc.is(nx, bit::CONNECT))
+                    && !sc.is(nx, bit::NEVER)
                     && sc.namey(nx)
                 {
                     break;
@@ -1566,10 +1566,10 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         // 3b. smaller US places: only with a place cue or a state after them
         let after_street = lx.town_first.contains(w)
             && i > 0
-            && sc.is(i - 1, B::STREET_TYPES)
+            && sc.is(i - 1, bit::STREET_TYPES)
             && matches!(gap(i), b", " | b",");
         if lx.town_first.contains(w)
-            && (near_state || after_street || (i > 0 && sc.is(i - 1, B::TOWN_CUES)))
+            && (near_state || after_street || (i > 0 && sc.is(i - 1, bit::TOWN_CUES)))
         {
             let before = if i > 0 { low(i - 1) } else { "" };
             let before2 = if i > 1 { low(i - 2) } else { "" };
@@ -1584,7 +1584,8 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 }
                 let e = sc.ends[i + sz - 1];
                 let nx = i + sz;
-                if nx < n && space_gap(gap(nx)) && cap(nx) && !sc.is(nx, B::NEVER) && sc.namey(nx) {
+                if nx < n && space_gap(gap(nx)) && cap(nx) && !sc.is(nx, bit::NEVER) && sc.namey(nx)
+                {
                     break;
                 }
                 let mut after = sc.state_after(e);
@@ -1616,14 +1617,14 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             }
         }
         // 4. "<Town>, <ST>" and "lives in <Town>" for towns the gazetteer lacks
-        if near_state && !sc.is(i, B::NEVER) && !upper_i {
+        if near_state && !sc.is(i, bit::NEVER) && !upper_i {
             let mut j1 = i;
             while j1 + 1 < n
                 && j1 - i < 4
                 && (space_gap(gap(j1 + 1))
                     || (matches!(low(j1), "st" | "ft" | "mt") && initial_gap(gap(j1 + 1))))
-                && ((cap(j1 + 1) && !sc.is(j1 + 1, B::NEVER))
-                    || (sc.is(j1 + 1, B::CONNECT) && j1 + 2 < n && cap(j1 + 2)))
+                && ((cap(j1 + 1) && !sc.is(j1 + 1, bit::NEVER))
+                    || (sc.is(j1 + 1, bit::CONNECT) && j1 + 2 < n && cap(j1 + 2)))
             {
                 j1 += 1;
             }
@@ -1645,7 +1646,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         }
         if i > 1
             && matches!(low(i - 1), "in" | "to" | "near" | "from")
-            && (sc.is(i - 2, B::STRONG_PLACE_CUES) || lx.city_first.contains(w))
+            && (sc.is(i - 2, bit::STRONG_PLACE_CUES) || lx.city_first.contains(w))
             && sc.namey(i)
         {
             let mut j1 = i;
@@ -1654,7 +1655,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && (space_gap(gap(j1 + 1))
                     || (matches!(low(j1), "st" | "ft" | "mt") && initial_gap(gap(j1 + 1))))
                 && ((cap(j1 + 1) && sc.namey(j1 + 1))
-                    || (sc.is(j1 + 1, B::CONNECT) && j1 + 2 < n && cap(j1 + 2)))
+                    || (sc.is(j1 + 1, bit::CONNECT) && j1 + 2 < n && cap(j1 + 2)))
             {
                 j1 += 1;
             }
@@ -1678,7 +1679,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 0.9
             } else if sc.sentence_start(i) {
                 if !lx.first_common.contains(fw)
-                    && !(nxt && space_gap(gap(i + 1)) && sc.is(i + 1, B::SUBJECT_PERSON_VERBS))
+                    && !(nxt && space_gap(gap(i + 1)) && sc.is(i + 1, bit::SUBJECT_PERSON_VERBS))
                 {
                     continue;
                 }
@@ -1699,7 +1700,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             if cap(k)
                 && low(k).len() > 1
                 && lx.last_any.contains(low(k))
-                && !sc.is(k, B::NEVER)
+                && !sc.is(k, bit::NEVER)
                 && !is_upper(sc.word(k))
             {
                 let (s, e) = sc.span(i, k);
@@ -1726,7 +1727,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         }
         // 7. "Aarav Iyer was admitted"
         if i + 2 < n
-            && (sc.is(i + 2, B::SUBJECT_VERBS) || (i + 3 < n && sc.is(i + 3, B::SUBJECT_VERBS)))
+            && (sc.is(i + 2, bit::SUBJECT_VERBS) || (i + 3 < n && sc.is(i + 3, bit::SUBJECT_VERBS)))
             && sc.namey(i)
             && !upper_i
             && space_gap(gap(i + 1))
@@ -1740,7 +1741,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             let before = if i > 0 { low(i - 1) } else { "" };
             if j1 + 1 < n
                 && space_gap(gap(j1 + 1))
-                && sc.is(j1 + 1, B::SUBJECT_VERBS)
+                && sc.is(j1 + 1, bit::SUBJECT_VERBS)
                 && !PLACE_CUES.contains(before)
                 && !(i..=j1).any(|k| is_upper(sc.word(k)))
             {
@@ -1763,19 +1764,19 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             continue;
         }
         // recall3 (b): 'says Iwase.', "Alvir spent", "Alvir D. Pusaver"
-        if ((i > 0 && sc.is(i - 1, B::SAY_CUES))
-            || (nxt && (sc.is(i + 1, B::DRUGISH_VERBS) || sc.wlen(i + 1) == 1)))
+        if ((i > 0 && sc.is(i - 1, bit::SAY_CUES))
+            || (nxt && (sc.is(i + 1, bit::DRUGISH_VERBS) || sc.wlen(i + 1) == 1)))
             && word_i[0].is_ascii_uppercase()
             && lx.drugish(word_i, w)
         {
             let after_i = gap(i + 1);
             let j1 = if i > 0
-                && sc.is(i - 1, B::SAY_CUES)
+                && sc.is(i - 1, bit::SAY_CUES)
                 && space_gap(gap(i))
                 && (i + 1 >= n || matches!(after_i.first(), Some(b'.' | b',' | b'!' | b'?')))
             {
                 Some(i)
-            } else if nxt && space_gap(after_i) && sc.is(i + 1, B::DRUGISH_VERBS) {
+            } else if nxt && space_gap(after_i) && sc.is(i + 1, bit::DRUGISH_VERBS) {
                 Some(i)
             } else if i + 2 < n
                 && sc.wlen(i + 1) == 1
@@ -1785,7 +1786,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && cap(i + 2)
                 && !is_upper(sc.word(i + 2))
                 && (sc.unknown(i + 2) || lx.last_any.contains(low(i + 2)))
-                && !sc.is(i + 2, B::NEVER)
+                && !sc.is(i + 2, bit::NEVER)
             {
                 Some(i + 2)
             } else {
@@ -1816,7 +1817,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 j1 += 1;
             }
             let mut p = j1 + 1;
-            while p < n && p - j1 <= 2 && sc.is(p, B::PARTICLES) && !cap(p) && space_gap(gap(p)) {
+            while p < n && p - j1 <= 2 && sc.is(p, bit::PARTICLES) && !cap(p) && space_gap(gap(p)) {
                 p += 1;
             }
             if p > j1 + 1
@@ -1824,8 +1825,8 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 && cap(p)
                 && space_gap(gap(p))
                 && !is_upper(sc.word(p))
-                && !sc.is(p, B::NEVER)
-                && !sc.is(p, B::FUNCTION)
+                && !sc.is(p, bit::NEVER)
+                && !sc.is(p, bit::FUNCTION)
             {
                 j1 = p;
             }
@@ -1846,7 +1847,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             };
             let verb_after = j1 + 1 < n
                 && space_gap(gap(j1 + 1))
-                && sc.is(j1 + 1, B::PERSON_VERBS)
+                && sc.is(j1 + 1, bit::PERSON_VERBS)
                 && !(low(j1 + 1) == "is"
                     && !(j1 + 2 < n && matches!(low(j1 + 2), "from" | "very" | "my")));
             let after_gap: &[u8] = if nxt { gap(i + 1) } else { b"" };
@@ -1863,7 +1864,7 @@ fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                     && (lx.last.contains(low(i + 2)) || lx.first.contains(low(i + 2))))
                 || SAY_CUES.contains(before)
                 || (before == "of" && PLACE_HEADS.contains(before2))
-                || (j1 + 1 < n && space_gap(gap(j1 + 1)) && sc.is(j1 + 1, B::PERSON_VERBS_MORE))
+                || (j1 + 1 < n && space_gap(gap(j1 + 1)) && sc.is(j1 + 1, bit::PERSON_VERBS_MORE))
                 || (j1 == i && sc.lone_unknown(i))
             {
                 let (s, e) = sc.span(i, j1);
