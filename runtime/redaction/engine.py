@@ -246,6 +246,18 @@ class Engine:
         """The seed pack's detectors: hipaa_18 plus pii-detector with healthcare_mode (rules only by default)."""
         return cls(hipaa=True, pii=True, healthcare_mode=True, ner=ner, native=native)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled for the gateway's scan workers (`gateway/scanning.py`) without the Rust word lists, which
+        do not pickle: the worker hands its own copy of the word lists over again when it loads the engine."""
+        state = self.__dict__.copy()
+        state["_native_lex"] = state["_native_lex"] is not None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        native = state.pop("_native_lex")
+        self.__dict__.update(state)
+        self._native_lex = native_lexicons(self._lex) if native and self._lex is not None else None
+
     @property
     def policies(self) -> list[str]:
         return [p.name for p in self._policies]

@@ -39,7 +39,47 @@ def event_for(gw: GatewayServer, mark: int) -> dict:
     return events[0]
 
 
+def _paused_worker(gw: GatewayServer) -> list[int]:
+    """The scan worker, started by one big request and then stopped (SIGSTOP): a big body sent now
+    waits in the worker for as long as the test likes, however fast the scan itself has become."""
+    import os
+    import signal
+
+    with httpx.Client(base_url=gw.url, timeout=120) as c:
+        warm = c.post("/v1/chat/completions", content=body("Note. " * 2_000 + f"SSN {SSN}"),
+                      headers={**CLINICIAN, **JSON})
+    assert warm.status_code == 200
+    scanner = gw.app.state.gateway.scanner
+    assert scanner._pool is not None, "a big body was not sent to a scan worker"
+    pids = list(scanner._pool._processes)
+    assert pids
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    return pids
+
+
+def _resume(pids: list[int]) -> None:
+    import os
+    import signal
+
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def _wait_until_in_worker(gw: GatewayServer, thread: threading.Thread) -> None:
+    scanner = gw.app.state.gateway.scanner
+    deadline = time.monotonic() + 60
+    while scanner.busy == 0:
+        assert time.monotonic() < deadline and thread.is_alive(), "the big request never reached the scan worker"
+        time.sleep(0.01)
+
+
 def test_small_request_completes_while_a_big_body_is_scanned(gw: GatewayServer) -> None:
+    """The big body's scan is held in the (stopped) worker process; a small request sent meanwhile is
+    answered, so the event loop was never waiting for the big scan. Then the big one completes, redacted."""
     big: dict[str, object] = {}
 
     def send_big() -> None:
@@ -49,17 +89,17 @@ def test_small_request_completes_while_a_big_body_is_scanned(gw: GatewayServer) 
             big["status"] = r.status_code
             big["done"] = True
 
-    scanner = gw.app.state.gateway.scanner
-    thread = threading.Thread(target=send_big, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while scanner.busy == 0 and "done" not in big:  # wait until the big body is in the scanner
-        assert time.monotonic() < deadline, "the big request never reached the scanner"
-        time.sleep(0.01)
-    with httpx.Client(base_url=gw.url, timeout=60) as c:
-        small = c.post("/v1/chat/completions", content=body("Summarise: mood stable, sleeping better."),
-                       headers={**CLINICIAN, **JSON})
-    big_finished_first = "done" in big
+    pids = _paused_worker(gw)
+    try:
+        thread = threading.Thread(target=send_big, daemon=True)
+        thread.start()
+        _wait_until_in_worker(gw, thread)
+        with httpx.Client(base_url=gw.url, timeout=60) as c:
+            small = c.post("/v1/chat/completions", content=body("Summarise: mood stable, sleeping better."),
+                           headers={**CLINICIAN, **JSON})
+        big_finished_first = "done" in big
+    finally:
+        _resume(pids)
     thread.join(120)
     assert small.status_code == 200
     assert not big_finished_first, "the small request waited for the big scan"
@@ -98,12 +138,11 @@ def test_big_body_redacted_off_the_loop_keeps_tokens_for_restore(gw: GatewayServ
 
 
 def test_a_worker_that_dies_mid_scan_fails_closed_then_recovers(gw: GatewayServer) -> None:
-    """Fault injection: the scan worker is killed while it scans. Nothing unscanned is forwarded (503),
-    and the next big request gets a fresh worker."""
+    """Fault injection: the scan worker is killed while it holds a big body's scan. Nothing unscanned is
+    forwarded (503), and the next big request gets a fresh worker."""
     import os
     import signal
 
-    scanner = gw.app.state.gateway.scanner
     result: dict[str, httpx.Response] = {}
 
     def send_big() -> None:
@@ -111,18 +150,20 @@ def test_a_worker_that_dies_mid_scan_fails_closed_then_recovers(gw: GatewayServe
             result["r"] = c.post("/v1/chat/completions", content=body(spaced_digits(600_000) + f" SSN {SSN}"),
                                  headers={**CLINICIAN, **JSON})
 
-    thread = threading.Thread(target=send_big, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while scanner.busy == 0:
-        assert time.monotonic() < deadline and thread.is_alive(), "the big request never reached the scanner"
-        time.sleep(0.01)
-    for pid in list(scanner._pool._processes):  # the injected fault
-        os.kill(pid, signal.SIGKILL)
+    pids = _paused_worker(gw)
+    received = len(gw.standin.received)
+    try:
+        thread = threading.Thread(target=send_big, daemon=True)
+        thread.start()
+        _wait_until_in_worker(gw, thread)
+        for pid in pids:  # the injected fault
+            os.kill(pid, signal.SIGKILL)
+    finally:
+        _resume(pids)
     thread.join(120)
     r = result["r"]
     assert (r.status_code, r.json()["error"]["code"]) == (503, "scanner_unavailable")
-    assert gw.standin.received == []
+    assert len(gw.standin.received) == received  # nothing of the big body was forwarded
     with httpx.Client(base_url=gw.url, timeout=60) as c:
         again = c.post("/v1/chat/completions", content=body("Note. " * 2_000 + f"SSN {SSN}"),
                        headers={**CLINICIAN, **JSON})

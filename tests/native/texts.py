@@ -35,18 +35,18 @@ _WORDS = (
 ).split()
 _SEPS = [" ", " ", " ", "  ", ", ", ". ", ".\n", "\n", "\n\n", ": ", ":", "\t", " - ", "-", "/", " (", ") ",
          "'s ", '"', "'", " [", "] ", "; ", "? ", "! ", " & ", " #", "@", ".", ",", "\x0b", "\x0c", "\x1c", "\x1f"]
-_NUMBERS = st.one_of(
+_NUMBERS = st.one_of(  # [0-9], not \d: from_regex draws \d from every script
     st.integers(0, 99999).map(str),
-    st.from_regex(r"\A\d{1,2}/\d{1,2}/(\d\d|19\d\d|20\d\d)\Z"),
-    st.from_regex(r"\A\d{3}-\d{2}-\d{4}\Z"),
-    st.from_regex(r"\A\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\Z"),
-    st.from_regex(r"\A\d{5}(-\d{4})?\Z"),
-    st.from_regex(r"\A[A-Z]{1,3}\d{5,10}\Z"),
-    st.from_regex(r"\A\d{1,5} [A-Z][a-z]{2,9} (St|Ave|Rd|Lane|Drive)\.?\Z"),
-    st.from_regex(r"\A\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\Z"),
+    st.from_regex(r"\A[0-9]{1,2}/[0-9]{1,2}/([0-9][0-9]|19[0-9][0-9]|20[0-9][0-9])\Z"),
+    st.from_regex(r"\A[0-9]{3}-[0-9]{2}-[0-9]{4}\Z"),
+    st.from_regex(r"\A\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4}\Z"),
+    st.from_regex(r"\A[0-9]{5}(-[0-9]{4})?\Z"),
+    st.from_regex(r"\A[A-Z]{1,3}[0-9]{5,10}\Z"),
+    st.from_regex(r"\A[0-9]{1,5} [A-Z][a-z]{2,9} (St|Ave|Rd|Lane|Drive)\.?\Z"),
+    st.from_regex(r"\A[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\Z"),
     st.from_regex(r"\A[a-z]{2,8}[._]?[a-z0-9]{0,6}@[a-z]{2,8}\.(com|org|net)\Z"),
-    st.from_regex(r"\A(19|20)\d\d-[01]\d-[0-3]\d\Z"),
-    st.from_regex(r"\A\d{1,2}-?(Jan|Mar|JUL|oct)-?(19|20)?\d\d\Z"),
+    st.from_regex(r"\A(19|20)[0-9][0-9]-[01][0-9]-[0-3][0-9]\Z"),
+    st.from_regex(r"\A[0-9]{1,2}-?(Jan|Mar|JUL|oct)-?(19|20)?[0-9][0-9]\Z"),
 )
 
 
@@ -84,8 +84,8 @@ def ascii_notes(draw: st.DrawFn, max_pieces: int = 60) -> str:
     """ASCII note-like text (the texts the engine hands to the Rust ports)."""
     n = draw(st.integers(1, max_pieces))
     out: list[str] = []
-    for _ in range(n):
-        out.append(draw(_piece()))
+    for _ in range(n):  # corpus slices and place names may hold a letter that is not ASCII: dropped
+        out.append(draw(_piece()).encode("ascii", "ignore").decode("ascii"))
         out.append(draw(st.sampled_from(_SEPS)))
     return "".join(out)
 
