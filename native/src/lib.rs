@@ -8,6 +8,7 @@
 use pyo3::prelude::*;
 
 mod lexicons;
+mod names;
 mod names_more;
 mod settle;
 
@@ -21,6 +22,7 @@ fn version() -> &'static str {
 fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_class::<lexicons::Lexicons>()?;
+    names::register(m)?;
     names_more::register(m)?;
     settle::register(m)?;
     Ok(())

@@ -291,7 +291,10 @@ class Engine:
         if not dets.isdisjoint(_CHANCE_CHECKSUMS):
             hits = _label_beats_checksum(hits)
         assert self._lex is not None
-        names = list(scan_names(text, self._lex))
+        if self._native_lex is not None and text.isascii():  # the Rust port (native/src/names.rs)
+            names = core.scan_names(text, self._native_lex)
+        else:
+            names = list(scan_names(text, self._lex))
         hits.extend(names)
         name_spans = [(h[1], h[2]) for h in names if h[0] == "NAME"]
         nat = self._native_lex if text.isascii() else None  # the Rust ports take ASCII text only

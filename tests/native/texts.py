@@ -103,6 +103,49 @@ def any_notes(draw: st.DrawFn) -> str:
     return text
 
 
+# Shapes `names.scan_names` reads (tests/native/test_names.py): lower-case names and initials, particles,
+# possessives, speakers' lines, "call me", kinds of place, facility heads, drug-like names, journeys.
+_NAME_WORDS = (
+    "olga krylova aksel kristensen eric g. samoylova emidio p lombardo bertram m. jorgensen van von de der la "
+    "del da ten Pas Noort Maika Willemine husband daughter son wife children kids named name name: is was "
+    "call me called Mika: Ella: Destiny: Remember Angel Hope Sue Young Mark Jack Grant Hollis Lopez Brown "
+    "King Christine Washington Kiel kiel espoo returned flew to moved travelled went Voorburg hometown "
+    "home city town of village the native capital Villafranca Cid Ostrov nad Ohri Den Haag in from near "
+    "outside visiting St. St Mary's Mary Hospital HOSPITAL Clinic Medical Center Nursing Home Lakeside "
+    "Mayo Children's Iwase Alvir D. Pusaver says said spent lives asked Aarav Iyer admitted presented "
+    "Mashuu Samurakami Bulgakov Ruoho Spiriva Symbicort Xarelto Keppra 500 mg on started Niitabury Deanville "
+    "Aloisia , can please thanks given handed his her their 's kid Asya's roberto's Smith, MD PA MA FL NY "
+    "Viera East Old City Springfield Boston Bay Street Avenue Road J. A. M. Smith Lopez, Maria Mrs Mr. Dr "
+    "dr. professor miss pa np Prof. who are you? \"who What a wife. Plan: Rest. Note: none responsibility "
+    "market amrita alessio spence brother forward daughter else individual Hashimoto thyroiditis Graves disease "
+    "spoke seen by next primary care social worker per O'Brien o'sullivan McAdoo MacLeod NaCl SpO2 SUWALKI "
+    "Kadiev Darijo Monjeau Reed Metallica Tylenol Info"
+).split()
+_NAME_SEPS = [" ", " ", " ", " ", ", ", ". ", ".\n", "\n", ": ", ":", "  ", "\t", '"', " (", ") ", "'s ", "-",
+              "? ", "! ", ",", "\x1c", " \n", ": \"", "", "3", "12 ", " 40 mg"]
+
+
+@st.composite
+def name_notes(draw: st.DrawFn, max_pieces: int = 40) -> str:
+    """ASCII text dense in the shapes the names detector reads (names, cues, places, gaps between them)."""
+    names, _ = _vocabulary()
+    n = draw(st.integers(1, max_pieces))
+    out: list[str] = []
+    for _ in range(n):
+        kind = draw(st.integers(0, 5))
+        if kind <= 2:
+            word = draw(st.sampled_from(_NAME_WORDS))
+        elif kind <= 4:
+            word = draw(st.sampled_from(names))
+        else:
+            word = draw(st.sampled_from(_WORDS))
+        if draw(st.integers(0, 6)) == 0:
+            word = draw(st.sampled_from([word.lower(), word.upper(), word.capitalize()]))
+        out.append(word)
+        out.append(draw(st.sampled_from(_NAME_SEPS)))
+    return "".join(out)
+
+
 # Lists of capitalised words and house numbers (names.py's list_neighbours, repeat_mentions, joined_names,
 # numbered_places): "to Leon and Eyrarodda 66", "Monjeau, Graves and Reed", "on Hoge Wei 32 St.", the same
 # few names again later in the text.
