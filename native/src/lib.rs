@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod lexicons;
 mod names_more;
 mod settle;
+mod structured;
 
 /// The crate's version, so the Python side can tell a stale build from the sources it was built from.
 #[pyfunction]
@@ -23,5 +24,6 @@ fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<lexicons::Lexicons>()?;
     names_more::register(m)?;
     settle::register(m)?;
+    structured::register(m)?;
     Ok(())
 }
