@@ -8,6 +8,7 @@
 //! so it changes with `PYTHONHASHSEED`); here they are walked in sorted order. Every other section
 //! comes out in Python's order.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use pcre2::bytes::{CaptureLocations, Regex, RegexBuilder};
@@ -107,14 +108,12 @@ fn py_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
 }
 
+/// Python's `hay.find(needle, from)`.
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if from > hay.len() || needle.len() > hay.len() - from {
+    if from > hay.len() {
         return None;
     }
-    hay[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
+    memchr::memmem::find(&hay[from..], needle).map(|i| i + from)
 }
 
 /// The scan's state: the compiled patterns, capture buffers made on first use, the hits so far.
@@ -550,16 +549,26 @@ fn digit_runs(text: &[u8]) -> Vec<(usize, usize)> {
     runs
 }
 
+thread_local! {
+    /// Each pattern's capture buffers, kept between scans on this thread: making one allocates PCRE2
+    /// match data and a JIT stack, which cost more than the matches of a 2 KB note.
+    static LOCS: RefCell<Vec<Option<CaptureLocations>>> = const { RefCell::new(Vec::new()) };
+}
+
 fn scan(text: &[u8], runs: Option<Vec<(usize, usize)>>) -> Res<Vec<Hit>> {
     let rx = REGEXES.as_ref().map_err(|e| ScanError(e.clone()))?;
     let runs = runs.unwrap_or_else(|| digit_runs(text));
+    let mut locs = LOCS.with(|l| std::mem::take(&mut *l.borrow_mut()));
+    locs.resize_with(rx.len(), || None);
     let mut scan = Scan {
         rx,
         text,
-        locs: (0..rx.len()).map(|_| None).collect(),
+        locs,
         hits: Vec::new(),
     };
-    scan.run(&runs)?;
+    let done = scan.run(&runs);
+    LOCS.with(|l| *l.borrow_mut() = std::mem::take(&mut scan.locs));
+    done?;
     Ok(scan.hits)
 }
 

@@ -279,7 +279,10 @@ class Engine:
             runs = [m.span() for m in _RUN.finditer(digits_text)]
         hits: list[Hit] = [("OTHER_ID", a, b, 0.5, "digit-dense") for a, b in dense]
         low, words, at = word_index(digits_text)
-        hits.extend(scan_structured(digits_text, low, words, runs, at))
+        if self._native_lex is not None and digits_text.isascii():  # the Rust port (native/src/structured.rs)
+            hits.extend(core.scan_structured(digits_text, runs))
+        else:
+            hits.extend(scan_structured(digits_text, low, words, runs, at))
         hits.extend(scan_clinical(digits_text, words, runs))
         hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low,
                                    self._lex.street_words if self._lex else frozenset()))
