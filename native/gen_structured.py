@@ -5,7 +5,8 @@
 Python `re` syntax is rewritten for PCRE2 (8-bit, no UTF, ASCII text only) where the two differ:
 `\\s` gains `\\x1c-\\x1f` (Python counts them as space), `\\Z` is PCRE2's `\\z`, and the one non-ASCII
 class member (`\\u2019`) is dropped (the port only sees ASCII text). Patterns run with `.match` get a
-leading `\\G`, which anchors a PCRE2 match at its start offset as `re.match(text, pos)` does.
+leading `\\G`, which anchors a PCRE2 match at its start offset as `re.match(text, pos)` does, and
+`(*NO_START_OPT)`, which spares an anchored match PCRE2's look-ahead for a required character.
 
     .venv/bin/python native/gen_structured.py > native/src/structured_tables.rs
 
@@ -92,6 +93,10 @@ class Table:
             body = r"\G(?:" + body + ")"
         if ci:
             body = "(?i)" + body
+        if anchored:
+            # no start-of-match optimisation: it would look ahead for a required character (the "." of an
+            # e-mail's domain) up to 5,000 bytes on every anchored attempt, a quadratic walk on "a@b a@b ..."
+            body = "(*NO_START_OPT)" + body
         key = (body, anchored)
         if key not in self.index:
             self.index[key] = len(self.rows)
