@@ -217,11 +217,24 @@ impl<'a> Scan<'a> {
         if text.contains(&b':') {
             let mut pos = find(text, b":", 0);
             let mut done: Option<usize> = None;
+            // Every ":" of one run of hex digits and colons walks back to the same start, and the
+            // match from there is the same: tried once per run (Python retries it per colon, so
+            // 1 MiB of "1:" is quadratic there). A match ends at its run's end ((?![\w:])), so
+            // a colon later in the run is never past `done` either.
+            let mut tried_to = 0;
             while let Some(p) = pos {
-                if done.is_none_or(|d| p > d) && p + 1 < n && HEX_COLON[text[p + 1] as usize] {
+                if done.is_none_or(|d| p > d)
+                    && p + 1 < n
+                    && HEX_COLON[text[p + 1] as usize]
+                    && p >= tried_to
+                {
                     let mut k = p;
                     while k > 0 && HEX_COLON[text[k - 1] as usize] {
                         k -= 1;
+                    }
+                    tried_to = p;
+                    while tried_to < n && HEX_COLON[text[tried_to] as usize] {
+                        tried_to += 1;
                     }
                     if let Some((s, e)) = self.find(t::IPV6, text, k)? {
                         done = Some(e);
