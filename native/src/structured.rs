@@ -49,20 +49,35 @@ impl From<pcre2::Error> for ScanError {
 
 type Res<T> = Result<T, ScanError>;
 
-/// Every pattern compiled once (JIT where the platform has it).
-static REGEXES: LazyLock<Result<Vec<Regex>, String>> = LazyLock::new(|| {
+fn compile(jit: bool) -> Result<Vec<Regex>, String> {
     t::PATTERNS
         .iter()
         .enumerate()
         .map(|(i, p)| {
             RegexBuilder::new()
-                .jit_if_available(true)
-                .max_jit_stack_size(Some(8 << 20))
+                .jit_if_available(jit)
                 .build(p)
                 .map_err(|e| format!("pattern {i}: {e}"))
         })
         .collect()
-});
+}
+
+/// Every pattern compiled once, JIT where the platform has it. The JIT matches on PCRE2's 32 KiB
+/// machine-stack frame store (no JIT stack of its own: those are reserved per pattern and per thread).
+static REGEXES: LazyLock<Result<Vec<Regex>, String>> = LazyLock::new(|| compile(true));
+
+/// The same patterns for PCRE2's interpreter, which keeps its backtracking frames on the heap: a match
+/// that outgrows the JIT's stack ("a.a.a. ... .com", 1 MiB of it) is run again here, as Python's `re`
+/// has no such limit. Compiled on the first such match.
+static INTERPRETED: LazyLock<Result<Vec<Regex>, String>> = LazyLock::new(|| compile(false));
+
+/// PCRE2_ERROR_JIT_STACKLIMIT: the JIT ran out of stack, the interpreter may not.
+const JIT_STACKLIMIT: i32 = -46;
+
+fn interpreted(p: usize) -> Res<&'static Regex> {
+    let rx = INTERPRETED.as_ref().map_err(|e| ScanError(e.clone()))?;
+    Ok(&rx[p])
+}
 
 /// The lookup tables of `patterns.py`, as sets.
 struct Words {
@@ -130,9 +145,11 @@ impl<'a> Scan<'a> {
         if start > subject.len() {
             return Ok(None);
         }
-        Ok(self.rx[p]
-            .find_at(subject, start)?
-            .map(|m| (m.start(), m.end())))
+        let found = match self.rx[p].find_at(subject, start) {
+            Err(e) if e.code() == JIT_STACKLIMIT => interpreted(p)?.find_at(subject, start)?,
+            other => other?,
+        };
+        Ok(found.map(|m| (m.start(), m.end())))
     }
 
     /// As `find` on the whole text, keeping the groups in `self.locs[p]`.
@@ -142,7 +159,18 @@ impl<'a> Scan<'a> {
         }
         let rx = &self.rx[p];
         let locs = self.locs[p].get_or_insert_with(|| rx.capture_locations());
-        Ok(rx.captures_read_at(locs, self.text, start)?.is_some())
+        match rx.captures_read_at(locs, self.text, start) {
+            Err(e) if e.code() == JIT_STACKLIMIT => {
+                let slow = interpreted(p)?;
+                let mut fresh = slow.capture_locations();
+                let found = slow
+                    .captures_read_at(&mut fresh, self.text, start)?
+                    .is_some();
+                self.locs[p] = Some(fresh);
+                Ok(found)
+            }
+            other => Ok(other?.is_some()),
+        }
     }
 
     fn group(&self, p: usize, g: usize) -> Res<(usize, usize)> {
