@@ -11,6 +11,7 @@ mod lexicons;
 mod names;
 mod names_more;
 mod settle;
+mod structured;
 
 /// The crate's version, so the Python side can tell a stale build from the sources it was built from.
 #[pyfunction]
@@ -25,5 +26,6 @@ fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     names::register(m)?;
     names_more::register(m)?;
     settle::register(m)?;
+    structured::register(m)?;
     Ok(())
 }
