@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 # versions), built from source into the venv; rebuilt when its sources change.
 # Rust comes from rustup here (~/.cargo/bin); on a machine with neither, Debian's cargo and rustc are installed.
 export PATH := $(PATH):$(HOME)/.cargo/bin
-$(VENV)/.native: $(VENV)/.installed native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs)
+$(VENV)/.native: $(VENV)/.installed native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs native/src/*/*.rs)
 	@command -v cargo >/dev/null || { echo "make setup: cargo not found; installing Debian's cargo and rustc (apt-get)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cargo rustc >/dev/null; }
 	$(PY) -m pip install --quiet --disable-pip-version-check ./native

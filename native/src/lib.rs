@@ -10,8 +10,10 @@ use pyo3::prelude::*;
 mod addresses;
 mod clinical;
 mod lexicons;
+mod names;
 mod names_more;
 mod settle;
+mod structured;
 
 /// The crate's version, so the Python side can tell a stale build from the sources it was built from.
 #[pyfunction]
@@ -25,7 +27,9 @@ fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<lexicons::Lexicons>()?;
     clinical::register(m)?;
     addresses::register(m)?;
+    names::register(m)?;
     names_more::register(m)?;
     settle::register(m)?;
+    structured::register(m)?;
     Ok(())
 }

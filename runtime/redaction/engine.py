@@ -23,7 +23,7 @@ from .markers import MARKER, RedactionSession, render
 from .native import core, lexicons as native_lexicons
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
 from .normalise import normalise
-from .patterns import Hit, scan_structured, word_index
+from .patterns import Hit, lower_and_words, scan_structured, word_index
 
 # The markers this engine writes are never scanned again, so redaction is idempotent (markers.MARKER).
 
@@ -279,8 +279,12 @@ class Engine:
         elif dense or runs is None:
             runs = [m.span() for m in _RUN.finditer(digits_text)]
         hits: list[Hit] = [("OTHER_ID", a, b, 0.5, "digit-dense") for a, b in dense]
-        low, words, at = word_index(digits_text)
-        hits.extend(scan_structured(digits_text, low, words, runs, at))
+        if self._native_lex is not None and digits_text.isascii():  # the Rust port (native/src/structured.rs)
+            low, words = lower_and_words(digits_text)  # it finds its trigger words itself: no offsets needed
+            hits.extend(core.scan_structured(digits_text, runs))
+        else:
+            low, words, at = word_index(digits_text)
+            hits.extend(scan_structured(digits_text, low, words, runs, at))
         if self._native_lex is not None and text.isascii():  # the Rust ports take ASCII text only
             hits.extend(core.scan_clinical(digits_text, *clinical_orders(words)))
             hits.extend(core.scan_addresses(digits_text, self._native_lex))
@@ -300,7 +304,10 @@ class Engine:
         if not dets.isdisjoint(_CHANCE_CHECKSUMS):
             hits = _label_beats_checksum(hits)
         assert self._lex is not None
-        names = list(scan_names(text, self._lex))
+        if self._native_lex is not None and text.isascii():  # the Rust port (native/src/names.rs)
+            names = core.scan_names(text, self._native_lex)
+        else:
+            names = list(scan_names(text, self._lex))
         hits.extend(names)
         name_spans = [(h[1], h[2]) for h in names if h[0] == "NAME"]
         nat = self._native_lex if text.isascii() else None  # the Rust ports take ASCII text only

@@ -103,6 +103,49 @@ def any_notes(draw: st.DrawFn) -> str:
     return text
 
 
+# Shapes `names.scan_names` reads (tests/native/test_names.py): lower-case names and initials, particles,
+# possessives, speakers' lines, "call me", kinds of place, facility heads, drug-like names, journeys.
+_NAME_WORDS = (
+    "olga krylova aksel kristensen eric g. samoylova emidio p lombardo bertram m. jorgensen van von de der la "
+    "del da ten Pas Noort Maika Willemine husband daughter son wife children kids named name name: is was "
+    "call me called Mika: Ella: Destiny: Remember Angel Hope Sue Young Mark Jack Grant Hollis Lopez Brown "
+    "King Christine Washington Kiel kiel espoo returned flew to moved travelled went Voorburg hometown "
+    "home city town of village the native capital Villafranca Cid Ostrov nad Ohri Den Haag in from near "
+    "outside visiting St. St Mary's Mary Hospital HOSPITAL Clinic Medical Center Nursing Home Lakeside "
+    "Mayo Children's Iwase Alvir D. Pusaver says said spent lives asked Aarav Iyer admitted presented "
+    "Mashuu Samurakami Bulgakov Ruoho Spiriva Symbicort Xarelto Keppra 500 mg on started Niitabury Deanville "
+    "Aloisia , can please thanks given handed his her their 's kid Asya's roberto's Smith, MD PA MA FL NY "
+    "Viera East Old City Springfield Boston Bay Street Avenue Road J. A. M. Smith Lopez, Maria Mrs Mr. Dr "
+    "dr. professor miss pa np Prof. who are you? \"who What a wife. Plan: Rest. Note: none responsibility "
+    "market amrita alessio spence brother forward daughter else individual Hashimoto thyroiditis Graves disease "
+    "spoke seen by next primary care social worker per O'Brien o'sullivan McAdoo MacLeod NaCl SpO2 SUWALKI "
+    "Kadiev Darijo Monjeau Reed Metallica Tylenol Info"
+).split()
+_NAME_SEPS = [" ", " ", " ", " ", ", ", ". ", ".\n", "\n", ": ", ":", "  ", "\t", '"', " (", ") ", "'s ", "-",
+              "? ", "! ", ",", "\x1c", " \n", ": \"", "", "3", "12 ", " 40 mg"]
+
+
+@st.composite
+def name_notes(draw: st.DrawFn, max_pieces: int = 40) -> str:
+    """ASCII text dense in the shapes the names detector reads (names, cues, places, gaps between them)."""
+    names, _ = _vocabulary()
+    n = draw(st.integers(1, max_pieces))
+    out: list[str] = []
+    for _ in range(n):
+        kind = draw(st.integers(0, 5))
+        if kind <= 2:
+            word = draw(st.sampled_from(_NAME_WORDS))
+        elif kind <= 4:
+            word = draw(st.sampled_from(names))
+        else:
+            word = draw(st.sampled_from(_WORDS))
+        if draw(st.integers(0, 6)) == 0:
+            word = draw(st.sampled_from([word.lower(), word.upper(), word.capitalize()]))
+        out.append(word)
+        out.append(draw(st.sampled_from(_NAME_SEPS)))
+    return "".join(out)
+
+
 # Lists of capitalised words and house numbers (names.py's list_neighbours, repeat_mentions, joined_names,
 # numbered_places): "to Leon and Eyrarodda 66", "Monjeau, Graves and Reed", "on Hoge Wei 32 St.", the same
 # few names again later in the text.
@@ -129,4 +172,103 @@ def name_lists(draw: st.DrawFn) -> str:
         out.append(draw(st.sampled_from(_SEPS)))
         if draw(st.booleans()):
             out.append(draw(ascii_notes(max_pieces=8)))
+    return "".join(out)
+
+
+# --- the structured identifiers (tests/native/test_structured.py) ----------------------------------
+def _luhn_completed(body: str) -> str:
+    """`body` with the Luhn check digit appended (valid card numbers; NPIs after their 80840 prefix)."""
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return body + str((10 - total % 10) % 10)
+
+
+def _dea(letters: str, six: str) -> str:
+    d = [int(c) for c in six]
+    return letters + six + str((d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10)
+
+
+_STRUCTURED_WORDS = (
+    "DOB dob born on since admitted discharged on: date of birth birthday age aged ages yo y/o years old "
+    "year-old ninety ninety-two one hundred the first second third twenty-first thirtieth of day "
+    "SSN ssn social security soc. sec. no. ss# phone tel cell fax faxed to call reached at number text "
+    "cvv cvc security code card zip zip code postal code MRN mr# medical record chart member id policy number "
+    "account acct invoice license dl passport vin plate tag registration serial s/n lot udi npi dea # no. id "
+    "fingerprint voice print retinal scan iris scans palm print dna profile biometric template face photo "
+    "full-face photograph photo of the patient's face headshot selfies image picture P.O. Box PO box POB "
+    "address: home address Mailing street CA NY Texas North Carolina New County Parish Census Area "
+    "Orange Miami-Dade St. Charles Prince George's From In Lives http https www. .com .org .health .jpg .png "
+    "x ext. M F yom y/o f"
+).split()
+
+
+@st.composite
+def _structured_piece(draw: st.DrawFn) -> str:
+    kind = draw(st.integers(0, 12))
+    digits = st.text("0123456789", min_size=1, max_size=22)
+    if kind == 0:
+        return draw(st.sampled_from(_STRUCTURED_WORDS))
+    if kind == 1:  # a card with a valid check digit, grouped or not
+        body = draw(st.sampled_from(["4", "5", "37", "6011", "22", "27", "9"])) + draw(
+            st.text("0123456789", min_size=10, max_size=16))
+        card = _luhn_completed(body)
+        sep = draw(st.sampled_from(["", " ", "-"]))
+        return sep.join(card[i:i + 4] for i in range(0, len(card), 4))
+    if kind == 2:  # NPI (checked over 80840 + the number) and DEA
+        npi = _luhn_completed("80840" + draw(st.sampled_from("12")) + draw(st.text("0123456789", min_size=8, max_size=8)))[5:]
+        dea = _dea(draw(st.sampled_from(["AB", "BF", "MX", "F9", "XZ"])), draw(st.text("0123456789", min_size=6, max_size=6)))
+        return draw(st.sampled_from([npi, dea, dea.lower()]))
+    if kind == 3:  # VIN, MBI
+        vin = draw(st.sampled_from(["1HGCM82633A004352", "1M8GDM9AXKP042788", "JH4KA7561PC008269",
+                                    "11111111111111111", "1HGCM82633A00435"]))
+        mbi = draw(st.from_regex(r"\A[1-9][AC-HJKMNP-RT-Y][A-Z0-9][0-9]-?[AC-HJKMNP-RT-Y][A-Z0-9][0-9]-?[A-Z]{2}[0-9][0-9]\Z"))
+        return draw(st.sampled_from([vin, mbi]))
+    if kind == 4:  # dates in every layout the patterns take, and near misses
+        return draw(st.from_regex(
+            r"\A([0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}|[0-9]{4}[/.-][0-9]{1,2}[/.-][0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}|"
+            r"[0-9]{1,2}(st|nd|rd|th)? (of )?(July|jan|MAR|Sept\.)(,? (19|20)[0-9][0-9])?|"
+            r"(May|Jun|DEC|october)\.? (the )?[0-9]{1,2}(st|th)?(,? 20[0-9][0-9])?)\Z"))
+    if kind == 5:  # ages over 89, and the shapes around them
+        return draw(st.from_regex(r"\A(9[0-9]|1[0-2][0-9]|8[0-9]|13[0-9])(\+)? ?(-| )?(years?|yrs?|yo|y/o|y\.o\.?|M|F|yom|y/o f)([- ]old)?\Z"))
+    if kind == 6:  # phones with extensions, international prefixes, SSN shapes
+        return draw(st.from_regex(
+            r"\A((\+?1[ .-]?)?(\([0-9]{3}\)[ .-]?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}( ?(x|ext\.?) ?[0-9]{1,5})?|[0-9]{3}[- .][0-9]{2}[- .][0-9]{4}|"
+            r"[0-9]{3}[- .][0-9]{3}[- .][0-9]{3}|\+?1?[0-9]{10})\Z"))
+    if kind == 7:  # e-mail, URLs, bare domains, image files
+        return draw(st.from_regex(
+            r"\A([a-z0-9._%+-]{1,8}@([a-z0-9-]{1,6}\.){1,2}[a-z]{2,4}|(https?://|www\.)[a-z0-9./?=&-]{1,20}[.,;)]?|"
+            r"[a-z0-9-]{1,8}\.(com|org|health|care|co)(/[a-z0-9]{0,6})?|[A-Za-z0-9_-]{1,12}\.(jpe?g|png|heic|dcm|TIFF?))\Z"))
+    if kind == 8:  # IPv4, IPv6
+        return draw(st.from_regex(
+            r"\A([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(\.[0-9])?|([0-9a-f]{1,4}:){1,7}[0-9a-f]{0,4}|::[0-9a-f]{1,4}(:[0-9a-f]{1,4}){0,3}|"
+            r"fe80::[0-9a-f]{1,4}:[0-9a-f]{1,4})\Z"))
+    if kind == 9:  # a label, then an identifier-like value
+        label = draw(st.sampled_from(["MRN", "MR #", "Medical  Record Number", "member ID", "Policy no.", "acct #",
+                                      "License", "DL", "Passport number", "Serial No", "lot", "Case", "ID", "NPI",
+                                      "DEA #", "Plate", "license plate", "tag number", "Fingerprint ID", "photo"]))
+        sep = draw(st.sampled_from([" ", ": ", " is ", " # ", "=", ":", " on file "]))
+        value = draw(st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{1,14}\Z"))
+        return label + sep + value
+    if kind == 10:
+        return draw(digits)
+    if kind == 11:  # digits glued to capitals and brackets (the token and "(" / "+" anchors)
+        return draw(st.from_regex(r"\A[(+]{0,2}[A-Z0-9]{1,18}[-/. ]?[0-9]{0,6}\Z"))
+    return draw(_piece(corpus_slices=False))
+
+
+@st.composite
+def structured_notes(draw: st.DrawFn, max_pieces: int = 40) -> str:
+    """ASCII text dense in structured identifiers (valid checksums, dates, ages, labels, addresses of
+    the web and the network) and their near misses, joined by note separators."""
+    n = draw(st.integers(1, max_pieces))
+    out: list[str] = []
+    for _ in range(n):  # a name or town may hold a letter that is not ASCII: dropped, as in ascii_notes
+        out.append(draw(_structured_piece()).encode("ascii", "ignore").decode("ascii"))
+        out.append(draw(st.sampled_from(_SEPS)))
     return "".join(out)
