@@ -7,6 +7,8 @@
 
 use pyo3::prelude::*;
 
+mod addresses;
+mod clinical;
 mod lexicons;
 mod names;
 mod names_more;
@@ -23,6 +25,8 @@ fn version() -> &'static str {
 fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_class::<lexicons::Lexicons>()?;
+    clinical::register(m)?;
+    addresses::register(m)?;
     names::register(m)?;
     names_more::register(m)?;
     settle::register(m)?;

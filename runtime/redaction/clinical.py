@@ -205,6 +205,12 @@ _STREET_SUFFIXES = (
 )
 
 
+def native_orders(words: set[str]) -> tuple[list[str], list[str]]:
+    """The phone cue words and the cued month words of `words`, in the order `scan_clinical` iterates
+    them (a set's order): the Rust port (`packgate_native.scan_clinical`) yields their hits in it."""
+    return list(_PHONE_WORDS.intersection(words)), list(_MONTH_CUED_WORDS.intersection(words))
+
+
 def scan_clinical(text: str, words: set[str] | None = None, runs: list[tuple[int, int]] | None = None) -> Iterator[Hit]:
     """Candidates from the recall-first detectors (spans only).
 

@@ -17,6 +17,7 @@ from . import lexicons
 from .categories import category_map
 from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
+from .clinical import native_orders as clinical_orders
 from .findings import HIPAA, PII, Finding, Span, count, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
 from .native import core, lexicons as native_lexicons
@@ -284,12 +285,20 @@ class Engine:
         else:
             low, words, at = word_index(digits_text)
             hits.extend(scan_structured(digits_text, low, words, runs, at))
-        hits.extend(scan_clinical(digits_text, words, runs))
-        hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low,
-                                   self._lex.street_words if self._lex else frozenset()))
+        if self._native_lex is not None and text.isascii():  # the Rust ports take ASCII text only
+            hits.extend(core.scan_clinical(digits_text, *clinical_orders(words)))
+            hits.extend(core.scan_addresses(digits_text, self._native_lex))
+        else:
+            hits.extend(scan_clinical(digits_text, words, runs))
+            hits.extend(scan_addresses(digits_text, self._lex.english if self._lex else frozenset(), low,
+                                       self._lex.street_words if self._lex else frozenset()))
         dets = {h[4] for h in hits}  # one pass, then set tests (three any() scans were 5% on dense text)
         if "street-address" in dets:
-            hits.extend(address_tails(text, hits))
+            if self._native_lex is not None and text.isascii():
+                streets = [(h[1], h[2]) for h in hits if h[4] == "street-address"]
+                hits.extend(core.address_tails(text, streets))
+            else:
+                hits.extend(address_tails(text, hits))
         if not _MENTION_DETECTORS.isdisjoint(dets):
             hits = _drop_labels(hits)
         if not dets.isdisjoint(_CHANCE_CHECKSUMS):
