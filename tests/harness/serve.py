@@ -1,5 +1,5 @@
 """The gateway for tests and `make bench`: `python -m tests.harness.serve --pack P --opa-url URL
---standin-url URL --audit-db PATH [--port N] [--workers N] [--opa-timeout S] [--fast-audit]`, or a fleet
+--standin-url URL --audit-db PATH [--port N] [--workers N] [--opa-timeout S] [--fast-audit] [--python-detectors]`, or a fleet
 replica: `--bundle-url URL` (embedded OPA pulling `packgate bundle serve`, the Supervisor as `gateway run`
 assembles it, hot reload on) instead of `--opa-url`.
 
@@ -14,6 +14,7 @@ multi-worker path instead (the bench's scaling row).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import resource
@@ -36,6 +37,7 @@ from packgate.runtime.process import (
     terminate_on_sigterm,
 )
 from packgate.runtime.process.transport import uvicorn_config
+from packgate.runtime.redaction import Engine
 
 
 def _quota_signals() -> None:
@@ -58,6 +60,8 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--opa-timeout", type=float, default=None, help="default: the gateway's own")
     p.add_argument("--fast-audit", action="store_true", help="notice a failing audit store within 0.1 s")
+    p.add_argument("--python-detectors", action="store_true",
+                   help="detectors on the Python engine only (the Rust core's lever off, for make bench)")
     p.add_argument("--nofile", type=int, default=0, help="RLIMIT_NOFILE soft limit (the fd limit a flood meets)")
     p.add_argument("--max-active", type=int, default=GatewayConfig.max_active_requests)
     p.add_argument("--max-queued", type=int, default=GatewayConfig.max_queued_requests)
@@ -86,7 +90,10 @@ def main() -> None:
         built = build_bundle(args.pack, f"{tmp}/bundle")
     audit = AuditLog.open(args.audit_db, **({"busy_ms": 50, "retry_max_s": 0.1} if args.fast_audit else {}))
     timeout = {} if args.opa_timeout is None else {"opa_timeout_s": args.opa_timeout}
-    config = GatewayConfig(routes=[Route.from_built(b) for b in built.packs], opa_url=args.opa_url,
+    routes = [Route.from_built(b) for b in built.packs]
+    if args.python_detectors:  # the same findings, from the Python oracle (runtime/redaction/native.py)
+        routes = [dataclasses.replace(r, engine=Engine.from_pack(r.pack, native=False)) for r in routes]
+    config = GatewayConfig(routes=routes, opa_url=args.opa_url,
                            bundle_revision=built.revision, audit=audit, standin_url=args.standin_url,
                            max_active_requests=args.max_active, max_queued_requests=args.max_queued, **timeout)
     sock = socket.socket()
