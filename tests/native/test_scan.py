@@ -115,14 +115,16 @@ def test_dense_digits_whole_scan_the_same(name: str) -> None:
     assert got == py._settled(text)
 
 
-def test_dense_region_edges() -> None:
+def test_glue_edges() -> None:
     """Chains of digit runs at the edges of `_DENSE`: 63 gaps and 62, a line break or 4 characters in a
-    gap, a text just under `_DENSE_MIN`, a chain past `_RUNS_FIRST` characters."""
+    gap, a text just under `_DENSE_MIN`, a chain past `_RUNS_FIRST` characters; values against markers."""
     texts = [
         " ".join(["1"] * 64), " ".join(["1"] * 63), "x" + " ".join(["12"] * 64) + "\n" + " ".join(["3"] * 70),
         " ".join(["1"] * 40) + "    " + " ".join(["1"] * 40), " ".join(["1"] * 40) + "\n" + " ".join(["1"] * 40),
         "a" + "1 " * 63 + "1", "1 " * 64, "ab12-34/56 " * 30 + "MRN 00483921 Jane Doe",
         "Jane Doe " + "12 " * 6000 + " 555-123-4567 on 3/4/2021",
+        "[NAME]John Smith called [PHONE]555-123-4567 on [DATE]3/4/2021", "[NAME_1]Jane Doe, SSN [SSN]123-45-6789",
+        "[MRN 1234567] [CUSTOM_X_2]00483921 [NAME____]Maria Lopez", "MRN[MRN]00483921[DATE]",
     ]
     for text in texts:
         assert not _differ(text), text[:40]
