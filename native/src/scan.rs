@@ -190,7 +190,14 @@ impl Scanner {
         let runs: Option<Vec<(usize, usize)>> = {
             let mut r = runs;
             if !dense.is_empty() {
-                r.retain(|&(s, _)| !dense.iter().any(|&(a, e)| a <= s && s < e));
+                // both sorted: one pass (a text can hold thousands of regions)
+                let mut k = 0;
+                r.retain(|&(s, _)| {
+                    while k < dense.len() && dense[k].1 <= s {
+                        k += 1;
+                    }
+                    !(k < dense.len() && dense[k].0 <= s)
+                });
             }
             (!r.is_empty()).then_some(r)
         };

@@ -125,6 +125,7 @@ def test_glue_edges() -> None:
         "Jane Doe " + "12 " * 6000 + " 555-123-4567 on 3/4/2021",
         "[NAME]John Smith called [PHONE]555-123-4567 on [DATE]3/4/2021", "[NAME_1]Jane Doe, SSN [SSN]123-45-6789",
         "[MRN 1234567] [CUSTOM_X_2]00483921 [NAME____]Maria Lopez", "MRN[MRN]00483921[DATE]",
+        ((("1 " * 64) + "   x ") * 500)[: 64 * 1024],  # hundreds of regions (one pass over runs and regions)
     ]
     for text in texts:
         assert not _differ(text), text[:40]
