@@ -12,6 +12,7 @@ mod clinical;
 mod lexicons;
 mod names;
 mod names_more;
+mod scan;
 mod settle;
 mod structured;
 
@@ -29,6 +30,7 @@ fn packgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     addresses::register(m)?;
     names::register(m)?;
     names_more::register(m)?;
+    scan::register(m)?;
     settle::register(m)?;
     structured::register(m)?;
     Ok(())

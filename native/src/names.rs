@@ -284,7 +284,7 @@ fn verbish(w: &str) -> bool {
 }
 
 /// The lexicon sets `scan_names` reads, borrowed from the handed-over `Lexicons`.
-struct Lex<'a> {
+pub(crate) struct Lex<'a> {
     first: &'a FxHashSet<String>,
     first_any: &'a FxHashSet<String>,
     last: &'a FxHashSet<String>,
@@ -307,7 +307,7 @@ struct Lex<'a> {
 }
 
 impl<'a> Lex<'a> {
-    fn new(lex: &'a Lexicons) -> PyResult<Self> {
+    pub(crate) fn new(lex: &'a Lexicons) -> PyResult<Self> {
         Ok(Lex {
             first: lex.set("first")?,
             first_any: lex.set("first_any")?,
@@ -986,7 +986,7 @@ fn tokenise(t: &[u8]) -> (Vec<usize>, Vec<usize>) {
 }
 
 /// The whole of `names.scan_names` on ASCII text.
-fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
+pub(crate) fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
     let text = text_str.as_bytes();
     let mut out: Vec<Hit> = Vec::new();
     let (starts, ends) = tokenise(text);

@@ -190,7 +190,7 @@ const MENTION_OCC: usize = 4096;
 const JOINED_REACH: usize = 80;
 
 /// The lexicon sets these detectors read, looked up once per call.
-struct Lists<'a> {
+pub(crate) struct Lists<'a> {
     last_any: &'a FxHashSet<String>,
     first_any: &'a FxHashSet<String>,
     foreign: &'a FxHashSet<String>,
@@ -199,7 +199,7 @@ struct Lists<'a> {
 }
 
 impl<'a> Lists<'a> {
-    fn new(lex: &'a Lexicons) -> PyResult<Self> {
+    pub(crate) fn new(lex: &'a Lexicons) -> PyResult<Self> {
         Ok(Lists {
             last_any: lex.set("last_any")?,
             first_any: lex.set("first_any")?,
@@ -215,7 +215,7 @@ impl<'a> Lists<'a> {
 }
 
 /// Why a scan stopped: the text was not ASCII, or PCRE2 gave up (a match limit; never on these patterns).
-enum Fail {
+pub(crate) enum Fail {
     NotAscii,
     Regex,
 }
@@ -343,7 +343,11 @@ fn list_cue(piece: &str) -> bool {
     piece.contains(',') || piece.contains("and") || piece.contains('&')
 }
 
-fn list_neighbours_in(text: &str, names: &[(usize, usize)], l: &Lists) -> Result<Vec<Hit>, Fail> {
+pub(crate) fn list_neighbours_in(
+    text: &str,
+    names: &[(usize, usize)],
+    l: &Lists,
+) -> Result<Vec<Hit>, Fail> {
     check_ascii(text)?;
     let b = text.as_bytes();
     let mut out = Vec::new();
@@ -395,7 +399,11 @@ fn after_sentence_end(b: &[u8], pos: usize) -> bool {
     k == 0 || b".!?:;\n*-#>|".contains(&b[k - 1])
 }
 
-fn repeat_mentions_in(text: &str, names: &[(usize, usize)], l: &Lists) -> Result<Vec<Hit>, Fail> {
+pub(crate) fn repeat_mentions_in(
+    text: &str,
+    names: &[(usize, usize)],
+    l: &Lists,
+) -> Result<Vec<Hit>, Fail> {
     check_ascii(text)?;
     let mut out = Vec::new();
     if names.is_empty() {
@@ -490,7 +498,7 @@ fn joined_member(word: &str, low: &str, l: &Lists) -> bool {
     !COMMON.contains(low) && !l.english.contains(low) && !drug_stem(low)
 }
 
-fn joined_names_in(text: &str, l: &Lists) -> Result<Vec<Hit>, Fail> {
+pub(crate) fn joined_names_in(text: &str, l: &Lists) -> Result<Vec<Hit>, Fail> {
     check_ascii(text)?;
     let mut out = Vec::new();
     if !text.contains(" and ") && !text.contains(" & ") {
@@ -570,7 +578,11 @@ fn joined_names_in(text: &str, l: &Lists) -> Result<Vec<Hit>, Fail> {
 
 // --- numbered_places -----------------------------------------------------------------------------
 
-fn numbered_places_in(text: &str, spans: &[(usize, usize)], l: &Lists) -> Result<Vec<Hit>, Fail> {
+pub(crate) fn numbered_places_in(
+    text: &str,
+    spans: &[(usize, usize)],
+    l: &Lists,
+) -> Result<Vec<Hit>, Fail> {
     check_ascii(text)?;
     let b = text.as_bytes();
     let n = b.len();

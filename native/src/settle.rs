@@ -17,20 +17,20 @@ use rustc_hash::FxHashMap;
 /// What settling reads of a span; `at` is its index in the input. `cat` is the category's rank in
 /// string order (equal strings, equal ranks), so the spans are plain data the scan can hold without
 /// the GIL.
-struct Span {
-    cat: u32,
-    start: i64,
-    end: i64,
-    conf: f64,
-    at: usize,
+pub(crate) struct Span {
+    pub(crate) cat: u32,
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+    pub(crate) conf: f64,
+    pub(crate) at: usize,
 }
 
 /// A span of the output: input `at` as it is when `bounds` is None, else its category (from
 /// `cat_from`) and confidence and detector (from `at`) over new bounds.
-struct Out {
-    cat_from: usize,
-    at: usize,
-    bounds: Option<(i64, i64)>,
+pub(crate) struct Out {
+    pub(crate) cat_from: usize,
+    pub(crate) at: usize,
+    pub(crate) bounds: Option<(i64, i64)>,
 }
 
 fn read(spans: &[Bound<'_, PyAny>]) -> PyResult<Vec<Span>> {
@@ -121,7 +121,7 @@ fn keep(f: &Span) -> Out {
     }
 }
 
-fn settle(mut spans: Vec<Span>) -> Vec<Out> {
+pub(crate) fn settle(mut spans: Vec<Span>) -> Vec<Out> {
     spans.sort_by(start_order); // stable, as `sorted`
     let mut out = Vec::with_capacity(spans.len());
     let mut cluster: Vec<Span> = Vec::new();
@@ -205,7 +205,7 @@ fn settle_cluster(spans: &mut [Span], out: &mut Vec<Out>) {
 
 /// `_union_same_category`: sorted by (category, start, -end); a hit starting inside the previous one
 /// of its category extends it, and the more confident of the two lends its confidence and detector.
-fn union(mut hits: Vec<Span>) -> Vec<Out> {
+pub(crate) fn union(mut hits: Vec<Span>) -> Vec<Out> {
     hits.sort_by(|a, b| (a.cat, a.start, b.end).cmp(&(b.cat, b.start, a.end)));
     // the current union: its first hit (category, start), its end, its lead (confidence, detector)
     let mut out: Vec<Out> = Vec::new();

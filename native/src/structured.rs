@@ -39,7 +39,7 @@ type Hit = (&'static str, usize, usize, f64, &'static str);
 
 /// Why a scan stopped; never carries the text.
 #[derive(Debug)]
-struct ScanError(String);
+pub(crate) struct ScanError(pub(crate) String);
 
 impl From<pcre2::Error> for ScanError {
     fn from(e: pcre2::Error) -> Self {
@@ -596,7 +596,7 @@ thread_local! {
     static LOCS: RefCell<Vec<Option<CaptureLocations>>> = const { RefCell::new(Vec::new()) };
 }
 
-fn scan(text: &[u8], runs: Option<Vec<(usize, usize)>>) -> Res<Vec<Hit>> {
+pub(crate) fn scan(text: &[u8], runs: Option<Vec<(usize, usize)>>) -> Res<Vec<Hit>> {
     let rx = REGEXES.as_ref().map_err(|e| ScanError(e.clone()))?;
     let runs = runs.unwrap_or_else(|| digit_runs(text));
     let mut locs = LOCS.with(|l| std::mem::take(&mut *l.borrow_mut()));

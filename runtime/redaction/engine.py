@@ -226,6 +226,14 @@ class Engine:
 
             ner = ner_backends.load(ner)
         self._ner = ner
+        self._scanner = self._native_scanner()
+
+    def _native_scanner(self) -> Any:
+        """The Rust `_settled` for ASCII text (native/src/scan.rs), when the engine has native word lists,
+        no custom pattern and no NER (those stay on the Python path); else None."""
+        if self._native_lex is None or self._custom or self._ner is not None:
+            return None
+        return core.Scanner(self._native_lex, [(p.name, p.mapping) for p in self._policies], MARKER.pattern)
 
     @classmethod
     def from_pack(cls, pack: Any, ner: Any = None, native: bool = True) -> "Engine":
@@ -252,12 +260,14 @@ class Engine:
         do not pickle: the worker hands its own copy of the word lists over again when it loads the engine."""
         state = self.__dict__.copy()
         state["_native_lex"] = state["_native_lex"] is not None
+        state["_scanner"] = None  # rebuilt from the word lists on load
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         native = state.pop("_native_lex")
         self.__dict__.update(state)
         self._native_lex = native_lexicons(self._lex) if native and self._lex is not None else None
+        self._scanner = self._native_scanner()
 
     @property
     def policies(self) -> list[str]:
@@ -394,6 +404,8 @@ class Engine:
     def _settled(self, text: str) -> list[tuple[int, int, str, str, float, str]]:
         """Each policy's settled findings as (start, end, policy, category, confidence, detector),
         sorted: plain tuples until the caller builds the `Finding`s (see `settle_spans`)."""
+        if self._scanner is not None and text.isascii():  # the whole scan in one Rust call (native/src/scan.rs)
+            return self._scanner.scan(text)
         # the Rust ports settle spans of any text (they are numbers); native=False keeps the Python ones
         native = self._native_lex is not None
         hits = (core.union_same_category if native else _union_same_category)(self.raw_hits(text))
