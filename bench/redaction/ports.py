@@ -1,5 +1,5 @@
 """CPU time of each Rust port (`native/src/`) beside the Python function it replaces, called as the
-engine calls them, interleaved in one process on the 2 KB note (median of the rounds, the side that goes
+engine calls them, and of the whole scan (the one Rust call against the Python engine), interleaved in one process on the 2 KB note (median of the rounds, the side that goes
 first alternating), and with `--adversarial` once each on the 1 MiB adversarial inputs that are ASCII.
 Every pair's outputs are asserted equal before they are timed. A script, not a test.
 
@@ -71,6 +71,14 @@ def pairs(text: str) -> dict[str, Pair]:
     }
 
 
+def whole(text: str) -> Pair:
+    """The whole scan of an ASCII text (`Engine._settled`): the Python engine, and the one Rust call
+    (`core.Scanner`, native/src/scan.rs) that runs every port above and the glue between them."""
+    python, rust = Engine.default(native=False), Engine.default()
+    assert rust._scanner is not None
+    return (lambda: python._settled(text), lambda: rust._settled(text))
+
+
 def _equal(name: str, py: object, rs: object) -> None:
     if name.startswith("scan_structured"):  # the word index is input, not output; trigger words walk set order
         py, rs = sorted(py), sorted(rs[1])  # type: ignore[index, call-overload]
@@ -87,7 +95,7 @@ def main() -> None:
     assert text.isascii()
     gc.disable()
     total = {"py": 0.0, "rs": 0.0}
-    for name, (py, rs) in pairs(text).items():
+    for name, (py, rs) in {**pairs(text), "whole scan (_settled, one Rust call)": whole(text)}.items():
         _equal(name, py(), rs())  # also warms the Python token memo
         times: dict[str, list[float]] = {"py": [], "rs": []}
         for r in range(args.rounds):
@@ -98,10 +106,11 @@ def main() -> None:
                     f()
                 times[side].append((time.process_time() - a) / args.calls * 1e6)
         t_py, t_rs = statistics.median(times["py"]), statistics.median(times["rs"])
-        total["py"] += t_py
-        total["rs"] += t_rs
+        if not name.startswith("whole"):
+            total["py"] += t_py
+            total["rs"] += t_rs
         print(f"2 KB {name:36} Python {t_py:7.1f} us   Rust {t_rs:6.1f} us   ({t_py / t_rs:5.1f}x)")
-    print(f"2 KB {'all of the above':36} Python {total['py']:7.1f} us   Rust {total['rs']:6.1f} us   "
+    print(f"2 KB {'the ports one by one, summed':36} Python {total['py']:7.1f} us   Rust {total['rs']:6.1f} us   "
           f"({total['py'] / total['rs']:5.1f}x; medians of {args.rounds} rounds of {args.calls} calls, CPU time)")
     gc.enable()
     if not args.adversarial:
@@ -109,7 +118,7 @@ def main() -> None:
     for label, big in adversarial_inputs().items():
         if not big.isascii():
             continue
-        for name, (py, rs) in pairs(big).items():
+        for name, (py, rs) in {**pairs(big), "whole scan (_settled, one Rust call)": whole(big)}.items():
             a = time.process_time()
             want = py()
             b = time.process_time()
