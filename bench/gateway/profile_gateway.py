@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .__main__ import PY, SEED, VARIANT, Procs, free_port, loadgen, opa_and_upstream, opa_socket, wait_up
+from .__main__ import PY, REVIEW_KEY, SEED, VARIANT, Procs, free_port, loadgen, opa_and_upstream, opa_socket, wait_up
 from .prompt import HEADERS, ollama_body
 
 
@@ -80,7 +80,9 @@ def main() -> None:
         g = procs.start([spy, "record", "--format", "raw", "-r", "1000", "-o", str(out), "--",
                          PY, "-m", "tests.harness.serve", "--port", str(gp), "--opa-url", f"unix://{opa_socket(work)}",
                          "--standin-url", f"http://127.0.0.1:{up_port}", "--audit-db", str(work / "a.db"),
-                         "--pack", str(SEED), "--pack", str(VARIANT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         "--pack", str(SEED), "--pack", str(VARIANT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                        # the seed pack escalates: its gateway needs a key to seal held answers (as in start_gateway)
+                        env={"PACKGATE_REVIEW_KEY": REVIEW_KEY, **os.environ})
         wait_up(f"http://127.0.0.1:{gp}/health")
         t = {"name": "packgate", "port": gp, "path": "/routes/bench-deliver-route/api/chat", "body": ollama_body(),
              "headers": HEADERS}
