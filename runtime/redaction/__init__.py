@@ -17,8 +17,10 @@ The gateway's interface (stable)::
 `Engine.default()` is the seed pack's detector settings (CLI without `--pack`), rules only. An NER
 model is an opt-in extra detector: `Engine(..., ner="spacy")` / `Engine.from_pack(pack, ner="spacy")` /
 `packgate redact --ner spacy` (needs the `eval` extra; see `ner.py` for why it is not the default). Findings hold spans,
-never values; nothing in this package logs or raises with matched text. Built-in patterns run on
-Python `re` and are written to be linear; a pack's `detect_patterns` run on RE2 only.
+never values; nothing in this package logs or raises with matched text. Built-in patterns are written to be
+linear, on Python `re` here and on PCRE2 in the Rust core (`native.py`: an ASCII text's whole scan runs
+there, these Python detectors are its oracle and scan every other text); a pack's `detect_patterns` run
+on RE2 only.
 """
 
 from .engine import Engine, PatternError, RedactResult
