@@ -625,18 +625,22 @@ fn digit_runs(t: &[u8]) -> Vec<(usize, usize)> {
 
 /// The words of `list` (a space-separated set) that the gate found, in the order Python's set
 /// intersection gives them when the caller says (`order`), else in `list`'s order.
+/// `bit` is `list`'s bit in `WORD_BITS`, so each word of the text is one table lookup.
 fn present<'a>(
     t: &[u8],
     list: &'a str,
+    bit: u16,
     order: Option<&'a [String]>,
 ) -> Vec<std::borrow::Cow<'a, str>> {
     match order {
         Some(words) => words.iter().map(|w| w.as_str().into()).collect(),
         None => {
-            let mut seen: FxHashSet<String> = FxHashSet::default();
+            let mut seen: FxHashSet<&'static str> = FxHashSet::default();
             for_each_word(t, |w| {
-                if list.split(' ').any(|x| x == w) {
-                    seen.insert(w.to_string());
+                if let Some((k, b)) = WORD_BITS.get_key_value(w) {
+                    if b & bit != 0 {
+                        seen.insert(k);
+                    }
                 }
             });
             list.split(' ')
@@ -671,7 +675,7 @@ pub fn scan(t: &[u8], cues: Option<&[String]>, cued: Option<&[String]>) -> Res<V
             })?;
         }
         let cues = if bits & PHONE_W != 0 || cues.is_some() {
-            present(t, PHONE_WORDS, cues)
+            present(t, PHONE_WORDS, PHONE_W, cues)
         } else {
             vec![]
         };
@@ -726,7 +730,7 @@ pub fn scan(t: &[u8], cues: Option<&[String]>, cued: Option<&[String]>) -> Res<V
         })?;
     }
     let cued = if bits & MONTH_CUED_W != 0 || cued.is_some() {
-        present(t, MONTH_CUED_WORDS, cued)
+        present(t, MONTH_CUED_WORDS, MONTH_CUED_W, cued)
     } else {
         vec![]
     };
