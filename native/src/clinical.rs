@@ -73,7 +73,7 @@ rx!(
 rx!(
     PAGER,
     I,
-    r"\b(?:pager|beeper|pgr|page|bleep|ext|extension|x)\.?[ \t]*(?:#|no\.?|number|:)?[ \t]*:?[ \t]*(\d{3,6})(?!\d)"
+    r"\b(?:pager|beeper|pgr|page|bleep|ext|extension|x)\.?[ \t]*+(?:#|no\.?|number|:)?[ \t]*+:?[ \t]*+(\d{3,6})(?!\d)"
 );
 rx!(
     SIGNOFF,
@@ -126,7 +126,7 @@ rx!(
 rx!(
     POSTAL_LABEL,
     I,
-    r"\b(?:zip code|zipcode|zip|postal code|postcode|post code|postleitzahl|plz)\b[ \t]*(?:is|:|#)?[ \t]*:?[ \t]*((?=[A-Z0-9 \-]{0,10}\d)[A-Z0-9]{2,6}(?:[ \-][A-Z0-9]{2,4})?)(?![\w\-*])"
+    r"\b(?:zip code|zipcode|zip|postal code|postcode|post code|postleitzahl|plz)\b[ \t]*+(?:is|:|#)?[ \t]*+:?[ \t]*+((?=[A-Z0-9 \-]{0,10}\d)[A-Z0-9]{2,6}(?:[ \-][A-Z0-9]{2,4})?)(?![\w\-*])"
 );
 rx!(
     POSTAL_CA_UK,
@@ -165,7 +165,7 @@ rx!(
 );
 rx!(
     UNIT_LINE,
-    r"(?im)^[ \t>?]*((?:apt|apartment|suite|ste|unit)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?)[ \t]*$"
+    r"(?im)^[ \t>?]*((?:apt|apartment|suite|ste|unit)\.?[ \t]*+#?[ \t]*+\d{1,5}[a-z]?)[ \t]*$"
 );
 rx!(
     NUM_NAME_NUM,
