@@ -163,6 +163,9 @@ def backtracking_inputs() -> dict[str, str]:
         "street comma blanks": blank("lives at 12 Main St", " x", " ,"),
         "postcode blanks": blank("12 Main St, Springfield", " x"),
         "tab blanks": blank("pager", " x 1", " \t"),
+        # a street, a city, then blanks before a 3-digit run: the address tail's city group (three runs)
+        "city blanks": blank("12 Main St, Springfield", " x 123"),
+        "lower city blanks": blank("12 main st, springfield", " x 123"),
     }
 
 

@@ -181,7 +181,7 @@ rx!(
 fn address_tail(cap: &str, states: &str) -> String {
     let word = format!(r"{cap}[\w'\-.]*");
     format!(
-        r"(?:[ \t]*[,\n][ \t\n]*|[ \t]+)(?:(?i:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*#?[ \t]*[A-Za-z0-9-]{{1,6}}(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?(?:{word}(?:[ \t]+{word}){{0,3}}[ \t]*[,\n]?[ \t\n]*,?[ \t]*)?(?:(?:{states})\.?(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?(?:{word}(?:[ \t]+{word}){{0,2}}[ \t]+)?\d{{3,5}}(?:-\d{{3,4}})?(?![\w-])"
+        r"(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++)(?:(?i:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*+#?[ \t]*+[A-Za-z0-9-]{{1,6}}(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++))?(?:{word}(?:[ \t]++{word}){{0,3}}[ \t]*+[,\n]?[ \t\n]*+,?[ \t]*+)?(?:(?:{states})\.?(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++))?(?:{word}(?:[ \t]++{word}){{0,2}}[ \t]++)?\d{{3,5}}(?:-\d{{3,4}})?(?![\w-])"
     )
 }
 

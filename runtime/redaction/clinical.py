@@ -108,11 +108,11 @@ _TERRITORIES = "AS|FM|GU|MH|MP|PW|VI|AA|AE|AP"
 def _address_tail(cap: str, states: str) -> re.Pattern[str]:
     word = rf"{cap}[\w'\-.]*"
     return re.compile(
-        rf"(?:[ \t]*[,\n][ \t\n]*|[ \t]+)"
-        rf"(?:(?i:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*#?[ \t]*[A-Za-z0-9-]{{1,6}}(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?"
-        rf"(?:{word}(?:[ \t]+{word}){{0,3}}[ \t]*[,\n]?[ \t\n]*,?[ \t]*)?"
-        rf"(?:(?:{states})\.?(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?"
-        rf"(?:{word}(?:[ \t]+{word}){{0,2}}[ \t]+)?"
+        rf"(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++)"
+        rf"(?:(?i:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*+#?[ \t]*+[A-Za-z0-9-]{{1,6}}(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++))?"
+        rf"(?:{word}(?:[ \t]++{word}){{0,3}}[ \t]*+[,\n]?[ \t\n]*+,?[ \t]*+)?"
+        rf"(?:(?:{states})\.?(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++))?"
+        rf"(?:{word}(?:[ \t]++{word}){{0,2}}[ \t]++)?"
         r"\d{3,5}(?:-\d{3,4})?(?![\w-])"
     )
 
