@@ -73,7 +73,7 @@ rx!(
 rx!(
     PAGER,
     I,
-    r"\b(?:pager|beeper|pgr|page|bleep|ext|extension|x)\.?[ \t]*(?:#|no\.?|number|:)?[ \t]*:?[ \t]*(\d{3,6})(?!\d)"
+    r"\b(?:pager|beeper|pgr|page|bleep|ext|extension|x)\.?[ \t]*+(?:#|no\.?|number|:)?[ \t]*+:?[ \t]*+(\d{3,6})(?!\d)"
 );
 rx!(
     SIGNOFF,
@@ -126,7 +126,7 @@ rx!(
 rx!(
     POSTAL_LABEL,
     I,
-    r"\b(?:zip code|zipcode|zip|postal code|postcode|post code|postleitzahl|plz)\b[ \t]*(?:is|:|#)?[ \t]*:?[ \t]*((?=[A-Z0-9 \-]{0,10}\d)[A-Z0-9]{2,6}(?:[ \-][A-Z0-9]{2,4})?)(?![\w\-*])"
+    r"\b(?:zip code|zipcode|zip|postal code|postcode|post code|postleitzahl|plz)\b[ \t]*+(?:is|:|#)?[ \t]*+:?[ \t]*+((?=[A-Z0-9 \-]{0,10}\d)[A-Z0-9]{2,6}(?:[ \-][A-Z0-9]{2,4})?)(?![\w\-*])"
 );
 rx!(
     POSTAL_CA_UK,
@@ -165,7 +165,7 @@ rx!(
 );
 rx!(
     UNIT_LINE,
-    r"(?im)^[ \t>?]*((?:apt|apartment|suite|ste|unit)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?)[ \t]*$"
+    r"(?im)^[ \t>?]*((?:apt|apartment|suite|ste|unit)\.?[ \t]*+#?[ \t]*+\d{1,5}[a-z]?)[ \t]*$"
 );
 rx!(
     NUM_NAME_NUM,
@@ -181,7 +181,7 @@ rx!(
 fn address_tail(cap: &str, states: &str) -> String {
     let word = format!(r"{cap}[\w'\-.]*");
     format!(
-        r"(?:[ \t]*[,\n][ \t\n]*|[ \t]+)(?:(?i:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*#?[ \t]*[A-Za-z0-9-]{{1,6}}(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?(?:{word}(?:[ \t]+{word}){{0,3}}[ \t]*[,\n]?[ \t\n]*,?[ \t]*)?(?:(?:{states})\.?(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?(?:{word}(?:[ \t]+{word}){{0,2}}[ \t]+)?\d{{3,5}}(?:-\d{{3,4}})?(?![\w-])"
+        r"(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++)(?:(?i:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*+#?[ \t]*+[A-Za-z0-9-]{{1,6}}(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++))?(?:{word}(?:[ \t]++{word}){{0,3}}[ \t]*+[,\n]?[ \t\n]*+,?[ \t]*+)?(?:(?:{states})\.?(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++))?(?:{word}(?:[ \t]++{word}){{0,2}}[ \t]++)?\d{{3,5}}(?:-\d{{3,4}})?(?![\w-])"
     )
 }
 

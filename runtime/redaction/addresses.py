@@ -23,7 +23,7 @@ _HOUSE = re.compile(r"\d(?<![\w.,/\-:+$#]\d)\d{0,5}(?=[ \t]+(?:\d{1,5}[ \t]+)?[^
 # One token after a separator: spaces, a comma, up to two line breaks (block lines, quoted with ">",
 # bulleted, or prefixed with the "???" a lost encoding leaves).
 _TOKEN = re.compile(
-    r"(?P<sep>[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*){0,2},?[ \t]*)"
+    r"(?P<sep>[ \t]*+,?[ \t]*+(?:\n[ \t>?*\-]*+){0,2},?[ \t]*+)"
     r"(?P<tok>\([^()\n]{1,24}\)|\d{1,6}(?:-\d{1,4})?[A-Za-z]?\.?(?![\w/])|[^\W\d_][\w'\-\u2206]{0,40}\.?)"
 )
 _CUE = re.compile(
@@ -74,9 +74,9 @@ def _street_word(low: str, street: frozenset[str], english: frozenset[str]) -> b
 # A postal code a line or two after an address block, across at most two short words (a region, or the
 # "nan" a spreadsheet leaves for a missing one): US/DE/FR/ES/IT/FI `12345`, PL `53-320`, SE/CZ/SK/GR
 # `340 12`, PT `1234-567`, BR `12345-678` (Faker's locale postcode formats, the ones made of digits).
-_POSTCODE = re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*)?,?[ \t]*(\d{5}(?:-\d{3,4})?|\d{2}-\d{3}|\d{3} \d{2}|\d{4}-\d{3})(?![\w-]| ?\d)")
+_POSTCODE = re.compile(r"[ \t]*+,?[ \t]*+(?:\n[ \t>?*\-]*+)?,?[ \t]*+(\d{5}(?:-\d{3,4})?|\d{2}-\d{3}|\d{3} \d{2}|\d{4}-\d{3})(?![\w-]| ?\d)")
 _POSTCODE_SHAPE = re.compile(r"\d(?:\d{4}|\d-\d{3}|\d\d \d\d|\d{3}-\d{3})")
-_FILLER = re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t>?*\-]*)?,?[ \t]*([^\W\d_][\w'\-]{0,15})\.?(?=[ \t,\n])")
+_FILLER = re.compile(r"[ \t]*+,?[ \t]*+(?:\n[ \t>?*\-]*+)?,?[ \t]*+([^\W\d_][\w'\-]{0,15})\.?(?=[ \t,\n])")
 
 
 def _postcode_after(text: str, end: int) -> int:

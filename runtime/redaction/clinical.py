@@ -57,7 +57,7 @@ _MONTH_ALONE = re.compile(
 # Holidays a date can be told by.
 _HOLIDAY = re.compile(r"\b(?:Christmas(?: Eve| Day)?|Thanksgiving|Easter|Halloween|New Year's(?: Eve| Day)?|Fourth of July|Memorial Day|Labor Day|Independence Day)\b")
 # Pager, beeper, extension: short numbers that reach one person.
-_PAGER = re.compile(r"\b(?:pager|beeper|pgr|page|bleep|ext|extension|x)\.?[ \t]*(?:#|no\.?|number|:)?[ \t]*:?[ \t]*(\d{3,6})(?!\d)", I)
+_PAGER = re.compile(r"\b(?:pager|beeper|pgr|page|bleep|ext|extension|x)\.?[ \t]*+(?:#|no\.?|number|:)?[ \t]*+:?[ \t]*+(\d{3,6})(?!\d)", I)
 # Transcriptionist and author sign-offs: RKT:morrow, LMP/baker/hale, dictated/transcribed initials.
 _SIGNOFF = re.compile(r"(?<![\w/])([A-Z]{2,4}(?:[:/][ \t]?[a-z][a-z'\-]{1,20}){1,3})(?![\w/])")
 _SIGNOFF_SEP = re.compile(r"[:/]")
@@ -108,11 +108,11 @@ _TERRITORIES = "AS|FM|GU|MH|MP|PW|VI|AA|AE|AP"
 def _address_tail(cap: str, states: str) -> re.Pattern[str]:
     word = rf"{cap}[\w'\-.]*"
     return re.compile(
-        rf"(?:[ \t]*[,\n][ \t\n]*|[ \t]+)"
-        rf"(?:(?i:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*#?[ \t]*[A-Za-z0-9-]{{1,6}}(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?"
-        rf"(?:{word}(?:[ \t]+{word}){{0,3}}[ \t]*[,\n]?[ \t\n]*,?[ \t]*)?"
-        rf"(?:(?:{states})\.?(?:[ \t]*[,\n][ \t\n]*|[ \t]+))?"
-        rf"(?:{word}(?:[ \t]+{word}){{0,2}}[ \t]+)?"
+        rf"(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++)"
+        rf"(?:(?i:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Bldg|Floor|Fl)\.?[ \t]*+#?[ \t]*+[A-Za-z0-9-]{{1,6}}(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++))?"
+        rf"(?:{word}(?:[ \t]++{word}){{0,3}}[ \t]*+[,\n]?[ \t\n]*+,?[ \t]*+)?"
+        rf"(?:(?:{states})\.?(?:[ \t]*+[,\n][ \t\n]*+|[ \t]++))?"
+        rf"(?:{word}(?:[ \t]++{word}){{0,2}}[ \t]++)?"
         r"\d{3,5}(?:-\d{3,4})?(?![\w-])"
     )
 
@@ -139,7 +139,7 @@ _PHONE_INTL = re.compile(
 _PHONE_PLUS = re.compile(r"(?<![\w+])\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,5}(?:[ .\-]?\d{2,5}){1,4}(?![\w]|[.\-/]\d)")
 # Postal codes with a label, and the national shapes that cannot be anything else.
 _POSTAL_LABEL = re.compile(
-    r"\b(?:zip code|zipcode|zip|postal code|postcode|post code|postleitzahl|plz)\b[ \t]*(?:is|:|#)?[ \t]*:?[ \t]*"
+    r"\b(?:zip code|zipcode|zip|postal code|postcode|post code|postleitzahl|plz)\b[ \t]*+(?:is|:|#)?[ \t]*+:?[ \t]*+"
     r"((?=[A-Z0-9 \-]{0,10}\d)[A-Z0-9]{2,6}(?:[ \-][A-Z0-9]{2,4})?)(?![\w\-*])", I
 )
 _POSTAL_CA_UK = re.compile(r"(?<![\w])(?:[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z][ ]?\d[A-CEGHJ-NPR-TV-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2})(?![\w])")
@@ -178,7 +178,7 @@ _PHONE_CUE = re.compile(
     r"registered|contact)\b[^\d]{0,12}?([+(]?\d[\d ()\-.]{4,18}\d)(?![\d])", I
 )
 # A line that is only an apartment or suite: part of an address block.
-_UNIT_LINE = re.compile(r"(?im)^[ \t>?]*((?:apt|apartment|suite|ste|unit)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?)[ \t]*$")
+_UNIT_LINE = re.compile(r"(?im)^[ \t>?]*((?:apt|apartment|suite|ste|unit)\.?[ \t]*+#?[ \t]*+\d{1,5}[a-z]?)[ \t]*$")
 # House number first, then a street name, then a number (as generators and many countries write it):
 # "692 Kuuse 53", "077 Příční 1429", "353 Buerlia 227".
 _NUM_NAME_NUM = re.compile(

@@ -54,21 +54,21 @@ _DATE_RES: list[tuple[re.Pattern[str], float]] = [
 ]
 # DOB 3/4 or on 3/4 (no year) and DOB 3 4 51 with spaces: only with a date word in front.
 _DAY_MONTH = re.compile(rf"\d(?<!\w\d)\d?(?:st|nd|rd|th)?\s+(?:day\s+)?(?:of\s+)?{MONTHS}\b\.?(?:,?\s+{YEAR4}\b)?", I)
-_DATE_CTX = re.compile(rf"\b{DATE_CONTEXT}\s*[:\-]?\s*({MON_NUM}/{DAY})(?![\d/])", I)
+_DATE_CTX = re.compile(rf"\b{DATE_CONTEXT}\s*+[:\-]?\s*+({MON_NUM}/{DAY})(?![\d/])", I)
 _DATE_WORDY_CTX = re.compile(
-    rf"\b(?:dob|date of birth|born|birthday)\s*(?:is|was|on|:)?\s*({MON_NUM}[\s/.-]{DAY}[\s/.-](?:{YEAR4}|\d\d))(?!\d)", I
+    rf"\b(?:dob|date of birth|born|birthday)\s*+(?:is|was|on|:)?\s*+({MON_NUM}[\s/.-]{DAY}[\s/.-](?:{YEAR4}|\d\d))(?!\d)", I
 )
 
 _AGE_RES: list[re.Pattern[str]] = [
-    re.compile(r"(?=[19])(?<![\d.])(9\d|1[0-2]\d)(?!\+)\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.?)(?:[- ]old)?(?![\w+])", I),
-    re.compile(r"\b(?:age[ds]?|aged|age:)\s*:?\s*(9\d|1[0-2]\d)(?![\d+.])", I),
+    re.compile(r"(?=[19])(?<![\d.])(9\d|1[0-2]\d)(?!\+)\s*+(?:-|\s)?\s*+(?:years?|yrs?|yo|y/o|y\.o\.?)(?:[- ]old)?(?![\w+])", I),
+    re.compile(r"\b(?:age[ds]?|aged|age:)\s*+:?\s*+(9\d|1[0-2]\d)(?![\d+.])", I),
     re.compile(r"\b(ninety[- ](?:one|two|three|four|five|six|seven|eight|nine)|ninety|one hundred(?: and \w+)?)[- ]years?[- ]old\b", I),
     re.compile(r"(?=[19])(?<![\d.])(9\d|1[0-2]\d)(?![\d+])\s*(?:M|F|yo[mf]|y/o [mf])\b"),
 ]
 
 _SSN_FMT = re.compile(r"(\d(?<![\d-]\d)\d\d)([- .])(\d{2})\2(\d{4})(?![\d-])")
 _SSN_CTX = re.compile(
-    r"\b(?:ssn|social security(?: number| no\.?| #)?|social|ss#|soc\.? sec\.?(?: no\.?| #)?)\s*(?:is|was|of|:|#)?\s*:?\s*"
+    r"\b(?:ssn|social security(?: number| no\.?| #)?|social|ss#|soc\.? sec\.?(?: no\.?| #)?)\s*+(?:is|was|of|:|#)?\s*+:?\s*+"
     r"(\d{3}[- .]?\d{2}[- .]?\d{4}|\d{3}[- .]\d{3}[- .]\d{3})(?![\d-])", I
 )
 _PHONE = re.compile(
@@ -76,7 +76,7 @@ _PHONE = re.compile(
 )
 _PHONE_CTX = re.compile(
     r"\b(phone|tel|telephone|cell|mobile|call(?:ed)?|pager|reach(?:ed)? at|contact|fax|fax(?:ed)? to|number|text)"
-    r"\s*(?:is|at|no\.?|number|#|:)?\s*:?\s*(\+?1?\d{10}|\d{3}-\d{4}|\d{3}\.\d{4})(?!\d)", I
+    r"\s*+(?:is|at|no\.?|number|#|:)?\s*+:?\s*+(\+?1?\d{10}|\d{3}-\d{4}|\d{3}\.\d{4})(?!\d)", I
 )
 _FAX_CUE = re.compile(r"fax", I)
 _EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}\b")
@@ -91,7 +91,7 @@ _IPV6 = re.compile(
     r"(?:[0-9a-f]{1,4}:){1,7}:|::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})(?![\w:])", I
 )
 _CARD = re.compile(r"\d(?<![\d-]\d)(?:[ -]?\d){12,18}(?![\d-])")
-_CVV = re.compile(r"\b(?:cvv2?|cvc2?|cid|security code|card code)\s*(?:is|:|#)?\s*:?\s*(\d{3,4})(?!\d)", I)
+_CVV = re.compile(r"\b(?:cvv2?|cvc2?|cid|security code|card code)\s*+(?:is|:|#)?\s*+:?\s*+(\d{3,4})(?!\d)", I)
 _NPI = re.compile(r"([12](?<![\w-][12])\d{9})(?![\w-])")
 _DEA = re.compile(r"(?<![\w-])([ABCDEFGHJKLMPRSTUX][A-Z9]\d{7})(?![\w-])")
 _VIN = re.compile(r"(?<![\w-])([A-HJ-NPR-Z0-9]{17})(?![\w-])")
@@ -129,7 +129,7 @@ for _cat, _words in {
         _LABELS[_w] = _cat
 _LABEL_ALT = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_LABELS, key=len, reverse=True))
 _LABELLED = re.compile(
-    rf"(?<![\w-])({_LABEL_ALT})(?![\w])\s*(?:(?:number|no|num|id)\b\.?\s*|#\s*)?(?:(?:is|was|of)\b|on file)?\s*[:#=]?\s*"
+    rf"(?<![\w-])({_LABEL_ALT})(?![\w])\s*+(?:(?:number|no|num|id)\b\.?\s*+|#\s*+)?(?:(?:is|was|of)\b|on file)?\s*+[:#=]?\s*+"
     r"((?=[A-Za-z0-9_-]{0,40}\d)[A-Za-z0-9][A-Za-z0-9_.-]{2,40})",
     I,
 )
@@ -213,11 +213,11 @@ _STREET = re.compile(rf"(?=\d){_STREET_BODY}")
 _STREET_LOWER = re.compile(rf"(?=\d){_STREET_LOWER_BODY}")
 # The same in capitals, as exports and envelopes write it: 1199 BRADLEY RUE APT. 284.
 _STREET_UPPER_BODY = rf"(?<![\w-])\d{{1,6}}\s+(?:[A-Z][A-Z'-]*\s+){{1,3}}{_SUFFIX.upper()}\b\.?{_UNIT}"
-_POBOX = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|POB)\s*#?\s*\d{1,6}\b", I)
+_POBOX = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|POB)\s*+#?\s*+\d{1,6}\b", I)
 # After an address label, a line that starts with a number is an address even when its street
 # word is not a USPS suffix ("Address: 12 Calle Sol, ..."): up to the first comma, semicolon or line end.
 _ADDRESS_LABEL = re.compile(
-    r"(?:(?:home|mailing|street|current|billing|permanent)\s+)?(?:address|addr)\.?(?:\s+is)?\s*[:#-]?\s*"
+    r"(?:(?:home|mailing|street|current|billing|permanent)\s+)?(?:address|addr)\.?(?:\s+is)?\s*+[:#-]?\s*+"
     r"(\d{1,6}[A-Za-z]?\s+[^\n,;]{2,60}?)(?=\s*(?:[,;\n]|\.\s|\.?\Z))",
     I,
 )
@@ -226,7 +226,7 @@ _STATE_ABBR = (
     "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
 )
 _ZIP_AFTER_STATE = re.compile(rf"\b(?:{_STATE_ABBR}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)\.?,?\s+(\d{{5}}(?:-\d{{4}})?)(?![\d-])")
-_ZIP_LABEL = re.compile(r"\b(?:zip|zip code|zipcode|postal code|zip\+4)\s*(?:is|of|:|#)?\s*:?\s*(\d{5}(?:-\d{4})?)(?![\d-])", I)
+_ZIP_LABEL = re.compile(r"\b(?:zip|zip code|zipcode|postal code|zip\+4)\s*+(?:is|of|:|#)?\s*+:?\s*+(\d{5}(?:-\d{4})?)(?![\d-])", I)
 # "Macon County", "St. Charles Parish", "Prince George's County", "Miami-Dade County", "Doña Ana County".
 _COUNTY = re.compile(
     r"(?:(?:St|Ste|Ft|Mt)\.?\s+)?[A-Z][\w'\u2019.-]*(?:[ -](?:[A-Z][\w'\u2019.-]*|the|of|qui|du|de|la|y)){0,3}"
@@ -293,7 +293,7 @@ _on([w.lower() for w in _STATE_ABBR.split("|")] + "alabama alaska arizona arkans
     "oklahoma oregon pennsylvania rhode south tennessee texas utah vermont virginia washington west "
     "wisconsin wyoming".split(), _ZIP_AFTER_STATE, "LOCATION", 0.85, "zip", 1)
 _PLATE = re.compile(
-    r"(?:(?:license|licence)\s+)?(?:plate|tag|registration)(?:\s+(?:number|no\.?|#))?\s*[:#]?\s*"
+    r"(?:(?:license|licence)\s+)?(?:plate|tag|registration)(?:\s+(?:number|no\.?|#))?\s*+[:#]?\s*+"
     r"((?=[A-Z0-9 -]{0,9}\d)[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5})(?![\w-])", I
 )
 _on(["license", "licence", "plate", "tag", "registration"], _PLATE, "VEHICLE_ID", 0.94, "plate", 1)
@@ -326,7 +326,7 @@ _DIGIT_BRANCHES: list[tuple[str, str]] = [
     ("vin", r"(?<![\w-])[A-HJ-NPR-Z0-9]{17}(?![\w-])"),
     ("dea", r"(?<![\w-])[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}(?![\w-])"),
     ("daymonth", rf"\d(?<!\w\d)\d?(?i:(?:st|nd|rd|th)?\s+(?:day\s+)?(?:of\s+)?{MONTHS}\b\.?(?:,?\s+{YEAR4}\b)?)"),
-    ("age0", r"(?<![\d.])(?P<agev0>9\d|1[0-2]\d)(?!\+)(?i:\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.?)(?:[- ]old)?)(?![\w+])"),
+    ("age0", r"(?<![\d.])(?P<agev0>9\d|1[0-2]\d)(?!\+)(?i:\s*+(?:-|\s)?\s*+(?:years?|yrs?|yo|y/o|y\.o\.?)(?:[- ]old)?)(?![\w+])"),
     ("age3", r"(?<![\d.])(?P<agev3>9\d|1[0-2]\d)(?![\d+])\s*(?:M|F|yo[mf]|y/o [mf])\b"),
     ("street", _STREET_BODY),
     ("streetlow", _STREET_LOWER_BODY),
@@ -335,7 +335,7 @@ _DIGIT_BRANCHES: list[tuple[str, str]] = [
 ]
 _DIGIT_RX = {name: re.compile(body) for name, body in _DIGIT_BRANCHES}
 _DIGITS = re.compile("|".join(f"(?P<{name}>{body})" for name, body in _DIGIT_BRANCHES))
-_DATE_CTX_BEFORE = re.compile(rf"\b{DATE_CONTEXT}\s*[:\-]?\s*\Z", I)
+_DATE_CTX_BEFORE = re.compile(rf"\b{DATE_CONTEXT}\s*+[:\-]?\s*+\Z", I)
 # The last words DATE_CONTEXT can end on: a cheap ends-with test before the regex confirms the boundary.
 _DATE_CUE_ENDS = tuple(
     "dob d.o.b d.o.b. birth birthdate date born on admitted admission discharged discharge visit dated died "
