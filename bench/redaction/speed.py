@@ -170,7 +170,8 @@ def adversarial(limit_s: float = 1.0, against: str | None = None) -> bool:
     """Scan each adversarial input once (after a warm-up); print the time; False if any is over `limit_s`.
 
     With `against`, the engine at that git ref scans each input too, right before this tree's: an A/B
-    in one process and one run window (the verdict is this tree's)."""
+    in one process and one run window (the verdict is this tree's); the backtracking inputs are this
+    tree's only."""
     with tempfile.TemporaryDirectory() as d:
         engines = {"this tree": Engine.default()}
         if against:
@@ -178,8 +179,11 @@ def adversarial(limit_s: float = 1.0, against: str | None = None) -> bool:
         for eng in engines.values():
             eng.scan("warm up: Patient Jane Doe, MRN 1234567.")
         ok = True
-        for name, text in {**adversarial_inputs(), **backtracking_inputs()}.items():
+        backtracking = backtracking_inputs()
+        for name, text in {**adversarial_inputs(), **backtracking}.items():
             for label, engine in engines.items():
+                if name in backtracking and label != "this tree":
+                    continue  # a ref before the possessive blank runs (52a8f9c) takes hours on these
                 t0 = time.perf_counter()
                 cpu0 = time.process_time()
                 engine.scan(text)
