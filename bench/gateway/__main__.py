@@ -592,11 +592,11 @@ def report(res: dict) -> str:
     w(f"| OPA over its Unix socket instead of loopback TCP (3a' -> 3a) | added p50 {b['p50']:.2f} / p99 {b['p99']:.2f} ms, "
       f"{tp['packgate_tcp']:.0f} req/s at c=32 | added p50 {a['p50']:.2f} / p99 {a['p99']:.2f} ms, "
       f"{tp['packgate']:.0f} req/s at c=32 | see Notes |")
+    L.extend(opa_hop_rows(res.get("opa_hop", {})))
     b = added[("packgate_py", "direct")]
     w(f"| The detector core in Rust (`native/`; the Python engine its oracle) (3a'' -> 3a) | added p50 "
       f"{b['p50']:.2f} / p99 {b['p99']:.2f} ms, {tp['packgate_py']:.0f} req/s at c=32 | added p50 {a['p50']:.2f} / "
       f"p99 {a['p99']:.2f} ms, {tp['packgate']:.0f} req/s at c=32 | yes |")
-    L.extend(opa_hop_rows(res.get("opa_hop", {})))
     L.extend(rego_ab_rows(res.get("rego_ab", {})))
     L.extend(rego_ab_rows(res.get("spec_ab", {}), "Per-pack specialised Rego (the pack's configuration written "
                                                   "out as rules by the compiler's templates)"))
