@@ -605,24 +605,6 @@ fn digit_led(t: &[u8], n: usize, runs: &[(usize, usize)], out: &mut Vec<Hit>) ->
     Ok(())
 }
 
-/// The spans of the digit runs (`_RUN.finditer(text)`).
-fn digit_runs(t: &[u8]) -> Vec<(usize, usize)> {
-    let mut runs = Vec::new();
-    let mut i = 0;
-    while i < t.len() {
-        if t[i].is_ascii_digit() {
-            let s = i;
-            while i < t.len() && t[i].is_ascii_digit() {
-                i += 1;
-            }
-            runs.push((s, i));
-        } else {
-            i += 1;
-        }
-    }
-    runs
-}
-
 /// The words of `list` (a space-separated set) that the gate found, in the order Python's set
 /// intersection gives them when the caller says (`order`), else in `list`'s order.
 /// `bit` is `list`'s bit in `WORD_BITS`, so each word of the text is one table lookup.
@@ -659,7 +641,7 @@ pub fn scan(t: &[u8], cues: Option<&[String]>, cued: Option<&[String]>) -> Res<V
     let mut out = Vec::new();
     let (bits, suffix_word) = word_gates(t);
     if t.iter().any(u8::is_ascii_digit) {
-        digit_led(t, n, &digit_runs(t), &mut out)?;
+        digit_led(t, n, &crate::structured::digit_runs(t), &mut out)?;
         if bits & PAGER_W != 0 {
             PAGER.for_each(t, |m| {
                 let (a, b) = group(m, 1);

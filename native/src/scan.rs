@@ -40,24 +40,6 @@ fn chance_checksum(det: &str) -> Option<&'static str> {
     }
 }
 
-/// The spans of the digit runs (`_RUN.finditer(text)`).
-fn digit_runs(t: &[u8]) -> Vec<(usize, usize)> {
-    let mut runs = Vec::new();
-    let mut i = 0;
-    while i < t.len() {
-        if t[i].is_ascii_digit() {
-            let s = i;
-            while i < t.len() && t[i].is_ascii_digit() {
-                i += 1;
-            }
-            runs.push((s, i));
-        } else {
-            i += 1;
-        }
-    }
-    runs
-}
-
 /// `_dense_regions(text)` from the text's digit runs. `_DENSE` (`\d(?<!\d\d)\d*+(?:[^\d\n]{1,3}+\d++){63,}+`)
 /// starts at a run's first digit and, possessively, takes each next run whose gap holds 1 to 3
 /// characters and no line break: a match is a maximal chain of runs with at least 63 such gaps, and
@@ -173,7 +155,7 @@ impl Scanner {
         l: &names_more::Lists<'_>,
     ) -> Result<Vec<Hit>, Fail> {
         let text = std::str::from_utf8(t).map_err(|_| Fail("text is not ASCII"))?;
-        let runs = digit_runs(t);
+        let runs = crate::structured::digit_runs(t);
         let dense = dense_regions(t, &runs);
         let blanked: Vec<u8>;
         let digits_text: &[u8] = if dense.is_empty() {

@@ -572,8 +572,8 @@ fn trim_punct(text: &[u8], s: usize, mut end: usize) -> usize {
     end
 }
 
-/// The digit runs (`\d+` spans) of `text`.
-fn digit_runs(text: &[u8]) -> Vec<(usize, usize)> {
+/// The digit runs (`\d+` spans, `_RUN.finditer(text)`) of ASCII `text`: one function for every port.
+pub(crate) fn digit_runs(text: &[u8]) -> Vec<(usize, usize)> {
     let mut runs = Vec::new();
     let mut i = 0;
     while i < text.len() {
