@@ -26,6 +26,7 @@ use regex::bytes::Regex;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::lexicons::{Lexicons, TUPLE_SEP};
+use crate::structured::py_space;
 use lists::*;
 
 /// (category, start, end, confidence, detector), as `patterns.Hit`.
@@ -183,9 +184,6 @@ pub(crate) fn capitalize(w: &str) -> String {
 
 /// Python's `str.isspace()` on one ASCII byte (`\x1c`-`\x1f` count, as `re`'s `\s` does).
 #[inline]
-fn py_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f)
-}
 
 /// `str.isupper()` on ASCII: a cased letter and no lower-case one.
 #[inline]

@@ -18,6 +18,7 @@ use pyo3::types::PyDict;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::lexicons::Lexicons;
+use crate::structured::py_space;
 
 /// One candidate, as the Python detectors yield it: (category, start, end, confidence, detector).
 type Hit = (&'static str, usize, usize, f64, &'static str);
@@ -234,11 +235,6 @@ impl From<Fail> for PyErr {
             Fail::Regex => PyRuntimeError::new_err("names_more: a pattern match failed"),
         }
     }
-}
-
-/// Python's `str.isspace()` on an ASCII character (the file, group, record and unit separators too).
-fn py_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t'..=b'\r' | 0x1c..=0x1f)
 }
 
 /// `str.split()`: the runs of non-whitespace.

@@ -119,7 +119,7 @@ static FILE_CHARS: [bool; 256] = class(t::FILE_CHARS);
 static HEX_COLON: [bool; 256] = class(t::HEX_COLON);
 
 /// Python's `str.isspace()` on an ASCII character (`\x1c`-`\x1f` included).
-fn py_space(c: u8) -> bool {
+pub(crate) fn py_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
 }
 

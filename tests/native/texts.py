@@ -12,7 +12,7 @@ import functools
 
 from hypothesis import strategies as st
 
-from bench.redaction.corpus import build
+from bench.redaction.corpus import _luhn_digit, build
 from packgate.runtime.redaction import lexicons
 
 _WORDS = (
@@ -178,15 +178,7 @@ def name_lists(draw: st.DrawFn) -> str:
 # --- the structured identifiers (tests/native/test_structured.py) ----------------------------------
 def _luhn_completed(body: str) -> str:
     """`body` with the Luhn check digit appended (valid card numbers; NPIs after their 80840 prefix)."""
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body + str((10 - total % 10) % 10)
+    return body + _luhn_digit(body)
 
 
 def _dea(letters: str, six: str) -> str:
