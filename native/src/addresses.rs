@@ -14,6 +14,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::clinical::pyre::{self, group, is_upper, rstrip_dots, split_ws, Needle, Res, Rx};
 use crate::clinical::Hit;
 use crate::lexicons::Lexicons;
+use crate::names::lists::CLINICAL_ABBREVIATIONS;
 
 macro_rules! rx {
     ($name:ident, $pat:expr) => {
@@ -32,12 +33,12 @@ rx!(
 // groups: 1 the separator, 2 the token
 rx!(
     TOKEN,
-    r"([ \t]*+,?[ \t]*+(?:\n[ \t>?*\-]*+){0,2},?[ \t]*+)(\([^()\n]{1,24}\)|\d{1,6}(?:-\d{1,4})?[A-Za-z]?\.?(?![\w/])|[^\W\d_][\w'\-]{0,40}\.?)"
+    r"([ \t]*+,?[ \t]*+(?:\n[ \t>?*\-]*+){0,2},?[ \t]*+)(\([^()\n]{1,24}\)|\d{1,6}(?:-\d{1,4})?[A-Za-z]?(?!\.\d)\.?(?![\w/])|[^\W\d_][\w'\-]{0,40}\.?)"
 );
 rx!(
     UNIT_AFTER,
     I,
-    r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cm|mm|%|x|hrs?|min|days?|weeks?)\b"
+    r"[ \t]?(?:%|(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cm|mm|x|hrs?|min|days?|weeks?)\b)"
 );
 rx!(
     UNIT_NEXT,
@@ -206,7 +207,9 @@ fn token_kind(tok: &[u8], lists: &Lists) -> (Kind, bool, bool) {
     } else if c == b'(' {
         Kind::Bracket
     } else if c.is_ascii_uppercase() {
-        if (stop(&low) || not_street(&low)) && !(is_upper(bare) && bare.len() <= 3) {
+        if ((stop(&low) || not_street(&low)) && !(is_upper(bare) && bare.len() <= 3))
+            || CLINICAL_ABBREVIATIONS.contains(low.as_str())
+        {
             Kind::CapStop // "ON", "IN" in capitals are a province or state
         } else {
             flag = !lists.known(&low) && !(is_upper(bare) && bare.len() <= 5);
@@ -217,7 +220,10 @@ fn token_kind(tok: &[u8], lists: &Lists) -> (Kind, bool, bool) {
     {
         Kind::Connector
     } else {
-        flag = !stop(&low) && !not_street(&low) && !lists.known(&low);
+        flag = !stop(&low)
+            && !not_street(&low)
+            && !CLINICAL_ABBREVIATIONS.contains(low.as_str())
+            && !lists.known(&low);
         Kind::Lower
     };
     let full_stop =
@@ -492,7 +498,11 @@ pub fn scan(t: &[u8], english: &FxHashSet<String>, street: &FxHashSet<String>) -
                 None => b"",
             };
         }
-        if tok.is_empty() || not_street(&pyre::as_str(rstrip_dots(tok)).to_ascii_lowercase()) {
+        let first_low = pyre::as_str(rstrip_dots(tok)).to_ascii_lowercase();
+        if tok.is_empty()
+            || not_street(&first_low)
+            || CLINICAL_ABBREVIATIONS.contains(first_low.as_str())
+        {
             continue;
         }
         let Some((end, _words, nums, lines, odd, streetword)) = sc.extend(pos, false)? else {

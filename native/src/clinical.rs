@@ -12,6 +12,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::names::lists::{CLINICAL_ABBREVIATIONS, FAMILY_ROLES};
 use pyre::{find, group, is_lower, split_ws, Needle, Res, Rx};
 
 /// A hit as the Python detectors yield it: (category, start, end, confidence, detector).
@@ -34,7 +35,7 @@ macro_rules! rx {
 rx!(
     UNIT_AFTER,
     I,
-    r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cells|copies|/u?l|/mm3|/hpf|cfu|%|x|k)\b"
+    r"[ \t]?(?:%|(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cells|copies|/u?l|/mm3|/hpf|cfu|x|k)\b)"
 );
 rx!(
     GROUPED,
@@ -232,8 +233,10 @@ const STREET_SUFFIXES: [&str; 28] = [
 
 static SIGNOFF_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     "po iv im sq sc pr prn od os ou ad as au np pa md rn bid tid qid qd hs ac pc mg ml kg hr min sec neg \
-     pos yes no na nd wnl and or with without left right bilat bilateral pending done ok none normal"
+     pos yes no na nd wnl and or with without left right bilat bilateral pending done ok none normal self full \
+     dnr dni"
         .split(' ')
+        .chain(FAMILY_ROLES.iter().copied())
         .collect()
 });
 const NOT_STREET: &str = "bed beds room rooms floor ward bay mg mcg units tablets tabs caps capsules times days weeks hours minutes years months puffs drops sprays patches am pm bp hr rr";
@@ -481,8 +484,11 @@ fn digit_led(t: &[u8], n: usize, runs: &[(usize, usize)], out: &mut Vec<Hit>) ->
                     let (a, b) = group(&num_locs, 0);
                     let (ga, gb) = group(&num_locs, 1);
                     if !UNIT_AFTER.matches_at(t, b)?
-                        && !split_ws(&t[ga..gb])
-                            .any(|w| NOT_STREET_SET.contains(pyre::as_str(&w.to_ascii_lowercase())))
+                        && !split_ws(&t[ga..gb]).any(|w| {
+                            let low = w.to_ascii_lowercase();
+                            let low = pyre::as_str(&low);
+                            NOT_STREET_SET.contains(low) || CLINICAL_ABBREVIATIONS.contains(low)
+                        })
                     {
                         out.push(("LOCATION", a, b, 0.6, "street-address"));
                     }

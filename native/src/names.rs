@@ -15,7 +15,7 @@
     clippy::needless_range_loop
 )]
 
-mod lists;
+pub mod lists;
 
 use std::sync::LazyLock;
 
@@ -955,6 +955,21 @@ fn py_strip(s: &[u8]) -> &[u8] {
 }
 
 /// `_SPLIT_ASCII`'s tokens: `[A-Za-z][A-Za-z']*(?:-[A-Za-z][A-Za-z']*)*`.
+/// `_VALUE_NEXT.match(text, pos)`: `[ \t]*[:=]?[ \t]*\d` ("Na 134", "Na: 134", "Na=134").
+fn value_next(t: &[u8], pos: usize) -> bool {
+    let blanks = |mut p: usize| {
+        while p < t.len() && (t[p] == b' ' || t[p] == b'\t') {
+            p += 1;
+        }
+        p
+    };
+    let mut p = blanks(pos);
+    if p < t.len() && (t[p] == b':' || t[p] == b'=') {
+        p = blanks(p + 1);
+    }
+    p < t.len() && t[p].is_ascii_digit()
+}
+
 fn tokenise(t: &[u8]) -> (Vec<usize>, Vec<usize>) {
     let mut starts = Vec::with_capacity(t.len() / 6);
     let mut ends = Vec::with_capacity(t.len() / 6);
@@ -1673,6 +1688,9 @@ pub(crate) fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
         if !fw.is_empty() && sc.namey(i) && !(upper_i && w.len() <= 3) {
             let j1 = sc.extend(i, false);
             let (s, e) = sc.span(i, j1);
+            if j1 == i && CLINICAL_ABBREVIATIONS.contains(w) && value_next(sc.text, e) {
+                continue; // a census name that is a lab's abbreviation, before its value: "BUN 32 Na 134"
+            }
             let conf = if j1 > i {
                 0.9
             } else if sc.sentence_start(i) {
@@ -1899,7 +1917,8 @@ fn names_wordlists(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         v.sort();
         v
     };
-    let sets: [(&str, &Words); 49] = [
+    let sets: [(&str, &Words); 50] = [
+        ("CLINICAL_ABBREVIATIONS", &CLINICAL_ABBREVIATIONS),
         ("TITLES", &TITLES),
         ("ROLE_WORDS", &ROLE_WORDS),
         ("ROLE_BIGRAMS", &ROLE_BIGRAMS),

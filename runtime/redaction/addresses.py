@@ -15,6 +15,7 @@ from typing import Iterator
 
 from .lexicons import TokenMemo, fold
 from .patterns import Hit
+from .wordlists import CLINICAL_ABBREVIATIONS
 
 # A house number: a 1-6 digit token, then (optionally a second number, "935 69 Gordon Terrace") a word.
 # (The digit comes first and the look-behind after it, so `re` can skip to digits with its fast
@@ -24,7 +25,7 @@ _HOUSE = re.compile(r"\d(?<![\w.,/\-:+$#]\d)\d{0,5}(?=[ \t]+(?:\d{1,5}[ \t]+)?[^
 # bulleted, or prefixed with the "???" a lost encoding leaves).
 _TOKEN = re.compile(
     r"(?P<sep>[ \t]*+,?[ \t]*+(?:\n[ \t>?*\-]*+){0,2},?[ \t]*+)"
-    r"(?P<tok>\([^()\n]{1,24}\)|\d{1,6}(?:-\d{1,4})?[A-Za-z]?\.?(?![\w/])|[^\W\d_][\w'\-\u2206]{0,40}\.?)"
+    r"(?P<tok>\([^()\n]{1,24}\)|\d{1,6}(?:-\d{1,4})?[A-Za-z]?(?!\.\d)\.?(?![\w/])|[^\W\d_][\w'\-\u2206]{0,40}\.?)"
 )
 _CUE = re.compile(
     r"\b(?:lives|live|living|located|resides|reside|residing|arrived|is|are|office is|offices are|meet you|"
@@ -47,7 +48,7 @@ _NOT_STREET = frozenset(
     "january february march april may june july august september october november december jan feb mar apr "
     "jun jul aug sep sept oct nov dec".split()
 )
-_UNIT_AFTER = re.compile(r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cm|mm|%|x|hrs?|min|days?|weeks?)\b", re.I)
+_UNIT_AFTER = re.compile(r"[ \t]?(?:%|(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cm|mm|x|hrs?|min|days?|weeks?)\b)", re.I)
 _MAX_TOKENS = 12
 # A house number written with a full stop ("Rákóczi út 13.", Hungarian and Slovene style) ends no sentence
 # when a flat or suite follows: "Rákóczi út 13. Suite 104", "utca 76. Apt. 289".
@@ -211,7 +212,8 @@ def _token_kind(tok: str, english: frozenset[str], street: frozenset[str]) -> tu
     elif tok.startswith("("):
         kind = _BRACKET
     elif c.isupper() or (c.isalpha() and not c.islower() and not c.isascii()):
-        if (low in _STOP or low in _NOT_STREET) and not (bare.isupper() and len(bare) <= 3):
+        if ((low in _STOP or low in _NOT_STREET) and not (bare.isupper() and len(bare) <= 3)) \
+                or low in CLINICAL_ABBREVIATIONS:  # "25 BID", "5000 U SC TID": a dose, not a street
             kind = _CAP_STOP  # "ON", "IN" in capitals are a province or state
         else:
             kind = _CAPITAL
@@ -222,7 +224,8 @@ def _token_kind(tok: str, english: frozenset[str], street: frozenset[str]) -> tu
         kind = _OTHER_SCRIPT
     else:
         kind = _LOWER
-        flag = low not in _STOP and low not in _NOT_STREET and not _known(low, english)
+        flag = low not in _STOP and low not in _NOT_STREET and low not in CLINICAL_ABBREVIATIONS \
+            and not _known(low, english)
     return kind, flag, tok.endswith(".") and (len(bare) > 3 or bare[-1].isdigit())
 
 
@@ -320,7 +323,7 @@ def scan_addresses(text: str, english: frozenset[str] = frozenset(), low: str | 
         if tok[0].isdigit():
             second = _TOKEN.match(text, first.end())
             tok = second.group("tok") if second is not None else ""
-        if not tok or tok.rstrip(".").lower() in _NOT_STREET:
+        if not tok or tok.rstrip(".").lower() in _NOT_STREET or tok.rstrip(".").lower() in CLINICAL_ABBREVIATIONS:
             continue
         got = _extend(text, pos, need_number=False, english=english, street=street, kinds=kinds)
         if got is None:

@@ -16,15 +16,17 @@ from itertools import repeat
 from typing import Iterator
 
 from .markers import MARKER
+from .names import FAMILY_ROLES
 from .patterns import _STATE_ABBR, MONTHS, Hit, date_cue_before
+from .wordlists import CLINICAL_ABBREVIATIONS
 
 I = re.IGNORECASE
 
 # After a digit run of 6+ (an identifier in a note, whatever its label: MRNs, accession numbers, phone
 # numbers run together, `chartMRN03391842`) or of 5 (a ZIP, a pager), a unit means a quantity.
 _UNIT_AFTER = re.compile(
-    r"[ \t]?(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cells|copies|/u?l|/mm3|/hpf|cfu|%|x|k)\b", I
-)
+    r"[ \t]?(?:%|(?:mg|mcg|ug|ml|mL|g|kg|units?|iu|IU|mmol|meq|mEq|cells|copies|/u?l|/mm3|/hpf|cfu|x|k)\b)", I
+)  # ("%" then "\b" would need a letter after it: "SpO2 98% RA" was no unit)
 # Tokens of digit groups joined by - / . (`731-22-41-9`, `QK114/20391`, `123.45.6789`) with 7+ digits.
 _GROUPED = re.compile(r"(?<![\w.\-/])[A-Za-z]{0,4}+\d{1,12}+(?:[-/.][A-Za-z]{0,4}+\d{1,12}+[A-Za-z]{0,2}+){1,6}+(?![\w/]|[-.]\w)")
 # Single digits spaced out: `1 2 3 4 5 6 7 8 9`, `6 6 2 0 1 9 4` (seven or more).
@@ -83,8 +85,9 @@ def _signoffs(text: str) -> Iterator[re.Match[str]]:
 
 _SIGNOFF_WORDS = frozenset(
     "po iv im sq sc pr prn od os ou ad as au np pa md rn bid tid qid qd hs ac pc mg ml kg hr min sec neg "
-    "pos yes no na nd wnl and or with without left right bilat bilateral pending done ok none normal".split()
-)
+    "pos yes no na nd wnl and or with without left right bilat bilateral pending done ok none normal self full "
+    "dnr dni".split()
+) | FAMILY_ROLES  # "HCP: wife", "NOK: husband" name a relative, not a transcriptionist
 # Names with a credential after them, any case: HOLLIS GRANT, M.D.; Ana Ruiz RN; J. Smith, MD, PhD.
 _CREDENTIAL = re.compile(
     r",?[ \t]+(?:M\.D\.|MD|D\.O\.|DO|R\.N\.|RN|NP|N\.P\.|PA-C|P\.A\.|MBBS|Ph\.D\.|PhD|DDS|DMD|PharmD|FNP|ANP|"
@@ -339,7 +342,7 @@ def _digit_led(text: str, n: int, runs: list[tuple[int, int]]) -> Iterator[Hit]:
             if ln >= 2 and nxt == " " and e + 1 < n and text[e + 1].isupper() and prev not in wc:
                 m = _NUM_NAME_NUM.match(text, s)
                 if m is not None and not _UNIT_AFTER.match(text, m.end()) and not any(
-                        w.lower() in _NOT_STREET for w in m.group(1).split()):
+                        w.lower() in _NOT_STREET or w.lower() in CLINICAL_ABBREVIATIONS for w in m.group(1).split()):
                     yield ("LOCATION", m.start(), m.end(), 0.6, "street-address")
             continue
         nxt2 = text[e + 1] if e + 1 < n else ""

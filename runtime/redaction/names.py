@@ -26,10 +26,11 @@ from typing import Iterator
 
 from .lexicons import TOKEN, Lexicons, TokenMemo, fold
 from .patterns import _STATE_ABBR, _SUFFIX_WORDS, Hit
-from .wordlists import COMMON, PLACE_CUES, ROLE_BIGRAMS, ROLE_WORDS, STRONG_CUES, TITLES
+from .wordlists import CLINICAL_ABBREVIATIONS, COMMON, PLACE_CUES, ROLE_BIGRAMS, ROLE_WORDS, STRONG_CUES, TITLES
 
 _SPACE_GAP = re.compile(r"[ \t]{1,3}\Z")
 _INITIAL_GAP = re.compile(r"\.?[ \t]{1,3}\Z")
+_VALUE_NEXT = re.compile(r"[ \t]*[:=]?[ \t]*\d")  # "Na 134", "Na: 134", "Na=134": a lab and its value
 _CUE_GAP = re.compile(r"[ \t]*(?:[,:?][ \t]*)?\Z")  # "name: Ana", "name? Ana" (a form, a chat)
 _TITLE_GAP = re.compile(r"\.?[ \t]{1,3}\Z")
 _COMMA_GAP = re.compile(r",[ \t]{1,3}\Z")
@@ -878,6 +879,8 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
         if fw and namey(i) and not (words[i].isupper() and len(w) <= 3):
             j1 = extend(i, allow_lower=False)
             s, e = span(i, j1)
+            if j1 == i and w in CLINICAL_ABBREVIATIONS and _VALUE_NEXT.match(text, e):
+                continue  # a census name that is a lab's abbreviation, before its value: "BUN 32 Na 134"
             if j1 > i:
                 conf = 0.9
             elif sentence_start(i):

@@ -168,6 +168,17 @@ pub static FAMILY_ROLES: LazyLock<Words> = LazyLock::new(|| {
     )
 });
 
+/// `wordlists.CLINICAL_ABBREVIATIONS`: a note's labs, vitals, frequencies and routes (clinical.rs and
+/// addresses.rs read it too).
+pub static CLINICAL_ABBREVIATIONS: LazyLock<Words> = LazyLock::new(|| {
+    words(
+        "na cl hco3 bun creat glu wbc hgb hb hct plt plts inr ptt aptt ast alt alp tbili dbili ldh cpk trop
+    bnp tsh a1c hba1c ldl hdl trig esr crp pct mag phos abg vbg pco2 po2 sao2 spo2 fio2 peep ef lvef rvsp
+    mcv rdw anc egfr gfr cbc bmp cmp hr rr bp sbp dbp map temp wt ht bmi gcs sats o2 bid tid qid qd qod
+    qhs qam qpm prn po iv ivp im subq sl ng tab tabs mg mcg meq iu",
+    )
+});
+
 pub static FACILITY_HEADS: LazyLock<Words> = LazyLock::new(|| {
     words(
         "hospital hospitals clinic clinics infirmary hospice sanatorium sanitarium dept department pharmacy \
