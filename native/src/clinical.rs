@@ -231,6 +231,11 @@ const STREET_SUFFIXES: [&str; 28] = [
     "steeg", "utca", "ulice", "korut", "stien", "iela", "gatve",
 ];
 
+/// `_MEDICAL_ENDING`: "RUQ: cholelithiasis" is a finding, not a sign-off.
+const MEDICAL_ENDINGS: [&[u8]; 11] = [
+    b"itis", b"iasis", b"osis", b"emia", b"ectomy", b"otomy", b"ostomy", b"plasty", b"opathy",
+    b"algia", b"uria",
+];
 static SIGNOFF_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     "po iv im sq sc pr prn od os ou ad as au np pa md rn bid tid qid qd hs ac pc mg ml kg hr min sec neg \
      pos yes no na nd wnl and or with without left right bilat bilateral pending done ok none normal self full \
@@ -805,6 +810,7 @@ fn signoffs(t: &[u8], out: &mut Vec<Hit>) -> Res<()> {
                 _ => p,
             };
             SIGNOFF_WORDS.contains(pyre::as_str(p))
+                || MEDICAL_ENDINGS.iter().any(|e| p.ends_with(e))
         });
         if !stop {
             out.push(("NAME", a, b, 0.75, "signoff"));

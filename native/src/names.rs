@@ -1873,7 +1873,9 @@ pub(crate) fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
                 || verb_after
                 || (matches!(before, "to" | "into") && MOVE_VERBS.contains(before2))
                 || (lx.foreign.contains(w) && !sc.sentence_start(i) && !sc.eponym_next(i))
-                || ((i == 0 || gap(i).contains(&b'\n')) && sc.speaker_gap(sc.ends[i]))
+                || ((i == 0 || gap(i).contains(&b'\n'))
+                    && sc.speaker_gap(sc.ends[i])
+                    && !CLINICAL_ABBREVIATIONS.contains(w))
                 || (i + 2 < n
                     && py_strip(after_gap) == b","
                     && cap(i + 2)

@@ -88,6 +88,8 @@ _SIGNOFF_WORDS = frozenset(
     "pos yes no na nd wnl and or with without left right bilat bilateral pending done ok none normal self full "
     "dnr dni".split()
 ) | FAMILY_ROLES  # "HCP: wife", "NOK: husband" name a relative, not a transcriptionist
+# A finding's ending: "RUQ: cholelithiasis" is an ultrasound's result, not a transcriptionist's sign-off.
+_MEDICAL_ENDING = re.compile(r"(?:itis|iasis|osis|emia|ectomy|otomy|ostomy|plasty|opathy|algia|uria)\Z")
 # Names with a credential after them, any case: HOLLIS GRANT, M.D.; Ana Ruiz RN; J. Smith, MD, PhD.
 _CREDENTIAL = re.compile(
     r",?[ \t]+(?:M\.D\.|MD|D\.O\.|DO|R\.N\.|RN|NP|N\.P\.|PA-C|P\.A\.|MBBS|Ph\.D\.|PhD|DDS|DMD|PharmD|FNP|ANP|"
@@ -284,7 +286,7 @@ def scan_clinical(text: str, words: set[str] | None = None, runs: list[tuple[int
     if ":" in text or "/" in text:
         for m in _signoffs(text):
             parts = re.split(r"[:/][ \t]?", m.group(1))[1:]
-            if any(w in _SIGNOFF_WORDS for w in parts):
+            if any(w in _SIGNOFF_WORDS or _MEDICAL_ENDING.search(w) for w in parts):
                 continue
             yield ("NAME", m.start(1), m.end(1), 0.75, "signoff")
     if not _CREDENTIAL_WORDS.isdisjoint(words):

@@ -992,7 +992,9 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                     # a given name or surname of another country (Faker's locales), mid-sentence
                     or (lows[i] in foreign and not sentence_start(i) and not eponym_next(i))
                     # a speaker at a line's start ("Halldór: What a wife.")
-                    or ((i == 0 or "\n" in gap(i)) and _SPEAKER_GAP.match(text, ends[i]) is not None)
+                    # (not a note's section head: "Neuro: A&Ox3")
+                    or ((i == 0 or "\n" in gap(i)) and _SPEAKER_GAP.match(text, ends[i]) is not None
+                        and lows[i] not in CLINICAL_ABBREVIATIONS)
                     # in a list with a census name ("Monjeau, Graves and Reed")
                     or (i + 2 < n and after_gap.strip() == "," and cap(i + 2)
                         and (lows[i + 2] in last or lows[i + 2] in first))
@@ -1013,8 +1015,8 @@ _MED_CUES = frozenset(
     """on started start starting restart restarted continue continued continuing take takes taking took
     given give prescribed prescribe increased increase decreased decrease held hold stopped stop
     discontinued discontinue titrated titrate switched changed added add trial tried using uses use
-    to of with and or plus""".split()
-)
+    to of with and or plus mg mcg g ml units""".split()
+)  # "4 mg Zofran IV": after a dose, a drug
 # After a drug name: a dose ("Keppra 500 mg", "Xarelto 20mg", "Humira 40 mg/0.4 mL").
 _DOSE_AFTER = re.compile(r"[ \t]{0,2}\d")
 

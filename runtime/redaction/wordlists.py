@@ -90,12 +90,13 @@ NAME_LIST_DRUGS = frozenset(
 )
 
 # A clinical note's own abbreviations for what it measures and how it doses (labs, vitals, frequencies,
-# routes): before a value they are the value's label ("Na 134", "Plt 210", "metoprolol 25 BID"), never a
-# street or a person. Left out on purpose: US state codes ("SC", "PR"), street types ("Sq", "Cr" as in
+# routes) and for its sections ("Neuro:", "Abd:"): before a value they are the value's label ("Na 134",
+# "Plt 210", "metoprolol 25 BID"), never a street or a person. Left out on purpose: US state codes ("SC", "PR"), street types ("Sq", "Cr" as in
 # Crescent) and single letters ("U Street"), which an address may hold.
 CLINICAL_ABBREVIATIONS = frozenset(
     """na cl hco3 bun creat glu wbc hgb hb hct plt plts inr ptt aptt ast alt alp tbili dbili ldh cpk trop
     bnp tsh a1c hba1c ldl hdl trig esr crp pct mag phos abg vbg pco2 po2 sao2 spo2 fio2 peep ef lvef rvsp
     mcv rdw anc egfr gfr cbc bmp cmp hr rr bp sbp dbp map temp wt ht bmi gcs sats o2 bid tid qid qd qod
-    qhs qam qpm prn po iv ivp im subq sl ng tab tabs mg mcg meq iu""".split()
+    qhs qam qpm prn po iv ivp im subq sl ng tab tabs mg mcg meq iu neuro psych resp cardio cv pulm abd ext
+    heent msk derm heme onc endo renal gi gu dispo hpi ros pmh psh""".split()
 )

@@ -2,8 +2,8 @@
 
 Each line below is ordinary note text with no identifier in it; before this module, the detectors read
 `BP 120/80 SpO2 98%` as a house number and a street, `Plt 210 Cr 1.4` and `metoprolol 25 BID, lisinopril
-10` as address blocks, `Na 134` as a person, `EF 35%` as part of a date and `HCP: wife` as a
-transcriptionist's sign-off, and the model lost the numbers it was asked to summarise. Both engines
+10` as address blocks, `Na 134`, `4 mg Zofran` and the section head `Neuro:` as people, `EF 35%` as
+part of a date, and `HCP: wife` or `RUQ: cholelithiasis` as a transcriptionist's sign-off, and the model lost the numbers it was asked to summarise. Both engines
 (the Rust core and its Python oracle) are held to it, and the identifiers written beside such text are
 still found.
 """
@@ -26,6 +26,9 @@ CLINICAL = [
     "Given 1 L NS bolus. Heparin 5000 U SC TID. Insulin glargine 20 U qHS.",
     "BP 132/84 HR 72 SpO2 97% on RA, FiO2 40% PEEP 5.",
     "HCP: daughter. PCP: none. NOK: husband.",
+    "Given 4 mg Zofran IV and Toradol 15 mg IV for pain.",
+    "Neuro: A&Ox3, CN II-XII intact.\nPsych: Mood okay.\nAbd: Soft, NT/ND.",
+    "CT A/P: no acute process. US RUQ: cholelithiasis without cholecystitis.",
 ]
 
 
@@ -44,6 +47,8 @@ STILL_FOUND = [
     ("Dictated by: Rebecca Stone, NP", "Rebecca Stone"),
     ("TR: kx/morrow", "kx/morrow"),
     ("Patient Na Young-mi, DOB 03/14/1952.", "Na Young-mi"),
+    ("Halldor: What a wife.\nDestiny: Remember me", "Halldor"),
+    ("Dictated by Dr. Ruiz, RN 04/02. TR: baker", "baker"),
 ]
 
 

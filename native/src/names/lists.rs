@@ -175,7 +175,8 @@ pub static CLINICAL_ABBREVIATIONS: LazyLock<Words> = LazyLock::new(|| {
         "na cl hco3 bun creat glu wbc hgb hb hct plt plts inr ptt aptt ast alt alp tbili dbili ldh cpk trop
     bnp tsh a1c hba1c ldl hdl trig esr crp pct mag phos abg vbg pco2 po2 sao2 spo2 fio2 peep ef lvef rvsp
     mcv rdw anc egfr gfr cbc bmp cmp hr rr bp sbp dbp map temp wt ht bmi gcs sats o2 bid tid qid qd qod
-    qhs qam qpm prn po iv ivp im subq sl ng tab tabs mg mcg meq iu",
+    qhs qam qpm prn po iv ivp im subq sl ng tab tabs mg mcg meq iu neuro psych resp cardio cv pulm abd ext
+    heent msk derm heme onc endo renal gi gu dispo hpi ros pmh psh",
     )
 });
 
@@ -400,7 +401,7 @@ pub static MED_CUES: LazyLock<Words> = LazyLock::new(|| {
         "on started start starting restart restarted continue continued continuing take takes taking took
     given give prescribed prescribe increased increase decreased decrease held hold stopped stop
     discontinued discontinue titrated titrate switched changed added add trial tried using uses use
-    to of with and or plus",
+    to of with and or plus mg mcg g ml units",
     )
 });
 
