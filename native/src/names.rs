@@ -791,11 +791,18 @@ impl<'a> Scan<'a> {
                             .iter()
                             .any(|&(a, b)| a == lw && b == self.low(k + 1))))
             {
-                return Some(if FACILITY_HEADS.contains(lw) {
+                let end = if FACILITY_HEADS.contains(lw) {
                     k
                 } else {
                     k + 1
-                });
+                };
+                if end + 1 < n
+                    && matches!(self.low(end + 1), "course" | "stay")
+                    && space_gap(self.gap(end + 1))
+                {
+                    return None; // "Brief Hospital Course": a note's section (`_FACILITY_NOT_AFTER`)
+                }
+                return Some(end);
             }
             if !self.is(k, bit::COMMON) && !self.is(k, bit::NEVER) {
                 proper = true;
@@ -1231,40 +1238,45 @@ pub(crate) fn scan(text_str: &str, lex: Lex<'_>) -> Vec<Hit> {
             {
                 let j1 = sc.extend(k, !ck);
                 let (s, e) = sc.span(k, j1);
-                out.push(("NAME", s, e, 0.9, "name-cue"));
-                consumed = j1 as isize;
-                // list_items: more names in a list ("children Ana, Luis and Sofia")
-                let mut k = j1 + 1;
-                while k < n {
-                    let g = gap(k);
-                    if low(k) == "and"
-                        && k + 1 < n
-                        && space_gap(gap(k + 1))
-                        && matches!(g, b" " | b", ")
-                    {
-                        k += 1;
-                    } else if !matches!(g, b", " | b",") {
-                        break;
+                // "Patient Education:": a section head, not the patient's name
+                let section_head =
+                    j1 == k && ck && sc.text.get(e) == Some(&b':') && lx.english.contains(lk);
+                if !section_head {
+                    out.push(("NAME", s, e, 0.9, "name-cue"));
+                    consumed = j1 as isize;
+                    // list_items: more names in a list ("children Ana, Luis and Sofia")
+                    let mut k = j1 + 1;
+                    while k < n {
+                        let g = gap(k);
+                        if low(k) == "and"
+                            && k + 1 < n
+                            && space_gap(gap(k + 1))
+                            && matches!(g, b" " | b", ")
+                        {
+                            k += 1;
+                        } else if !matches!(g, b", " | b",") {
+                            break;
+                        }
+                        let lk = low(k);
+                        if !(cap(k)
+                            && (sc.namey(k) || lx.first_any.contains(lk))
+                            && !NEVER.contains(lk))
+                        {
+                            break;
+                        }
+                        if (lx.cities.contains(lk) || lx.towns.contains(lk))
+                            && !lx.first_any.contains(lk)
+                        {
+                            break;
+                        }
+                        let e1 = sc.extend(k, false);
+                        let (s1, e2) = sc.span(k, e1);
+                        out.push(("NAME", s1, e2, 0.85, "name-list"));
+                        consumed = e1 as isize;
+                        k = e1 + 1;
                     }
-                    let lk = low(k);
-                    if !(cap(k)
-                        && (sc.namey(k) || lx.first_any.contains(lk))
-                        && !NEVER.contains(lk))
-                    {
-                        break;
-                    }
-                    if (lx.cities.contains(lk) || lx.towns.contains(lk))
-                        && !lx.first_any.contains(lk)
-                    {
-                        break;
-                    }
-                    let e1 = sc.extend(k, false);
-                    let (s1, e2) = sc.span(k, e1);
-                    out.push(("NAME", s1, e2, 0.85, "name-list"));
-                    consumed = e1 as isize;
-                    k = e1 + 1;
+                    continue;
                 }
-                continue;
             }
         }
         // 2d. "Asya's kid", 'mika: "who are you?"'

@@ -94,6 +94,8 @@ _FACILITY_PAIRS_SRC = (
 )
 _FACILITY_PAIRS = frozenset(p.strip() for p in _FACILITY_PAIRS_SRC.replace("\n", "").split("|"))
 # Words a facility name can end on (the head, or the first word of a two-word head).
+# After a facility's head word, what makes it a note's phrase: "Hospital Course", "Hospital Stay".
+_FACILITY_NOT_AFTER = frozenset("course stay".split())
 _FACILITY_END = _FACILITY_HEADS | frozenset(p.split()[0] for p in _FACILITY_PAIRS)
 _FACILITY_CAP = frozenset(w.capitalize() for w in _FACILITY_END) | frozenset(w.upper() for w in _FACILITY_END)
 _NEVER = TITLES | ROLE_WORDS | STATES | frozenset(
@@ -451,7 +453,10 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
             lw = lows[k]
             if k > i and proper and (lw in _FACILITY_HEADS or (k + 1 < n and cap(k + 1) and _SPACE_GAP.match(gap(k + 1))
                                                                and f"{lw} {lows[k + 1]}" in _FACILITY_PAIRS)):
-                return k if lw in _FACILITY_HEADS else k + 1
+                end = k if lw in _FACILITY_HEADS else k + 1
+                if end + 1 < n and lows[end + 1] in _FACILITY_NOT_AFTER and _SPACE_GAP.match(gap(end + 1)):
+                    return None  # "Brief Hospital Course": a note's section, not a place
+                return end
             if lw not in COMMON and lw not in _NEVER:
                 proper = True
             elif lw in _FUNCTION or lw in ROLE_WORDS:
@@ -631,10 +636,12 @@ def scan_names(text: str, lex: Lexicons) -> Iterator[Hit]:
                 if not (cap(k) and lows[k] not in first and lows[k] not in last and words[k].isupper()):
                     j1 = extend(k, allow_lower=not cap(k))
                     s, e = span(k, j1)
-                    yield ("NAME", s, e, 0.9, "name-cue")
-                    consumed_until = j1
-                    yield from list_items(j1)
-                    continue
+                    # "Patient Education:", "Patient Instructions:": a section head, not the patient's name
+                    if not (j1 == k and cap(k) and text[e:e + 1] == ":" and lows[k] in lex.english):
+                        yield ("NAME", s, e, 0.9, "name-cue")
+                        consumed_until = j1
+                        yield from list_items(j1)
+                        continue
         # 2d. a person named by what they have: "Asya's kid", "roberto's daughter"; and a speaker whose line
         # quotes them: 'mika: "who are you?"'. The word is on a name list or on no list at all.
         after = parts[2 * i + 2]  # the gap after this word
