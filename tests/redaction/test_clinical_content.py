@@ -84,3 +84,17 @@ def test_section_heads_others_wrote_stay(engine):
                     broken.add(head)
     assert len(_HEADS) == 140
     assert broken == _STILL_READ_AS_NAMES
+
+
+# medspaCy's 102 English ConText cue phrases ("no evidence of", "history of", "rule out"), vendored the same
+# way, in three sentence frames: a note's hedges and negations are never an identifier.
+_CUES = json.loads((Path(__file__).parent / "data" / "medspacy_context_phrases.json").read_text())["cue_phrases"]
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_context_phrases_others_wrote_stay(engine):
+    assert len(_CUES) == 102
+    for cue in _CUES:
+        for text in (f"Patient {cue} pneumonia.", f"{cue.capitalize()} chest pain at rest.",
+                     f"Assessment: {cue} fracture of the left wrist."):
+            assert ENGINES[engine].scan(text) == [], text
