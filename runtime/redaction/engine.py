@@ -18,7 +18,7 @@ from .categories import category_map
 from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .clinical import native_orders as clinical_orders
-from .findings import HIPAA, PII, Finding, Span, count, make_finding, settle_spans
+from .findings import HIPAA, PII, Finding, Plain, Span, count, count_rows, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
 from .native import core, lexicons as native_lexicons
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
@@ -400,6 +400,24 @@ class Engine:
             merged.sort(key=lambda f: (f.start, f.end, f.policy, f.category))
             out.append(merged)
         return out
+
+    def scan_many_plain(self, texts: Sequence[str]) -> tuple[list[list[Plain]], list[dict[str, object]]]:
+        """`scan_many(texts)` with each finding as a plain tuple (`Plain`), and `count` of them all: what
+        the gateway hands around. When the Rust scanner covers every text (all ASCII, so offsets are the
+        identity) the scans, clipping, merge and count are one Rust call and no `Finding` is built (half
+        of a two-message request's scan was that Python); otherwise `scan_many` runs (the oracle)."""
+        if self._scanner is not None:
+            done = self._scanner.scan_many(texts)  # None: a text is not ASCII
+            if done is not None:
+                per_text, tally = done
+                return per_text, count_rows(tally)
+        return self.plain_counts(self.scan_many(texts))
+
+    @staticmethod
+    def plain_counts(found: list[list[Finding]]) -> tuple[list[list[Plain]], list[dict[str, object]]]:
+        """`scan_many`'s `Finding`s as `scan_many_plain` returns them (tuples per text, and their count)."""
+        return ([[(f.policy, f.category, f.start, f.end, f.confidence, f.detector) for f in fs] for fs in found],
+                count(f for fs in found for f in fs))
 
     def _settled(self, text: str) -> list[tuple[int, int, str, str, float, str]]:
         """Each policy's settled findings as (start, end, policy, category, confidence, detector),
