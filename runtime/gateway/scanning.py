@@ -39,7 +39,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from packgate.runtime.redaction import Engine, Finding, RedactionSession
+from packgate.runtime.redaction import Engine, RedactionSession
 from packgate.runtime.redaction.findings import Plain
 from packgate.runtime.wire.errors import GatewayError
 
@@ -84,8 +84,7 @@ def redact_slots(engine: Engine, texts: Sequence[str], findings: Sequence[Sequen
     for i, found in enumerate(findings):
         if not found:
             continue
-        objs = [Finding(*f) for f in found]
-        rewritten[i] = engine.redact(texts[i], objs, transforms, session).text
+        rewritten[i] = engine.redact_plain(texts[i], found, transforms, session).text
         categories.extend(cat for _, _, cat in {(f[2], f[3], f[1]) for f in found if (f[0], f[1]) in named})
     return rewritten, categories, session
 
