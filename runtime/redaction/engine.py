@@ -406,11 +406,11 @@ class Engine:
         the gateway hands around. When the Rust scanner covers every text (all ASCII, so offsets are the
         identity) the scans, clipping, merge and count are one Rust call and no `Finding` is built (half
         of a two-message request's scan was that Python); otherwise `scan_many` runs (the oracle)."""
-        if self._scanner is not None:
-            done = self._scanner.scan_many(texts)  # None: a text is not ASCII
-            if done is not None:
-                per_text, tally = done
-                return per_text, count_rows(tally)
+        # ASCII is tested here, not only in Rust: handing a str over encodes it, and a lone surrogate
+        # (which the Python path scans) does not encode
+        if self._scanner is not None and all(map(str.isascii, texts)):
+            per_text, tally = self._scanner.scan_many(texts)
+            return per_text, count_rows(tally)
         return self.plain_counts(self.scan_many(texts))
 
     @staticmethod

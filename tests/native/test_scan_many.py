@@ -109,7 +109,8 @@ def _check(texts: list[str], seed: int = 0) -> None:
         got = scan_slots(nat, texts)
         want = scan_slots(py, texts)
         assert got == want, (label, [len(t) for t in texts])
-        assert (nat._scanner.scan_many(texts) is not None) == all(t.isascii() for t in texts)
+        if all(t.isascii() for t in texts):  # the one-call path is taken
+            assert nat._scanner.scan_many(texts) is not None
         rng = random.Random(seed)
         for _ in range(2):
             transforms = _transforms(rng)
@@ -131,6 +132,7 @@ _EDGES = [
     ["You are a careful clinical assistant.", "Patient: Maria Elena Gonzalez, DOB 03/14/1987"],
     ["12 Main", "St, Springfield, IL 62704"], ["maria.gonzalez87@", "example.com"], ["a", "b", "c", "d", "e"],
     ["Jos\u00e9 Doe", "MRN 00483921"], ["Jane", "Do\u00eb 123-45-6789"],
+    ["Jane Doe", "x\ud800y 123-45-6789"],  # a lone surrogate: does not encode, so stays on the Python path
 ]
 
 
