@@ -1,6 +1,8 @@
 """CPU time of each Rust port (`native/src/`) beside the Python function it replaces, called as the
-engine calls them, and of the whole scan (the one Rust call against the Python engine), interleaved in one process on the 2 KB note (median of the rounds, the side that goes
-first alternating), and with `--adversarial` once each on the 1 MiB adversarial inputs that are ASCII.
+engine calls them, and of the whole scan (the one Rust call against the Python engine), interleaved in
+one process on the 2 KB note (median of the rounds, the side that goes first alternating); then the
+gateway's `scan_slots` on the bench request's two slots (the Python around per-text Rust scans against
+one Rust call); and with `--adversarial` once each on the 1 MiB adversarial inputs that are ASCII.
 Every pair's outputs are asserted equal before they are timed. A script, not a test.
 
     PYTHONPATH=. .venv/bin/python -m bench.redaction.ports [--rounds 30] [--calls 50] [--adversarial]
@@ -79,6 +81,17 @@ def whole(text: str) -> Pair:
     return (lambda: python._settled(text), lambda: rust._settled(text))
 
 
+def slots() -> Pair:
+    """The gateway's `scan_slots` on the bench request's two slots (system prompt + `bench/gateway/prompt`):
+    `Engine.scan_many` (a Rust scan of the joined text and of each slot, the clipping, merge and count
+    in Python over `Finding`s), and the one Rust call (`Scanner.scan_many`) that `scan_slots` makes."""
+    from bench.gateway.prompt import PROMPT
+    from packgate.runtime.gateway.scanning import scan_slots
+
+    engine, texts = Engine.default(), ["You are a careful clinical assistant.", PROMPT]
+    return (lambda: Engine.plain_counts(engine.scan_many(texts)), lambda: scan_slots(engine, texts))
+
+
 def _equal(name: str, py: object, rs: object) -> None:
     if name.startswith("scan_structured"):  # the word index is input, not output; trigger words walk set order
         py, rs = sorted(py), sorted(rs[1])  # type: ignore[index, call-overload]
@@ -95,7 +108,8 @@ def main() -> None:
     assert text.isascii()
     gc.disable()
     total = {"py": 0.0, "rs": 0.0}
-    for name, (py, rs) in {**pairs(text), "whole scan (_settled, one Rust call)": whole(text)}.items():
+    rows = {**pairs(text), "whole scan (_settled, one Rust call)": whole(text), "scan_slots, two slots": slots()}
+    for name, (py, rs) in rows.items():
         _equal(name, py(), rs())  # also warms the Python token memo
         times: dict[str, list[float]] = {"py": [], "rs": []}
         for r in range(args.rounds):
@@ -106,7 +120,7 @@ def main() -> None:
                     f()
                 times[side].append((time.process_time() - a) / args.calls * 1e6)
         t_py, t_rs = statistics.median(times["py"]), statistics.median(times["rs"])
-        if not name.startswith("whole"):
+        if not name.startswith(("whole", "scan_slots")):
             total["py"] += t_py
             total["rs"] += t_rs
         print(f"2 KB {name:36} Python {t_py:7.1f} us   Rust {t_rs:6.1f} us   ({t_py / t_rs:5.1f}x)")

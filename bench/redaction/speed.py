@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.redaction.speed --against HEAD~3  # this tree vs a git ref, same process
     .venv/bin/python -m bench.redaction.speed --adversarial     # 1 MiB adversarial inputs, each <= 1 s
     .venv/bin/python -m bench.redaction.speed --adversarial --against REF  # the same, REF's engine beside
+    .venv/bin/python -m bench.redaction.speed --slots --against REF  # the gateway's scan_slots/redact_slots
 
 With `--against REF`, the engine package as it was at REF is extracted (git archive) into a temporary
 directory, imported under another name, and both engines are timed interleaved, round after round, in
@@ -21,6 +22,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import types
 from io import BytesIO
 from pathlib import Path
 
@@ -73,6 +75,58 @@ def _engine_at(ref: str, tmp: Path):
     (tmp / "runtime" / "redaction").rename(tmp / "ref_redaction")
     sys.path.insert(0, str(tmp))
     return importlib.import_module("ref_redaction").Engine
+
+
+def _scanning_at(ref: str):
+    """`runtime/gateway/scanning.py` as committed at `ref`, over REF's engine package (imported first by
+    `_engine_at` as `ref_redaction`), as the module `ref_scanning`."""
+    src = subprocess.run(["git", "show", f"{ref}:runtime/gateway/scanning.py"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    mod = types.ModuleType("ref_scanning")
+    sys.modules["ref_scanning"] = mod
+    exec(compile(src.replace("from packgate.runtime.redaction import", "from ref_redaction import"), "ref_scanning",
+                 "exec"), mod.__dict__)
+    return mod
+
+
+def slots(ref: str, rounds: int) -> None:
+    """The gateway's `scan_slots` and `redact_slots` on the bench request's two slots (system prompt +
+    `bench/gateway/prompt.PROMPT`, the delivered route's transforms), REF's code against this tree's,
+    interleaved in this process (CPU time per call, median of the rounds); outputs asserted equal."""
+    from bench.gateway.__main__ import VARIANT
+    from bench.gateway.prompt import PROMPT
+    from packgate.runtime.gateway import scanning
+
+    texts = ["You are a careful clinical assistant.", PROMPT]
+    with tempfile.TemporaryDirectory() as d:
+        sides = {ref: (_engine_at(ref, Path(d)).default(), _scanning_at(ref)), "this tree": (Engine.default(), scanning)}
+        found, counts = scanning.scan_slots(sides["this tree"][0], texts)
+        transforms = redaction_decisions(VARIANT, [counts])[0]["transforms"]
+        outs = {}
+        for name, (eng, mod) in sides.items():
+            f, c = mod.scan_slots(eng, texts)
+            outs[name] = (f, c, mod.redact_slots(eng, texts, f, transforms, mod.RedactionSession())[:2])
+        assert outs[ref] == outs["this tree"]
+        calls = 100
+        times: dict[tuple[str, str], list[float]] = {}
+        for r in range(rounds):
+            for name in (list(sides) if r % 2 else list(sides)[::-1]):
+                eng, mod = sides[name]
+                a = time.process_time()
+                for _ in range(calls):
+                    mod.scan_slots(eng, texts)
+                b = time.process_time()
+                for _ in range(calls):
+                    mod.redact_slots(eng, texts, found, transforms, mod.RedactionSession())
+                c = time.process_time()
+                times.setdefault((name, "scan_slots"), []).append((b - a) / calls * 1e6)
+                times.setdefault((name, "redact_slots"), []).append((c - b) / calls * 1e6)
+    for step in ("scan_slots", "redact_slots"):
+        base = statistics.median(times[(ref, step)])
+        for name in sides:
+            t = statistics.median(times[(name, step)])
+            print(f"{step:12} two slots {name:>12}: {t:7.1f} us ({(t / base - 1) * 100:+.1f}%)  "
+                  f"(CPU time, median of {rounds} interleaved rounds of {calls} calls)")
 
 
 def compare(ref: str, rounds: int) -> None:
@@ -201,7 +255,10 @@ def main() -> None:
     ap.add_argument("--against", metavar="REF", help="also time the engine at this git ref, interleaved")
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--adversarial", action="store_true", help="time the 1 MiB adversarial inputs (each <= 1 s)")
+    ap.add_argument("--slots", action="store_true", help="the gateway's scan_slots/redact_slots against REF (--against, default main)")
     args = ap.parse_args()
+    if args.slots:
+        return slots(args.against or "main", args.rounds)
     if args.adversarial:
         raise SystemExit(0 if adversarial(against=args.against) else 1)
     if args.against:

@@ -281,7 +281,9 @@ fn verbish(w: &str) -> bool {
     ends_any(w, VERBISH)
 }
 
-/// The lexicon sets `scan_names` reads, borrowed from the handed-over `Lexicons`.
+/// The lexicon sets `scan_names` reads, borrowed from the handed-over `Lexicons` (references only:
+/// copied into each scan of a multi-text request).
+#[derive(Clone, Copy)]
 pub(crate) struct Lex<'a> {
     first: &'a FxHashSet<String>,
     first_any: &'a FxHashSet<String>,

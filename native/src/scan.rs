@@ -5,9 +5,12 @@
 //! The Python engine stays the oracle (`Engine(native=False)._settled`); it keeps the path for text
 //! that is not ASCII, for custom RE2 patterns and for NER, which this scanner does not run.
 
+use std::collections::BTreeMap;
+
 use pcre2::bytes::{Regex, RegexBuilder};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::lexicons::Lexicons;
@@ -19,6 +22,13 @@ type Hit = (&'static str, usize, usize, f64, &'static str);
 
 /// A settled finding: (start, end, policy, category, confidence, detector).
 type Found<'a> = (usize, usize, &'a str, &'a str, f64, &'static str);
+
+/// A finding as the gateway hands it around (`findings.Plain`, a `Finding`'s fields in order):
+/// (policy, category, start, end, confidence, detector).
+type Plain<'a> = (&'a str, &'a str, usize, usize, f64, &'static str);
+
+/// Per text its findings, and the (policy, category, count) tally over all of them, sorted.
+type Many<'a> = (Vec<Vec<Plain<'a>>>, Vec<(&'a str, &'a str, usize)>);
 
 /// Why a scan stopped; never carries the text (it may be PHI).
 struct Fail(&'static str);
@@ -133,6 +143,35 @@ fn span_of<C: Copy>(
         None => (lead.1, lead.2),
     };
     (hits[o.cat_from].0, s, e, lead.3, lead.4)
+}
+
+/// `scan_many`'s merge of one text's two views: `_merge` per policy (each overlapping group becomes one
+/// finding over its union, labelled as its most confident member, the earlier one on a tie), then
+/// sorted by (start, end, policy, category). `found` holds the text's own findings, then the joined
+/// text's clipped to it: a stable sort keeps that order among equal (start, end), as Python's does.
+fn merge(mut found: Vec<Plain<'_>>) -> Vec<Plain<'_>> {
+    found.sort_by(|a, b| (a.0, a.2, b.3).cmp(&(b.0, b.2, a.3)));
+    let mut out: Vec<Plain<'_>> = Vec::with_capacity(found.len());
+    for f in found {
+        match out.last_mut() {
+            Some(last) if last.0 == f.0 && f.2 < last.3 => {
+                let lead = if last.4 >= f.4 { *last } else { f };
+                *last = (lead.0, lead.1, last.2, last.3.max(f.3), lead.4, lead.5);
+            }
+            _ => out.push(f),
+        }
+    }
+    out.sort_by(|a, b| (a.2, a.3, a.0, a.1).cmp(&(b.2, b.3, b.0, b.1)));
+    out
+}
+
+/// `Engine.count` over every text's findings, as (policy, category, count) sorted by the pair.
+fn tally<'a>(per_text: &[Vec<Plain<'a>>]) -> Vec<(&'a str, &'a str, usize)> {
+    let mut n: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for f in per_text.iter().flatten() {
+        *n.entry((f.0, f.1)).or_insert(0) += 1;
+    }
+    n.into_iter().map(|((p, c), k)| (p, c, k)).collect()
 }
 
 /// One engine's policies, and the scan of a text for them.
@@ -289,6 +328,74 @@ impl Scanner {
         out.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
         Ok(out)
     }
+
+    /// `Engine.scan(text)` for ASCII `t` (offsets are the identity), as plain tuples.
+    fn plain(
+        &self,
+        t: &[u8],
+        lex: &Lexicons,
+        lx: names::Lex<'_>,
+        l: &names_more::Lists<'_>,
+    ) -> Result<Vec<Plain<'_>>, Fail> {
+        if t.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .settled(t, lex, lx, l)?
+            .into_iter()
+            .map(|(s, e, p, c, conf, det)| (p, c, s, e, conf, det))
+            .collect())
+    }
+
+    /// `Engine.scan_many(texts)` for ASCII texts: the texts joined (a space where a letter meets a
+    /// boundary between two non-empty texts) and scanned as one, each text scanned on its own, and per
+    /// text its own findings merged with the joined text's clipped to it.
+    fn many(
+        &self,
+        texts: &[&[u8]],
+        lex: &Lexicons,
+        lx: names::Lex<'_>,
+        l: &names_more::Lists<'_>,
+    ) -> Result<Vec<Vec<Plain<'_>>>, Fail> {
+        if texts.len() <= 1 {
+            return texts.iter().map(|t| self.plain(t, lex, lx, l)).collect();
+        }
+        let mut joined: Vec<u8> = Vec::with_capacity(texts.iter().map(|t| t.len() + 1).sum());
+        let mut bases = Vec::with_capacity(texts.len());
+        let mut prev: &[u8] = &[];
+        for (i, t) in texts.iter().enumerate() {
+            if i > 0 {
+                if let (Some(a), Some(b)) = (prev.last(), t.first()) {
+                    if a.is_ascii_alphabetic() || b.is_ascii_alphabetic() {
+                        joined.push(b' ');
+                    }
+                }
+            }
+            bases.push(joined.len());
+            joined.extend_from_slice(t);
+            prev = t;
+        }
+        let across = self.plain(&joined, lex, lx, l)?;
+        texts
+            .iter()
+            .zip(bases)
+            .map(|(t, base)| {
+                let end = base + t.len();
+                let mut own = self.plain(t, lex, lx, l)?;
+                own.extend(across.iter().filter(|f| f.2 < end && base < f.3).map(|f| {
+                    (
+                        f.0,
+                        f.1,
+                        f.2.max(base) - base,
+                        f.3.min(end) - base,
+                        f.4,
+                        f.5,
+                    )
+                }));
+                Ok(merge(own))
+            })
+            .collect()
+    }
 }
 
 #[pymethods]
@@ -323,6 +430,29 @@ impl Scanner {
         let l = names_more::Lists::new(lex)?;
         py.allow_threads(|| self.settled(text.as_bytes(), lex, lx, &l))
             .map_err(|f| PyRuntimeError::new_err(format!("scan_ascii: {}", f.0)))
+    }
+
+    /// `Engine.scan_many(texts)` as the gateway's `scan_slots` wants it, when every text is ASCII:
+    /// per text [(policy, category, start, end, confidence, detector)], and the sorted
+    /// [(policy, category, count)] over all texts (`Engine.count`). None when a text is not ASCII (the
+    /// engine keeps it on Python); an error names no part of any text.
+    fn scan_many<'py>(
+        &'py self,
+        py: Python<'py>,
+        texts: Vec<PyBackedStr>,
+    ) -> PyResult<Option<Many<'py>>> {
+        if !texts.iter().all(|t| t.is_ascii()) {
+            return Ok(None);
+        }
+        let lex = self.lex.get();
+        let lx = names::Lex::new(lex)?;
+        let l = names_more::Lists::new(lex)?;
+        let bytes: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
+        let per_text = py
+            .allow_threads(|| self.many(&bytes, lex, lx, &l))
+            .map_err(|f| PyRuntimeError::new_err(format!("scan_many: {}", f.0)))?;
+        let counts = tally(&per_text);
+        Ok(Some((per_text, counts)))
     }
 }
 

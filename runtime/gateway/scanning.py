@@ -39,14 +39,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from packgate.runtime.redaction import Engine, Finding, RedactionSession
+from packgate.runtime.redaction import Engine, RedactionSession
+from packgate.runtime.redaction.findings import Plain
 from packgate.runtime.wire.errors import GatewayError
 
 __all__ = ["Found", "Scan", "Scanner", "scan_slots", "redact_slots"]
 
 log = logging.getLogger("packgate.gateway")
 
-Found = tuple[str, str, int, int, float, str]  # Finding fields: policy, category, start, end, confidence, detector
+Found = Plain  # Finding fields: policy, category, start, end, confidence, detector
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,7 @@ def scan_slots(engine: Engine, texts: Sequence[str]) -> tuple[list[list[Found]],
     """Findings for every slot string of a request, in slot order, and their counts for OPA."""
     # The slots are scanned as one text (a value split across two messages or two content parts is
     # found) and each slot gets the findings for its own fragment.
-    per_slot = engine.scan_many(texts)
-    counts = engine.count(f for fs in per_slot for f in fs)
-    return [[(f.policy, f.category, f.start, f.end, f.confidence, f.detector) for f in fs] for fs in per_slot], counts
+    return engine.scan_many_plain(texts)
 
 
 def redact_slots(engine: Engine, texts: Sequence[str], findings: Sequence[Sequence[Found]],
@@ -85,8 +84,7 @@ def redact_slots(engine: Engine, texts: Sequence[str], findings: Sequence[Sequen
     for i, found in enumerate(findings):
         if not found:
             continue
-        objs = [Finding(*f) for f in found]
-        rewritten[i] = engine.redact(texts[i], objs, transforms, session).text
+        rewritten[i] = engine.redact_plain(texts[i], found, transforms, session).text
         categories.extend(cat for _, _, cat in {(f[2], f[3], f[1]) for f in found if (f[0], f[1]) in named})
     return rewritten, categories, session
 

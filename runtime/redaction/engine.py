@@ -18,7 +18,7 @@ from .categories import category_map
 from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .clinical import native_orders as clinical_orders
-from .findings import HIPAA, PII, Finding, Span, count, make_finding, settle_spans
+from .findings import HIPAA, PII, Finding, Plain, Span, count, count_rows, make_finding, settle_spans
 from .markers import MARKER, RedactionSession, render
 from .native import core, lexicons as native_lexicons
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
@@ -401,6 +401,24 @@ class Engine:
             out.append(merged)
         return out
 
+    def scan_many_plain(self, texts: Sequence[str]) -> tuple[list[list[Plain]], list[dict[str, object]]]:
+        """`scan_many(texts)` with each finding as a plain tuple (`Plain`), and `count` of them all: what
+        the gateway hands around. When the Rust scanner covers every text (all ASCII, so offsets are the
+        identity) the scans, clipping, merge and count are one Rust call and no `Finding` is built (half
+        of a two-message request's scan was that Python); otherwise `scan_many` runs (the oracle)."""
+        # ASCII is tested here, not only in Rust: handing a str over encodes it, and a lone surrogate
+        # (which the Python path scans) does not encode
+        if self._scanner is not None and all(map(str.isascii, texts)):
+            per_text, tally = self._scanner.scan_many(texts)
+            return per_text, count_rows(tally)
+        return self.plain_counts(self.scan_many(texts))
+
+    @staticmethod
+    def plain_counts(found: list[list[Finding]]) -> tuple[list[list[Plain]], list[dict[str, object]]]:
+        """`scan_many`'s `Finding`s as `scan_many_plain` returns them (tuples per text, and their count)."""
+        return ([[(f.policy, f.category, f.start, f.end, f.confidence, f.detector) for f in fs] for fs in found],
+                count(f for fs in found for f in fs))
+
     def _settled(self, text: str) -> list[tuple[int, int, str, str, float, str]]:
         """Each policy's settled findings as (start, end, policy, category, confidence, detector),
         sorted: plain tuples until the caller builds the `Finding`s (see `settle_spans`)."""
@@ -458,41 +476,68 @@ class Engine:
         Overlapping spans (the same SSN seen by both detectors) merge into one replacement, written
         as the earliest transform in chain order says, so no character of either span survives.
         """
+        plain = [(f.policy, f.category, f.start, f.end, f.confidence, f.detector) for f in findings]
+        return self.redact_plain(text, plain, transforms, session)
+
+    @staticmethod
+    def redact_plain(
+        text: str,
+        found: Iterable[Plain],
+        transforms: Iterable[dict[str, Any]],
+        session: RedactionSession | None = None,
+    ) -> RedactResult:
+        """`redact` from findings as plain tuples (`Plain`, as the gateway holds them): no `Finding` is
+        built per finding of every request only to be read here."""
         session = session if session is not None else RedactionSession()
-        plan: list[tuple[int, int, int, Finding]] = []  # start, end, transform index, finding
+        # (start, -end, transform index, input index, finding): sorted as tuples, by start, the longer
+        # span first, then chain order, then input order (no key function; the finding is never compared)
+        plan: list[tuple[int, int, int, int, Plain]] = []
         tlist = [t for t in transforms if t.get("action", "redact") == "redact"]
         wanted = {(t.get("policy"), c): i for i, t in reversed(list(enumerate(tlist))) for c in t.get("categories", [])}
-        for f in findings:
-            idx = wanted.get((f.policy, f.category))
-            if idx is not None and 0 <= f.start < f.end <= len(text):
-                plan.append((f.start, f.end, idx, f))
+        size = len(text)
+        for n, f in enumerate(found):
+            idx = wanted.get((f[0], f[1]))
+            if idx is not None and 0 <= f[2] < f[3] <= size:
+                plan.append((f[2], -f[3], idx, n, f))
         if not plan:
             return RedactResult(text, [])
-        plan.sort(key=lambda p: (p[0], -p[1], p[2]))
-        groups: list[list[tuple[int, int, int, Finding]]] = []
-        for item in plan:
-            if groups and item[0] < max(p[1] for p in groups[-1]):
-                groups[-1].append(item)
+        plan.sort()
+        # An item joins the group before it when it starts before the group's end. Each group is written
+        # as its lead says: the first item with the earliest transform in chain order, then the longest
+        # span, then the highest confidence.
+        groups: list[tuple[int, int, int, Plain]] = []  # start, end, and the lead's transform index and finding
+        g_start = g_end = lead_idx = -1
+        lead_key: tuple[int, int, float] = (0, 0, 0.0)
+        lead: Plain | None = None
+        for start, neg_end, idx, _, f in plan:
+            end = -neg_end
+            key = (idx, start - end, -f[4])
+            if lead is not None and start < g_end:
+                if end > g_end:
+                    g_end = end
+                if key < lead_key:
+                    lead_key, lead_idx, lead = key, idx, f
             else:
-                groups.append([item])
+                if lead is not None:
+                    groups.append((g_start, g_end, lead_idx, lead))
+                g_start, g_end, lead_key, lead_idx, lead = start, end, key, idx, f
+        assert lead is not None
+        groups.append((g_start, g_end, lead_idx, lead))
         pieces: list[str] = []
         meta: list[dict[str, Any]] = []
         pos = 0
         out_len = 0
-        for g in groups:
-            start = g[0][0]
-            end = max(p[1] for p in g)
-            lead = min(g, key=lambda p: (p[2], -(p[1] - p[0]), -p[3].confidence))
-            f, t = lead[3], tlist[lead[2]]
+        for start, end, idx, f in groups:
+            t = tlist[idx]
             before = text[pos:start]
             pieces.append(before)
             out_len += len(before)
-            marker = render(text[start:end], f.category, t, session)
+            marker = render(text[start:end], f[1], t, session)
             pieces.append(marker)
             if t.get("include_metadata"):
                 meta.append({
-                    "category": f.category, "policy": f.policy, "detector": f.detector,
-                    "start": out_len, "end": out_len + len(marker), "confidence": f.confidence,
+                    "category": f[1], "policy": f[0], "detector": f[5],
+                    "start": out_len, "end": out_len + len(marker), "confidence": f[4],
                 })
             out_len += len(marker)
             pos = end

@@ -28,6 +28,9 @@ class Finding:
     detector: str
 
 
+Plain = tuple[str, str, int, int, float, str]  # a Finding's fields in order, as the gateway hands them around
+
+
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     """Keep a non-overlapping subset, deterministically.
 
@@ -171,4 +174,9 @@ def count(findings: Iterable[Finding]) -> list[dict[str, object]]:
     for f in findings:
         key = (f.policy, f.category)
         tally[key] = tally.get(key, 0) + 1
-    return [{"policy": p, "category": c, "count": n} for (p, c), n in sorted(tally.items())]
+    return count_rows((p, c, n) for (p, c), n in sorted(tally.items()))
+
+
+def count_rows(tally: Iterable[tuple[str, str, int]]) -> list[dict[str, object]]:
+    """`count`'s rows from (policy, category, count) triples already sorted (the Rust `scan_many` tallies)."""
+    return [{"policy": p, "category": c, "count": n} for p, c, n in tally]
