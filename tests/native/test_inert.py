@@ -114,11 +114,13 @@ _TESTED_BY_TEXT = {"strip", "lstrip", "rstrip", "startswith", "endswith", "find"
                    "replace", "split", "rsplit", "partition"}
 
 
-def _source_named() -> dict[str, set[str]]:
-    """Characters the detector sources compare text with outside regexes: string constants on either side
-    of `in`/`==`/`!=`, handed to `frozenset(...)`/`set(...)`, or, in a function (module-level code runs on
-    constants: `"a|b".split("|")`), to a `str` method that tests text (`strip`, `startswith`, `find`,
-    `split` ...); plus every non-ASCII character of any string constant but docstrings."""
+def _source_named(ranges: list[tuple[int, int, str]]) -> dict[str, set[str]]:
+    """Characters the detector sources compare text with outside compiled regexes: string constants on
+    either side of `in`/`==`/`!=`, handed to `frozenset(...)`/`set(...)`, or, in a function (module-level
+    code runs on constants: `"a|b".split("|")`), to a `str` method that tests text (`strip`, `startswith`,
+    `find`, `split` ...); every non-ASCII character of any string constant but docstrings; and the
+    non-ASCII literals and ranges (into `ranges`) of every constant read as a regex (`r"[\\u00b0]"` handed
+    to `re.search` in a function is no compiled pattern of the module's)."""
     out: dict[str, set[str]] = {}
 
     def add(s: object, where: str) -> None:
@@ -137,6 +139,13 @@ def _source_named() -> dict[str, set[str]]:
             where = f"{name}.py:{getattr(node, 'lineno', 0)}"
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
                 add("".join(c for c in node.value if c > "\x7f"), where)
+                try:
+                    parsed = sre_parse.parse(node.value)
+                except (re.error, RecursionError):  # a piece of a pattern, or no pattern at all
+                    continue
+                literals: dict[int, set[str]] = {}
+                _regex_named(parsed, where, literals, ranges)
+                add("".join(chr(c) for c in literals if c > 0x7F), where)
             elif isinstance(node, ast.Compare):
                 for side in (node.left, *node.comparators):
                     if isinstance(side, ast.Constant):
@@ -164,7 +173,7 @@ def test_no_character_a_detector_names_is_inert() -> None:
     assert len(patterns) > 400
     for pattern, where in patterns.items():
         _regex_named(sre_parse.parse(pattern.pattern, pattern.flags), where, named, ranges)
-    for c, wheres in _source_named().items():
+    for c, wheres in _source_named(ranges).items():
         named.setdefault(ord(c), set()).update(wheres)
     tabled = [c for c in map(chr, named) if c in STAND_INS and c != "\u2022"]
     assert tabled == [], {c: sorted(named[ord(c)])[:3] for c in tabled}
