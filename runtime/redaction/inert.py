@@ -30,6 +30,8 @@ the mechanical parts of it on every run.
 - What stays a difference, and why it does not reach a finding: `isascii()` and `lexicons.fold` (which
   drops a non-ASCII character and keeps the stand-in) are applied to word tokens (`TOKEN`, `_SPLIT`,
   `[^\\W\\d_]`-led regex groups), which cannot hold a symbol, or after an `isalpha()` test a symbol fails;
+  on a whole text, `isascii()` picks `names._SPLIT_ASCII` over `_SPLIT` (the same tokens when every letter
+  is ASCII, as it is in a text with a stand-in) or skips a test of caseless letters, which it has none of;
   where a name's words are split on spaces (`names.repeat_mentions`) a word holding a symbol fails
   `TOKEN.fullmatch` on both texts. `english_frequent` lists lone symbols (`°`, `✓`, `®`, emoji) but is
   only looked up with word tokens. `str.isprintable()` (false for `\\x1a`) is used by no detector.
