@@ -329,3 +329,25 @@ def test_a_times_sign_is_not_inert() -> None:
     text = "at the corner of Main and Elm \u00d7"
     assert oracle._settled(text) != oracle._settled(text.replace("\u00d7", STAND_IN))
     assert "\u00d7" not in STAND_INS
+
+
+# EHR-export lines with symbols next to, inside and between the values every detector looks for
+_EXPORT_LINES = [
+    "\u2022 Pt: Jane Doe \u2192 DOB 03/04/1961 \u2713 MRN 00483921 \u00a7 SSN 123-45-6789",
+    "T 37.8\u00b0C \u2022 HR 76 \u2022 BP 128/82 \u00b1 5 \u2022 SpO2 \u2265 94% \u2022 wt 82\u00a0kg",
+    "\u25aa Lives at 12 Main St, Springfield, MA 01103 \u2192 daughter Maria Lopez \u260e (413) 555-0142",
+    "SSN 123\u2022456789 \u00b7 123\u00b745\u00b76789 \u00b7 phone 555\u00b7867\u00b75309 \u00b7 card 4111\u00b71111\u00b71111\u00b71111",
+    "[NAME_1] \u2022 [DATE] \u2192 seen by Dr. Hollis Grant\u00ae at Mercy Hospital\u2122 \u20ac40 \u00a3 12",
+    "\u2713 Hollis Grant \u2713 Grant said \u2022 Grant \u2022 Monjeau, Graves and Reed \u2192 to Leon and Eyrarodda 66",
+    "email jane.doe@example.com\u2709 \u2022 url https://example.org/p?id=7\u00b6 \u2022 IP 10.0.0.7\u2020",
+    "\ue000Patient\ue001 Bulgakov\U0001f600 says \u00bfok?\u00a1 \u2030 \u0090 \u2022\u2022 next",
+    "age 97 y/o \u2642 \u2022 92\u00b0 \u2022 on 12 Jan 2020\u2020 \u2022 from Kiel\u2022",
+]
+
+
+def test_export_lines() -> None:
+    for line in _EXPORT_LINES:
+        for text in (line, line.replace(" ", "\n", 3), line * 3):
+            assert _check(text), line
+    fast, _ = _engines()
+    assert len(fast.scan(_EXPORT_LINES[0])) >= 6  # the name, the date, the MRN, the SSN, both policies
