@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import statistics
 import subprocess
 import sys
@@ -37,6 +38,24 @@ def _texts() -> tuple[str, str]:
     notes = [e.text for e in build() if "\n\n" in e.text]
     long_text = "\n\n".join(notes)
     return long_text, long_text[:2048]
+
+
+def with_symbols(text: str) -> str:
+    """`text` with the symbols notes pasted from word processors and EHR exports keep (issue 18): a bullet
+    at each line's start, and a degree sign, a plus-minus, a greater-or-equal or an arrow before every
+    40th word."""
+    words = re.sub(r"\n(?=[^\n])", "\n\u2022 ", text).split(" ")
+    for i in range(40, len(words), 40):
+        words[i] = "\u00b0\u00b1\u2265\u2192"[i // 40 % 4] + " " + words[i]
+    return " ".join(words)
+
+
+def _prompts() -> dict[str, str]:
+    """The 2 KB prompt rows: as it is, with symbols (the Rust path since issue 18), and with symbols and a
+    name with an accent (the Python path, after the look for symbols)."""
+    prompt = _texts()[1]
+    return {"2 KB": prompt, "2 KB with symbols": with_symbols(prompt),
+            "2 KB with symbols, \u00e9": with_symbols(prompt).replace(" ", " Jos\u00e9 ", 1)}
 
 
 SEED_PACK = ROOT / "packs" / "behavioral-health-review-route.yaml"
@@ -65,6 +84,14 @@ def single() -> None:
     for name, lat in (("scan", lat_scan), ("scan+redact", lat_all)):
         lat.sort()
         print(f"2 KB prompt {name}: p50 {statistics.median(lat):.3f} ms, p99 {lat[int(len(lat) * 0.99)]:.3f} ms")
+    for name, text in list(_prompts().items())[1:]:
+        lat = []
+        for _ in range(500):
+            a = time.perf_counter()
+            engine.scan(text)
+            lat.append((time.perf_counter() - a) * 1000)
+        lat.sort()
+        print(f"{name} prompt scan: p50 {statistics.median(lat):.3f} ms, p99 {lat[int(len(lat) * 0.99)]:.3f} ms")
 
 
 def _engine_at(ref: str, tmp: Path):
@@ -130,10 +157,11 @@ def slots(ref: str, rounds: int) -> None:
 
 
 def compare(ref: str, rounds: int) -> None:
-    long_text, prompt = _texts()
+    long_text, _ = _texts()
+    prompts = _prompts()
     with tempfile.TemporaryDirectory() as d:
         engines = {ref: _engine_at(ref, Path(d)).default(), "this tree": Engine.default()}
-        lat: dict[str, list[float]] = {k: [] for k in engines}
+        lat: dict[tuple[str, str], list[float]] = {(k, p): [] for k in engines for p in prompts}
         mbs: dict[str, list[float]] = {k: [] for k in engines}
         for r in range(rounds):
             for name in (list(engines) if r % 2 else list(engines)[::-1]):
@@ -141,16 +169,21 @@ def compare(ref: str, rounds: int) -> None:
                 a = time.process_time()
                 eng.scan(long_text)
                 mbs[name].append(len(long_text) / max(time.process_time() - a, 1e-9) / 1e6)
-                for _ in range(50):
-                    a = time.process_time()
-                    eng.scan(prompt)
-                    lat[name].append((time.process_time() - a) * 1000)
-    base = statistics.median(lat[ref])
+                for label, prompt in prompts.items():
+                    for _ in range(50):
+                        a = time.process_time()
+                        eng.scan(prompt)
+                        lat[name, label].append((time.process_time() - a) * 1000)
+    for label in prompts:
+        base = statistics.median(lat[ref, label])
+        for name in engines:
+            xs = sorted(lat[name, label])
+            p50 = statistics.median(xs)
+            print(f"{name:>12}: {label + ' scan':>26} p50 {p50:.3f} ms ({(p50 / base - 1) * 100:+.1f}%), "
+                  f"p90 {xs[int(len(xs) * 0.9)]:.3f} ms")
     for name in engines:
-        xs = sorted(lat[name])
-        p50 = statistics.median(xs)
-        print(f"{name:>12}: 2 KB scan p50 {p50:.3f} ms ({(p50 / base - 1) * 100:+.1f}%), p90 {xs[int(len(xs) * 0.9)]:.3f} ms; "
-              f"long notes scan {statistics.median(mbs[name]):.2f} MB/s (CPU time, {rounds} interleaved rounds)")
+        print(f"{name:>12}: long notes scan {statistics.median(mbs[name]):.2f} MB/s "
+              f"(CPU time, {rounds} interleaved rounds)")
 
 
 MIB = 1 << 20

@@ -19,8 +19,9 @@ model is an opt-in extra detector: `Engine(..., ner="spacy")` / `Engine.from_pac
 `packgate redact --ner spacy` (needs the `eval` extra; see `ner.py` for why it is not the default). Findings hold spans,
 never values; nothing in this package logs or raises with matched text. Built-in patterns are written to be
 linear, on Python `re` here and on PCRE2 in the Rust core (`native.py`: an ASCII text's whole scan runs
-there, these Python detectors are its oracle and scan every other text); a pack's `detect_patterns` run
-on RE2 only.
+there, and a text whose other characters are symbols no detector reads, as their ASCII stand-ins
+(`inert.py`); these Python detectors are its oracle and scan every other text); a pack's
+`detect_patterns` run on RE2 only.
 """
 
 from .engine import Engine, PatternError, RedactResult

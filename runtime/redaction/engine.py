@@ -19,6 +19,7 @@ from .addresses import scan_addresses
 from .clinical import address_tails, scan_clinical
 from .clinical import native_orders as clinical_orders
 from .findings import HIPAA, PII, Finding, Plain, Span, count, count_rows, make_finding, settle_spans
+from .inert import ascii_stand_in
 from .markers import MARKER, RedactionSession, render
 from .native import core, lexicons as native_lexicons
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
@@ -422,8 +423,14 @@ class Engine:
     def _settled(self, text: str) -> list[tuple[int, int, str, str, float, str]]:
         """Each policy's settled findings as (start, end, policy, category, confidence, detector),
         sorted: plain tuples until the caller builds the `Finding`s (see `settle_spans`)."""
-        if self._scanner is not None and text.isascii():  # the whole scan in one Rust call (native/src/scan.rs)
-            return self._scanner.scan(text)
+        if self._scanner is not None:  # the whole scan in one Rust call (native/src/scan.rs), on ASCII text
+            if text.isascii():
+                return self._scanner.scan(text)
+            # symbols no detector reads (37.8°C, • bullets, ≥, emoji) scan as their ASCII stand-ins: same
+            # findings, same offsets (inert.py); letters of other scripts keep the Python path
+            standing = ascii_stand_in(text)
+            if standing is not None:
+                return self._scanner.scan(standing)
         # the Rust ports settle spans of any text (they are numbers); native=False keeps the Python ones
         native = self._native_lex is not None
         hits = (core.union_same_category if native else _union_same_category)(self.raw_hits(text))

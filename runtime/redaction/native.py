@@ -2,8 +2,9 @@
 
 The Python detectors in this package are the reference: each Rust port returns exactly what the
 Python function it replaces returns, and `tests/native/` holds the two equal on generated and corpus
-text. The engine hands a text to the ports only when it is ASCII (`text.isascii()`); other text runs
-on the Python detectors, whose Unicode rules (`str.isupper`, `re`'s `\\w` and `\\s`) the ports do not
+text. The engine hands a text to the ports only when it is ASCII (`text.isascii()`), or when its other
+characters are symbols no detector reads, replaced by ASCII stand-ins (`inert.py`); other text runs on
+the Python detectors, whose Unicode rules (`str.isupper`, `re`'s `\\w` and `\\s`) the ports do not
 reproduce. A missing extension is an incomplete install: importing this module fails, and with it
 the engine and `packgate gateway run` (which says so and exits), never a quiet fall-back.
 """
