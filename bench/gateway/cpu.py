@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MACHINE", "Ceiling", "ceiling_c32", "cores", "floor_c1", "per_request", "process_cpu", "snapshot"]
+__all__ = ["MACHINE", "Ceiling", "capacity", "ceiling_c32", "cores", "floor_c1", "per_request", "process_cpu", "snapshot"]
 
 MACHINE = "machine"  # the key of the whole machine's busy CPU in a snapshot
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -93,6 +93,15 @@ def ceiling_c32(n_cores: int, opa_ms_per_request: float, floor_rps: float) -> Ce
         raise ValueError("needs a positive OPA CPU per request and floor throughput")
     rps = n_cores * 1000 / opa_ms_per_request
     return Ceiling(cores=n_cores, opa_ms=opa_ms_per_request, rps=rps, floor_rps=floor_rps, share=rps / floor_rps)
+
+
+def capacity(n_cores: int, ms: dict[str, float]) -> float:
+    """req/s that processes costing `ms` CPU per request each could serve with the machine to themselves: their
+    sum spread over the cores, but each at most one core (one event loop each: the floor, the upstream and the
+    load generator). Unlike a measured req/s, it does not drop when other work shares the machine."""
+    if not ms or min(ms.values()) < 0 or max(ms.values()) <= 0:
+        raise ValueError("needs CPU per request of at least one process")
+    return min(n_cores * 1000 / sum(ms.values()), 1000 / max(ms.values()))
 
 
 def floor_c1(floor_added_p50: float, request_p50: float, response_p50: float) -> float:

@@ -27,6 +27,16 @@ def test_ceiling_c32_refuses_figures_it_cannot_divide_by(opa_ms: float, floor_rp
         cpu.ceiling_c32(2, opa_ms, floor_rps)
 
 
+def test_capacity_spreads_cpu_over_the_cores_but_each_process_over_one() -> None:
+    # the floor of issue 18's QUICK run: server 0.107, upstream 0.011, load generator 0.020 ms per request
+    assert cpu.capacity(2, {"server": 0.107, "upstream": 0.011, "loadgen": 0.020}) == pytest.approx(1000 / 0.107)
+    assert cpu.capacity(2, {"a": 0.1, "b": 0.1, "c": 0.1}) == pytest.approx(2000 / 0.3)
+    assert cpu.capacity(4, {"a": 0.1, "b": 0.1, "c": 0.1}) == pytest.approx(10000)
+    for bad in ({}, {"a": 0.0}, {"a": 0.1, "b": -0.01}):
+        with pytest.raises(ValueError):
+            cpu.capacity(2, bad)
+
+
 def test_floor_c1_adds_the_floor_and_both_decisions() -> None:
     assert cpu.floor_c1(0.30, 0.594, 0.424) == pytest.approx(1.318)
 

@@ -12,7 +12,10 @@ from packgate.runtime.opa.server import EMBEDDED_GO_GC
 def _res(opa_ms: float, request_p50: float, response_p50: float) -> dict:
     run = {"count": 2000, "seconds": 5.0, "cpu_ms": {"server": 1.5, "opa": opa_ms, "upstream": 0.05,
                                                       "loadgen": 0.2, "machine": 3.5}}
-    return {"machine": {"cores": 2}, "c32": {"packgate": run, "direct": {"count": 40000, "seconds": 5.0}},
+    # the floor: 0.1 + 0.015 + 0.02 = 0.135 ms on 2 cores (14815 req/s), its server 1 core / 0.1 ms: 10000 req/s
+    floor = {"count": 35000, "seconds": 5.0, "cpu_ms": {"server": 0.1, "opa": 0.0, "upstream": 0.015, "loadgen": 0.02,
+                                                         "machine": 0.28}}
+    return {"machine": {"cores": 2}, "c32": {"packgate": run, "direct": {"count": 40000, "seconds": 5.0}, "floor": floor},
             "opa": {"samples": {"request": [request_p50] * 3, "response": [response_p50] * 3}}}
 
 
@@ -23,7 +26,9 @@ def _added(floor: float, packgate: float) -> dict:
 def test_ceiling_rows_write_out_the_arithmetic_and_compare_with_the_targets() -> None:
     c32, c1 = ceiling_rows(_res(1.2, 0.594, 0.424), _added(0.30, 2.91), {"floor": 7464.0, "packgate": 400.0})
     assert "2 cores / 1.200 ms OPA CPU per request of (3a) at c=32 (both decisions, at the 400 req/s" in c32
-    assert "= 1667 req/s = **22%** of the floor's 7464 req/s" in c32
+    assert "= 1667 req/s = **22%** of the floor's measured 7464 req/s" in c32
+    assert ("**17%** of the floor's capacity with the machine to itself, 10000 req/s (min(2 cores / 0.135 ms, "
+            "1 core / 0.100 ms)") in c32
     assert c32.endswith("| the 60% target is above this ceiling |")
     assert "0.30 + 0.594 + 0.424 = **1.32 ms** (measured: 2.91 ms)" in c1
     assert c1.endswith("| the 1.5 ms target is above this bound |")
@@ -37,12 +42,18 @@ def test_ceiling_rows_add_the_decisions_alone_with_the_embedded_gc_setting() -> 
     # 2 cores / (2 x 0.375 ms) = 2667 req/s = 36% of 7464
     assert "from the decisions alone" in alone
     assert "2 cores / 2 × 0.375 ms OPA CPU per decision at 2200 decisions/s" in alone
-    assert "= 2667 req/s = **36%** of the floor's 7464 req/s" in alone
+    assert "= 2667 req/s = **36%** of the floor's measured 7464 req/s; **27%** of the floor's capacity" in alone
 
 
 def test_ceiling_rows_say_when_a_target_is_within_reach() -> None:
     c32, c1 = ceiling_rows(_res(0.2, 0.6, 0.5), _added(0.5, 2.0), {"floor": 10000.0, "packgate": 3000.0})
     assert "= 10000 req/s = **100%**" in c32 and c32.endswith("| the 60% target is within it |")
+    # below 60% of the measured floor but not of its capacity: the target is not ruled out
+    res = _res(0.5, 0.6, 0.5)
+    res["c32"]["floor"]["cpu_ms"]["server"] = 0.5  # capacity 1 core / 0.5 ms = 2000 req/s
+    (c32, _) = ceiling_rows(res, _added(0.5, 2.0), {"floor": 10000.0, "packgate": 3000.0})
+    assert "= 4000 req/s = **40%** of the floor's measured" in c32 and "**200%** of the floor's capacity" in c32
+    assert c32.endswith("| the 60% target is within it |")
     assert "= **1.60 ms**" in c1 and c1.endswith("| the 1.5 ms target is below this bound |")
 
 
@@ -80,5 +91,5 @@ def test_ceiling_note_splits_opa_cpu_into_evaluation_and_the_rest() -> None:
     # 2 cores / 0.408 ms = 4902 req/s = 66% of 7464
     assert "OPA spent 1.200 ms of CPU per request of (3a)" in note
     assert "0.256 + 0.152 ms) is 0.408 ms of it" in note
-    assert "2 / 0.408 ms = 4902 req/s = 66% of the floor" in note
+    assert "2 / 0.408 ms = 4902 req/s = 66% of the floor's measured req/s, 49% of its capacity" in note
     assert ceiling_note({**res, "opa_bench": {"request": {"error": "x"}}}, {"floor": 7464.0}) == ""
