@@ -135,12 +135,7 @@ def start_gateway(procs: Procs, work: Path, opa_url: str, up_url: str, workers: 
 def rss_kib(pid: int) -> int:
     """RSS of pid and its children (the gateway's worker processes), KiB."""
     total = 0
-    pids = [pid]
-    try:
-        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        pass
-    for p in pids:
+    for p in [pid, *cpu.descendants(pid)]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):

@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MACHINE", "Ceiling", "capacity", "ceiling_c32", "cores", "floor_c1", "per_request", "process_cpu", "snapshot"]
+__all__ = ["MACHINE", "Ceiling", "capacity", "ceiling_c32", "cores", "descendants", "floor_c1", "per_request",
+           "process_cpu", "snapshot"]
 
 MACHINE = "machine"  # the key of the whole machine's busy CPU in a snapshot
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -24,7 +25,8 @@ def cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """The live processes below `pid` (children of any of its threads, and theirs)."""
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -53,7 +55,7 @@ def _own_cpu(pid: int) -> float:
 
 def process_cpu(pid: int) -> float:
     """CPU seconds of `pid` and its live descendants (uvicorn's worker processes), since they started."""
-    return sum(_own_cpu(p) for p in [pid, *_descendants(pid)])
+    return sum(_own_cpu(p) for p in [pid, *descendants(pid)])
 
 
 def _machine_busy() -> float:

@@ -31,7 +31,7 @@ from packgate.runtime.opa.client import OpaClient
 from packgate.runtime.opa.server import EMBEDDED_GO_GC
 from tests.harness import free_port
 
-from .__main__ import OPA, wait_up
+from .__main__ import OPA, pct, wait_up
 from .cpu import process_cpu
 from .opa_decisions import inputs
 
@@ -120,10 +120,6 @@ async def _measure(socks: dict[str, Path], pids: dict[str, int], path: str, req:
 
 def summary(raw: dict) -> dict:
     """Per variant: c=1 pair p50/p99 (ms), and the medians over rounds of c=32 decisions/s and OPA ms/decision."""
-    def pct(xs: list[float], q: float) -> float:
-        s = sorted(xs)
-        return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
-
     return {k: {"c1_p50": pct(v["c1"], 50), "c1_p99": pct(v["c1"], 99), "c1_n": len(v["c1"]),
                 "c32_decisions_s": statistics.median(x["decisions_s"] for x in v["c32"]),
                 "c32_opa_cpu_ms": statistics.median(x["opa_cpu_ms_per_decision"] for x in v["c32"]),

@@ -15,7 +15,8 @@ def _res(opa_ms: float, request_p50: float, response_p50: float) -> dict:
     # the floor: 0.1 + 0.015 + 0.02 = 0.135 ms on 2 cores (14815 req/s), its server 1 core / 0.1 ms: 10000 req/s
     floor = {"count": 35000, "seconds": 5.0, "cpu_ms": {"server": 0.1, "opa": 0.0, "upstream": 0.015, "loadgen": 0.02,
                                                          "machine": 0.28}}
-    return {"machine": {"cores": 2}, "c32": {"packgate": run, "direct": {"count": 40000, "seconds": 5.0}, "floor": floor},
+    return {"machine": {"cores": 2},
+            "c32": {"packgate": run, "direct": {"count": 40000, "seconds": 5.0}, "floor": floor},
             "opa": {"samples": {"request": [request_p50] * 3, "response": [response_p50] * 3}}}
 
 
@@ -36,8 +37,9 @@ def test_ceiling_rows_write_out_the_arithmetic_and_compare_with_the_targets() ->
 
 def test_ceiling_rows_add_the_decisions_alone_with_the_embedded_gc_setting() -> None:
     res = _res(1.2, 0.594, 0.424)
-    res["opa_gc"] = {"variants": {"GOGC=100": {"env": {"GOGC": "100"}, "c32_opa_cpu_ms": 0.5, "c32_decisions_s": 1700.0},
-                                  "after": {"env": EMBEDDED_GO_GC, "c32_opa_cpu_ms": 0.375, "c32_decisions_s": 2200.0}}}
+    res["opa_gc"] = {"variants": {
+        "GOGC=100": {"env": {"GOGC": "100"}, "c32_opa_cpu_ms": 0.5, "c32_decisions_s": 1700.0},
+        "after": {"env": EMBEDDED_GO_GC, "c32_opa_cpu_ms": 0.375, "c32_decisions_s": 2200.0}}}
     _, alone, _ = ceiling_rows(res, _added(0.30, 2.91), {"floor": 7464.0, "packgate": 400.0})
     # 2 cores / (2 x 0.375 ms) = 2667 req/s = 36% of 7464
     assert "from the decisions alone" in alone
