@@ -671,7 +671,8 @@ def report(res: dict) -> str:
       "measured window, divided by the requests completed in it; the load generator reports its own "
       "(`getrusage`). *Rest of machine* is /proc/stat's busy time over the same window minus these processes: "
       "the bench's idle processes, the kernel's softirq work not charged to a process, and anything else "
-      "running on the machine.\n")
+      "running on the machine. /proc counts in ticks of 10 ms, so each figure is within ±10 ms / the window's "
+      "requests (a slightly negative *rest* is that).\n")
     w("| target | req/s | " + " | ".join(h for _, h in CPU_COLUMNS) + " | these four | rest of machine | "
       "machine busy, cores |")
     w("|---|---|---|---|---|---|---|---|---|")
