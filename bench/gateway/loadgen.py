@@ -12,12 +12,15 @@ Reads a JSON spec on stdin, writes a JSON result to the file `out` of the spec:
     T = {"name", "port", "path", "headers": {...}, "body": "<json text>"}
 
 Latencies are in ms: `total` (request written -> last body byte) and `ttfb` (-> first body byte).
+A load run prints "measuring" on stderr when its measured window opens and "measured" when it closes (the
+caller samples the servers' CPU there), and reports its own CPU over the window as `cpu_s`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import sys
 import time
 
@@ -112,6 +115,7 @@ async def load(spec: dict) -> dict:
     await asyncio.sleep(spec.get("warmup", 1.0))
     measuring = True
     start = time.perf_counter()
+    cpu0 = _cpu()
     print("measuring", file=sys.stderr, flush=True)
     if limit:
         while not stop:
@@ -121,8 +125,17 @@ async def load(spec: dict) -> dict:
         stop = True
     elapsed = time.perf_counter() - start
     measuring = False
+    cpu = _cpu() - cpu0
+    print("measured", file=sys.stderr, flush=True)
     await asyncio.gather(*tasks, return_exceptions=True)
-    return {t["name"]: {"total": total, "ttfb": ttfb, "errors": errors, "seconds": elapsed, "count": len(total)}}
+    return {t["name"]: {"total": total, "ttfb": ttfb, "errors": errors, "seconds": elapsed, "count": len(total),
+                        "cpu_s": cpu}}
+
+
+def _cpu() -> float:
+    """This process's CPU seconds so far (user + system; it has no children)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def main() -> None:

@@ -15,7 +15,14 @@ import httpx
 import pytest
 
 from packgate.runtime.opa.bundle_server import BundleServer
-from packgate.runtime.opa.server import EmbeddedOpa, OpaError, active_revision, find_opa, opa_config
+from packgate.runtime.opa.server import (
+    EMBEDDED_GO_GC,
+    EmbeddedOpa,
+    OpaError,
+    active_revision,
+    find_opa,
+    opa_config,
+)
 
 from .bundles import write_bundle
 
@@ -58,6 +65,30 @@ def test_starts_with_bundle_and_stops_without_orphan(served: BundleServer, tmp_p
     opa.stop()
     assert _gone(pid)
     opa.stop()  # idempotent
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(kv.split("=", 1) for kv in raw.decode().split("\0") if "=" in kv)
+
+
+def test_embedded_opa_runs_with_the_tuned_go_gc(served: BundleServer, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOGC", raising=False)
+    with EmbeddedOpa(served.url, served.token, run_dir=tmp_path) as opa:
+        assert opa.pid is not None
+        env = _environ(opa.pid)
+    assert EMBEDDED_GO_GC == {"GOGC": "400"}
+    assert env["GOGC"] == "400"
+    assert env.get("PATH") == os.environ.get("PATH")  # the rest of the gateway's environment is passed on
+
+
+def test_a_gogc_set_for_the_gateway_wins(served: BundleServer, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOGC", "150")
+    with EmbeddedOpa(served.url, served.token, run_dir=tmp_path) as opa:
+        assert opa.pid is not None
+        assert _environ(opa.pid)["GOGC"] == "150"
 
 
 def test_bundle_service_needs_the_token(served: BundleServer) -> None:
