@@ -30,6 +30,71 @@ type Plain<'a> = (&'a str, &'a str, usize, usize, f64, &'static str);
 /// Per text its findings, and the (policy, category, count) tally over all of them, sorted.
 type Many<'a> = (Vec<Vec<Plain<'a>>>, Vec<(&'a str, &'a str, usize)>);
 
+/// `normalise.join_digit_groups`: "-" between digit groups joined by one separator no identifier
+/// pattern reads, the same one throughout ("123*45*6789", "555|867|5309", "123,45,6789"), when the run
+/// holds 6+ digits (7+ for "," and ":"), stands alone (no letter, digit or the same separator glued to
+/// either end) and is neither thousands ("1,234,567") nor a time ("10:45:30").
+/// None when nothing changes. (A bullet arrives here as "|": `inert` stands it in.)
+fn join_digit_groups(t: &[u8]) -> Option<Vec<u8>> {
+    const SEPARATORS: &[u8] = b",:|*~_";
+    let n = t.len();
+    let digits_at = |mut p: usize| {
+        let s = p;
+        while p < n && t[p].is_ascii_digit() {
+            p += 1;
+        }
+        p - s
+    };
+    let mut out: Option<Vec<u8>> = None;
+    let mut i = 0;
+    while i < n {
+        if !t[i].is_ascii_digit() || (i > 0 && t[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let first = digits_at(i);
+        let mut end = i + first;
+        let sep = if end < n { t[end] } else { 0 };
+        if first > 12 || !SEPARATORS.contains(&sep) {
+            i = end;
+            continue;
+        }
+        // `(?:\1[0-9]{1,12})+(?![0-9])`: each next group is 1-12 digits after the same separator; a
+        // group that is too long ends the run before its separator
+        let mut groups = vec![first];
+        while end < n && t[end] == sep {
+            let len = digits_at(end + 1);
+            if len == 0 || len > 12 {
+                break;
+            }
+            groups.push(len);
+            end += 1 + len;
+        }
+        if groups.len() < 2 {
+            i = end;
+            continue;
+        }
+        let digits: usize = groups.iter().sum();
+        let glued = |c: u8| c.is_ascii_alphanumeric() || c == sep;
+        let keep = (i > 0 && glued(t[i - 1])) // inside a longer token: an IPv6 address, a hex dump
+            || (end < n && glued(t[end]))
+            || digits < 6
+            || (sep == b',' || sep == b':') && digits < 7
+            || sep == b',' && groups[0] <= 3 && groups[1..].iter().all(|g| *g == 3)
+            || sep == b':' && groups.len() <= 3 && groups.iter().all(|g| *g <= 2);
+        if !keep {
+            let buf = out.get_or_insert_with(|| t.to_vec());
+            for c in &mut buf[i..end] {
+                if *c == sep {
+                    *c = b'-';
+                }
+            }
+        }
+        i = end;
+    }
+    out
+}
+
 /// Why a scan stopped; never carries the text (it may be PHI).
 struct Fail(&'static str);
 
@@ -281,6 +346,8 @@ impl Scanner {
         lx: names::Lex<'_>,
         l: &names_more::Lists<'_>,
     ) -> Result<Vec<Found<'_>>, Fail> {
+        let joined = join_digit_groups(t);
+        let t = joined.as_deref().unwrap_or(t);
         let raw = self.raw_hits(t, lex, lx, l)?;
         let rank = ranks(raw.iter().map(|h| h.0));
         let mut hits: Vec<Hit> = settle::union(spans(&raw, &rank))

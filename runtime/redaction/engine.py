@@ -23,7 +23,7 @@ from .inert import ascii_stand_in
 from .markers import MARKER, RedactionSession, render
 from .native import core, lexicons as native_lexicons
 from .names import joined_names, list_neighbours, numbered_places, repeat_mentions, scan_names
-from .normalise import normalise
+from .normalise import join_digit_groups, normalise
 from .patterns import Hit, lower_and_words, scan_structured, word_index
 
 # The markers this engine writes are never scanned again, so redaction is idempotent (markers.MARKER).
@@ -431,6 +431,7 @@ class Engine:
             standing = ascii_stand_in(text)
             if standing is not None:
                 return self._scanner.scan(standing)
+        text = join_digit_groups(text)  # as the Rust scanner does first ("123*45*6789" -> "123-45-6789")
         # the Rust ports settle spans of any text (they are numbers); native=False keeps the Python ones
         native = self._native_lex is not None
         hits = (core.union_same_category if native else _union_same_category)(self.raw_hits(text))

@@ -45,6 +45,8 @@ import re
 import unicodedata
 from itertools import chain
 
+from .normalise import FOLDED
+
 __all__ = ["STAND_IN", "STAND_INS", "ascii_stand_in", "inert"]
 
 STAND_IN = "\x1a"
@@ -56,10 +58,9 @@ _CATEGORIES = frozenset("Sc Sk Sm So Pc Ps Pe Pi Pf Po Co Cc".split())
 # the non-ASCII ranges of the detectors' regexes (addresses, clinical, names._LOGOGRAPH)
 _NAMED_RANGES = ((0x00C0, 0x024F), (0x0370, 0x04FF), (0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
                  (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
-# the non-ASCII characters the detectors' strings and regexes name (the quotes, slashes, ratio and minus
-# `normalise` folds, `∆` in `addresses._TOKEN`), besides `•`
-_NAMED = frozenset("\u00ab\u00bb\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u2043\u2044"
-                   "\u2212\u2215\u2236\u29f8\u2206\u02d7")
+# the non-ASCII characters the detectors' strings and regexes name (the quotes, slashes, ratio, minus and
+# middle dots `normalise` folds by name, `∆` in `addresses._TOKEN`), besides `•`
+_NAMED = FOLDED | frozenset("\u2206")
 _TABLED = (range(0x80, 0x10000), range(0x1F000, 0x1FC00))  # the BMP and the emoji blocks
 _CLASSED = re.compile(r"[\w\s\d]")
 _ASCII_FOLDED = re.compile(r"[\x00-\x7f]", re.I)

@@ -13,7 +13,10 @@ Folding, per character cluster (a base character and the combining marks after i
 - every dash (category Pd, U+2212 minus, U+2043, U+02D7) becomes "-";
 - every decimal digit of any script becomes 0-9;
 - spaces become " ", line and paragraph separators "\n", curly quotes straight ones, fraction and
-  division slashes "/".
+  division slashes "/", middle dots ".".
+
+`join_digit_groups` (run by both detector engines on the folded text) then writes "-" between digit
+groups joined by a separator no identifier pattern reads.
 ASCII text is returned as it is with an identity map, so the common case costs one `isascii()`.
 """
 
@@ -29,9 +32,12 @@ _SPECIAL = {
     "\u2212": "-", "\u2043": "-", "\u02d7": "-", "\u2e3a": "-", "\u2e3b": "-",
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u00b7": ".", "\u2219": ".", "\u22c5": ".", "\u2027": ".", "\u30fb": ".",  # middle dots: "123·45·6789"
     "\u2044": "/", "\u2215": "/", "\u29f8": "/", "\u2236": ":", "\u2028": "\n", "\u2029": "\n",
     "\u034f": "", "\u115f": "", "\u1160": "", "\u3164": "", "\uffa0": "",  # invisible fillers
 }
+
+FOLDED = frozenset(_SPECIAL)  # the characters folded by name above (the detectors never see them)
 
 
 class Offsets:
@@ -181,3 +187,47 @@ def _normalise_clusters(text: str) -> tuple[str, Offsets]:
     folded_starts = [0, *accumulate(map(len, folded))]
     out = "".join(folded)
     return out, Offsets(None, None, len(text), _Pieces(folded_starts[:-1], orig_starts, len(out)))
+
+
+# Digit groups joined by one separator that no identifier pattern reads, the same one throughout:
+# "123*45*6789", "555|867|5309", "4111_1111_1111_1111", "123•45•6789", "123,45,6789", "00:48:39:21".
+# A bullet counts as "|" (as `inert` stands it in for the Rust scanner): "12•34|56" is one run.
+_SEPARATED = re.compile(r"(?<![0-9])[0-9]{1,12}([,:|*~_])[0-9]{1,12}(?:\1[0-9]{1,12})*(?![0-9])")
+_JOIN_MIN_DIGITS = 6  # fewer is a range or a product ("5~10", "2*3"), not an identifier
+_LIST_MIN_DIGITS = 7  # for "," and ":", which also write numbers and times
+
+
+def join_digit_groups(text: str) -> str:
+    """`text` with "-" for the separators of each run `_SEPARATED` finds, when the run holds an
+    identifier's worth of digits, stands alone (no letter, digit or the same separator glued to either
+    end: not inside an IPv6 address) and is not a number written with thousands separators
+    ("1,234,567") or a time ("10:45:30"). One character for one, so offsets are unchanged. Both engines run it
+    first (`Engine._settled`, `native/src/scan.rs`): "-" is the separator every identifier pattern reads.
+    """
+    if not any(c in text for c in ",:|*~_\u2022"):
+        return text
+    view = text.replace("\u2022", "|") if "\u2022" in text else text
+    out: list[str] | None = None
+    n = len(view)
+    for m in _SEPARATED.finditer(view):
+        sep = m.group(1)
+        a, b = m.start(), m.end()
+        if (a and (view[a - 1].isalnum() or view[a - 1] == sep)) or (b < n and (view[b].isalnum() or view[b] == sep)):
+            continue  # part of a longer token: an IPv6 address ("b85c:4780:3000:e56d"), a hex dump
+        groups = m.group().split(sep)
+        digits = sum(map(len, groups))
+        if digits < _JOIN_MIN_DIGITS:
+            continue
+        if sep in ",:":
+            if digits < _LIST_MIN_DIGITS:
+                continue
+            if sep == "," and len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
+                continue  # 1,234,567
+            if sep == ":" and len(groups) <= 3 and all(len(g) <= 2 for g in groups):
+                continue  # 10:45:30
+        if out is None:
+            out = list(text)
+        for i in range(m.start(), m.end()):
+            if view[i] == sep:
+                out[i] = "-"
+    return text if out is None else "".join(out)

@@ -43,3 +43,29 @@ def test_generated_ascii_text_finds_the_same(text: str) -> None:
 def test_text_with_other_scripts_finds_the_same(text: str) -> None:
     fast, oracle = _engines()
     assert fast.scan(text) == oracle.scan(text)
+
+
+# Digit groups joined by separators (`normalise.join_digit_groups` and its Rust twin in scan.rs): runs of
+# every length around the 6- and 7-digit thresholds, groups around the 12-digit limit, thousands and
+# time shapes, mixed separators, bullets (which reach Rust as "|") and text around them.
+_GROUP = st.text(alphabet="0123456789", min_size=1, max_size=14)
+_SEP = st.sampled_from([",", ":", "|", "*", "~", "_", "-", ".", " ", "\u2022", "/"])
+
+
+@st.composite
+def _separated(draw: st.DrawFn) -> str:
+    pieces = [draw(_GROUP)]
+    same = draw(st.booleans())
+    sep = draw(_SEP)
+    for _ in range(draw(st.integers(1, 5))):
+        pieces += [sep if same else draw(_SEP), draw(_GROUP)]
+    lead = draw(st.sampled_from(["", "SSN ", "call ", "MRN: ", "x", "7", "Pain ", "\u2022 "]))
+    tail = draw(st.sampled_from(["", ".", " on file", "a", "5", "\u00b0C"]))
+    return lead + "".join(pieces) + tail
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_separated(), min_size=1, max_size=3).map(" ".join))
+def test_digit_groups_joined_by_separators_find_the_same(text: str) -> None:
+    fast, oracle = _engines()
+    assert fast.scan(text) == oracle.scan(text)

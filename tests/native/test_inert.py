@@ -40,7 +40,7 @@ _PACKAGE = Path(__file__).resolve().parents[2] / "runtime" / "redaction"
 # symbols pasted notes carry (temperatures, bullets, ranges, arrows, ticks, currencies, marks, emoji, C1
 # controls, private use), and `•`, which has its own stand-in
 _CLINICAL = ["\u00b0", "\u2022", "\u00b1", "\u2265", "\u2264", "\u2192", "\u2713", "\u00a7", "\u00ae", "\u20ac",
-             "\u00a3", "\u00a9", "\U0001f600", "\u0090", "\ue000", "\u00b7", "\u25aa", "\u2606", "\u00bf",
+             "\u00a3", "\u00a9", "\U0001f600", "\u0090", "\ue000", "\u2020", "\u25aa", "\u2606", "\u00bf",
              "\u00a1", "\u00b6", "\u2030"]
 
 

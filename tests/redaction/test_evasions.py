@@ -156,3 +156,30 @@ def test_split_across_parts(engine):
 def test_scan_many_single_part_matches_scan(engine):
     text = "Patient Jane Doe, DOB 02/14/1958."
     assert engine.scan_many([text]) == [engine.scan(text)]
+
+
+# Digit groups joined by a separator no identifier pattern read: every such value got through, on both
+# engines, until `normalise.join_digit_groups` (and its Rust twin in native/src/scan.rs) ran first.
+_SEPARATORS = ["*", "|", "~", "_", ",", ":", "\u2022", "\u00b7", "\u2219", "\u22c5", "\u2027", "\u30fb",
+               "\uff65", "\u0387"]
+_SHAPES = [("SSN {}", ["123", "45", "6789"]), ("call {}", ["555", "867", "5309"]),
+           ("card {}", ["4111", "1111", "1111", "1111"]), ("MRN {}", ["00", "48", "39", "21"])]
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["rust", "python"])
+@pytest.mark.parametrize("sep", _SEPARATORS)
+def test_digit_groups_with_any_separator_are_found(sep, native):
+    engine = Engine.default(native=native)
+    for shape, groups in _SHAPES:
+        text = "Patient record: " + shape.format(sep.join(groups)) + " on file."
+        covered = {i for f in engine.scan(text) if f.policy == "hipaa-phi-detector" for i in range(f.start, f.end)}
+        leaked = "".join(c for i, c in enumerate(text) if c.isdigit() and i not in covered)
+        assert leaked == "", f"{shape} joined by U+{ord(sep):04X}: digits left"
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["rust", "python"])
+def test_numbers_times_and_ranges_are_not_identifiers(native):
+    engine = Engine.default(native=native)
+    for text in ("Population 1,234,567 in the county.", "Seen at 10:45:30 today.", "Dilute 1:1000 before use.",
+                 "Pain 5~10 over the day.", "Grid 2*3 cells.", "Scores 3|4|5 recorded."):
+        assert [f for f in engine.scan(text) if f.policy == "hipaa-phi-detector"] == [], text
