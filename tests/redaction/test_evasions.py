@@ -91,6 +91,11 @@ CASES = [
     ("ID [M448812] attached", ["448812"]),
     ("My IBAN is GB90YNTU67299444055881", ["67299444055881", "ynt"]),
     ("IBAN DE89 3704 0044 0532 0130 00 for refunds", ["0532", "013000"]),
+    # digit groups joined by a separator no identifier pattern read (join_digit_groups)
+    ("SSN 123*45*6789 on file.", ["123456789", "6789"]),
+    ("call 555|867|5309 tonight", ["5558675309", "5309"]),
+    ("card 4111\u00b71111\u00b71111\u00b71111 on file", ["4111111111111111", "1111"]),
+    ("MRN 00:48:39:21 attached", ["00483921"]),
 ]
 
 
