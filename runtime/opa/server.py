@@ -46,6 +46,14 @@ _PR_SET_PDEATHSIG = 1
 EMBEDDED_GO_GC = {"GOGC": "400"}
 
 
+# The embedded OPA's logging flags. Decision logs are info lines; `--log-level-request` is the level OPA
+# *emits* its HTTP access logs at ("Received request." / "Sent response.", two lines per decision), so at
+# `debug` an info-level OPA drops them (at `error`, as before, they were emitted, encoded by OPA and parsed
+# by the reader thread for every decision, and filled the tail meant for OPA's errors).
+# `python -m bench.gateway.opa_declog`: see its docstring and the commit for the figures.
+LOG_FLAGS = ("--log-format", "json", "--log-level", "info", "--log-level-request", "debug")
+
+
 class OpaError(RuntimeError):
     """OPA could not be found, started or reached; the message is one line for the user."""
 
@@ -188,9 +196,8 @@ class EmbeddedOpa:
         args = [
             str(self.binary), "run", "--server", "--addr", f"127.0.0.1:{self.port}",
             "--addr", f"unix://{self.socket_path}", "--unix-socket-perm", "600",
-            "--config-file", str(self.config_path), "--log-format", "json",
-            "--log-level", "info",  # decision logs are info lines; other info lines stay out of the tail
-            "--log-level-request", "error", "--skip-version-check", "--shutdown-grace-period", "1",
+            "--config-file", str(self.config_path), *LOG_FLAGS, "--skip-version-check",
+            "--shutdown-grace-period", "1",
         ]
         self._tail.clear()
         self._stopping = False

@@ -227,3 +227,21 @@ def test_decisions_over_the_unix_socket(served: BundleServer, tmp_path: Path) ->
         return True, None
 
     assert asyncio.run(after_stop()) == (False, OpaUnavailable)
+
+
+def test_access_logs_stay_out_of_the_tail_and_the_decision_log(served: BundleServer, tmp_path: Path) -> None:
+    """OPA's output holds its decisions, one line each, and its errors: no per-request access log lines
+    (`LOG_FLAGS`), which OPA would encode and the reader thread parse for every decision, and which would
+    push OPA's last real error out of the tail."""
+    with EmbeddedOpa(served.url, served.token, run_dir=tmp_path) as opa:
+        ids = [httpx.post(f"{opa.url}/v1/data/packgate/packs/demo/request", json={"input": {}}).json()["decision_id"]
+               for _ in range(5)]
+        deadline = time.monotonic() + 10
+        while not all(i in _read(opa.decisions_path) for i in ids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        lines = _read(opa.decisions_path).splitlines()
+        tail = opa.stderr_tail(40)
+    assert all(i in _read(opa.decisions_path) for i in ids)
+    assert [line for line in lines if "Decision Log" not in line] == []
+    assert sum(any(i in line for line in lines) for i in ids) == len(ids) == len(lines)
+    assert "request" not in tail.lower() and "response" not in tail.lower(), tail
