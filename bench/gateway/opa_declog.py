@@ -19,7 +19,8 @@ prints JSON like `bench.gateway.opa_gc`'s, one entry per setting under `variants
 
     python -m bench.gateway.opa_declog --reader-ab OUTPUT [--ref REF] [--rounds 20]
 the reader alone, in this process: `EmbeddedOpa`'s reader as of git REF (default `READER_BEFORE`) against
-this tree's, in alternating rounds over OUTPUT (OPA output lines, e.g. a run dir's `opa-decisions.log`);
+this tree's, in alternating rounds over OUTPUT (OPA output lines, e.g. a run dir's `opa-decisions.log`) handed
+over one line per read, as a pipe does when the reader keeps up (the reader's Python work, not the pipe's);
 prints JSON: CPU per line (ms) of each round, each side, and the files each side wrote (which must match).
 """
 
@@ -88,6 +89,23 @@ def _module_at(ref: str, path: str, work: Path) -> Any:
     return mod
 
 
+class _Writes(io.RawIOBase):
+    """OPA's output as a pipe delivers it when the reader keeps up: at most one line (one OPA write) per read."""
+
+    def __init__(self, data: bytes) -> None:
+        self._lines = iter(data.splitlines(keepends=True))
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        chunk = self._left or next(self._lines, b"")
+        n = min(len(b), len(chunk))
+        b[:n], self._left = chunk[:n], chunk[n:]
+        return n
+
+
 def reader_ab(output: Path, ref: str, rounds: int) -> dict[str, Any]:
     """CPU per line of `EmbeddedOpa`'s reader at `ref` and in this tree, alternating rounds over `output`."""
     data = output.read_bytes()
@@ -102,7 +120,7 @@ def reader_ab(output: Path, ref: str, rounds: int) -> dict[str, Any]:
                 run_dir.mkdir()
                 opa = sides[k]("http://127.0.0.1:1", "unused", opa_binary=Path(OPA), run_dir=run_dir)
                 t0 = time.process_time()
-                opa._read_lines(SimpleNamespace(stdout=io.BufferedReader(io.BytesIO(data))))
+                opa._read_lines(SimpleNamespace(stdout=io.BufferedReader(_Writes(data))))
                 if r:
                     cpu[k].append((time.process_time() - t0) * 1000 / max(data.count(b"\n"), 1))
                 kept[k] = opa.decisions_path.read_bytes()
