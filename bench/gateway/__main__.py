@@ -381,6 +381,15 @@ def main() -> None:
             res["opa_gc"] = json.loads(gc.stdout)
         except ValueError:
             res["opa_gc"] = {"error": gc.stderr.strip()[-300:]}
+        # the decision log's cost, and its levers: one OPA per logging setting, decisions alone
+        print("phase OPA decision log levers ...", flush=True)
+        dl = subprocess.run([PY, "-m", "bench.gateway.opa_declog", "--bundle", str(bundle), "--pack", str(SEED),
+                             "--n", str(max(N // 2, 300)), "--seconds", "1" if QUICK else "2",
+                             "--rounds", "2" if QUICK else "4"], cwd=ROOT, capture_output=True, text=True)
+        try:
+            res["opa_declog"] = json.loads(dl.stdout)
+        except ValueError:
+            res["opa_declog"] = {"error": dl.stderr.strip()[-300:]}
         # the Rego library rewrite: this tree's library against REGO_BEFORE's, OPA alone, alternating
         print("phase Rego library lever ...", flush=True)
         # (built by TEMPLATES_BEFORE's compiler: the specialised templates call library functions REGO_BEFORE lacks)
@@ -621,6 +630,31 @@ def gc_row(g: dict) -> list[str]:
             f"(`EMBEDDED_GO_GC`: {kept}) |"]
 
 
+def declog_rows(d: dict) -> list[str]:
+    """The decision log's rows from `bench.gateway.opa_declog`: each setting against the one before it."""
+    if "variants" not in d:
+        return [f"| the embedded OPA's decision log | not measured: {d.get('error', '?')} | – | – |"]
+    v = d["variants"]
+    how = (f"`bench.gateway.opa_declog`: one OPA per setting, decisions alone, {v['off']['c1_n']} rotating pairs "
+           f"at c=1, {d['rounds']} rotating rounds of {d['seconds']:.0f} s at c=32")
+
+    def side(k: str) -> str:
+        x = v[k]
+        reader = f"; reader {x['reader_cpu_ms']:.3f} ms CPU per decision" if "reader_cpu_ms" in x else ""
+        return (f"{k}: c=1 pair p50 {x['c1_p50']:.3f} / p99 {x['c1_p99']:.3f} ms; OPA CPU {x['c32_opa_cpu_ms']:.3f} "
+                f"ms per decision at c=32{reader}")
+
+    def change(b: str, a: str) -> str:
+        return f" (OPA CPU per decision {(v[a]['c32_opa_cpu_ms'] / v[b]['c32_opa_cpu_ms'] - 1) * 100:+.0f}%)"
+    return [f"| The console decision log, no mask ({how}) | {side('off')} | {side('console')}{change('off', 'console')} "
+            f"| as deployed (decision ids) |",
+            f"| `system.log.mask` on the decision log | {side('console')} | {side('console+mask')}"
+            f"{change('console', 'console+mask')} | as deployed (governance) |",
+            f"| OPA's HTTP access logs off (`LOG_FLAGS`: `--log-level-request debug`; they were emitted at error "
+            f"level, two lines per decision) | {side('console+mask')} | {side('console+mask, no access log')}"
+            f"{change('console+mask', 'console+mask, no access log')} | yes |"]
+
+
 def targets(res: dict, added: dict, tp: dict) -> list[str]:
     """Issue 18's three targets as table rows: added over direct at c=1, c=32 against the floor."""
     a1 = added[("packgate", "direct")]
@@ -799,6 +833,7 @@ def report(res: dict) -> str:
       f"{tp['packgate']:.0f} req/s at c=32 | see Notes |")
     L.extend(opa_hop_rows(res.get("opa_hop", {})))
     L.extend(gc_row(res.get("opa_gc", {})))
+    L.extend(declog_rows(res.get("opa_declog", {})))
     p = added[("packgate_prod", "direct")]
     oa, op = res["c32"]["packgate"].get("cpu_ms", {}), res["c32"]["packgate_prod"].get("cpu_ms", {})
     w(f"| What deployment adds: OPA's decision log (console, `system.log.mask`) and the gateway's reader thread writing "
