@@ -650,9 +650,10 @@ def declog_rows(d: dict) -> list[str]:
             f"| as deployed (decision ids) |",
             f"| `system.log.mask` on the decision log | {side('console')} | {side('console+mask')}"
             f"{change('console', 'console+mask')} | as deployed (governance) |",
-            f"| OPA's HTTP access logs off (`LOG_FLAGS`: `--log-level-request debug`; they were emitted at error "
-            f"level, two lines per decision) | {side('console+mask')} | {side('console+mask, no access log')}"
-            f"{change('console+mask', 'console+mask, no access log')} | yes |"]
+            f"| OPA's HTTP access logs off (`--log-level-request debug` instead of `LOG_FLAGS`' error level: two "
+            f"lines less per decision) | {side('console+mask')} | {side('console+mask, no access log')}"
+            f"{change('console+mask', 'console+mask, no access log')} | no: OPA then drops `req_id` and "
+            f"`requested_by` from every logged decision (governance) |"]
 
 
 def targets(res: dict, added: dict, tp: dict) -> list[str]:

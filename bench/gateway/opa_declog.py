@@ -5,9 +5,10 @@ each OPA's Unix socket, the bench prompt's real inputs, `EMBEDDED_GO_GC` in ever
 - `off`: no decision log (the OPA `make bench` measures its other rows against);
 - `console`: the console decision log, JSON at info level, but no mask (`mask_decision` pointed at a rule the
   bundle does not have), OPA's HTTP access logs emitted at error level (two more JSON lines per decision);
-- `console+mask`: as `gateway run` ran its OPA before `LOG_FLAGS`: `system.log.mask` erasing the compiler's
-  pointers from every logged decision, access logs as in `console`;
-- `console+mask, no access log`: as deployed (`runtime/opa/server.py`'s `LOG_FLAGS`).
+- `console+mask`: as deployed (`runtime/opa/server.py`'s `LOG_FLAGS`): `system.log.mask` erasing the
+  compiler's pointers from every logged decision, access logs as in `console`;
+- `console+mask, no access log`: a rejected lever, access logs at debug level: OPA then also drops `req_id`
+  and `requested_by` from every logged decision (a change to what is logged).
 
 Each OPA with a decision log writes to a pipe read by `EmbeddedOpa`'s own reader (`_read_lines`, in a process
 of its own: `--read`), so the reader's CPU per logged decision is measured apart from OPA's and the client's;
@@ -55,7 +56,7 @@ READER_BEFORE = "8eec6cd"  # the reader thread before it read OPA's output in ch
 SETTINGS: dict[str, tuple[str | None, str]] = {
     "off": (None, "error"),
     "console": ("/system/log/unmasked", "error"),
-    "console+mask": ("/system/log/mask", "error"),
+    "console+mask": ("/system/log/mask", "error"),  # as deployed: LOG_FLAGS
     "console+mask, no access log": ("/system/log/mask", "debug"),
 }
 

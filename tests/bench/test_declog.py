@@ -16,18 +16,18 @@ def test_without_a_decision_log_the_bench_opas_flags_and_no_config(tmp_path: Pat
 
 
 def test_the_as_deployed_setting_is_the_embedded_opas_flags(tmp_path: Path) -> None:
-    mask, level = opa_declog.SETTINGS["console+mask, no access log"]
+    mask, level = opa_declog.SETTINGS["console+mask"]
     args = opa_declog.log_args(mask, level, tmp_path / "c.json")
     assert args == ("--config-file", str(tmp_path / "c.json"), *LOG_FLAGS)
     assert json.loads((tmp_path / "c.json").read_text()) == {
         "decision_logs": {"console": True, "mask_decision": "/system/log/mask"}}
 
 
-def test_the_before_setting_differs_only_in_the_access_log_level(tmp_path: Path) -> None:
-    mask, level = opa_declog.SETTINGS["console+mask"]
-    before = opa_declog.log_args(mask, level, tmp_path / "c.json")
-    after = ("--config-file", str(tmp_path / "c.json"), *LOG_FLAGS)
-    assert [(b, a) for b, a in zip(before, after, strict=True) if b != a] == [("error", "debug")]
+def test_the_access_log_setting_differs_only_in_the_access_log_level(tmp_path: Path) -> None:
+    mask, level = opa_declog.SETTINGS["console+mask, no access log"]
+    lever = opa_declog.log_args(mask, level, tmp_path / "c.json")
+    deployed = ("--config-file", str(tmp_path / "c.json"), *LOG_FLAGS)
+    assert [(d, x) for d, x in zip(deployed, lever, strict=True) if d != x] == [("error", "debug")]
 
 
 def test_the_reader_ab_hands_over_one_line_per_read() -> None:

@@ -108,5 +108,5 @@ def test_declog_rows_compare_each_setting_with_the_one_before() -> None:
     assert "off: c=1 pair p50 1.400 / p99 6.000 ms; OPA CPU 0.400 ms per decision at c=32 |" in logged
     assert "(OPA CPU per decision +50%) | as deployed" in logged
     assert "(OPA CPU per decision +7%) | as deployed (governance)" in masked
-    assert "reader 0.069 ms CPU per decision (OPA CPU per decision -12%) | yes |" in access
+    assert "reader 0.069 ms CPU per decision (OPA CPU per decision -12%) | no: OPA then drops" in access
     assert declog_rows({"error": "boom"}) == ["| the embedded OPA's decision log | not measured: boom | – | – |"]
