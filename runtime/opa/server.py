@@ -55,6 +55,8 @@ LOG_FLAGS = ("--log-format", "json", "--log-level", "info", "--log-level-request
 
 _CHUNK = 1 << 16  # bytes of OPA's output read at once (a pipe holds 64 KiB)
 _DECISION = b'"msg":"Decision Log"'
+# OPA's access log lines (two per decision at `LOG_FLAGS`' request level): neither decisions nor errors
+_ACCESS = (b'"msg":"Received request."', b'"msg":"Sent response."')
 
 
 class OpaError(RuntimeError):
@@ -237,6 +239,8 @@ class EmbeddedOpa:
             # as JSON can still be a decision (`_other`), so a format change costs speed, not decisions
             if _DECISION in raw:
                 decisions.append(raw.decode("utf-8", "replace").rstrip())
+            elif _ACCESS[0] in raw or _ACCESS[1] in raw:
+                continue
             elif (line := raw.decode("utf-8", "replace").rstrip()) and self._other(line):
                 decisions.append(line)
         if decisions:

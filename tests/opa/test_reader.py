@@ -1,5 +1,6 @@
 """The embedded OPA's reader thread: OPA's output, read a chunk at a time, split into its decision log
-(kept whole, in order, one line each) and the error tail, wherever the chunks happen to end."""
+(kept whole, in order, one line each) and the error tail (without OPA's access log lines, which OPA writes
+at error level), wherever the chunks happen to end."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ def _decision(i: int, spaced: bool = False) -> str:
 
 OUTPUT = [
     '{"level":"info","msg":"Initializing server.","time":"t"}',
+    '{"client_addr":"@","level":"error","msg":"Received request.","req_id":1,"req_method":"POST"}',
     _decision(1),
+    '{"client_addr":"@","level":"error","msg":"Sent response.","req_id":1,"resp_status":200}',
     "",
     '{"level":"error","msg":"Bundle load failed, will retry.","err":"signature mismatch","name":"packgate"}',
     _decision(2),
@@ -29,7 +32,7 @@ OUTPUT = [
     '{"level":"error","msg":"Server failed.","err":"listen"}',
     _decision(4),  # the last line, with no newline after it
 ]
-DECISIONS = [OUTPUT[1], OUTPUT[4], OUTPUT[6], OUTPUT[8]]
+DECISIONS = [OUTPUT[2], OUTPUT[6], OUTPUT[8], OUTPUT[10]]
 
 
 class Chunked:
