@@ -58,8 +58,10 @@ REGO_BEFORE = "91fa848"
 # built whole by the compiler, templates and library as they were there).
 TEMPLATES_BEFORE = "81d67a0"
 
-C1_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_tcp", "packgate_py", "packgate_seed", "standin")
-C32_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_tcp", "packgate_py", "packgate_seed")
+C1_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_prod", "packgate_tcp", "packgate_py", "packgate_seed",
+              "standin")
+C32_TARGETS = ("direct", "floor", "proxy", "packgate", "packgate_prod", "packgate_tcp", "packgate_py", "packgate_seed")
+BUNDLE_TOKEN = "bench-bundle-token"  # the as-deployed replica's bundle service token (loopback, this run only)
 LITELLM = ("not measured: `litellm[proxy]==1.110.2` needs `litellm-proxy==1.110.2`, which the package registry "
            "reachable here does not have (`pip install 'litellm[proxy]'` fails); the issue's own side-by-side figure "
            "was 19.7 ms added")
@@ -118,18 +120,46 @@ def opa_socket(work: Path) -> Path:
     return work / "opa.sock"
 
 
-def start_gateway(procs: Procs, work: Path, opa_url: str, up_url: str, workers: int = 1,
-                  env: dict[str, str] | None = None, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen, int]:
-    """The gateway (`tests.harness.serve`, seed + bench variant packs) asking `opa_url`: process and port."""
+def start_gateway(procs: Procs, work: Path, opa_url: str | None, up_url: str, workers: int = 1,
+                  env: dict[str, str] | None = None, extra: tuple[str, ...] = (),
+                  bundle_url: str | None = None) -> tuple[subprocess.Popen, int]:
+    """The gateway (`tests.harness.serve`, seed + bench variant packs) asking `opa_url`: process and port. With
+    `bundle_url` instead, the gateway as `packgate gateway run` assembles it (a fleet replica: the Supervisor, its
+    embedded OPA pulling `bundle_url` with its decision log on, read by the gateway's reader thread)."""
     port = free_port()
-    p = procs.start([PY, "-m", "tests.harness.serve", "--port", str(port), "--opa-url", opa_url,
+    opa = ["--bundle-url", bundle_url] if bundle_url else ["--opa-url", str(opa_url)]
+    p = procs.start([PY, "-m", "tests.harness.serve", "--port", str(port), *opa,
                      "--standin-url", up_url, "--audit-db", str(work / f"audit-{workers}-{port}.db"),
                      "--workers", str(workers), "--pack", str(SEED), "--pack", str(VARIANT), *extra],
                     stdout=subprocess.DEVNULL,
                     # the seed pack escalates, so its gateway needs a key to seal held answers (the tests' key)
-                    env={"PACKGATE_REVIEW_KEY": REVIEW_KEY, **os.environ, **(env or {})})
+                    env={"PACKGATE_REVIEW_KEY": REVIEW_KEY, "PACKGATE_BUNDLE_TOKEN": BUNDLE_TOKEN, **os.environ,
+                         **(env or {})})
     wait_up(f"http://127.0.0.1:{port}/health")
     return p, port
+
+
+def bundle_service(procs: Procs, packs: list[Path]) -> str:
+    """`packgate bundle serve` on `packs` (what a fleet replica's embedded OPA pulls from): its base URL."""
+    p = procs.start([PY, "-m", "packgate", "bundle", "serve", *map(str, packs), "--port", "0"], stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PACKGATE_BUNDLE_TOKEN": BUNDLE_TOKEN})
+    assert p.stdout is not None
+    for line in p.stdout:  # "bundle revision: …", then "serving URL/bundle.tar.gz (…)"
+        if line.startswith("serving "):
+            threading.Thread(target=p.stdout.read, daemon=True).start()  # keep its pipe drained
+            return line.split()[1].rsplit("/", 1)[0]
+    raise RuntimeError(f"packgate bundle serve exited (status {p.wait()}) before serving")
+
+
+def embedded_opa(gateway: subprocess.Popen) -> int:
+    """The pid of the OPA a `start_gateway(…, bundle_url=…)` gateway runs as its child."""
+    for pid in cpu.descendants(gateway.pid):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "opa":
+                return pid
+        except OSError:
+            continue
+    raise RuntimeError("the as-deployed gateway has no embedded OPA child")
 
 
 def rss_kib(pid: int) -> int:
@@ -252,6 +282,10 @@ def main() -> None:
         tcp_gw, tcp_port = start_gateway(procs, work, opa_url, up_url)
         # and a third with the Python detectors only: the Rust core's "before"
         py_gw, py_port = start_gateway(procs, work, f"unix://{opa_socket(work)}", up_url, extra=("--python-detectors",))
+        # and packgate as deployed: `gateway run`'s Supervisor with its embedded OPA (decision log on, masked, read
+        # by the gateway's reader thread), pulling the same packs from `packgate bundle serve`
+        prod_gw, prod_port = start_gateway(procs, work, None, up_url, bundle_url=bundle_service(procs, [SEED, VARIANT]))
+        prod_opa = embedded_opa(prod_gw)
         wait_up(f"http://127.0.0.1:{px_port}/api/chat", method="POST")
         wait_up(f"http://127.0.0.1:{fl_port}/api/chat", method="POST")
         wait_up(f"http://127.0.0.1:{sd_port}/v1/models")
@@ -263,6 +297,8 @@ def main() -> None:
             "proxy": {"port": px_port, "path": "/api/chat", "body": body},
             "packgate": {"port": gw_port, "path": "/routes/bench-deliver-route/api/chat", "body": body,
                          "headers": HEADERS},
+            "packgate_prod": {"port": prod_port, "path": "/routes/bench-deliver-route/api/chat", "body": body,
+                              "headers": HEADERS},
             "packgate_tcp": {"port": tcp_port, "path": "/routes/bench-deliver-route/api/chat", "body": body,
                              "headers": HEADERS},
             "packgate_py": {"port": py_port, "path": "/routes/bench-deliver-route/api/chat", "body": body,
@@ -273,13 +309,15 @@ def main() -> None:
         for k, v in T.items():
             v["name"] = k
         # whose CPU each c=32 target is measured in (direct's server is the upstream itself)
-        SERVER = {"floor": fl, "proxy": px, "packgate": gw, "packgate_tcp": tcp_gw, "packgate_py": py_gw,
-                  "packgate_seed": gw}
+        SERVER = {"floor": fl, "proxy": px, "packgate": gw, "packgate_prod": prod_gw, "packgate_tcp": tcp_gw,
+                  "packgate_py": py_gw, "packgate_seed": gw}
 
         def pids(server: subprocess.Popen | None) -> dict[str, int]:
+            if server is prod_gw:  # its own OPA is its child: counted apart (`cpu.apart` below), not the bench's
+                return {"server": server.pid, "opa": prod_opa, "upstream": up_proc.pid}
             return {**({"server": server.pid} if server else {}), "opa": opa_proc.pid, "upstream": up_proc.pid}
         # sanity: the gateway delivers on the variant and escalates on the seed pack
-        for name in ("packgate", "packgate_py", "packgate_seed"):
+        for name in ("packgate", "packgate_prod", "packgate_py", "packgate_seed"):
             t = T[name]
             r = httpx.post(f"http://127.0.0.1:{t['port']}{t['path']}", content=t["body"],
                            headers={**t["headers"], "content-type": "application/json"})
@@ -289,6 +327,8 @@ def main() -> None:
             print(f"check {name}: {res[f'check_{name}']}", flush=True)
         # the lever changes the speed, never the answer: the same redactions from both detector engines
         assert res["check_packgate_py"] == res["check_packgate"], (res["check_packgate_py"], res["check_packgate"])
+        # and as deployed, the same answer as the bench's own OPA gives
+        assert res["check_packgate_prod"] == res["check_packgate"], (res["check_packgate_prod"], res["check_packgate"])
 
         # 1-3: concurrency 1, interleaved pairs
         print(f"phase c=1: {N} paired requests per target ...", flush=True)
@@ -303,6 +343,8 @@ def main() -> None:
         for k in C32_TARGETS:
             print(f"phase c=32: {k} {SECONDS:.0f} s ...", flush=True)
             res["c32"][k] = c32_load(T[k], pids(SERVER.get(k)), SECONDS)
+            if SERVER.get(k) is prod_gw:  # the gateway's tree holds its embedded OPA, reported in its own column
+                res["c32"][k]["cpu_ms"] = cpu.apart(res["c32"][k]["cpu_ms"], "server", "opa")
         # 4: OPA decisions alone + OPA's own evaluation time
         print("phase OPA decisions ...", flush=True)
         od = subprocess.run([PY, "-m", "bench.gateway.opa_decisions", "--opa-url", opa_url, "--pack", str(SEED),
@@ -339,6 +381,15 @@ def main() -> None:
             res["opa_gc"] = json.loads(gc.stdout)
         except ValueError:
             res["opa_gc"] = {"error": gc.stderr.strip()[-300:]}
+        # the decision log's cost, and its levers: one OPA per logging setting, decisions alone
+        print("phase OPA decision log levers ...", flush=True)
+        dl = subprocess.run([PY, "-m", "bench.gateway.opa_declog", "--bundle", str(bundle), "--pack", str(SEED),
+                             "--n", str(max(N // 2, 300)), "--seconds", "1" if QUICK else "2",
+                             "--rounds", "2" if QUICK else "4"], cwd=ROOT, capture_output=True, text=True)
+        try:
+            res["opa_declog"] = json.loads(dl.stdout)
+        except ValueError:
+            res["opa_declog"] = {"error": dl.stderr.strip()[-300:]}
         # the Rego library rewrite: this tree's library against REGO_BEFORE's, OPA alone, alternating
         print("phase Rego library lever ...", flush=True)
         # (built by TEMPLATES_BEFORE's compiler: the specialised templates call library functions REGO_BEFORE lacks)
@@ -430,7 +481,10 @@ LABELS = {"direct": "(1) direct to instant upstream",
           "proxy": "(2) bare proxy (Starlette+uvicorn+httpx)",
           "packgate_tcp": "(3a') packgate as (3a), OPA over loopback TCP (lever off)",
           "packgate_py": "(3a'') packgate as (3a), detectors on the Python engine (Rust core off)",
-          "packgate": "(3a) packgate, full chain, output delivered", "packgate_seed": "(3b) packgate, seed pack as is (escalates)",
+          "packgate": "(3a) packgate, full chain, output delivered",
+          "packgate_prod": "(3p) packgate **as deployed** (3a through `gateway run`'s Supervisor: embedded OPA with its "
+                           "masked decision log, the gateway's reader thread, bundle from `packgate bundle serve`)",
+          "packgate_seed": "(3b) packgate, seed pack as is (escalates)",
           "standin": "runtime/demo/standin.py (not used as floor)"}
 
 
@@ -576,6 +630,32 @@ def gc_row(g: dict) -> list[str]:
             f"(`EMBEDDED_GO_GC`: {kept}) |"]
 
 
+def declog_rows(d: dict) -> list[str]:
+    """The decision log's rows from `bench.gateway.opa_declog`: each setting against the one before it."""
+    if "variants" not in d:
+        return [f"| the embedded OPA's decision log | not measured: {d.get('error', '?')} | – | – |"]
+    v = d["variants"]
+    how = (f"`bench.gateway.opa_declog`: one OPA per setting, decisions alone, {v['off']['c1_n']} rotating pairs "
+           f"at c=1, {d['rounds']} rotating rounds of {d['seconds']:.0f} s at c=32")
+
+    def side(k: str) -> str:
+        x = v[k]
+        reader = f"; reader {x['reader_cpu_ms']:.3f} ms CPU per decision" if "reader_cpu_ms" in x else ""
+        return (f"{k}: c=1 pair p50 {x['c1_p50']:.3f} / p99 {x['c1_p99']:.3f} ms; OPA CPU {x['c32_opa_cpu_ms']:.3f} "
+                f"ms per decision at c=32{reader}")
+
+    def change(b: str, a: str) -> str:
+        return f" (OPA CPU per decision {(v[a]['c32_opa_cpu_ms'] / v[b]['c32_opa_cpu_ms'] - 1) * 100:+.0f}%)"
+    return [f"| The console decision log, no mask ({how}) | {side('off')} | {side('console')}{change('off', 'console')} "
+            f"| as deployed (decision ids) |",
+            f"| `system.log.mask` on the decision log | {side('console')} | {side('console+mask')}"
+            f"{change('console', 'console+mask')} | as deployed (governance) |",
+            f"| OPA's HTTP access logs off (`--log-level-request debug` instead of `LOG_FLAGS`' error level: two "
+            f"lines less per decision) | {side('console+mask')} | {side('console+mask, no access log')}"
+            f"{change('console+mask', 'console+mask, no access log')} | no: OPA then drops `req_id` and "
+            f"`requested_by` from every logged decision (governance) |"]
+
+
 def targets(res: dict, added: dict, tp: dict) -> list[str]:
     """Issue 18's three targets as table rows: added over direct at c=1, c=32 against the floor."""
     a1 = added[("packgate", "direct")]
@@ -618,7 +698,7 @@ def report(res: dict) -> str:
       "the PHI pre-scan, the OPA request decision, redaction, the upstream call, the output scan, the OPA response "
       "decision, disclaimer injection and one hash-chained audit event.\n")
     w(f"Concurrency 1: {res['n']} requests per target after 200 warm-up, **interleaved** (direct, floor, proxy, "
-      "packgate, packgate over TCP, seed, stand-in, then again), so sample *i* of each target is taken back to back; added latency is computed "
+      "packgate, packgate as deployed, packgate over TCP, Python detectors, seed, stand-in, then again), so sample *i* of each target is taken back to back; added latency is computed "
       "pair by pair (packgate_i − direct_i) and its percentiles reported. Concurrency 32: closed loop, 32 keep-alive "
       f"connections, {res['seconds']:.0f} s measured after 1 s warm-up; throughput = completed requests / s. "
       "The load generator shares the 2 cores with the servers, which lowers every throughput figure alike. "
@@ -647,7 +727,7 @@ def report(res: dict) -> str:
     w("| pair | p50 | p90 | p99 | max | ratio p50 (packgate/other) |")
     w("|---|---|---|---|---|---|")
     added = {}
-    for a in ("floor", "proxy", "packgate", "packgate_tcp", "packgate_py", "packgate_seed"):
+    for a in ("floor", "proxy", "packgate", "packgate_prod", "packgate_tcp", "packgate_py", "packgate_seed"):
         for b in ("direct", "proxy"):
             if a == b or (a in ("floor", "proxy") and b == "proxy"):
                 continue
@@ -754,6 +834,15 @@ def report(res: dict) -> str:
       f"{tp['packgate']:.0f} req/s at c=32 | see Notes |")
     L.extend(opa_hop_rows(res.get("opa_hop", {})))
     L.extend(gc_row(res.get("opa_gc", {})))
+    L.extend(declog_rows(res.get("opa_declog", {})))
+    p = added[("packgate_prod", "direct")]
+    oa, op = res["c32"]["packgate"].get("cpu_ms", {}), res["c32"]["packgate_prod"].get("cpu_ms", {})
+    w(f"| What deployment adds: OPA's decision log (console, `system.log.mask`) and the gateway's reader thread writing "
+      f"`opa-decisions.log` (3a, the bench's OPA without decision logging -> 3p, as deployed; not a lever: the audit "
+      f"event quotes each `decision_id`) | added p50 {a['p50']:.2f} / p99 {a['p99']:.2f} ms, {tp['packgate']:.0f} req/s "
+      f"at c=32, OPA CPU {oa.get('opa', 0):.3f} / gateway {oa.get('server', 0):.3f} ms per request | added p50 "
+      f"{p['p50']:.2f} / p99 {p['p99']:.2f} ms, {tp['packgate_prod']:.0f} req/s at c=32, OPA CPU {op.get('opa', 0):.3f} "
+      f"/ gateway {op.get('server', 0):.3f} ms per request | as deployed |")
     b = added[("packgate_py", "direct")]
     w(f"| The detector core in Rust (`native/`; the Python engine its oracle) (3a'' -> 3a) | added p50 "
       f"{b['p50']:.2f} / p99 {b['p99']:.2f} ms, {tp['packgate_py']:.0f} req/s at c=32 | added p50 {a['p50']:.2f} / "

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MACHINE", "Ceiling", "capacity", "ceiling_c32", "cores", "descendants", "floor_c1", "per_request",
+__all__ = ["MACHINE", "Ceiling", "apart", "capacity", "ceiling_c32", "cores", "descendants", "floor_c1", "per_request",
            "process_cpu", "snapshot"]
 
 MACHINE = "machine"  # the key of the whole machine's busy CPU in a snapshot
@@ -76,6 +76,14 @@ def per_request(before: dict[str, float], after: dict[str, float], requests: int
     """ms of CPU per completed request, per key of the snapshots (a process's own CPU, or the machine's)."""
     n = max(requests, 1)
     return {k: (after[k] - before[k]) * 1000 / n for k in before}
+
+
+def apart(ms: dict[str, float], whole: str, part: str) -> dict[str, float]:
+    """`ms` with `part` taken out of `whole`: a process tree's figure without one child that has its own key
+    (the as-deployed gateway's embedded OPA, counted in both its tree and its own column)."""
+    if whole not in ms or part not in ms:
+        raise KeyError(f"needs both {whole!r} and {part!r}")
+    return {**ms, whole: ms[whole] - ms[part]}
 
 
 @dataclass(frozen=True)

@@ -51,14 +51,16 @@ def parse_variant(text: str) -> dict[str, str]:
     return env
 
 
-def _start(bundle: Path, sock: Path, env: dict[str, str]) -> subprocess.Popen:
-    """`opa run --server` on `bundle`, asked over `sock`; up (health on its loopback port) when returned."""
+def _start(bundle: Path, sock: Path, env: dict[str, str],
+           log_args: tuple[str, ...] = ("--log-level", "error"), stdout: int = subprocess.DEVNULL) -> subprocess.Popen:
+    """`opa run --server` on `bundle`, asked over `sock`, its output discarded (or piped: `stdout`); up (health
+    on its loopback port) when returned. `log_args`: its logging flags (and any `--config-file`)."""
     base = {k: v for k, v in os.environ.items() if k not in GO_GC_ENV}
     port = free_port()
     p = subprocess.Popen([OPA, "run", "--server", "--addr", f"127.0.0.1:{port}", "--addr", f"unix://{sock}",
-                          "--bundle", str(bundle), "--log-level", "error", "--skip-version-check"],
-                         env={**base, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+                          "--bundle", str(bundle), *log_args, "--skip-version-check"],
+                         env={**base, **env}, stdin=subprocess.DEVNULL, stdout=stdout,
+                         stderr=subprocess.STDOUT if stdout != subprocess.DEVNULL else subprocess.DEVNULL)
     wait_up(f"http://127.0.0.1:{port}/health?bundles=true")
     return p
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.gateway.__main__ import ceiling_note, ceiling_rows, cpu_rows, gc_row
+from bench.gateway.__main__ import ceiling_note, ceiling_rows, cpu_rows, declog_rows, gc_row
 from bench.gateway.opa_gc import DEFAULT_VARIANTS, parse_variant
 from packgate.runtime.opa.server import EMBEDDED_GO_GC
 
@@ -95,3 +95,18 @@ def test_ceiling_note_splits_opa_cpu_into_evaluation_and_the_rest() -> None:
     assert "0.256 + 0.152 ms) is 0.408 ms of it" in note
     assert "2 / 0.408 ms = 4902 req/s = 66% of the floor's measured req/s, 49% of its capacity" in note
     assert ceiling_note({**res, "opa_bench": {"request": {"error": "x"}}}, {"floor": 7464.0}) == ""
+
+
+def test_declog_rows_compare_each_setting_with_the_one_before() -> None:
+    def side(opa_ms: float, reader: float | None = None) -> dict:
+        return {"c1_p50": 1.4, "c1_p99": 6.0, "c1_n": 800, "c32_decisions_s": 1500.0, "c32_opa_cpu_ms": opa_ms,
+                **({"reader_cpu_ms": reader} if reader is not None else {})}
+    d = {"variants": {"off": side(0.4), "console": side(0.6, 0.1), "console+mask": side(0.64, 0.104),
+                      "console+mask, no access log": side(0.56, 0.069)}, "rounds": 6, "seconds": 2.0}
+    logged, masked, access = declog_rows(d)
+    assert "800 rotating pairs at c=1, 6 rotating rounds of 2 s" in logged
+    assert "off: c=1 pair p50 1.400 / p99 6.000 ms; OPA CPU 0.400 ms per decision at c=32 |" in logged
+    assert "(OPA CPU per decision +50%) | as deployed" in logged
+    assert "(OPA CPU per decision +7%) | as deployed (governance)" in masked
+    assert "reader 0.069 ms CPU per decision (OPA CPU per decision -12%) | no: OPA then drops" in access
+    assert declog_rows({"error": "boom"}) == ["| the embedded OPA's decision log | not measured: boom | – | – |"]

@@ -227,3 +227,20 @@ def test_decisions_over_the_unix_socket(served: BundleServer, tmp_path: Path) ->
         return True, None
 
     assert asyncio.run(after_stop()) == (False, OpaUnavailable)
+
+
+def test_each_decision_logged_once_with_every_field_it_had(served: BundleServer, tmp_path: Path) -> None:
+    """One masked line per decision, with the fields the decision log has always recorded: `--log-level-request
+    debug` would drop OPA's access logs but also `req_id` and `requested_by` (see `LOG_FLAGS`)."""
+    import json
+
+    with EmbeddedOpa(served.url, served.token, run_dir=tmp_path) as opa:
+        ids = [httpx.post(f"{opa.url}/v1/data/packgate/packs/demo/request", json={"input": {}}).json()["decision_id"]
+               for _ in range(3)]
+        deadline = time.monotonic() + 10
+        while not all(i in _read(opa.decisions_path) for i in ids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    logged = [json.loads(line) for line in _read(opa.decisions_path).splitlines()]
+    assert [e["decision_id"] for e in logged] == ids
+    assert all(set(e) == {"bundles", "decision_id", "input", "labels", "level", "metrics", "msg", "path", "req_id",
+                          "requested_by", "result", "time", "timestamp", "type"} for e in logged), logged[0].keys()
