@@ -34,18 +34,20 @@ def standin(
     model = StandinModel()
     for name, reply in replies:
         model.script(reply, model=name)
-    try:
-        model.start(port, host)
-    except OSError as exc:
-        fail(f"stand-in cannot listen on {host}:{port}: {exc.strerror or exc} "
-             "(another process is using it; pick another --port)")
-    typer.echo(f"STAND-IN MODEL ({LABEL}) listening on {model.url}")
-    typer.echo("  OpenAI: /v1/chat/completions  Ollama: /api/chat  health: /health  "
-               "what it received: /_standin/received")
-    typer.echo(f"  script: {len(replies)} scripted replies from {script}, then echo" if script is not None
-               else "  script: none, every request gets an echo of its last user message")
+    # before the port is served: a SIGTERM that comes as soon as /health answers (a busy machine can
+    # deliver it before this thread gets further) still stops the stand-in cleanly with exit code 0
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        try:
+            model.start(port, host)
+        except OSError as exc:
+            fail(f"stand-in cannot listen on {host}:{port}: {exc.strerror or exc} "
+                 "(another process is using it; pick another --port)")
+        typer.echo(f"STAND-IN MODEL ({LABEL}) listening on {model.url}")
+        typer.echo("  OpenAI: /v1/chat/completions  Ollama: /api/chat  health: /health  "
+                   "what it received: /_standin/received")
+        typer.echo(f"  script: {len(replies)} scripted replies from {script}, then echo" if script is not None
+                   else "  script: none, every request gets an echo of its last user message")
         while model.thread is not None and model.thread.is_alive():
             model.thread.join(0.5)
     except KeyboardInterrupt:

@@ -172,6 +172,7 @@ class Supervisor:
                                decision_log=self.opts.decision_log, run_dir=self.work_dir,
                                verification=verification).start()
         self.opa_url = self.opa.url
+        self.decision_url = self.opa.decision_url  # decisions over its Unix socket, as a single `gateway run`
         seen = active_revision(self.opa_url)
         if seen != first.revision:
             raise StartupError(f"the bundle service serves revision {seen}, these packs compile to "
