@@ -852,19 +852,19 @@ def report(res: dict) -> str:
                                                   "out as rules by the compiler's templates)"))
     w("")
     w("## Notes (profiles: `python -m bench.gateway.profile_gateway 3000 1` and `... 6000 32`, py-spy at 1 kHz)\n")
-    w("- Where the gateway process's CPU goes (issue 18 profile with the detector core in Rust, one other "
-      "process busy on the machine: load average ~3 on 2 cores; share of busy samples, i.e. without py-spy's "
-      "samples of the event loop waiting in epoll and the audit writer's timed wait; c=1 / c=32): PHI scans and "
-      "redaction (`runtime/redaction`, `gateway/scanning`) **45% / 43%** (was 51% / 60% on the Python detectors; "
-      "the Rust scan itself, `Engine._settled`, is ~21% of the request handler at c=1: the request's 2 KB note "
-      "and the answer, ~0.4 ms a request; the rest is the Python around it: `scan_many`, findings, counts, "
-      "redaction); the two OPA decisions 22% / 18% (nearly all of it the socket write that wakes OPA, "
-      "`Conn.send`'s one `writev`; OPA's own evaluation runs on the other core); upstream call 8% / 7%; uvicorn's "
-      "httptools protocol 6% / 10%; event loop and interpreter 7% / 4%; pipeline glue 4% / 4%; audit enqueue "
-      "(`outcome.finish` -> `AuditLog.record`: schema check, canonical JSON) 3% / 8%; the audit writer thread "
-      "(off the request path, shares the GIL) 2% / 1%; headers, identity, recorded ids, JSON parse and allow-list "
-      "2% / 3%; Starlette request/response objects, routing and middleware 1% / 3%; safeguard facts 0.4% / "
-      "0.8%; metrics 0.6% / 0.1%; answer rendering 0.3% / 0.4%.")
+    w("- Where the gateway process's CPU goes (issue 18 profile with the detector core in Rust and a request's "
+      "slots scanned in one Rust call, a quiet machine; share of busy samples, i.e. without py-spy's samples of"
+      " the event loop waiting in epoll and the audit writer's timed wait; c=1 / c=32): PHI scans and redaction"
+      " (`runtime/redaction`, `gateway/scanning`) **43% / 38%** (45% / 43% before the slots' one call, 51% / "
+      "60% on the Python detectors; nearly all of it is now the Rust scans of the request's two slots, joined "
+      "and apart, and of the answer; the Python around them, `redact_plain` and the answer's `Finding`s, is a "
+      "few percent); the two OPA decisions 11% / 11% (the socket write that wakes OPA; OPA's own evaluation "
+      "runs on the other core); pipeline glue 7% / 9%; audit enqueue (`outcome.finish` -> `AuditLog.record`: "
+      "schema check, canonical JSON) 6% / 9%; the audit writer thread (off the request path, shares the GIL) 6%"
+      " / 7%; uvicorn's httptools protocol 7% / 6%; event loop and interpreter 7% / 4%; Starlette "
+      "request/response objects, routing and middleware 3% / 6%; upstream call 4% / 5%; headers, identity, "
+      "recorded ids, JSON parse and allow-list 4% / 4%; safeguard facts 1% / 1%; answer rendering 1% / 1%; "
+      "metrics 0.3% / 0.3%.")
     w("- Issue 18 levers. Kept: the embedded OPA also listens on a Unix domain socket in its run dir (mode 600) "
       "and the gateway's decisions and health check go there over the same keep-alive pool (see Levers; "
       "`--opa-url unix:///path` for an operator's OPA; TCP stays for revision checks and operators); the OPA "
