@@ -1,12 +1,14 @@
 """The pre-scan and the input redaction, kept off the event loop when they are big.
 
-The detector engine is pure Python (`re`, plus RE2 for pack patterns): it holds the GIL while it
-works, so a thread does not free the event loop — measured with ~1 MiB of spaced digits, a scan in a
-thread left the loop's ticks late by 6 ms at p50 and 35 ms at p99 (every await of every other request
-pays that), a scan in a worker process by 0.1 ms and 13 ms. So:
+The detector engine is Python around a Rust core (`native/`; the Python detectors for text that is not
+ASCII, RE2 for pack patterns). Measured when it was all Python, with ~1 MiB of spaced digits: a scan in a
+thread left the loop's ticks late by 6 ms at p50 and 35 ms at p99 (it held the GIL; every await of every
+other request paid that), a scan in a worker process by 0.1 ms and 13 ms. The Rust scan releases the GIL,
+but the Python path and the redaction still hold it, so:
 
 - a request whose strings total at most `inline_chars` characters (a normal prompt: a 2 KB note scans
-  in about a millisecond, less than a round trip to a worker) is scanned on the loop;
+  in about 0.2 ms on the Rust core, 1.2 ms on the Python detectors; less than a round trip to a worker)
+  is scanned on the loop;
 - a bigger one is scanned, and later redacted, in a worker process (`ProcessPoolExecutor`, spawn
   context, `workers` processes; jobs beyond that wait in the pool's queue, never on the loop).
 
