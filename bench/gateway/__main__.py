@@ -175,6 +175,16 @@ def rss_kib(pid: int) -> int:
     return total
 
 
+def json_phase(module: str, *args: str) -> dict:
+    """`python -m module args...` from the repo root: its JSON on stdout, or {"error": its stderr's tail}
+    (a lever's phase that fails is reported in its row, the run goes on)."""
+    run = subprocess.run([PY, "-m", module, *args], cwd=ROOT, capture_output=True, text=True)
+    try:
+        return json.loads(run.stdout)
+    except ValueError:
+        return {"error": run.stderr.strip()[-300:]}
+
+
 # --- the load generator ----------------------------------------------------------------------------
 
 def loadgen(spec: dict, on_start=None, on_end=None) -> dict:
@@ -366,49 +376,25 @@ def main() -> None:
                 res["opa_bench"][phase] = {"error": (ob.stderr or ob.stdout)[-300:]}
         # the OPA hop's levers: TCP vs Unix socket, decisions alone; input as sent vs only what rules read
         print("phase OPA hop levers ...", flush=True)
-        oh = subprocess.run([PY, "-m", "bench.gateway.opa_hop", "--tcp", opa_url, "--unix", f"unix://{opa_socket(work)}",
-                             "--pack", str(VARIANT), "--n", str(max(N, 1000))], cwd=ROOT, capture_output=True, text=True)
-        try:
-            res["opa_hop"] = json.loads(oh.stdout)
-        except ValueError:
-            res["opa_hop"] = {"error": oh.stderr.strip()[-300:]}
+        res["opa_hop"] = json_phase("bench.gateway.opa_hop", "--tcp", opa_url, "--unix", f"unix://{opa_socket(work)}",
+                                    "--pack", str(VARIANT), "--n", str(max(N, 1000)))
         # Go's GC as a lever on OPA's own CPU: Go's default against the embedded OPA's setting, one OPA each
         print("phase OPA Go GC lever ...", flush=True)
-        gc = subprocess.run([PY, "-m", "bench.gateway.opa_gc", "--bundle", str(bundle), "--pack", str(SEED),
-                             "--n", str(max(N // 2, 300)), "--seconds", "1" if QUICK else "2",
-                             "--rounds", "2" if QUICK else "4"], cwd=ROOT, capture_output=True, text=True)
-        try:
-            res["opa_gc"] = json.loads(gc.stdout)
-        except ValueError:
-            res["opa_gc"] = {"error": gc.stderr.strip()[-300:]}
+        alone = ("--bundle", str(bundle), "--pack", str(SEED), "--n", str(max(N // 2, 300)),
+                 "--seconds", "1" if QUICK else "2", "--rounds", "2" if QUICK else "4")
+        res["opa_gc"] = json_phase("bench.gateway.opa_gc", *alone)
         # the decision log's cost, and its levers: one OPA per logging setting, decisions alone
         print("phase OPA decision log levers ...", flush=True)
-        dl = subprocess.run([PY, "-m", "bench.gateway.opa_declog", "--bundle", str(bundle), "--pack", str(SEED),
-                             "--n", str(max(N // 2, 300)), "--seconds", "1" if QUICK else "2",
-                             "--rounds", "2" if QUICK else "4"], cwd=ROOT, capture_output=True, text=True)
-        try:
-            res["opa_declog"] = json.loads(dl.stdout)
-        except ValueError:
-            res["opa_declog"] = {"error": dl.stderr.strip()[-300:]}
+        res["opa_declog"] = json_phase("bench.gateway.opa_declog", *alone)
         # the Rego library rewrite: this tree's library against REGO_BEFORE's, OPA alone, alternating
         print("phase Rego library lever ...", flush=True)
         # (built by TEMPLATES_BEFORE's compiler: the specialised templates call library functions REGO_BEFORE lacks)
-        ab = subprocess.run([PY, "-m", "bench.gateway.opa_ab", "--ref", REGO_BEFORE, "--build-ref", TEMPLATES_BEFORE,
-                             "--rounds", "3" if QUICK else "5",
-                             "--n", str(max(N // 2, 200))], cwd=ROOT, capture_output=True, text=True)
-        try:
-            res["rego_ab"] = json.loads(ab.stdout)
-        except ValueError:
-            res["rego_ab"] = {"error": ab.stderr.strip()[-300:]}
+        ab_rounds = ("--rounds", "3" if QUICK else "5", "--n", str(max(N // 2, 200)))
+        res["rego_ab"] = json_phase("bench.gateway.opa_ab", "--ref", REGO_BEFORE, "--build-ref", TEMPLATES_BEFORE,
+                                    *ab_rounds)
         # per-pack specialised Rego: the bundle as TEMPLATES_BEFORE's compiler built it against this tree's
         print("phase specialised Rego lever ...", flush=True)
-        sp = subprocess.run([PY, "-m", "bench.gateway.opa_ab", "--templates-ref", TEMPLATES_BEFORE, "--rounds",
-                             "3" if QUICK else "5", "--n", str(max(N // 2, 200))], cwd=ROOT, capture_output=True,
-                            text=True)
-        try:
-            res["spec_ab"] = json.loads(sp.stdout)
-        except ValueError:
-            res["spec_ab"] = {"error": sp.stderr.strip()[-300:]}
+        res["spec_ab"] = json_phase("bench.gateway.opa_ab", "--templates-ref", TEMPLATES_BEFORE, *ab_rounds)
         # in-process Wasm evaluation (optional: only if opa-py-wasm is installed)
         wz = subprocess.run([PY, "-m", "bench.gateway.wasm_eval", "--opa", OPA, "--opa-url", opa_url, "--pack",
                              str(SEED), "--inputs", str(work / "inputs"), "--path", res["opa"]["path"]],

@@ -110,3 +110,12 @@ def test_declog_rows_compare_each_setting_with_the_one_before() -> None:
     assert "(OPA CPU per decision +7%) | as deployed (governance)" in masked
     assert "reader 0.069 ms CPU per decision (OPA CPU per decision -12%) | no: OPA then drops" in access
     assert declog_rows({"error": "boom"}) == ["| the embedded OPA's decision log | not measured: boom | – | – |"]
+
+
+def test_a_lever_phase_gives_its_json_or_the_error_tail(tmp_path) -> None:
+    from bench.gateway.__main__ import json_phase
+
+    (tmp_path / "row.json").write_text('{"before": 1.5, "after": 1.2}')
+    assert json_phase("json.tool", str(tmp_path / "row.json")) == {"before": 1.5, "after": 1.2}
+    failed = json_phase("bench.gateway.no_such_phase")
+    assert set(failed) == {"error"} and "no_such_phase" in failed["error"]
