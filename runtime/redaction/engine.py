@@ -417,7 +417,7 @@ class Engine:
     @staticmethod
     def plain_counts(found: list[list[Finding]]) -> tuple[list[list[Plain]], list[dict[str, object]]]:
         """`scan_many`'s `Finding`s as `scan_many_plain` returns them (tuples per text, and their count)."""
-        return ([[(f.policy, f.category, f.start, f.end, f.confidence, f.detector) for f in fs] for fs in found],
+        return ([[f.plain() for f in fs] for fs in found],
                 count(f for fs in found for f in fs))
 
     def _settled(self, text: str) -> list[tuple[int, int, str, str, float, str]]:
@@ -484,7 +484,7 @@ class Engine:
         Overlapping spans (the same SSN seen by both detectors) merge into one replacement, written
         as the earliest transform in chain order says, so no character of either span survives.
         """
-        plain = [(f.policy, f.category, f.start, f.end, f.confidence, f.detector) for f in findings]
+        plain = [f.plain() for f in findings]
         return self.redact_plain(text, plain, transforms, session)
 
     @staticmethod

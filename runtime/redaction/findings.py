@@ -27,6 +27,10 @@ class Finding:
     confidence: float
     detector: str
 
+    def plain(self) -> "Plain":
+        """The fields in order, as the gateway hands findings around (`Finding(*f.plain()) == f`)."""
+        return (self.policy, self.category, self.start, self.end, self.confidence, self.detector)
+
 
 Plain = tuple[str, str, int, int, float, str]  # a Finding's fields in order, as the gateway hands them around
 
